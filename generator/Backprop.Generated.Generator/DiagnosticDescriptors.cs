@@ -1,0 +1,114 @@
+using Microsoft.CodeAnalysis;
+
+namespace Backprop.Generated.Generator;
+
+/// <summary>Every diagnostic the generator reports. IDs are never reused; see AnalyzerReleases.*.md.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "Backprop.Generated";
+
+    public static readonly DiagnosticDescriptor NetworkTypeMustBePartial = new(
+        id: "BPG001",
+        title: "A network type must be partial",
+        messageFormat: "The network type '{0}' must be declared partial so that the generator can add its members: write 'partial class {0}'",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NetworkNeedsTwoLayers = new(
+        id: "BPG002",
+        title: "A network needs at least two layer sizes",
+        messageFormat: "The network '{0}' has {1} layer size(s); give at least two, the input width first and the output width last, e.g. [Network(784, 30, 10)].",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LayerSizeMustBePositive = new(
+        id: "BPG003",
+        title: "Every layer size must be at least 1",
+        messageFormat: "Layer {1} of the network '{0}' has size {2}; every layer needs at least one neuron",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LayerSizesMustBeConstant = new(
+        id: "BPG004",
+        title: "Layer sizes must be compile-time int constants",
+        messageFormat: "The layer sizes of the network '{0}' must be int literals or constants, e.g. [Network(784, 30, 10)] or [Network(Inputs, 30, 10)] with 'const int Inputs = 784'.",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NetworkTypeMustNotBeGeneric = new(
+        id: "BPG005",
+        title: "A network type must not be generic",
+        messageFormat: "The network type '{0}' must not have type parameters: its sizes and code are fixed at compile time; remove the type parameters",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ContainingTypeMustBePartial = new(
+        id: "BPG006",
+        title: "The types containing a network must be partial",
+        messageFormat: "The network '{0}' is nested in '{1}', which must be declared partial so that the generator can re-open it: write 'partial' on '{1}'",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NetworkTooLarge = new(
+        id: "BPG007",
+        title: "The network is too large to generate",
+        messageFormat: "The network '{0}' is too large to generate: {1}. The limits are at most 32 layers, at most 32,768 neurons in the non-input layers together (their activations live on the stack), and at most 268,435,456 parameters; use fewer or smaller layers.",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NetworkTypeMustNotBeStaticOrAbstract = new(
+        id: "BPG008",
+        title: "A network type must be instantiable",
+        messageFormat: "The network type '{0}' must not be {1}: the generator gives it instance members and a public parameterless constructor; remove the '{1}' modifier",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ParameterlessConstructorMustBePublic = new(
+        id: "BPG009",
+        title: "A network's parameterless constructor must be public",
+        messageFormat: "The network type '{0}' declares a parameterless constructor that is not public; make it public or remove it (the generator then supplies one)",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NetworkTooLargeToUnroll = new(
+        id: "BPG010",
+        title: "The network is too large to unroll",
+        messageFormat: "The network '{0}' has {1} weights, more than the {2} that UnrollMode.Full unrolls (the JIT does not optimise larger methods); blocked SIMD code is generated instead. Remove 'Unroll = UnrollMode.Full' to silence this warning.",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnknownUnrollMode = new(
+        id: "BPG011",
+        title: "Unknown unroll mode",
+        messageFormat: "The network '{0}' asks for unroll mode {1}, which is not a value of Backprop.UnrollMode; use UnrollMode.Auto, UnrollMode.Full or UnrollMode.Blocked",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    /// <summary>The descriptor with <paramref name="id"/>.</summary>
+    public static DiagnosticDescriptor ById(string id) => id switch
+    {
+        "BPG001" => NetworkTypeMustBePartial,
+        "BPG002" => NetworkNeedsTwoLayers,
+        "BPG003" => LayerSizeMustBePositive,
+        "BPG004" => LayerSizesMustBeConstant,
+        "BPG005" => NetworkTypeMustNotBeGeneric,
+        "BPG006" => ContainingTypeMustBePartial,
+        "BPG007" => NetworkTooLarge,
+        "BPG008" => NetworkTypeMustNotBeStaticOrAbstract,
+        "BPG009" => ParameterlessConstructorMustBePublic,
+        "BPG010" => NetworkTooLargeToUnroll,
+        "BPG011" => UnknownUnrollMode,
+        _ => throw new System.ArgumentOutOfRangeException(nameof(id), id, "Unknown diagnostic ID."),
+    };
+}

@@ -1,0 +1,154 @@
+using System.Collections.Generic;
+using Backprop.Generated.Generator.Model;
+
+namespace Backprop.Generated.Generator;
+
+public sealed partial class NetworkGenerator
+{
+    internal static partial class Emitter
+    {
+        /// <summary>Derived facts about a network (offsets, counts), computed once per emission.</summary>
+        private sealed class NetworkModel
+        {
+            public NetworkModel(NetworkSpec spec)
+            {
+                Spec = spec;
+                Sizes = new int[spec.Layers.Count];
+                for (int i = 0; i < Sizes.Length; i++)
+                {
+                    Sizes[i] = spec.Layers[i];
+                }
+
+                var layers = new List<LayerModel>();
+                int offset = 0;
+                for (int l = 2; l <= Sizes.Length; l++)
+                {
+                    var layer = new LayerModel(l, Sizes[l - 2], Sizes[l - 1], offset, l == Sizes.Length, spec);
+                    layers.Add(layer);
+                    offset = layer.BiasOffset + layer.Outputs;
+                    WeightCount += layer.WeightCount;
+                    BiasCount += layer.Outputs;
+                }
+                Layers = layers;
+                ParameterCount = offset;
+            }
+
+            public NetworkSpec Spec { get; }
+
+            /// <summary>n_1..n_L.</summary>
+            public int[] Sizes { get; }
+
+            /// <summary>The number of layers, L.</summary>
+            public int L => Sizes.Length;
+
+            /// <summary>The weight layers 2..L.</summary>
+            public IReadOnlyList<LayerModel> Layers { get; }
+
+            public int WeightCount { get; }
+
+            public int BiasCount { get; }
+
+            public int ParameterCount { get; }
+        }
+
+        /// <summary>Weight layer l: n_(l−1) inputs, n_l outputs, and where its parameters live.</summary>
+        private sealed class LayerModel
+        {
+            public LayerModel(int number, int inputs, int outputs, int weightOffset, bool isOutput, NetworkSpec spec)
+            {
+                Number = number;
+                Inputs = inputs;
+                Outputs = outputs;
+                WeightOffset = weightOffset;
+                IsOutput = isOutput;
+                Activation = isOutput ? spec.OutputActivation : spec.HiddenActivation;
+            }
+
+            /// <summary>l, numbered as in the math: 2 is the first weight layer.</summary>
+            public int Number { get; }
+
+            /// <summary>n_(l−1).</summary>
+            public int Inputs { get; }
+
+            /// <summary>n_l.</summary>
+            public int Outputs { get; }
+
+            public int WeightCount => Inputs * Outputs;
+
+            public int WeightOffset { get; }
+
+            public int BiasOffset => WeightOffset + WeightCount;
+
+            public bool IsOutput { get; }
+
+            /// <summary>Layer 2 reads the input, which has no error term to backpropagate into.</summary>
+            public bool FeedsFromInput => Number == 2;
+
+            public Activation Activation { get; }
+        }
+
+        /// <summary>A vector width the generated code can use, and how to spell it.</summary>
+        private sealed class Isa
+        {
+            public static readonly Isa V512 = new("V512", 16, "global::System.Runtime.Intrinsics.Vector512", "Vector512 (AVX-512)");
+            public static readonly Isa V256 = new("V256", 8, "global::System.Runtime.Intrinsics.Vector256", "Vector256 (AVX2)");
+            public static readonly Isa V128 = new("V128", 4, "global::System.Runtime.Intrinsics.Vector128", "Vector128 (SSE, AdvSimd)");
+            public static readonly Isa Scalar = new("Scalar", 1, string.Empty, "scalar code (no SIMD acceleration)");
+
+            /// <summary>The vector widths, widest first: the dispatch order.</summary>
+            public static readonly Isa[] Vectors = { V512, V256, V128 };
+
+            /// <summary>Every tier, widest first, scalar last.</summary>
+            public static readonly Isa[] All = { V512, V256, V128, Scalar };
+
+            private Isa(string suffix, int width, string vector, string description)
+            {
+                Suffix = suffix;
+                Width = width;
+                Vector = vector;
+                Description = description;
+            }
+
+            public string Suffix { get; }
+
+            /// <summary>Floats per vector; 1 for scalar.</summary>
+            public int Width { get; }
+
+            /// <summary>The static class, e.g. <c>global::System.Runtime.Intrinsics.Vector512</c>.</summary>
+            public string Vector { get; }
+
+            /// <summary>The vector type, e.g. <c>global::System.Runtime.Intrinsics.Vector512&lt;float&gt;</c>.</summary>
+            public string Type => Vector + "<float>";
+
+            public string Description { get; }
+
+            public bool IsScalar => Width == 1;
+
+            /// <summary>
+            /// The widest vector, no wider than this tier's, that fits in <paramref name="count"/> floats;
+            /// <see cref="Scalar"/> when not even a Vector128 does.
+            /// </summary>
+            public Isa For(int count)
+            {
+                foreach (Isa isa in Vectors)
+                {
+                    if (isa.Width <= Width && isa.Width <= count)
+                    {
+                        return isa;
+                    }
+                }
+                return Scalar;
+            }
+
+            public string Load(string reference, string offset) => $"{Vector}.LoadUnsafe(ref {reference}, {offset})";
+
+            public string Store(string value, string reference, string offset) => $"{Vector}.StoreUnsafe({value}, ref {reference}, {offset});";
+
+            public string Broadcast(string value) => $"{Vector}.Create({value})";
+
+            public string Zero => Type + ".Zero";
+
+            public string One => Type + ".One";
+        }
+    }
+}

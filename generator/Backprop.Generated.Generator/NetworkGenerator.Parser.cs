@@ -1,0 +1,286 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using Backprop.Generated.Generator.Helpers;
+using Backprop.Generated.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Backprop.Generated.Generator;
+
+public sealed partial class NetworkGenerator
+{
+    /// <summary>
+    /// Reads one attributed class into a <see cref="NetworkSpec"/> and its diagnostics. Never throws
+    /// on malformed code: anything it cannot read becomes a diagnostic.
+    /// </summary>
+    internal static class Parser
+    {
+        public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not ClassDeclarationSyntax syntax)
+            {
+                return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+            }
+
+            var diagnostics = new List<DiagnosticInfo>();
+            string name = type.Name;
+            LocationInfo? typeLocation = LocationInfo.From(syntax.Identifier.GetLocation());
+            AttributeData? attribute = context.Attributes.FirstOrDefault();
+            LocationInfo? attributeLocation =
+                LocationInfo.From(attribute?.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation()) ?? typeLocation;
+
+            void Report(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments) =>
+                diagnostics.Add(new DiagnosticInfo(descriptor.Id, location, new EquatableArray<string>(arguments)));
+
+            // The type itself: partial, not generic, instantiable, inside partial types.
+            if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+            {
+                Report(DiagnosticDescriptors.NetworkTypeMustBePartial, typeLocation, name);
+            }
+            if (type.TypeParameters.Length > 0)
+            {
+                Report(DiagnosticDescriptors.NetworkTypeMustNotBeGeneric, typeLocation, name);
+            }
+            if (type.IsStatic || type.IsAbstract)
+            {
+                Report(DiagnosticDescriptors.NetworkTypeMustNotBeStaticOrAbstract, typeLocation, name, type.IsStatic ? "static" : "abstract");
+            }
+            for (INamedTypeSymbol? container = type.ContainingType; container is not null; container = container.ContainingType)
+            {
+                if (!IsPartial(container, cancellationToken))
+                {
+                    Report(DiagnosticDescriptors.ContainingTypeMustBePartial, typeLocation, name, container.Name);
+                }
+            }
+
+            bool emitConstructor = true;
+            foreach (IMethodSymbol constructor in type.InstanceConstructors)
+            {
+                if (!constructor.IsImplicitlyDeclared && constructor.Parameters.Length == 0)
+                {
+                    emitConstructor = false;
+                    if (constructor.DeclaredAccessibility != Accessibility.Public)
+                    {
+                        Report(DiagnosticDescriptors.ParameterlessConstructorMustBePublic,
+                            LocationInfo.From(constructor.Locations.FirstOrDefault()) ?? typeLocation, name);
+                    }
+                }
+            }
+
+            // The attribute: sizes, then options.
+            int[]? sizes = attribute is null ? null : ReadSizes(attribute);
+            if (sizes is null)
+            {
+                Report(DiagnosticDescriptors.LayerSizesMustBeConstant, attributeLocation, name);
+            }
+            else if (sizes.Length < 2)
+            {
+                Report(DiagnosticDescriptors.NetworkNeedsTwoLayers, attributeLocation, name, sizes.Length.ToString(CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                for (int i = 0; i < sizes.Length; i++)
+                {
+                    if (sizes[i] < 1)
+                    {
+                        Report(DiagnosticDescriptors.LayerSizeMustBePositive, attributeLocation, name,
+                            (i + 1).ToString(CultureInfo.InvariantCulture), sizes[i].ToString(CultureInfo.InvariantCulture));
+                    }
+                }
+                if (sizes.All(size => size >= 1) && TooLarge(sizes) is string reason)
+                {
+                    Report(DiagnosticDescriptors.NetworkTooLarge, attributeLocation, name, reason);
+                }
+            }
+
+            UnrollMode unroll = UnrollMode.Auto;
+            if (attribute is not null)
+            {
+                foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+                {
+                    if (named.Key == "Unroll" && named.Value.Kind == TypedConstantKind.Enum && named.Value.Value is int value)
+                    {
+                        if (value is >= (int)UnrollMode.Auto and <= (int)UnrollMode.Blocked)
+                        {
+                            unroll = (UnrollMode)value;
+                        }
+                        else
+                        {
+                            Report(DiagnosticDescriptors.UnknownUnrollMode, attributeLocation, name, value.ToString(CultureInfo.InvariantCulture));
+                        }
+                    }
+                }
+            }
+
+            bool hasErrors = diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error);
+            if (hasErrors || sizes is null)
+            {
+                return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics));
+            }
+
+            CodeShape shape = ChooseShape(sizes, unroll, out long weights);
+            if (unroll == UnrollMode.Full && shape != CodeShape.Unrolled)
+            {
+                Report(DiagnosticDescriptors.NetworkTooLargeToUnroll, attributeLocation, name,
+                    weights.ToString("N0", CultureInfo.InvariantCulture),
+                    Limits.MaxUnrolledWeights.ToString("N0", CultureInfo.InvariantCulture));
+            }
+
+            var spec = new NetworkSpec(
+                Target: ReadHierarchy(type),
+                Layers: new EquatableArray<int>(sizes),
+                HiddenActivation: Activation.Sigmoid,
+                OutputActivation: Activation.Sigmoid,
+                Cost: Cost.CrossEntropy,
+                Shape: shape,
+                EmitConstructor: emitConstructor,
+                HintName: HintName(type));
+            return new ParseResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics));
+        }
+
+        /// <summary>The constructor's sizes, or null when they are not all int constants.</summary>
+        private static int[]? ReadSizes(AttributeData attribute)
+        {
+            if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length != 1)
+            {
+                return null;
+            }
+
+            TypedConstant argument = attribute.ConstructorArguments[0];
+            if (argument.Kind != TypedConstantKind.Array)
+            {
+                return null;
+            }
+            if (argument.IsNull)
+            {
+                return new int[0];
+            }
+
+            ImmutableArray<TypedConstant> values = argument.Values;
+            var sizes = new int[values.Length];
+            for (int i = 0; i < values.Length; i++)
+            {
+                if (values[i].Kind != TypedConstantKind.Primitive || values[i].Value is not int size)
+                {
+                    return null;
+                }
+                sizes[i] = size;
+            }
+            return sizes;
+        }
+
+        /// <summary>Why the network is too large to generate, or null when it is not.</summary>
+        private static string? TooLarge(int[] sizes)
+        {
+            if (sizes.Length > Limits.MaxLayers)
+            {
+                return string.Format(CultureInfo.InvariantCulture, "it has {0} layers", sizes.Length);
+            }
+
+            long neurons = 0, parameters = 0;
+            for (int i = 1; i < sizes.Length; i++)
+            {
+                neurons += sizes[i];
+                parameters += (long)sizes[i - 1] * sizes[i] + sizes[i];
+            }
+            if (neurons > Limits.MaxNeurons)
+            {
+                return string.Format(CultureInfo.InvariantCulture, "its non-input layers have {0:N0} neurons", neurons);
+            }
+            if (parameters > Limits.MaxParameters)
+            {
+                return string.Format(CultureInfo.InvariantCulture, "it has {0:N0} parameters", parameters);
+            }
+            return null;
+        }
+
+        private static CodeShape ChooseShape(int[] sizes, UnrollMode unroll, out long weights)
+        {
+            weights = 0;
+            for (int i = 1; i < sizes.Length; i++)
+            {
+                weights += (long)sizes[i - 1] * sizes[i];
+            }
+
+            bool fits = weights <= Limits.MaxUnrolledWeights;
+            return unroll switch
+            {
+                UnrollMode.Full => fits ? CodeShape.Unrolled : CodeShape.Blocked,
+                UnrollMode.Blocked => CodeShape.Blocked,
+                _ => fits && sizes.All(size => size < Limits.AutoUnrollMaxLayerSize) ? CodeShape.Unrolled : CodeShape.Blocked,
+            };
+        }
+
+        private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken)
+        {
+            foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax declaration
+                    && declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private static TypeHierarchy ReadHierarchy(INamedTypeSymbol type)
+        {
+            var containers = new List<ContainingType>();
+            for (INamedTypeSymbol? container = type.ContainingType; container is not null; container = container.ContainingType)
+            {
+                containers.Insert(0, new ContainingType(Declaration(container), NameWithTypeParameters(container)));
+            }
+
+            string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } containing
+                ? containing.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", string.Empty)
+                : null;
+            return new TypeHierarchy(
+                ns,
+                new EquatableArray<ContainingType>(containers),
+                type.Name,
+                type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
+        }
+
+        /// <summary>The keywords that re-open <paramref name="type"/> as a partial declaration.</summary>
+        private static string Declaration(INamedTypeSymbol type)
+        {
+            string modifiers = type.IsStatic ? "static " : string.Empty;
+            if (type.TypeKind == TypeKind.Struct)
+            {
+                modifiers = (type.IsReadOnly ? "readonly " : string.Empty) + (type.IsRefLikeType ? "ref " : string.Empty);
+            }
+
+            string kind = type.TypeKind switch
+            {
+                TypeKind.Interface => "interface",
+                TypeKind.Struct => type.IsRecord ? "record struct" : "struct",
+                _ => type.IsRecord ? "record" : "class",
+            };
+            return modifiers + "partial " + kind;
+        }
+
+        private static string NameWithTypeParameters(INamedTypeSymbol type) =>
+            type.TypeParameters.Length == 0
+                ? type.Name
+                : type.Name + "<" + string.Join(", ", type.TypeParameters.Select(p => p.Name)) + ">";
+
+        private static string HintName(INamedTypeSymbol type)
+        {
+            var parts = new List<string>();
+            for (ISymbol? symbol = type; symbol is INamedTypeSymbol named; symbol = named.ContainingType)
+            {
+                parts.Insert(0, named.MetadataName.Replace('`', '_'));
+            }
+            if (type.ContainingNamespace is { IsGlobalNamespace: false } ns)
+            {
+                parts.Insert(0, ns.ToDisplayString());
+            }
+            return string.Join(".", parts) + ".Network.g.cs";
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using System.Collections.Immutable;
+using Backprop.Generated.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Backprop.Generated.Generator;
+
+/// <summary>
+/// Turns every <c>[Backprop.Network(...)]</c> partial class into a network specialised to its
+/// layer sizes. Parse (symbols to an equatable <see cref="NetworkSpec"/>) and emit (spec to text)
+/// live in the other parts of this class; this part is only the pipeline.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed partial class NetworkGenerator : IIncrementalGenerator
+{
+    /// <summary>The attribute's metadata name. The generator never references the runtime assembly.</summary>
+    internal const string NetworkAttributeName = "Backprop.NetworkAttribute";
+
+    /// <inheritdoc />
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        // 1. Find classes carrying [Network] and reduce each to a ParseResult of plain values;
+        //    nothing downstream holds a symbol, syntax node or compilation.
+        IncrementalValuesProvider<ParseResult> results = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                NetworkAttributeName,
+                predicate: static (node, _) => node is ClassDeclarationSyntax,
+                transform: static (context, cancellationToken) => Parser.Parse(context, cancellationToken))
+            .WithTrackingName(TrackingNames.Parse);
+
+        // 2. The specs that parsed: an unrelated edit leaves them equal, so emission is skipped.
+        IncrementalValuesProvider<NetworkSpec> specs = results
+            .Select(static (result, _) => result.Spec!)
+            .Where(static spec => spec is not null)
+            .WithTrackingName(TrackingNames.Specs);
+
+        // 3. Emit one file per network.
+        context.RegisterSourceOutput(specs, static (context, spec) =>
+            context.AddSource(spec.HintName, Emitter.Emit(spec)));
+
+        // 4. Report diagnostics separately, so that a spec's output stays cached when only a
+        //    diagnostic's location moves.
+        IncrementalValuesProvider<Helpers.EquatableArray<DiagnosticInfo>> diagnostics = results
+            .Select(static (result, _) => result.Diagnostics)
+            .WithTrackingName(TrackingNames.Diagnostics);
+
+        context.RegisterSourceOutput(diagnostics, static (context, diagnostics) =>
+        {
+            foreach (DiagnosticInfo info in diagnostics)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.ById(info.Id),
+                    info.Location?.ToLocation() ?? Location.None,
+                    ToArguments(info)));
+            }
+        });
+    }
+
+    private static object[] ToArguments(DiagnosticInfo info)
+    {
+        var arguments = ImmutableArray.CreateBuilder<object>(info.Arguments.Count);
+        foreach (string argument in info.Arguments)
+        {
+            arguments.Add(argument);
+        }
+        return arguments.ToArray();
+    }
+}

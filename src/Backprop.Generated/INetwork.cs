@@ -1,0 +1,76 @@
+using System;
+
+namespace Backprop;
+
+/// <summary>
+/// A feed-forward network of fixed shape. Implemented by the source generator for every class
+/// marked with <see cref="NetworkAttribute"/>; the runtime (training, evaluation, serialization)
+/// works with any network through this interface, with generics and without reflection.
+/// </summary>
+/// <typeparam name="TSelf">The generated network type itself.</typeparam>
+/// <remarks>
+/// Layers are numbered 1..L with layer 1 the input. <see cref="Parameters"/> holds, for each
+/// weight layer l = 2..L in turn, the weights w^l row-major as [n_l, n_(l−1)] (element (i, j), the
+/// weight to neuron i of layer l from neuron j of layer l − 1, at index i·n_(l−1) + j), followed by
+/// the biases b^l (n_l values).
+/// </remarks>
+public interface INetwork<TSelf> where TSelf : INetwork<TSelf>
+{
+    /// <summary>The width of the input layer (layer 1).</summary>
+    static abstract int InputSize { get; }
+
+    /// <summary>The width of the output layer (layer L).</summary>
+    static abstract int OutputSize { get; }
+
+    /// <summary>The number of parameters (all weights and biases).</summary>
+    static abstract int ParameterCount { get; }
+
+    /// <summary>The size of every layer, input first.</summary>
+    static abstract ReadOnlySpan<int> LayerSizes { get; }
+
+    /// <summary>The activation of the hidden layers 2..L−1.</summary>
+    static abstract ActivationKind HiddenActivation { get; }
+
+    /// <summary>The activation of the output layer L.</summary>
+    static abstract ActivationKind OutputActivation { get; }
+
+    /// <summary>The cost function <see cref="Backprop"/> differentiates.</summary>
+    static abstract CostKind Cost { get; }
+
+    /// <summary>Creates a network whose parameters are all zero.</summary>
+    static abstract TSelf Create();
+
+    /// <summary>
+    /// Creates a network initialised from <paramref name="seed"/> as by
+    /// <see cref="InitializeParameters(int)"/>.
+    /// </summary>
+    static abstract TSelf Create(int seed);
+
+    /// <summary>
+    /// Every parameter, contiguous, in the layout described on <see cref="INetwork{TSelf}"/>.
+    /// Writes go straight into the network.
+    /// </summary>
+    Span<float> Parameters { get; }
+
+    /// <summary>
+    /// Initialises every parameter from <paramref name="seed"/>: weights w^l ~ N(0, 1)/√n_(l−1),
+    /// biases ~ N(0, 1). The same seed gives the same parameters on every run and machine
+    /// (see <see cref="ParameterInitializer"/>).
+    /// </summary>
+    void InitializeParameters(int seed);
+
+    /// <summary>Computes the output a^L for one input. Reads the parameters only; thread-safe.</summary>
+    /// <param name="input">Exactly <see cref="InputSize"/> values.</param>
+    /// <param name="output">Exactly <see cref="OutputSize"/> values; receives a^L.</param>
+    void Forward(ReadOnlySpan<float> input, Span<float> output);
+
+    /// <summary>
+    /// Backpropagates one sample: <b>adds</b> ∂C_x/∂θ into <paramref name="gradient"/> and returns
+    /// the sample's cost C_x. Reads the parameters only; thread-safe.
+    /// </summary>
+    /// <param name="input">Exactly <see cref="InputSize"/> values.</param>
+    /// <param name="target">Exactly <see cref="OutputSize"/> values y.</param>
+    /// <param name="gradient">Exactly <see cref="ParameterCount"/> values, laid out as <see cref="Parameters"/>.</param>
+    /// <returns>The sample's cost, computed from z^L in a numerically stable form (finite when outputs saturate).</returns>
+    float Backprop(ReadOnlySpan<float> input, ReadOnlySpan<float> target, Span<float> gradient);
+}

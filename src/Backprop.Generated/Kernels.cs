@@ -1,0 +1,190 @@
+using System;
+using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
+
+namespace Backprop;
+
+/// <summary>
+/// Building blocks called by generated networks: parameter storage, fused multiply-add, the
+/// activation functions and argument checks. Public only because generated code lives in the
+/// user's assembly; not meant to be called directly, and not a stable API.
+/// </summary>
+/// <remarks>
+/// Everything here is small and <see cref="MethodImplOptions.AggressiveInlining"/>, so the JIT
+/// (and NativeAOT) inline it into the generated kernels, where the <c>IsSupported</c> checks are
+/// constants.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static unsafe class Kernels
+{
+    /// <summary>Floats of slack allocated so the parameters can start on a 64-byte boundary.</summary>
+    private const int AlignmentSlack = 16;
+
+    /// <summary>
+    /// Allocates the storage for <paramref name="count"/> parameters, zeroed, on the pinned object
+    /// heap so that its address never changes and <see cref="AlignedStart"/> is the same every time.
+    /// </summary>
+    public static float[] AllocateParameters(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        return GC.AllocateArray<float>(checked(count + AlignmentSlack), pinned: true);
+    }
+
+    /// <summary>
+    /// The first parameter inside <paramref name="storage"/> (from <see cref="AllocateParameters"/>):
+    /// the first element on a 64-byte (cache line, one AVX-512 vector) boundary.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ref float AlignedStart(float[] storage)
+    {
+        ref float first = ref MemoryMarshal.GetArrayDataReference(storage);
+        nuint address = (nuint)Unsafe.AsPointer(ref first);
+        nuint skip = ((64 - (address & 63)) & 63) / sizeof(float);
+        return ref Unsafe.Add(ref first, skip);
+    }
+
+    /// <summary>Throws the <see cref="ArgumentException"/> of a span of the wrong length.</summary>
+    [DoesNotReturn]
+    public static void ThrowLengthMismatch(string paramName, int expected, int actual, string meaning)
+        => throw new ArgumentException(
+            $"{paramName} must have exactly {expected} elements ({meaning}) but has {actual}.", paramName);
+
+    /// <summary>Throws the <see cref="ArgumentOutOfRangeException"/> of a neuron index out of range.</summary>
+    [DoesNotReturn]
+    public static void ThrowIndexOutOfRange(string paramName, int actual, int count)
+        => throw new ArgumentOutOfRangeException(paramName, actual, $"{paramName} must be in [0, {count}).");
+
+    // ---- Fused multiply-add: a · b + c, one rounding where the hardware has FMA. ----
+
+    /// <summary>a · b + c.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c)
+        => Avx512F.IsSupported ? Avx512F.FusedMultiplyAdd(a, b, c) : a * b + c;
+
+    /// <summary>a · b + c.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c)
+        => Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : a * b + c;
+
+    /// <summary>a · b + c.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c)
+    {
+        if (Fma.IsSupported)
+        {
+            return Fma.MultiplyAdd(a, b, c);
+        }
+        if (AdvSimd.IsSupported)
+        {
+            return AdvSimd.FusedMultiplyAdd(c, a, b);
+        }
+        return a * b + c;
+    }
+
+    // ---- The logistic sigmoid σ(z) = 1 / (1 + e^−z). ----
+    //
+    // The vector forms compute e^x as 2^n · p(r) with x = n·ln 2 + r, |r| ≤ ln 2 / 2, and p the
+    // degree-7 Taylor-like polynomial of Cephes' expf (error ≈ 1 ulp). −z is clamped to
+    // [−87, 88] so that 2^n stays a normal float: σ is then exactly 1 above z = 87 and below
+    // 1e-38 under z = −88. A NaN input stays NaN (the clamp passes NaN through).
+
+    private const float ExpClampLow = -87f;
+    private const float ExpClampHigh = 88f;
+    private const float Log2E = 1.44269504088896341f;
+    private const float Ln2Hi = 0.693359375f;
+    private const float Ln2Lo = -2.12194440e-4f;
+    private const float P0 = 1.9875691500e-4f;
+    private const float P1 = 1.3981999507e-3f;
+    private const float P2 = 8.3334519073e-3f;
+    private const float P3 = 4.1665795894e-2f;
+    private const float P4 = 1.6666665459e-1f;
+    private const float P5 = 5.0000001201e-1f;
+
+    /// <summary>σ(z) = 1 / (1 + e^−z).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sigmoid(float z) => 1f / (1f + MathF.Exp(-z));
+
+    /// <summary>σ(z) = 1 / (1 + e^−z), lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Sigmoid(Vector512<float> z)
+    {
+#if NET9_0_OR_GREATER
+        Vector512<float> x = Vector512.MinNative(Vector512.Create(ExpClampHigh), Vector512.MaxNative(Vector512.Create(ExpClampLow), -z));
+#else
+        Vector512<float> x = Vector512.Min(Vector512.Create(ExpClampHigh), Vector512.Max(Vector512.Create(ExpClampLow), -z));
+#endif
+        Vector512<float> n = Vector512.Floor(MultiplyAdd(x, Vector512.Create(Log2E), Vector512.Create(0.5f)));
+        Vector512<float> r = MultiplyAdd(n, Vector512.Create(-Ln2Hi), x);
+        r = MultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
+        Vector512<float> p = MultiplyAdd(Vector512.Create(P0), r, Vector512.Create(P1));
+        p = MultiplyAdd(p, r, Vector512.Create(P2));
+        p = MultiplyAdd(p, r, Vector512.Create(P3));
+        p = MultiplyAdd(p, r, Vector512.Create(P4));
+        p = MultiplyAdd(p, r, Vector512.Create(P5));
+        Vector512<float> e = MultiplyAdd(p, r * r, r + Vector512<float>.One);
+        Vector512<int> scale = Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23);
+        e *= scale.AsSingle();
+        return Vector512<float>.One / (Vector512<float>.One + e);
+    }
+
+    /// <summary>σ(z) = 1 / (1 + e^−z), lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Sigmoid(Vector256<float> z)
+    {
+#if NET9_0_OR_GREATER
+        Vector256<float> x = Vector256.MinNative(Vector256.Create(ExpClampHigh), Vector256.MaxNative(Vector256.Create(ExpClampLow), -z));
+#else
+        Vector256<float> x = Vector256.Min(Vector256.Create(ExpClampHigh), Vector256.Max(Vector256.Create(ExpClampLow), -z));
+#endif
+        Vector256<float> n = Vector256.Floor(MultiplyAdd(x, Vector256.Create(Log2E), Vector256.Create(0.5f)));
+        Vector256<float> r = MultiplyAdd(n, Vector256.Create(-Ln2Hi), x);
+        r = MultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
+        Vector256<float> p = MultiplyAdd(Vector256.Create(P0), r, Vector256.Create(P1));
+        p = MultiplyAdd(p, r, Vector256.Create(P2));
+        p = MultiplyAdd(p, r, Vector256.Create(P3));
+        p = MultiplyAdd(p, r, Vector256.Create(P4));
+        p = MultiplyAdd(p, r, Vector256.Create(P5));
+        Vector256<float> e = MultiplyAdd(p, r * r, r + Vector256<float>.One);
+        Vector256<int> scale = Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23);
+        e *= scale.AsSingle();
+        return Vector256<float>.One / (Vector256<float>.One + e);
+    }
+
+    /// <summary>σ(z) = 1 / (1 + e^−z), lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sigmoid(Vector128<float> z)
+    {
+#if NET9_0_OR_GREATER
+        Vector128<float> x = Vector128.MinNative(Vector128.Create(ExpClampHigh), Vector128.MaxNative(Vector128.Create(ExpClampLow), -z));
+#else
+        Vector128<float> x = Vector128.Min(Vector128.Create(ExpClampHigh), Vector128.Max(Vector128.Create(ExpClampLow), -z));
+#endif
+        Vector128<float> n = Vector128.Floor(MultiplyAdd(x, Vector128.Create(Log2E), Vector128.Create(0.5f)));
+        Vector128<float> r = MultiplyAdd(n, Vector128.Create(-Ln2Hi), x);
+        r = MultiplyAdd(n, Vector128.Create(-Ln2Lo), r);
+        Vector128<float> p = MultiplyAdd(Vector128.Create(P0), r, Vector128.Create(P1));
+        p = MultiplyAdd(p, r, Vector128.Create(P2));
+        p = MultiplyAdd(p, r, Vector128.Create(P3));
+        p = MultiplyAdd(p, r, Vector128.Create(P4));
+        p = MultiplyAdd(p, r, Vector128.Create(P5));
+        Vector128<float> e = MultiplyAdd(p, r * r, r + Vector128<float>.One);
+        Vector128<int> scale = Vector128.ShiftLeft(Vector128.ConvertToInt32(n) + Vector128.Create(127), 23);
+        e *= scale.AsSingle();
+        return Vector128<float>.One / (Vector128<float>.One + e);
+    }
+
+    // ---- Cross-entropy from the pre-activation z. ----
+
+    /// <summary>
+    /// The cross-entropy of one sigmoid output, −[y ln σ(z) + (1 − y) ln(1 − σ(z))], computed from z
+    /// as max(z, 0) − y·z + ln(1 + e^−|z|), which stays finite however saturated σ(z) is.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float SigmoidCrossEntropy(float z, float y)
+        => MathF.Max(z, 0f) - y * z + MathF.Log(1f + MathF.Exp(-MathF.Abs(z)));
+}

@@ -1,0 +1,56 @@
+using System;
+using System.Collections.Generic;
+
+namespace Backprop;
+
+/// <summary>
+/// Marks a <c>partial</c> class as a neural network of fixed layer sizes. At build time the
+/// Backprop.Generated source generator fills in the class: parameter storage, typed per-layer
+/// weights, and <see cref="INetwork{TSelf}.Forward"/> and <see cref="INetwork{TSelf}.Backprop"/>
+/// specialised to exactly these sizes.
+/// </summary>
+/// <example>
+/// <code>
+/// [Network(784, 30, 10)]
+/// public partial class DigitNet { }
+/// </code>
+/// </example>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class NetworkAttribute : Attribute
+{
+    /// <summary>Declares a network with the given layer sizes.</summary>
+    /// <param name="layerSizes">
+    /// The number of neurons in each layer, input first: the first size is the input width, the
+    /// last the output width. At least two sizes, each at least 1, all compile-time constants.
+    /// </param>
+    public NetworkAttribute(params int[] layerSizes) => LayerSizes = layerSizes ?? Array.Empty<int>();
+
+    /// <summary>The layer sizes, input first.</summary>
+    public IReadOnlyList<int> LayerSizes { get; }
+
+    /// <summary>
+    /// The code shape to generate. <see cref="UnrollMode.Auto"/> (the default) unrolls tiny
+    /// networks into straight-line code and emits blocked SIMD loops for everything else.
+    /// </summary>
+    public UnrollMode Unroll { get; set; }
+}
+
+/// <summary>How the generator shapes the code of a network.</summary>
+public enum UnrollMode
+{
+    /// <summary>
+    /// Straight-line code when every layer has fewer than 8 neurons (where it measured faster),
+    /// blocked SIMD loops otherwise.
+    /// </summary>
+    Auto = 0,
+
+    /// <summary>
+    /// Straight-line code with one statement per weight. Only for small networks: past the limit
+    /// (diagnostic BPG010) the generator falls back to <see cref="Blocked"/>, because the JIT stops
+    /// optimising very large methods.
+    /// </summary>
+    Full = 1,
+
+    /// <summary>Constant-bound SIMD loops with register-blocked accumulators, for every size.</summary>
+    Blocked = 2,
+}
