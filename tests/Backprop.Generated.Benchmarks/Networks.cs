@@ -1,0 +1,23 @@
+using Backprop;
+
+namespace Backprop.Generated.Benchmarks;
+
+// The networks the benchmarks measure.
+
+/// <summary>The seed's digit network.</summary>
+[Network(784, 30, 10)]
+public partial class DigitNet { }
+
+// Pairs of identical sizes in the two code shapes, to find where full unrolling stops paying.
+[Network(2, 3, 1, Unroll = UnrollMode.Full)] public partial class Full231 { }
+[Network(2, 3, 1, Unroll = UnrollMode.Blocked)] public partial class Blocked231 { }
+[Network(4, 6, 3, Unroll = UnrollMode.Full)] public partial class Full463 { }
+[Network(4, 6, 3, Unroll = UnrollMode.Blocked)] public partial class Blocked463 { }
+[Network(7, 7, 7, Unroll = UnrollMode.Full)] public partial class Full777 { }
+[Network(7, 7, 7, Unroll = UnrollMode.Blocked)] public partial class Blocked777 { }
+[Network(4, 8, 3, Unroll = UnrollMode.Full)] public partial class Full483 { }
+[Network(4, 8, 3, Unroll = UnrollMode.Blocked)] public partial class Blocked483 { }
+[Network(8, 8, 8, Unroll = UnrollMode.Full)] public partial class Full888 { }
+[Network(8, 8, 8, Unroll = UnrollMode.Blocked)] public partial class Blocked888 { }
+[Network(16, 12, 4, Unroll = UnrollMode.Full)] public partial class Full16124 { }
+[Network(16, 12, 4, Unroll = UnrollMode.Blocked)] public partial class Blocked16124 { }
