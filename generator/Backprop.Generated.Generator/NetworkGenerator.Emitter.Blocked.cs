@@ -8,73 +8,76 @@ public sealed partial class NetworkGenerator
 {
     internal static partial class Emitter
     {
-        // The blocked shape: per vector tier a Forward and a Backprop that chain one small kernel per
-        // layer. Every loop bound, offset, tail and mask is a constant; every method stays far below
-        // the JIT's 20,000-IL-instruction limit, whatever the layer sizes.
+        // The blocked shape. Every layer gets three kernels per vector width, all over a mini-batch
+        // of m samples (m = 1 for Forward and Backprop):
+        //   Forward:  z^l = w^l a^(l−1) + b^l, blocks of rows × samples with one accumulator each;
+        //   Delta:    δ^(l−1) = ((w^l)ᵀ δ^l) ⊙ σ'(z^(l−1)), blocks of samples × column vectors;
+        //   Update / Accumulate: Σ_x δ^l (a^(l−1))ᵀ over the batch for a block of rows × column
+        //             vectors, then straight into the weights (TrainBatch) or the gradient (Backprop).
+        // Every bound except m, every offset, tail and mask is a constant, and every method is a few
+        // loops: far below the JIT's 20,000-IL-instruction limit whatever the sizes.
 
-        /// <summary>Rows of w processed together in the forward kernel (each with its own accumulators).</summary>
-        private const int RowsPerBlock = 2;
-
-        /// <summary>Vectors of one row summed by independent accumulators in the forward kernel.</summary>
-        private const int AccumulatorsPerRow = 4;
-
-        /// <summary>Vectors of columns kept in registers while the backward kernel walks all rows.</summary>
-        private const int ColumnsPerBlock = 4;
-
-        /// <summary>Scratch buffers are padded to whole Vector512s, so every tier can activate whole vectors.</summary>
+        /// <summary>Scratch rows are padded to whole Vector512s, so every tier can process whole vectors.</summary>
         private static int Padded(int count) => (count + 15) / 16 * 16;
+
+        /// <summary>Samples a block of ForwardBatch keeps on the stack (about 64 KB at most).</summary>
+        private static int ForwardBatchBlock(NetworkModel n) =>
+            System.Math.Max(1, System.Math.Min(64, 16384 / n.Layers.Sum(layer => Padded(layer.Outputs))));
+
+        /// <summary>Floats of TrainBatch workspace a sample needs: a^l and δ^l of every layer, and z^L.</summary>
+        private static int WorkspacePerSample(NetworkModel n) =>
+            n.Layers.Sum(layer => 2 * Padded(layer.Outputs)) + Padded(n.Layers[n.Layers.Count - 1].Outputs);
 
         private static void EmitBlocked(SourceWriter w, NetworkModel n)
         {
             foreach (Isa tier in Isa.All)
             {
                 EmitForwardTier(w, n, tier);
+                EmitForwardBatchTier(w, n, tier);
                 EmitBackpropTier(w, n, tier);
+                EmitTrainBatchTier(w, n, tier);
+                EmitOutputError(w, n, tier);
             }
 
             foreach (LayerModel layer in n.Layers)
             {
                 foreach (Isa isa in Isa.All.Select(tier => tier.For(layer.Inputs)).Distinct())
                 {
-                    EmitLayerForward(w, layer, isa);
-                    EmitLayerBackward(w, n, layer, isa);
+                    EmitForwardKernel(w, layer, isa);
+                    if (!layer.FeedsFromInput)
+                    {
+                        EmitDeltaKernel(w, n, layer, isa);
+                    }
+                    EmitGradientKernel(w, layer, isa, update: true);
+                    EmitGradientKernel(w, layer, isa, update: false);
                 }
             }
         }
 
-        private static void EmitScratch(SourceWriter w, string name, int count)
+        // ---- Per-tier drivers ----
+
+        private static void EmitScratch(SourceWriter w, string name, string count)
         {
-            w.Line($"{SpanOfFloat} {name}Buffer = stackalloc float[{Int(Padded(count))}];");
+            w.Line($"{SpanOfFloat} {name}Buffer = stackalloc float[{count}];");
             w.Line($"ref float {name} = ref {Marshal}.GetReference({name}Buffer);");
         }
 
-        private static void EmitForwardTier(SourceWriter w, NetworkModel n, Isa tier)
+        private static string Kernel(LayerModel layer, string kind, Isa tier) => $"Layer{layer.Number}{kind}{tier.For(layer.Inputs).Suffix}";
+
+        /// <summary>Calls the forward kernels of every layer for m samples, activating each layer's rows in place.</summary>
+        private static void EmitForwardLayers(SourceWriter w, NetworkModel n, Isa tier, string input, string rows, string m, bool keepOutputZ)
         {
-            w.Line($"/// <summary>Forward pass with {tier.Description}.</summary>");
-            using (w.Block($"private static void Forward{tier.Suffix}(ref float p, ref float x, ref float y)"))
+            string previous = input;
+            foreach (LayerModel layer in n.Layers)
             {
-                w.Line("// Activations on the stack, padded to whole vectors; each layer writes z^l, then turns it into a^l in place.");
-                foreach (LayerModel layer in n.Layers)
-                {
-                    EmitScratch(w, $"a{layer.Number}", layer.Outputs);
-                }
-
-                string previous = "x";
-                foreach (LayerModel layer in n.Layers)
-                {
-                    w.Line();
-                    EmitLayerComment(w, layer);
-                    w.Line($"Layer{layer.Number}Forward{tier.For(layer.Inputs).Suffix}(ref p, ref {previous}, ref a{layer.Number});");
-                    EmitActivate(w, tier, layer, $"a{layer.Number}", $"a{layer.Number}");
-                    previous = $"a{layer.Number}";
-                }
-
-                int outputs = n.Sizes[n.L - 1];
                 w.Line();
-                w.Line($"// The output is a^{n.L}.");
-                w.Line($"{Marshal}.CreateReadOnlySpan(ref a{n.L}, {Int(outputs)}).CopyTo({Marshal}.CreateSpan(ref y, {Int(outputs)}));");
+                EmitLayerComment(w, layer);
+                string target = layer.IsOutput && keepOutputZ ? $"z{n.L}" : $"a{layer.Number}";
+                string source = layer.FeedsFromInput ? $"ref {previous}, ref {rows}" : $"ref {previous}";
+                w.Line($"{Kernel(layer, "Forward", tier)}(ref p, {source}, {m}, ref {target});");
+                EmitActivate(w, tier, layer, target, $"a{layer.Number}", $"{m} * {Int(Padded(layer.Outputs))}");
+                previous = $"a{layer.Number}";
             }
-            w.Line();
         }
 
         private static void EmitLayerComment(SourceWriter w, LayerModel layer)
@@ -84,68 +87,193 @@ public sealed partial class NetworkGenerator
             w.Line($"// Layer {layer.Number} ({Int(layer.Inputs)} → {Int(layer.Outputs)}): z^{layer.Number} = w^{layer.Number} {input} + b^{layer.Number}; a^{layer.Number} = {σ}(z^{layer.Number}), {ActivationFormula(layer.Activation)}");
         }
 
-        private static void EmitActivate(SourceWriter w, Isa tier, LayerModel layer, string source, string target)
+        /// <summary>Activates <paramref name="count"/> floats (whole padded rows) from source into target.</summary>
+        private static void EmitActivate(SourceWriter w, Isa tier, LayerModel layer, string source, string target, string count)
         {
-            int count = layer.Outputs;
             if (tier.IsScalar)
             {
-                using (w.Block($"for (nuint k = 0; k < {Int(count)}; k++)"))
+                using (w.Block($"for (nint k = 0; k < {count}; k++)"))
                 {
                     w.Line($"{Unsafe}.Add(ref {target}, k) = {ActivateScalar(layer.Activation, $"{Unsafe}.Add(ref {source}, k)")};");
                 }
                 return;
             }
-
-            int rounded = (count + tier.Width - 1) / tier.Width * tier.Width;
-            if (rounded == tier.Width)
+            using (w.Block($"for (nint k = 0; k < {count}; k += {Int(tier.Width)})"))
             {
-                w.Line(tier.Store(ActivateVector(layer.Activation, tier.Load(source, "0")), target, "0"));
+                w.Line(tier.Store(ActivateVector(layer.Activation, tier.Load(source, "(nuint)k")), target, "(nuint)k"));
+            }
+        }
+
+        private static void EmitForwardTier(SourceWriter w, NetworkModel n, Isa tier)
+        {
+            w.Line($"/// <summary>Forward pass of one sample with {tier.Description}.</summary>");
+            w.Line(HotPath);
+            using (w.Block($"private static void Forward{tier.Suffix}(ref float p, ref float x, ref float y)"))
+            {
+                w.Line("// Activations on the stack, padded to whole vectors; each layer writes z^l, then turns it into a^l in place.");
+                foreach (LayerModel layer in n.Layers)
+                {
+                    EmitScratch(w, $"a{layer.Number}", Int(Padded(layer.Outputs)));
+                }
+                w.Line("int row = 0; // the input is one row: x itself");
+                EmitForwardLayers(w, n, tier, "x", "row", "1", keepOutputZ: false);
+                int outputs = n.Sizes[n.L - 1];
+                w.Line();
+                w.Line($"// The output is a^{n.L}.");
+                w.Line($"{Marshal}.CreateReadOnlySpan(ref a{n.L}, {Int(outputs)}).CopyTo({Marshal}.CreateSpan(ref y, {Int(outputs)}));");
+            }
+            w.Line();
+        }
+
+        private static void EmitForwardBatchTier(SourceWriter w, NetworkModel n, Isa tier)
+        {
+            int block = ForwardBatchBlock(n);
+            int inputs = n.Sizes[0], outputs = n.Sizes[n.L - 1];
+            w.Line($"/// <summary>Forward pass of <paramref name=\"count\"/> samples with {tier.Description}, {Int(block)} at a time.</summary>");
+            w.Line(HotPath);
+            using (w.Block($"private static void ForwardBatch{tier.Suffix}(ref float p, ref float x, ref float y, nint count)"))
+            {
+                w.Line($"// Activations of up to {Int(block)} samples on the stack, one padded row per sample.");
+                foreach (LayerModel layer in n.Layers)
+                {
+                    EmitScratch(w, $"a{layer.Number}", Int(block * Padded(layer.Outputs)));
+                }
+                w.Line($"global::System.Span<int> rowsBuffer = stackalloc int[{Int(block)}];");
+                w.Line($"ref int rows = ref {Marshal}.GetReference(rowsBuffer);");
+                using (w.Block($"for (nint k = 0; k < {Int(block)}; k++)"))
+                {
+                    w.Line($"{Unsafe}.Add(ref rows, k) = (int)k;");
+                }
+                using (w.Block($"for (nint start = 0; start < count; start += {Int(block)})"))
+                {
+                    w.Line($"nint m = global::System.Math.Min({Int(block)}, count - start);");
+                    w.Line($"ref float input = ref {Unsafe}.Add(ref x, start * {Int(inputs)});");
+                    EmitForwardLayers(w, n, tier, "input", "rows", "m", keepOutputZ: false);
+                    w.Line();
+                    w.Line($"// The outputs are the rows of a^{n.L}.");
+                    using (w.Block("for (nint s = 0; s < m; s++)"))
+                    {
+                        w.Line($"{Marshal}.CreateReadOnlySpan(ref {Unsafe}.Add(ref a{n.L}, s * {Int(Padded(outputs))}), {Int(outputs)}).CopyTo({Marshal}.CreateSpan(ref {Unsafe}.Add(ref y, (start + s) * {Int(outputs)}), {Int(outputs)}));");
+                    }
+                }
+            }
+            w.Line();
+        }
+
+        /// <summary>Declares the TrainBatch/Backprop scratch: a^l, δ^l for every layer and z^L, m rows each.</summary>
+        private static void EmitBatchScratch(SourceWriter w, NetworkModel n, string m, bool onStack)
+        {
+            LayerModel output = n.Layers[n.Layers.Count - 1];
+            var buffers = new List<(string Name, int Width)>();
+            foreach (LayerModel layer in n.Layers)
+            {
+                buffers.Add(($"a{layer.Number}", Padded(layer.Outputs)));
+                buffers.Add(($"d{layer.Number}", Padded(layer.Outputs)));
+            }
+            buffers.Add(($"z{n.L}", Padded(output.Outputs)));
+
+            if (onStack)
+            {
+                foreach ((string name, int width) in buffers)
+                {
+                    EmitScratch(w, name, Int(width));
+                }
                 return;
             }
-            using (w.Block($"for (nuint k = 0; k < {Int(rounded)}; k += {Int(tier.Width)})"))
+            string previous = "workspace";
+            string previousSize = "0";
+            foreach ((string name, int width) in buffers)
             {
-                w.Line(tier.Store(ActivateVector(layer.Activation, tier.Load(source, "k")), target, "k"));
+                w.Line($"ref float {name} = ref {Unsafe}.Add(ref {previous}, {previousSize});");
+                previous = name;
+                previousSize = $"{m} * {Int(width)}";
+            }
+        }
+
+        private static void EmitBackwardLayers(SourceWriter w, NetworkModel n, Isa tier, string rows, string m, bool update)
+        {
+            for (int k = n.Layers.Count - 1; k >= 0; k--)
+            {
+                LayerModel layer = n.Layers[k];
+                int l = layer.Number;
+                string input = layer.FeedsFromInput ? "x" : $"a{l - 1}";
+                string source = layer.FeedsFromInput ? $"ref x, ref {rows}" : $"ref {input}";
+                w.Line();
+                if (!layer.FeedsFromInput)
+                {
+                    w.Line($"// Layer {l}, BP2: δ^{l - 1} = ((w^{l})ᵀ δ^{l}) ⊙ {ActivationSymbol(n.Spec.HiddenActivation)}'(z^{l - 1}), with {DerivativeFormula(n.Spec.HiddenActivation)}{(update ? " (before w^" + l + " changes)" : string.Empty)}");
+                    w.Line($"{Kernel(layer, "Delta", tier)}(ref p, ref d{l}, {m}, ref a{l - 1}, ref d{l - 1});");
+                }
+                string a = layer.FeedsFromInput ? "x" : $"a^{l - 1}";
+                if (update)
+                {
+                    w.Line($"// Layer {l}, BP3 and BP4 summed over the batch, then the step: w^{l} ← decay · w^{l} − (η/m) Σ_x δ^{l} ({a})ᵀ, b^{l} ← b^{l} − (η/m) Σ_x δ^{l}");
+                    w.Line($"{Kernel(layer, "Update", tier)}(ref p, {source}, ref d{l}, {m}, rate, decay);");
+                }
+                else
+                {
+                    w.Line($"// Layer {l}: ∂C/∂b^{l} += δ^{l} (BP3); ∂C/∂w^{l} += δ^{l} ({a})ᵀ (BP4){(layer.FeedsFromInput ? ". The input layer has no error term." : string.Empty)}");
+                    w.Line($"{Kernel(layer, "Accumulate", tier)}({source}, ref d{l}, {m}, ref g);");
+                }
             }
         }
 
         private static void EmitBackpropTier(SourceWriter w, NetworkModel n, Isa tier)
         {
-            LayerModel output = n.Layers[n.Layers.Count - 1];
-            int L = n.L;
-            w.Line($"/// <summary>Backpropagation of one sample with {tier.Description}; returns C_x.</summary>");
+            w.Line($"/// <summary>Backpropagation of one sample with {tier.Description}; adds ∂C_x/∂θ into g and returns C_x.</summary>");
+            w.Line(HotPath);
             using (w.Block($"private static float Backprop{tier.Suffix}(ref float p, ref float x, ref float y, ref float g)"))
             {
-                string hidden = L == 2 ? string.Empty : L == 3 ? "the activations a^2, " : $"the activations a^2..a^{L - 1}, ";
-                w.Line($"// On the stack, padded to whole vectors: {hidden}the output's z^{L} and a^{L}, the errors {(L == 2 ? "δ^2" : $"δ^2..δ^{L}")}.");
-                foreach (LayerModel layer in n.Layers)
-                {
-                    if (!layer.IsOutput)
-                    {
-                        EmitScratch(w, $"a{layer.Number}", layer.Outputs);
-                    }
-                }
-                EmitScratch(w, $"z{L}", output.Outputs);
-                EmitScratch(w, $"a{L}", output.Outputs);
-                foreach (LayerModel layer in n.Layers)
-                {
-                    EmitScratch(w, $"d{layer.Number}", layer.Outputs);
-                }
-
+                w.Line($"// On the stack, padded to whole vectors: a^l and δ^l of every layer, and z^{n.L}.");
+                EmitBatchScratch(w, n, "1", onStack: true);
+                w.Line("int row = 0; // the sample is one row: x itself, and its target y");
                 w.Line();
                 w.Line("// ---- Forward pass, keeping every activation ----");
-                string previous = "x";
-                foreach (LayerModel layer in n.Layers)
-                {
-                    w.Line();
-                    EmitLayerComment(w, layer);
-                    string target = layer.IsOutput ? $"z{L}" : $"a{layer.Number}";
-                    w.Line($"Layer{layer.Number}Forward{tier.For(layer.Inputs).Suffix}(ref p, ref {previous}, ref {target});");
-                    EmitActivate(w, tier, layer, target, $"a{layer.Number}");
-                    previous = $"a{layer.Number}";
-                }
-
+                EmitForwardLayers(w, n, tier, "x", "row", "1", keepOutputZ: true);
                 w.Line();
-                w.Line("// ---- The cost and the output error (BP1) ----");
+                w.Line($"// ---- The cost and the output error δ^{n.L} (BP1) ----");
+                w.Line($"float cost = OutputError{tier.Suffix}(ref z{n.L}, ref a{n.L}, ref y, ref row, 1, ref d{n.L});");
+                w.Line();
+                w.Line("// ---- Backward pass, layer L down to 2 ----");
+                EmitBackwardLayers(w, n, tier, "row", "1", update: false);
+                w.Line();
+                w.Line("return cost;");
+            }
+            w.Line();
+        }
+
+        private static void EmitTrainBatchTier(SourceWriter w, NetworkModel n, Isa tier)
+        {
+            w.Line($"/// <summary>One gradient-descent step on the m samples rows[0..m) with {tier.Description}; returns Σ_x C_x.</summary>");
+            w.Line(HotPath);
+            using (w.Block($"private static float TrainBatch{tier.Suffix}(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)"))
+            {
+                w.Line($"// The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^{n.L}.");
+                EmitBatchScratch(w, n, "m", onStack: false);
+                w.Line();
+                w.Line("// ---- Forward pass of the whole batch, keeping every activation ----");
+                EmitForwardLayers(w, n, tier, "x", "rows", "m", keepOutputZ: true);
+                w.Line();
+                w.Line($"// ---- The cost and the output error δ^{n.L} (BP1) of every sample ----");
+                w.Line($"float cost = OutputError{tier.Suffix}(ref z{n.L}, ref a{n.L}, ref y, ref rows, m, ref d{n.L});");
+                w.Line();
+                w.Line("// ---- Backward pass, layer L down to 2, each layer's step as soon as its errors are known ----");
+                EmitBackwardLayers(w, n, tier, "rows", "m", update: true);
+                w.Line();
+                w.Line("return cost;");
+            }
+            w.Line();
+        }
+
+        private static void EmitOutputError(SourceWriter w, NetworkModel n, Isa tier)
+        {
+            LayerModel output = n.Layers[n.Layers.Count - 1];
+            int L = n.L, count = output.Outputs, padded = Padded(count);
+            Isa isa = tier.For(count);
+            w.Line($"/// <summary>The cost Σ_x C_x and the output errors δ^{L} of m samples with {tier.Description}.</summary>");
+            w.Line(HotPath);
+            using (w.Block($"private static float OutputError{tier.Suffix}(ref float z, ref float a, ref float y, ref int rows, nint m, ref float d)"))
+            {
                 foreach (string line in CostComment(n.Spec.Cost, output.Activation))
                 {
                     w.Line(line);
@@ -154,113 +282,299 @@ public sealed partial class NetworkGenerator
                 {
                     w.Line(line);
                 }
-                w.Line("float cost = 0f;");
-                using (w.Block($"for (nuint k = 0; k < {Int(output.Outputs)}; k++)"))
+                if (isa.IsScalar)
                 {
-                    w.Line($"float target = {Unsafe}.Add(ref y, k);");
-                    w.Line($"cost += {CostTermScalar(n.Spec.Cost, output.Activation, $"{Unsafe}.Add(ref z{L}, k)", "target")};");
-                    w.Line($"{Unsafe}.Add(ref d{L}, k) = {OutputErrorScalar(n.Spec.Cost, output.Activation, $"{Unsafe}.Add(ref a{L}, k)", $"{Unsafe}.Add(ref z{L}, k)", "target")};");
+                    w.Line("float cost = 0f;");
+                    using (w.Block("for (nint s = 0; s < m; s++)"))
+                    {
+                        w.Line($"ref float target = ref {Unsafe}.Add(ref y, (nint){Unsafe}.Add(ref rows, s) * {Int(count)});");
+                        using (w.Block($"for (nint k = 0; k < {Int(count)}; k++)"))
+                        {
+                            w.Line($"nint at = s * {Int(padded)} + k;");
+                            w.Line($"float yk = {Unsafe}.Add(ref target, k);");
+                            w.Line($"cost += {CostTermScalar(n.Spec.Cost, output.Activation, $"{Unsafe}.Add(ref z, at)", "yk")};");
+                            w.Line($"{Unsafe}.Add(ref d, at) = {OutputErrorScalar(n.Spec.Cost, output.Activation, $"{Unsafe}.Add(ref a, at)", $"{Unsafe}.Add(ref z, at)", "yk")};");
+                        }
+                    }
+                    w.Line("return cost;");
+                    return;
                 }
 
-                w.Line();
-                w.Line("// ---- Backward pass, layer L down to 2 ----");
-                for (int k = n.Layers.Count - 1; k >= 0; k--)
+                var plan = new ChunkPlan(count, isa.Width);
+                EmitMask(w, isa, plan);
+                w.Line($"{isa.Type} costs = {isa.Zero};");
+                using (w.Block("for (nint s = 0; s < m; s++)"))
                 {
-                    LayerModel layer = n.Layers[k];
-                    int l = layer.Number;
-                    string kernel = $"Layer{l}{(layer.FeedsFromInput ? "Gradient" : "Backward")}{tier.For(layer.Inputs).Suffix}";
-                    w.Line();
-                    if (layer.FeedsFromInput)
+                    w.Line($"ref float target = ref {Unsafe}.Add(ref y, (nint){Unsafe}.Add(ref rows, s) * {Int(count)});");
+                    w.Line($"ref float zRow = ref {Unsafe}.Add(ref z, s * {Int(padded)});");
+                    w.Line($"ref float aRow = ref {Unsafe}.Add(ref a, s * {Int(padded)});");
+                    w.Line($"ref float dRow = ref {Unsafe}.Add(ref d, s * {Int(padded)});");
+                    void Chunk(string offset, bool masked)
                     {
-                        w.Line($"// Layer {l}: ∂C/∂b^{l} += δ^{l} (BP3); ∂C/∂w^{l} += δ^{l} xᵀ (BP4). The input layer has no error term.");
-                        w.Line($"{kernel}(ref x, ref d{l}, ref g);");
+                        w.Line($"{isa.Type} yv = {isa.Load("target", offset)};");
+                        w.Line($"{isa.Type} cv = {Kernels}.SigmoidCrossEntropy({isa.Load("zRow", offset)}, yv);");
+                        w.Line(masked ? "costs += cv & mask;" : "costs += cv;");
+                        w.Line(isa.Store($"{isa.Load("aRow", offset)} - yv", "dRow", offset));
+                    }
+                    if (plan.FullChunks > 4)
+                    {
+                        using (w.Block($"for (nuint j = 0; j < {Int(plan.FullChunks * isa.Width)}; j += {Int(isa.Width)})"))
+                        {
+                            Chunk("j", masked: false);
+                        }
                     }
                     else
                     {
-                        w.Line($"// Layer {l}: ∂C/∂b^{l} += δ^{l} (BP3); ∂C/∂w^{l} += δ^{l} (a^{l - 1})ᵀ (BP4);");
-                        w.Line($"//   δ^{l - 1} = ((w^{l})ᵀ δ^{l}) ⊙ {ActivationSymbol(n.Spec.HiddenActivation)}'(z^{l - 1}), with {DerivativeFormula(n.Spec.HiddenActivation)} (BP2)");
-                        w.Line($"{kernel}(ref p, ref a{l - 1}, ref d{l}, ref g, ref d{l - 1});");
+                        for (int c = 0; c < plan.FullChunks; c++)
+                        {
+                            using (w.Open())
+                            {
+                                Chunk(Int(c * isa.Width), masked: false);
+                            }
+                        }
+                    }
+                    if (plan.HasTail)
+                    {
+                        w.Line($"// The last vector overlaps the one before: its first {Plural(plan.Overlap, "lane")} are left out of the cost (δ is just written twice).");
+                        using (w.Open())
+                        {
+                            Chunk(Int(plan.TailOffset), masked: true);
+                        }
                     }
                 }
-                w.Line();
-                w.Line("return cost;");
+                w.Line($"return {isa.Vector}.Sum(costs);");
             }
             w.Line();
         }
 
-        // ---- Per-layer kernels ----
+        // ---- Kernels ----
 
-        private static void EmitLayerForward(SourceWriter w, LayerModel layer, Isa isa)
+        /// <summary>A row of the layer's input for sample <paramref name="s"/>: layer 2 gathers dataset rows, later layers read scratch rows.</summary>
+        private static string InputRow(LayerModel layer, string s) => layer.FeedsFromInput
+            ? $"ref {Unsafe}.Add(ref a, (nint){Unsafe}.Add(ref rows, {s}) * {Int(layer.Inputs)})"
+            : $"ref {Unsafe}.Add(ref a, ({s}) * {Int(Padded(layer.Inputs))})";
+
+        private static string InputParameters(LayerModel layer) => layer.FeedsFromInput ? "ref float a, ref int rows" : "ref float a";
+
+        private static string Plus(string variable, int offset) => offset == 0 ? variable : $"{variable} + {Int(offset)}";
+
+        private static void EmitMask(SourceWriter w, Isa isa, ChunkPlan plan)
         {
-            int l = layer.Number, inputs = layer.Inputs, outputs = layer.Outputs;
-            w.Line($"/// <summary>Layer {l} ({Int(inputs)} → {Int(outputs)}) with {isa.Description}: z^{l} = w^{l} a^{l - 1} + b^{l}.</summary>");
-            using (w.Block($"private static void Layer{l}Forward{isa.Suffix}(ref float p, ref float a, ref float z)"))
+            if (!plan.HasTail)
+            {
+                return;
+            }
+            IEnumerable<string> lanes = Enumerable.Range(0, isa.Width).Select(k => k < plan.Overlap ? "0" : "-1");
+            w.Line($"// {(plan.Overlap == 1 ? "Lane 0" : $"Lanes 0..{Int(plan.Overlap - 1)}")} of the last, overlapping vector repeat columns already covered: the mask zeroes them.");
+            w.Line($"{isa.Type} mask = {isa.Vector}.AsSingle({isa.Vector}.Create({string.Join(", ", lanes)}));");
+        }
+
+        /// <summary>Register blocking for a kernel width: AVX-512 has 32 vector registers, the others 16.</summary>
+        private static (int Rows, int Samples) ForwardBlock(Isa isa) => isa.Width == 16 ? (4, 5) : (2, 4);
+
+        private static (int Samples, int Chunks) DeltaBlock(Isa isa) => isa.Width == 16 ? (4, 4) : (2, 4);
+
+        private static (int Rows, int Chunks) GradientBlock(Isa isa) => isa.Width == 16 ? (4, 4) : (2, 4);
+
+        private static void EmitForwardKernel(SourceWriter w, LayerModel layer, Isa isa)
+        {
+            int l = layer.Number, inputs = layer.Inputs, outputs = layer.Outputs, padded = Padded(outputs);
+            w.Line($"/// <summary>Layer {l} ({Int(inputs)} → {Int(outputs)}) with {isa.Description}: z^{l} = w^{l} a^{l - 1} + b^{l} for m samples.</summary>");
+            w.Line(HotPath);
+            using (w.Block($"private static void Layer{l}Forward{isa.Suffix}(ref float p, {InputParameters(layer)}, nint m, ref float z)"))
             {
                 w.Line($"ref float w = ref {Unsafe}.Add(ref p, {Int(layer.WeightOffset)}); // w^{l}: {Int(outputs)} rows of {Int(inputs)}, row-major");
                 w.Line($"ref float b = ref {Unsafe}.Add(ref p, {Int(layer.BiasOffset)}); // b^{l}");
 
                 if (isa.IsScalar)
                 {
-                    w.Line($"// z_i = b_i + Σ_j w_ij a_j, one row at a time.");
-                    using (w.Block($"for (nuint i = 0; i < {Int(outputs)}; i++)"))
+                    using (w.Block("for (nint s = 0; s < m; s++)"))
                     {
-                        w.Line($"ref float row = ref {Unsafe}.Add(ref w, i * {Int(inputs)});");
-                        w.Line($"float s = {Unsafe}.Add(ref b, i);");
-                        using (w.Block($"for (nuint j = 0; j < {Int(inputs)}; j++)"))
+                        w.Line($"ref float input = {InputRow(layer, "s")};");
+                        using (w.Block($"for (nint i = 0; i < {Int(outputs)}; i++)"))
                         {
-                            w.Line($"s += {Unsafe}.Add(ref row, j) * {Unsafe}.Add(ref a, j);");
+                            w.Line($"ref float row = ref {Unsafe}.Add(ref w, i * {Int(inputs)});");
+                            w.Line($"float sum = {Unsafe}.Add(ref b, i);");
+                            using (w.Block($"for (nint j = 0; j < {Int(inputs)}; j++)"))
+                            {
+                                w.Line($"sum += {Unsafe}.Add(ref row, j) * {Unsafe}.Add(ref input, j);");
+                            }
+                            w.Line($"{Unsafe}.Add(ref z, s * {Int(padded)} + i) = sum;");
                         }
-                        w.Line($"{Unsafe}.Add(ref z, i) = s;");
                     }
-                    return;
                 }
-
-                var plan = new ChunkPlan(inputs, isa.Width);
-                EmitMask(w, isa, plan);
-                int rows = outputs >= RowsPerBlock ? RowsPerBlock : 1;
-                w.Line($"// z_i = Σ_j w_ij a_j + b_i, {(rows == 1 ? "one row" : Plural(rows, "row"))} at a time; a row is {plan.Describe()}.");
-                int blocked = outputs - outputs % rows;
-                using (w.Block($"for (nuint i = 0; i < {Int(blocked)}; i += {Int(rows)})"))
+                else
                 {
-                    EmitDotRows(w, isa, plan, rows, null, inputs);
-                }
-                for (int i = blocked; i < outputs; i++)
-                {
-                    using (w.Open())
+                    var plan = new ChunkPlan(inputs, isa.Width);
+                    EmitMask(w, isa, plan);
+                    (int rows, int samples) = ForwardBlock(isa);
+                    rows = System.Math.Min(rows, outputs);
+                    w.Line("nint s = 0;");
+                    w.Line($"// {Int(samples)} samples at a time, {Plural(rows, "row")} of w^{l} against each: every weight vector loaded serves {Int(samples)} samples;");
+                    w.Line($"// one accumulator per (row, sample), over a row of {plan.Describe()}.");
+                    using (w.Block($"for (; s <= m - {Int(samples)}; s += {Int(samples)})"))
                     {
-                        EmitDotRows(w, isa, plan, 1, i, inputs);
+                        for (int k = 0; k < samples; k++)
+                        {
+                            w.Line($"ref float in{k} = {InputRow(layer, Plus("s", k))};");
+                        }
+                        for (int k = 0; k < samples; k++)
+                        {
+                            w.Line($"ref float out{k} = ref {Unsafe}.Add(ref z, ({Plus("s", k)}) * {Int(padded)});");
+                        }
+                        EmitRowBlocks(w, outputs, rows, (count, row) => EmitForwardBlock(w, isa, plan, inputs, count, samples, row));
+                    }
+                    w.Line($"// The remaining samples one at a time, with {Int(AccumulatorsPerRow)} accumulators per row.");
+                    using (w.Block("for (; s < m; s++)"))
+                    {
+                        w.Line($"ref float in0 = {InputRow(layer, "s")};");
+                        w.Line($"ref float out0 = ref {Unsafe}.Add(ref z, s * {Int(padded)});");
+                        EmitRowBlocks(w, outputs, System.Math.Min(2, outputs), (count, row) => EmitSingleSampleForwardBlock(w, isa, plan, inputs, count, row));
                     }
                 }
             }
             w.Line();
         }
 
-        /// <summary>Dot products of <paramref name="rows"/> rows of w with a, each into independent accumulators.</summary>
-        private static void EmitDotRows(SourceWriter w, Isa isa, ChunkPlan plan, int rows, int? fixedRow, int inputs)
+        /// <summary>Rows in blocks of <paramref name="rows"/> (a loop), then the remainder as one block.</summary>
+        private static void EmitRowBlocks(SourceWriter w, int outputs, int rows, System.Action<int, string> block)
         {
-            string first = fixedRow is int f ? Int(f * inputs) : $"i * {Int(inputs)}";
-            w.Line($"ref float w0 = ref {Unsafe}.Add(ref w, {first});");
-            for (int r = 1; r < rows; r++)
+            int whole = outputs - outputs % rows;
+            if (whole == rows)
             {
-                w.Line($"ref float w{r} = ref {Unsafe}.Add(ref w{r - 1}, {Int(inputs)});");
+                using (w.Open())
+                {
+                    w.Line("nint i = 0;");
+                    block(rows, "i");
+                }
+            }
+            else if (whole > 0)
+            {
+                using (w.Block($"for (nint i = 0; i < {Int(whole)}; i += {Int(rows)})"))
+                {
+                    block(rows, "i");
+                }
+            }
+            if (outputs % rows != 0)
+            {
+                using (w.Open())
+                {
+                    w.Line($"nint i = {Int(whole)};");
+                    block(outputs % rows, "i");
+                }
+            }
+        }
+
+        private static void EmitWeightRows(SourceWriter w, string baseName, string prefix, int count, int inputs)
+        {
+            w.Line($"ref float {prefix}0 = ref {Unsafe}.Add(ref {baseName}, i * {Int(inputs)});");
+            for (int r = 1; r < count; r++)
+            {
+                w.Line($"ref float {prefix}{r} = ref {Unsafe}.Add(ref {prefix}{r - 1}, {Int(inputs)});");
+            }
+        }
+
+        /// <summary>A block of rows × samples: z[s][i] = Σ_j w[i][j] in_s[j] + b[i].</summary>
+        private static void EmitForwardBlock(SourceWriter w, Isa isa, ChunkPlan plan, int inputs, int rows, int samples, string row)
+        {
+            EmitWeightRows(w, "w", "w", rows, inputs);
+            for (int r = 0; r < rows; r++)
+            {
+                w.Line($"{isa.Type} {string.Join(", ", Enumerable.Range(0, samples).Select(k => $"s{r}{k} = {isa.Zero}"))};");
             }
 
+            void Step(string offset, bool masked)
+            {
+                for (int k = 0; k < samples; k++)
+                {
+                    w.Line($"{isa.Type} x{k} = {isa.Load($"in{k}", offset)};");
+                }
+                for (int r = 0; r < rows; r++)
+                {
+                    string weights = isa.Load($"w{r}", offset);
+                    w.Line($"{isa.Type} v{r} = {(masked ? $"{weights} & mask" : weights)};");
+                    for (int k = 0; k < samples; k++)
+                    {
+                        w.Line($"s{r}{k} = {Kernels}.MultiplyAdd(v{r}, x{k}, s{r}{k});");
+                    }
+                }
+            }
+
+            if (plan.FullChunks == 1)
+            {
+                using (w.Open())
+                {
+                    Step("0", masked: false);
+                }
+            }
+            else
+            {
+                using (w.Block($"for (nuint j = 0; j < {Int(plan.FullChunks * isa.Width)}; j += {Int(isa.Width)})"))
+                {
+                    Step("j", masked: false);
+                }
+            }
+            if (plan.HasTail)
+            {
+                w.Line($"// The last vector overlaps the one before; the mask drops the {Plural(plan.Overlap, "column")} already summed.");
+                using (w.Open())
+                {
+                    Step(Int(plan.TailOffset), masked: true);
+                }
+            }
+            for (int r = 0; r < rows; r++)
+            {
+                for (int k = 0; k < samples; k++)
+                {
+                    w.Line($"{Unsafe}.Add(ref out{k}, {Plus(row, r)}) = {isa.Vector}.Sum(s{r}{k}) + {Unsafe}.Add(ref b, {Plus(row, r)});");
+                }
+            }
+        }
+
+        /// <summary>Vectors of one row summed by independent accumulators when a single sample has no others to share the loads.</summary>
+        private const int AccumulatorsPerRow = 4;
+
+        /// <summary>A block of rows for one sample, each row's dot product split over independent accumulators.</summary>
+        private static void EmitSingleSampleForwardBlock(SourceWriter w, Isa isa, ChunkPlan plan, int inputs, int rows, string row)
+        {
+            EmitWeightRows(w, "w", "w", rows, inputs);
             int accumulators = System.Math.Min(AccumulatorsPerRow, plan.FullChunks);
             for (int r = 0; r < rows; r++)
             {
                 w.Line($"{isa.Type} {string.Join(", ", Enumerable.Range(0, accumulators).Select(u => $"s{r}{u} = {isa.Zero}"))};");
             }
 
+            var steps = new List<(string Offset, int Accumulator, bool Masked)>();
+            void Step()
+            {
+                for (int k = 0; k < steps.Count; k++)
+                {
+                    w.Line($"{isa.Type} x{k} = {isa.Load("in0", steps[k].Offset)};");
+                }
+                for (int r = 0; r < rows; r++)
+                {
+                    for (int k = 0; k < steps.Count; k++)
+                    {
+                        (string offset, int accumulator, bool masked) = steps[k];
+                        string weights = isa.Load($"w{r}", offset);
+                        w.Line($"s{r}{accumulator} = {Kernels}.MultiplyAdd({(masked ? $"({weights} & mask)" : weights)}, x{k}, s{r}{accumulator});");
+                    }
+                }
+                steps.Clear();
+            }
+
             int stride = accumulators * isa.Width;
             int iterations = plan.FullChunks / accumulators;
-            var steps = new List<(string Offset, int Accumulator, bool Masked)>();
             if (iterations == 1)
             {
                 for (int u = 0; u < accumulators; u++)
                 {
                     steps.Add((Int(u * isa.Width), u, false));
                 }
-                EmitDotStep(w, isa, rows, steps);
+                using (w.Open())
+                {
+                    Step();
+                }
             }
             else
             {
@@ -270,11 +584,10 @@ public sealed partial class NetworkGenerator
                     {
                         steps.Add((u == 0 ? "j" : $"j + {Int(u * isa.Width)}", u, false));
                     }
-                    EmitDotStep(w, isa, rows, steps, braces: false);
+                    Step();
                 }
             }
 
-            steps.Clear();
             int done = iterations * accumulators;
             for (int c = done; c < plan.FullChunks; c++)
             {
@@ -290,37 +603,16 @@ public sealed partial class NetworkGenerator
                 {
                     w.Line($"// The last vector overlaps the one before; the mask drops the {Plural(plan.Overlap, "column")} already summed.");
                 }
-                EmitDotStep(w, isa, rows, steps);
-            }
-
-            for (int r = 0; r < rows; r++)
-            {
-                string index = fixedRow is int f0 ? Int(f0 + r) : r == 0 ? "i" : $"i + {Int(r)}";
-                w.Line($"{Unsafe}.Add(ref z, {index}) = {isa.Vector}.Sum({SumTree(Enumerable.Range(0, accumulators).Select(u => $"s{r}{u}").ToList())}) + {Unsafe}.Add(ref b, {index});");
-            }
-        }
-
-        private static void EmitDotStep(SourceWriter w, Isa isa, int rows, List<(string Offset, int Accumulator, bool Masked)> steps, bool braces = true)
-        {
-            SourceWriter.Scope? scope = braces ? w.Open() : null;
-            for (int k = 0; k < steps.Count; k++)
-            {
-                w.Line($"{isa.Type} a{k} = {isa.Load("a", steps[k].Offset)};");
-            }
-            for (int r = 0; r < rows; r++)
-            {
-                for (int k = 0; k < steps.Count; k++)
+                using (w.Open())
                 {
-                    (string offset, int accumulator, bool masked) = steps[k];
-                    string weights = isa.Load($"w{r}", offset);
-                    if (masked)
-                    {
-                        weights = $"({weights} & mask)";
-                    }
-                    w.Line($"s{r}{accumulator} = {Kernels}.MultiplyAdd({weights}, a{k}, s{r}{accumulator});");
+                    Step();
                 }
             }
-            scope?.Dispose();
+
+            for (int r = 0; r < rows; r++)
+            {
+                w.Line($"{Unsafe}.Add(ref out0, {Plus(row, r)}) = {isa.Vector}.Sum({SumTree(Enumerable.Range(0, accumulators).Select(u => $"s{r}{u}").ToList())}) + {Unsafe}.Add(ref b, {Plus(row, r)});");
+            }
         }
 
         /// <summary>A balanced sum, e.g. <c>(s0 + s1) + (s2 + s3)</c>, so the accumulators' additions stay independent.</summary>
@@ -336,189 +628,255 @@ public sealed partial class NetworkGenerator
             static string Group(IReadOnlyList<string> part) => part.Count == 1 ? part[0] : $"({SumTree(part)})";
         }
 
-        private static void EmitMask(SourceWriter w, Isa isa, ChunkPlan plan)
+        /// <summary>Column chunks in blocks of <paramref name="chunks"/> vectors (a loop), then the rest and the tail as one block.</summary>
+        private static void EmitColumnBlocks(SourceWriter w, Isa isa, ChunkPlan plan, int chunks, System.Action<List<(string Offset, bool Masked)>> block)
         {
-            if (!plan.HasTail)
+            int blocks = plan.FullChunks / chunks;
+            int stride = chunks * isa.Width;
+            var columns = new List<(string Offset, bool Masked)>();
+            if (blocks == 1)
             {
-                return;
+                for (int c = 0; c < chunks; c++)
+                {
+                    columns.Add((Int(c * isa.Width), false));
+                }
+                using (w.Open())
+                {
+                    block(columns);
+                }
             }
-            IEnumerable<string> lanes = Enumerable.Range(0, isa.Width).Select(k => k < plan.Overlap ? "0" : "-1");
-            w.Line($"// {(plan.Overlap == 1 ? "Lane 0" : $"Lanes 0..{Int(plan.Overlap - 1)}")} of the last, overlapping vector repeat columns already covered: the mask zeroes them.");
-            w.Line($"{isa.Type} mask = {isa.Vector}.AsSingle({isa.Vector}.Create({string.Join(", ", lanes)}));");
+            else if (blocks > 1)
+            {
+                using (w.Block($"for (nuint j = 0; j < {Int(blocks * stride)}; j += {Int(stride)})"))
+                {
+                    for (int c = 0; c < chunks; c++)
+                    {
+                        columns.Add((c == 0 ? "j" : $"j + {Int(c * isa.Width)}", false));
+                    }
+                    block(columns);
+                }
+            }
+
+            columns = new List<(string Offset, bool Masked)>();
+            for (int c = blocks * chunks; c < plan.FullChunks; c++)
+            {
+                columns.Add((Int(c * isa.Width), false));
+            }
+            if (plan.HasTail)
+            {
+                columns.Add((Int(plan.TailOffset), true));
+            }
+            if (columns.Count > 0)
+            {
+                using (w.Open())
+                {
+                    block(columns);
+                }
+            }
         }
 
-        private static void EmitLayerBackward(SourceWriter w, NetworkModel n, LayerModel layer, Isa isa)
+        private static void EmitDeltaKernel(SourceWriter w, NetworkModel n, LayerModel layer, Isa isa)
         {
             int l = layer.Number, inputs = layer.Inputs, outputs = layer.Outputs;
-            bool delta = !layer.FeedsFromInput;
-            string derivative = ActivationSymbol(n.Spec.HiddenActivation) + "'";
-            if (delta)
+            int padded = Padded(outputs), paddedInputs = Padded(inputs);
+            string σ = ActivationSymbol(n.Spec.HiddenActivation);
+            w.Line($"/// <summary>Layer {l} ({Int(inputs)} → {Int(outputs)}) with {isa.Description}: δ^{l - 1} = ((w^{l})ᵀ δ^{l}) ⊙ {σ}'(z^{l - 1}) for m samples.</summary>");
+            w.Line(HotPath);
+            using (w.Block($"private static void Layer{l}Delta{isa.Suffix}(ref float p, ref float d, nint m, ref float a, ref float dPrevious)"))
             {
-                w.Line($"/// <summary>Layer {l} ({Int(inputs)} → {Int(outputs)}) with {isa.Description}: adds ∂C/∂b^{l} = δ^{l} and ∂C/∂w^{l} = δ^{l} (a^{l - 1})ᵀ into g, and computes δ^{l - 1} = ((w^{l})ᵀ δ^{l}) ⊙ {derivative}(z^{l - 1}).</summary>");
-                w.Line($"private static void Layer{l}Backward{isa.Suffix}(ref float p, ref float a, ref float d, ref float g, ref float dPrevious)");
-            }
-            else
-            {
-                w.Line($"/// <summary>Layer {l} ({Int(inputs)} → {Int(outputs)}) with {isa.Description}: adds ∂C/∂b^{l} = δ^{l} and ∂C/∂w^{l} = δ^{l} xᵀ into g.</summary>");
-                w.Line($"private static void Layer{l}Gradient{isa.Suffix}(ref float a, ref float d, ref float g)");
-            }
-
-            using (w.Open())
-            {
-                if (delta)
-                {
-                    w.Line($"ref float w = ref {Unsafe}.Add(ref p, {Int(layer.WeightOffset)}); // w^{l}: {Int(outputs)} rows of {Int(inputs)}, row-major");
-                }
-                w.Line($"ref float gw = ref {Unsafe}.Add(ref g, {Int(layer.WeightOffset)}); // ∂C/∂w^{l}");
-                w.Line($"ref float gb = ref {Unsafe}.Add(ref g, {Int(layer.BiasOffset)}); // ∂C/∂b^{l}");
-                w.Line();
-                w.Line($"// BP3: ∂C/∂b^{l}_i += δ^{l}_i");
-                using (w.Block($"for (nuint i = 0; i < {Int(outputs)}; i++)"))
-                {
-                    w.Line($"{Unsafe}.Add(ref gb, i) += {Unsafe}.Add(ref d, i);");
-                }
-                w.Line();
-
+                w.Line($"ref float w = ref {Unsafe}.Add(ref p, {Int(layer.WeightOffset)}); // w^{l}: {Int(outputs)} rows of {Int(inputs)}, row-major");
                 if (isa.IsScalar)
                 {
-                    EmitScalarBackwardBody(w, n, layer, delta);
+                    using (w.Block("for (nint s = 0; s < m; s++)"))
+                    {
+                        using (w.Block($"for (nint j = 0; j < {Int(inputs)}; j++)"))
+                        {
+                            w.Line("float t = 0f;");
+                            using (w.Block($"for (nint i = 0; i < {Int(outputs)}; i++)"))
+                            {
+                                w.Line($"t += {Unsafe}.Add(ref w, i * {Int(inputs)} + j) * {Unsafe}.Add(ref d, s * {Int(padded)} + i);");
+                            }
+                            w.Line($"float aj = {Unsafe}.Add(ref a, s * {Int(paddedInputs)} + j);");
+                            w.Line($"{Unsafe}.Add(ref dPrevious, s * {Int(paddedInputs)} + j) = t * ({DerivativeScalar(n.Spec.HiddenActivation, "aj")});");
+                        }
+                    }
                 }
                 else
                 {
                     var plan = new ChunkPlan(inputs, isa.Width);
-                    EmitMask(w, isa, plan);
-                    w.Line($"// BP4{(delta ? " and BP2" : string.Empty)}, a block of columns j at a time ({Int(ColumnsPerBlock)} vectors; a row is {plan.Describe()}):");
-                    w.Line($"// walk every row i, adding δ_i a_j to ∂C/∂w_ij{(delta ? " and summing t_j += w_ij δ_i" : string.Empty)}.");
-                    if (delta)
+                    (int samples, int chunks) = DeltaBlock(isa);
+                    w.Line($"// t_j = Σ_i w_ij δ_i: for a block of samples × column vectors, walk the rows i of w^{l} (a row is {plan.Describe()});");
+                    w.Line($"// then δ^{l - 1}_j = t_j ⊙ {σ}'(z_j), with {DerivativeFormula(n.Spec.HiddenActivation)} and a = a^{l - 1}. An overlapping last vector just recomputes equal values.");
+                    w.Line("nint s = 0;");
+                    using (w.Block($"for (; s <= m - {Int(samples)}; s += {Int(samples)})"))
                     {
-                        w.Line($"// Then δ^{l - 1}_j = t_j ⊙ {derivative}(z^{l - 1}_j), with {DerivativeFormula(n.Spec.HiddenActivation)} and a = a^{l - 1}.");
+                        EmitDeltaRows(w, samples, padded, paddedInputs);
+                        EmitColumnBlocks(w, isa, plan, chunks, columns => EmitDeltaBlock(w, n, isa, outputs, inputs, samples, columns));
                     }
-
-                    int blocks = plan.FullChunks / ColumnsPerBlock;
-                    int stride = ColumnsPerBlock * isa.Width;
-                    var columns = new List<(string Offset, bool Masked)>();
-                    if (blocks == 1)
+                    using (w.Block("for (; s < m; s++)"))
                     {
-                        for (int c = 0; c < ColumnsPerBlock; c++)
-                        {
-                            columns.Add((Int(c * isa.Width), false));
-                        }
-                        EmitColumnBlock(w, n, layer, isa, columns, delta, braces: true);
-                    }
-                    else if (blocks > 1)
-                    {
-                        using (w.Block($"for (nuint j = 0; j < {Int(blocks * stride)}; j += {Int(stride)})"))
-                        {
-                            for (int c = 0; c < ColumnsPerBlock; c++)
-                            {
-                                columns.Add((c == 0 ? "j" : $"j + {Int(c * isa.Width)}", false));
-                            }
-                            EmitColumnBlock(w, n, layer, isa, columns, delta, braces: false);
-                        }
-                    }
-
-                    columns.Clear();
-                    for (int c = blocks * ColumnsPerBlock; c < plan.FullChunks; c++)
-                    {
-                        columns.Add((Int(c * isa.Width), false));
-                    }
-                    if (plan.HasTail)
-                    {
-                        columns.Add((Int(plan.TailOffset), true));
-                    }
-                    if (columns.Count > 0)
-                    {
-                        EmitColumnBlock(w, n, layer, isa, columns, delta, braces: true);
+                        EmitDeltaRows(w, 1, padded, paddedInputs);
+                        EmitColumnBlocks(w, isa, plan, 2 * chunks, columns => EmitDeltaBlock(w, n, isa, outputs, inputs, 1, columns));
                     }
                 }
             }
             w.Line();
         }
 
-        private static void EmitColumnBlock(SourceWriter w, NetworkModel n, LayerModel layer, Isa isa, List<(string Offset, bool Masked)> columns, bool delta, bool braces)
+        private static void EmitDeltaRows(SourceWriter w, int samples, int padded, int paddedInputs)
         {
-            int inputs = layer.Inputs, outputs = layer.Outputs;
-            SourceWriter.Scope? scope = braces ? w.Open() : null;
-            for (int c = 0; c < columns.Count; c++)
+            for (int k = 0; k < samples; k++)
             {
-                w.Line($"{isa.Type} a{c} = {isa.Load("a", columns[c].Offset)};");
+                string s = Plus("s", k);
+                w.Line($"ref float d{k} = ref {Unsafe}.Add(ref d, ({s}) * {Int(padded)});");
+                w.Line($"ref float a{k} = ref {Unsafe}.Add(ref a, ({s}) * {Int(paddedInputs)});");
+                w.Line($"ref float e{k} = ref {Unsafe}.Add(ref dPrevious, ({s}) * {Int(paddedInputs)});");
             }
-            for (int c = 0; c < columns.Count; c++)
+        }
+
+        private static void EmitDeltaBlock(SourceWriter w, NetworkModel n, Isa isa, int outputs, int inputs, int samples, List<(string Offset, bool Masked)> columns)
+        {
+            for (int k = 0; k < samples; k++)
             {
-                if (columns[c].Masked)
+                w.Line($"{isa.Type} {string.Join(", ", Enumerable.Range(0, columns.Count).Select(c => $"t{k}{c} = {isa.Zero}"))};");
+            }
+            using (w.Block($"for (nint i = 0; i < {Int(outputs)}; i++)"))
+            {
+                w.Line($"ref float wi = ref {Unsafe}.Add(ref w, i * {Int(inputs)});");
+                for (int c = 0; c < columns.Count; c++)
                 {
-                    w.Line($"{isa.Type} m{c} = a{c} & mask; // the overlapping columns add nothing to ∂C/∂w a second time");
+                    w.Line($"{isa.Type} v{c} = {isa.Load("wi", columns[c].Offset)};");
+                }
+                for (int k = 0; k < samples; k++)
+                {
+                    w.Line($"{isa.Type} delta{k} = {isa.Broadcast($"{Unsafe}.Add(ref d{k}, i)")};");
+                    for (int c = 0; c < columns.Count; c++)
+                    {
+                        w.Line($"t{k}{c} = {Kernels}.MultiplyAdd(v{c}, delta{k}, t{k}{c});");
+                    }
                 }
             }
-            if (delta)
+            for (int k = 0; k < samples; k++)
             {
-                w.Line($"{isa.Type} {string.Join(", ", Enumerable.Range(0, columns.Count).Select(c => $"t{c} = {isa.Zero}"))};");
-            }
-            using (w.Block($"for (nuint i = 0; i < {Int(outputs)}; i++)"))
-            {
-                w.Line($"{isa.Type} delta = {isa.Broadcast($"{Unsafe}.Add(ref d, i)")};");
-                if (delta)
-                {
-                    w.Line($"ref float wi = ref {Unsafe}.Add(ref w, i * {Int(inputs)});");
-                }
-                w.Line($"ref float gi = ref {Unsafe}.Add(ref gw, i * {Int(inputs)});");
                 for (int c = 0; c < columns.Count; c++)
                 {
                     string offset = columns[c].Offset;
-                    if (delta)
-                    {
-                        w.Line($"t{c} = {Kernels}.MultiplyAdd({isa.Load("wi", offset)}, delta, t{c});");
-                    }
-                    string source = columns[c].Masked ? $"m{c}" : $"a{c}";
-                    w.Line(isa.Store($"{Kernels}.MultiplyAdd(delta, {source}, {isa.Load("gi", offset)})", "gi", offset));
+                    w.Line($"{isa.Type} a{k}{c} = {isa.Load($"a{k}", offset)};");
+                    w.Line(isa.Store($"t{k}{c} * ({DerivativeVector(n.Spec.HiddenActivation, isa, $"a{k}{c}")})", $"e{k}", offset));
                 }
             }
-            if (delta)
+        }
+
+        private static void EmitGradientKernel(SourceWriter w, LayerModel layer, Isa isa, bool update)
+        {
+            int l = layer.Number, inputs = layer.Inputs, outputs = layer.Outputs, padded = Padded(outputs);
+            string a = layer.FeedsFromInput ? "x" : $"a^{l - 1}";
+            if (update)
+            {
+                w.Line($"/// <summary>Layer {l} ({Int(inputs)} → {Int(outputs)}) with {isa.Description}: w^{l} ← decay · w^{l} − rate · Σ_x δ^{l} ({a})ᵀ and b^{l} ← b^{l} − rate · Σ_x δ^{l} over m samples.</summary>");
+                w.Line(HotPath);
+                w.Line($"private static void Layer{l}Update{isa.Suffix}(ref float p, {InputParameters(layer)}, ref float d, nint m, float rate, float decay)");
+            }
+            else
+            {
+                w.Line($"/// <summary>Layer {l} ({Int(inputs)} → {Int(outputs)}) with {isa.Description}: adds ∂C/∂w^{l} = Σ_x δ^{l} ({a})ᵀ and ∂C/∂b^{l} = Σ_x δ^{l} over m samples into g.</summary>");
+                w.Line(HotPath);
+                w.Line($"private static void Layer{l}Accumulate{isa.Suffix}({InputParameters(layer)}, ref float d, nint m, ref float g)");
+            }
+
+            using (w.Open())
+            {
+                string target = update ? "p" : "g";
+                w.Line($"ref float w = ref {Unsafe}.Add(ref {target}, {Int(layer.WeightOffset)}); // {(update ? $"w^{l}" : $"∂C/∂w^{l}")}: {Int(outputs)} rows of {Int(inputs)}");
+                w.Line($"ref float b = ref {Unsafe}.Add(ref {target}, {Int(layer.BiasOffset)}); // {(update ? $"b^{l}" : $"∂C/∂b^{l}")}");
+                w.Line($"// BP3 summed over the batch: Σ_x δ^{l}_i");
+                using (w.Block($"for (nint i = 0; i < {Int(outputs)}; i++)"))
+                {
+                    w.Line("float sum = 0f;");
+                    using (w.Block("for (nint s = 0; s < m; s++)"))
+                    {
+                        w.Line($"sum += {Unsafe}.Add(ref d, s * {Int(padded)} + i);");
+                    }
+                    w.Line(update ? $"{Unsafe}.Add(ref b, i) -= rate * sum;" : $"{Unsafe}.Add(ref b, i) += sum;");
+                }
+
+                if (isa.IsScalar)
+                {
+                    w.Line($"// BP4 summed over the batch: Σ_x δ_i a_j");
+                    using (w.Block($"for (nint i = 0; i < {Int(outputs)}; i++)"))
+                    {
+                        using (w.Block($"for (nint j = 0; j < {Int(inputs)}; j++)"))
+                        {
+                            w.Line("float sum = 0f;");
+                            using (w.Block("for (nint s = 0; s < m; s++)"))
+                            {
+                                w.Line($"sum += {Unsafe}.Add(ref d, s * {Int(padded)} + i) * {Unsafe}.Add({InputRow(layer, "s")}, j);");
+                            }
+                            w.Line($"ref float wij = ref {Unsafe}.Add(ref w, i * {Int(inputs)} + j);");
+                            w.Line(update ? "wij = decay * wij - rate * sum;" : "wij += sum;");
+                        }
+                    }
+                }
+                else
+                {
+                    var plan = new ChunkPlan(inputs, isa.Width);
+                    EmitMask(w, isa, plan);
+                    (int rows, int chunks) = GradientBlock(isa);
+                    rows = System.Math.Min(rows, outputs);
+                    if (update)
+                    {
+                        w.Line($"{isa.Type} decays = {isa.Broadcast("decay")}, rates = {isa.Broadcast("-rate")};");
+                    }
+                    w.Line($"// BP4 summed over the batch: for a block of rows × column vectors (a row is {plan.Describe()}), walk the samples,");
+                    w.Line($"// accumulating δ_i a_j; the block is then {(update ? "applied to the weights" : "added to the gradient")} once.");
+                    EmitRowBlocks(w, outputs, rows, (count, row) =>
+                    {
+                        EmitWeightRows(w, "w", "w", count, inputs);
+                        EmitColumnBlocks(w, isa, plan, chunks, columns => EmitGradientBlock(w, layer, isa, count, columns, padded, update));
+                    });
+                }
+            }
+            w.Line();
+        }
+
+        private static void EmitGradientBlock(SourceWriter w, LayerModel layer, Isa isa, int rows, List<(string Offset, bool Masked)> columns, int padded, bool update)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                w.Line($"{isa.Type} {string.Join(", ", Enumerable.Range(0, columns.Count).Select(c => $"g{r}{c} = {isa.Zero}"))};");
+            }
+            using (w.Block("for (nint s = 0; s < m; s++)"))
+            {
+                w.Line($"ref float input = {InputRow(layer, "s")};");
+                w.Line($"ref float ds = ref {Unsafe}.Add(ref d, s * {Int(padded)} + i);");
+                for (int c = 0; c < columns.Count; c++)
+                {
+                    w.Line($"{isa.Type} x{c} = {isa.Load("input", columns[c].Offset)};");
+                }
+                for (int r = 0; r < rows; r++)
+                {
+                    w.Line($"{isa.Type} delta{r} = {isa.Broadcast($"{Unsafe}.Add(ref ds, {Int(r)})")};");
+                    for (int c = 0; c < columns.Count; c++)
+                    {
+                        w.Line($"g{r}{c} = {Kernels}.MultiplyAdd(delta{r}, x{c}, g{r}{c});");
+                    }
+                }
+            }
+            for (int r = 0; r < rows; r++)
             {
                 for (int c = 0; c < columns.Count; c++)
                 {
-                    w.Line(isa.Store($"t{c} * ({DerivativeVector(n.Spec.HiddenActivation, isa, $"a{c}")})", "dPrevious", columns[c].Offset));
-                }
-            }
-            scope?.Dispose();
-        }
-
-        private static void EmitScalarBackwardBody(SourceWriter w, NetworkModel n, LayerModel layer, bool delta)
-        {
-            int inputs = layer.Inputs, outputs = layer.Outputs;
-            if (delta)
-            {
-                w.Line("// t = (w^l)ᵀ δ^l accumulates in dPrevious.");
-                using (w.Block($"for (nuint j = 0; j < {Int(inputs)}; j++)"))
-                {
-                    w.Line($"{Unsafe}.Add(ref dPrevious, j) = 0f;");
-                }
-            }
-            w.Line($"// BP4: ∂C/∂w_ij += δ_i a_j{(delta ? "; and t_j += w_ij δ_i" : string.Empty)}");
-            using (w.Block($"for (nuint i = 0; i < {Int(outputs)}; i++)"))
-            {
-                w.Line($"float delta = {Unsafe}.Add(ref d, i);");
-                if (delta)
-                {
-                    w.Line($"ref float wi = ref {Unsafe}.Add(ref w, i * {Int(inputs)});");
-                }
-                w.Line($"ref float gi = ref {Unsafe}.Add(ref gw, i * {Int(inputs)});");
-                using (w.Block($"for (nuint j = 0; j < {Int(inputs)}; j++)"))
-                {
-                    w.Line($"{Unsafe}.Add(ref gi, j) += delta * {Unsafe}.Add(ref a, j);");
-                    if (delta)
+                    (string offset, bool masked) = columns[c];
+                    string old = isa.Load($"w{r}", offset);
+                    if (update)
                     {
-                        w.Line($"{Unsafe}.Add(ref dPrevious, j) += {Unsafe}.Add(ref wi, j) * delta;");
+                        string stepped = $"{Kernels}.MultiplyAdd(g{r}{c}, rates, {old} * decays)";
+                        w.Line(isa.Store(masked ? $"{isa.Vector}.ConditionalSelect(mask, {stepped}, {old})" : stepped, $"w{r}", offset));
                     }
-                }
-            }
-            if (delta)
-            {
-                w.Line($"// BP2: δ^{layer.Number - 1}_j = t_j ⊙ {ActivationSymbol(n.Spec.HiddenActivation)}'(z_j), with {DerivativeFormula(n.Spec.HiddenActivation)}");
-                using (w.Block($"for (nuint j = 0; j < {Int(inputs)}; j++)"))
-                {
-                    w.Line($"float aj = {Unsafe}.Add(ref a, j);");
-                    w.Line($"{Unsafe}.Add(ref dPrevious, j) *= {DerivativeScalar(n.Spec.HiddenActivation, "aj")};");
+                    else
+                    {
+                        w.Line(isa.Store(masked ? $"{old} + (g{r}{c} & mask)" : $"{old} + g{r}{c}", $"w{r}", offset));
+                    }
                 }
             }
         }

@@ -18,6 +18,7 @@ public sealed partial class NetworkGenerator
             LayerModel output = n.Layers[n.Layers.Count - 1];
 
             w.Line("/// <summary>Forward pass, unrolled: one statement per neuron.</summary>");
+            w.Line(HotPath);
             using (w.Block("private static void ForwardUnrolled(ref float p, ref float x, ref float y)"))
             {
                 EmitUnrolledInput(w, n);
@@ -40,6 +41,7 @@ public sealed partial class NetworkGenerator
             w.Line();
 
             w.Line("/// <summary>Backpropagation of one sample, unrolled: one statement per neuron and weight; returns C_x.</summary>");
+            w.Line(HotPath);
             using (w.Block("private static float BackpropUnrolled(ref float p, ref float x, ref float y, ref float g)"))
             {
                 w.Line("// ---- Forward pass, keeping every activation ----");
@@ -118,6 +120,49 @@ public sealed partial class NetworkGenerator
                     }
                 }
                 w.Line();
+                w.Line("return cost;");
+            }
+            w.Line();
+            EmitUnrolledBatch(w, n);
+        }
+
+        private static void EmitUnrolledBatch(SourceWriter w, NetworkModel n)
+        {
+            int inputs = n.Sizes[0], outputs = n.Sizes[n.L - 1];
+            w.Line("/// <summary>Forward pass of <paramref name=\"count\"/> samples, one after another.</summary>");
+            w.Line(HotPath);
+            using (w.Block("private static void ForwardBatchUnrolled(ref float p, ref float x, ref float y, nint count)"))
+            {
+                using (w.Block("for (nint s = 0; s < count; s++)"))
+                {
+                    w.Line($"ForwardUnrolled(ref p, ref {Unsafe}.Add(ref x, s * {Int(inputs)}), ref {Unsafe}.Add(ref y, s * {Int(outputs)}));");
+                }
+            }
+            w.Line();
+
+            w.Line("/// <summary>One gradient-descent step on the m samples rows[0..m): the batch's gradient is summed in the workspace, then applied.</summary>");
+            w.Line(HotPath);
+            using (w.Block("private static float TrainBatchUnrolled(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)"))
+            {
+                w.Line($"{Marshal}.CreateSpan(ref workspace, {Int(n.ParameterCount)}).Clear();");
+                w.Line("float cost = 0f;");
+                using (w.Block("for (nint s = 0; s < m; s++)"))
+                {
+                    w.Line($"nint row = {Unsafe}.Add(ref rows, s);");
+                    w.Line($"cost += BackpropUnrolled(ref p, ref {Unsafe}.Add(ref x, row * {Int(inputs)}), ref {Unsafe}.Add(ref y, row * {Int(outputs)}), ref workspace);");
+                }
+                foreach (LayerModel layer in n.Layers)
+                {
+                    w.Line($"// Layer {layer.Number}: w^{layer.Number} ← decay · w^{layer.Number} − (η/m) Σ_x ∂C_x/∂w^{layer.Number}; b^{layer.Number} ← b^{layer.Number} − (η/m) Σ_x ∂C_x/∂b^{layer.Number}");
+                    using (w.Block($"for (nint k = {Int(layer.WeightOffset)}; k < {Int(layer.BiasOffset)}; k++)"))
+                    {
+                        w.Line($"{Unsafe}.Add(ref p, k) = decay * {Unsafe}.Add(ref p, k) - rate * {Unsafe}.Add(ref workspace, k);");
+                    }
+                    using (w.Block($"for (nint k = {Int(layer.BiasOffset)}; k < {Int(layer.BiasOffset + layer.Outputs)}; k++)"))
+                    {
+                        w.Line($"{Unsafe}.Add(ref p, k) -= rate * {Unsafe}.Add(ref workspace, k);");
+                    }
+                }
                 w.Line("return cost;");
             }
             w.Line();

@@ -37,6 +37,12 @@ public interface INetwork<TSelf> where TSelf : INetwork<TSelf>
     /// <summary>The cost function <see cref="Backprop"/> differentiates.</summary>
     static abstract CostKind Cost { get; }
 
+    /// <summary>
+    /// The number of floats of workspace <see cref="TrainBatch"/> needs for a mini-batch of
+    /// <paramref name="batchSize"/> samples (activations and errors of every sample).
+    /// </summary>
+    static abstract int BatchWorkspaceSize(int batchSize);
+
     /// <summary>Creates a network whose parameters are all zero.</summary>
     static abstract TSelf Create();
 
@@ -65,6 +71,14 @@ public interface INetwork<TSelf> where TSelf : INetwork<TSelf>
     void Forward(ReadOnlySpan<float> input, Span<float> output);
 
     /// <summary>
+    /// Computes the outputs of many inputs at once (faster per sample than <see cref="Forward"/>:
+    /// each weight is read once for a block of samples). Reads the parameters only; thread-safe.
+    /// </summary>
+    /// <param name="inputs">n samples, each <see cref="InputSize"/> values, one after another.</param>
+    /// <param name="outputs">n · <see cref="OutputSize"/> values; receives each sample's a^L.</param>
+    void ForwardBatch(ReadOnlySpan<float> inputs, Span<float> outputs);
+
+    /// <summary>
     /// Backpropagates one sample: <b>adds</b> ∂C_x/∂θ into <paramref name="gradient"/> and returns
     /// the sample's cost C_x. Reads the parameters only; thread-safe.
     /// </summary>
@@ -73,4 +87,21 @@ public interface INetwork<TSelf> where TSelf : INetwork<TSelf>
     /// <param name="gradient">Exactly <see cref="ParameterCount"/> values, laid out as <see cref="Parameters"/>.</param>
     /// <returns>The sample's cost, computed from z^L in a numerically stable form (finite when outputs saturate).</returns>
     float Backprop(ReadOnlySpan<float> input, ReadOnlySpan<float> target, Span<float> gradient);
+
+    /// <summary>
+    /// One step of mini-batch gradient descent, in place: for the m = <paramref name="batch"/>.Length
+    /// samples x = rows <paramref name="batch"/>[k] of <paramref name="inputs"/> (targets the same rows
+    /// of <paramref name="targets"/>), sets w ← <paramref name="weightDecay"/> · w − (η/m) Σ_x ∂C_x/∂w and
+    /// b ← b − (η/m) Σ_x ∂C_x/∂b with η = <paramref name="learningRate"/>. The gradient is never
+    /// materialised: each weight block is updated as soon as its sum over the batch is complete.
+    /// Not thread-safe (it writes the parameters).
+    /// </summary>
+    /// <param name="inputs">The data set's inputs: rows of <see cref="InputSize"/> values.</param>
+    /// <param name="targets">The data set's targets: rows of <see cref="OutputSize"/> values, as many rows as <paramref name="inputs"/>.</param>
+    /// <param name="batch">The row of each sample of the mini-batch (at least one).</param>
+    /// <param name="learningRate">η.</param>
+    /// <param name="weightDecay">The factor applied to every weight before the gradient step: 1 − ηλ/n for L2 regularisation, 1 for none.</param>
+    /// <param name="workspace">At least <see cref="BatchWorkspaceSize"/>(m) floats of scratch.</param>
+    /// <returns>Σ_x C_x over the mini-batch, computed before the update.</returns>
+    float TrainBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> batch, float learningRate, float weightDecay, Span<float> workspace);
 }

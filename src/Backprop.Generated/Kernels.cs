@@ -54,6 +54,36 @@ public static unsafe class Kernels
         => throw new ArgumentException(
             $"{paramName} must have exactly {expected} elements ({meaning}) but has {actual}.", paramName);
 
+    /// <summary>Throws the <see cref="ArgumentException"/> of a span that does not hold whole rows.</summary>
+    [DoesNotReturn]
+    public static void ThrowNotWholeRows(string paramName, int length, int rowLength, string meaning)
+        => throw new ArgumentException(
+            $"{paramName} must hold whole rows of {rowLength} values ({meaning}) but has {length} values.", paramName);
+
+    /// <summary>Throws the <see cref="ArgumentException"/> of an empty mini-batch.</summary>
+    [DoesNotReturn]
+    public static void ThrowEmptyBatch(string paramName)
+        => throw new ArgumentException($"{paramName} must name at least one sample.", paramName);
+
+    /// <summary>Throws the <see cref="ArgumentException"/> of a workspace that is too small.</summary>
+    [DoesNotReturn]
+    public static void ThrowWorkspaceTooSmall(string paramName, int required, int actual)
+        => throw new ArgumentException(
+            $"{paramName} must have at least {required} elements (BatchWorkspaceSize of the batch) but has {actual}.", paramName);
+
+    /// <summary>Checks that every row index of a mini-batch is in [0, <paramref name="count"/>).</summary>
+    public static void CheckRows(ReadOnlySpan<int> rows, int count, string paramName)
+    {
+        for (int k = 0; k < rows.Length; k++)
+        {
+            if ((uint)rows[k] >= (uint)count)
+            {
+                throw new ArgumentOutOfRangeException(
+                    paramName, rows[k], $"{paramName}[{k}] = {rows[k]} is not a row of the data ({count} rows).");
+            }
+        }
+    }
+
     /// <summary>Throws the <see cref="ArgumentOutOfRangeException"/> of a neuron index out of range.</summary>
     [DoesNotReturn]
     public static void ThrowIndexOutOfRange(string paramName, int actual, int count)
@@ -86,9 +116,10 @@ public static unsafe class Kernels
         return a * b + c;
     }
 
-    // ---- The logistic sigmoid σ(z) = 1 / (1 + e^−z). ----
+    // ---- The logistic sigmoid σ(z) = 1 / (1 + e^−z), and the cross-entropy of its output. ----
     //
-    // The vector forms compute e^x as 2^n · p(r) with x = n·ln 2 + r, |r| ≤ ln 2 / 2, and p the
+    // The three vector widths repeat one algorithm (.NET 8 has no common interface over
+    // Vector128/256/512 to write it once). The vector forms compute e^x as 2^n · p(r) with x = n·ln 2 + r, |r| ≤ ln 2 / 2, and p the
     // degree-7 Taylor-like polynomial of Cephes' expf (error ≈ 1 ulp). −z is clamped to
     // [−87, 88] so that 2^n stays a normal float: σ is then exactly 1 above z = 87 and below
     // 1e-38 under z = −88. A NaN input stays NaN (the clamp passes NaN through).
@@ -111,12 +142,38 @@ public static unsafe class Kernels
 
     /// <summary>σ(z) = 1 / (1 + e^−z), lane by lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Sigmoid(Vector512<float> z)
+    public static Vector512<float> Sigmoid(Vector512<float> z) => Vector512<float>.One / (Vector512<float>.One + Exp(-z));
+
+    /// <summary>
+    /// The cross-entropy of each lane's sigmoid output, max(z, 0) − y·z + ln(1 + e^−|z|), as
+    /// <see cref="SigmoidCrossEntropy(float, float)"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> SigmoidCrossEntropy(Vector512<float> z, Vector512<float> y)
+    {
+        Vector512<float> t = Exp(-Vector512.Abs(z));
+        // ln(1 + t) = 2 atanh(s) = 2s (1 + s²/3 + s⁴/5 + …) with s = t / (2 + t) ≤ 1/3 for t in (0, 1].
+        Vector512<float> s = t / (Vector512.Create(2f) + t);
+        Vector512<float> s2 = s * s;
+        Vector512<float> p = MultiplyAdd(Vector512.Create(1f / 15f), s2, Vector512.Create(1f / 13f));
+        p = MultiplyAdd(p, s2, Vector512.Create(1f / 11f));
+        p = MultiplyAdd(p, s2, Vector512.Create(1f / 9f));
+        p = MultiplyAdd(p, s2, Vector512.Create(1f / 7f));
+        p = MultiplyAdd(p, s2, Vector512.Create(1f / 5f));
+        p = MultiplyAdd(p, s2, Vector512.Create(1f / 3f));
+        p = MultiplyAdd(p, s2, Vector512<float>.One);
+        Vector512<float> softplus = (s + s) * p;
+        return MultiplyAdd(-y, z, Vector512.Max(z, Vector512<float>.Zero)) + softplus;
+    }
+
+    /// <summary>e^x lane by lane, x clamped to [−87, 88]; NaN stays NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Exp(Vector512<float> x)
     {
 #if NET9_0_OR_GREATER
-        Vector512<float> x = Vector512.MinNative(Vector512.Create(ExpClampHigh), Vector512.MaxNative(Vector512.Create(ExpClampLow), -z));
+        x = Vector512.MinNative(Vector512.Create(ExpClampHigh), Vector512.MaxNative(Vector512.Create(ExpClampLow), x));
 #else
-        Vector512<float> x = Vector512.Min(Vector512.Create(ExpClampHigh), Vector512.Max(Vector512.Create(ExpClampLow), -z));
+        x = Vector512.Min(Vector512.Create(ExpClampHigh), Vector512.Max(Vector512.Create(ExpClampLow), x));
 #endif
         Vector512<float> n = Vector512.Floor(MultiplyAdd(x, Vector512.Create(Log2E), Vector512.Create(0.5f)));
         Vector512<float> r = MultiplyAdd(n, Vector512.Create(-Ln2Hi), x);
@@ -128,18 +185,43 @@ public static unsafe class Kernels
         p = MultiplyAdd(p, r, Vector512.Create(P5));
         Vector512<float> e = MultiplyAdd(p, r * r, r + Vector512<float>.One);
         Vector512<int> scale = Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23);
-        e *= scale.AsSingle();
-        return Vector512<float>.One / (Vector512<float>.One + e);
+        return e * scale.AsSingle();
     }
 
     /// <summary>σ(z) = 1 / (1 + e^−z), lane by lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Sigmoid(Vector256<float> z)
+    public static Vector256<float> Sigmoid(Vector256<float> z) => Vector256<float>.One / (Vector256<float>.One + Exp(-z));
+
+    /// <summary>
+    /// The cross-entropy of each lane's sigmoid output, max(z, 0) − y·z + ln(1 + e^−|z|), as
+    /// <see cref="SigmoidCrossEntropy(float, float)"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> SigmoidCrossEntropy(Vector256<float> z, Vector256<float> y)
+    {
+        Vector256<float> t = Exp(-Vector256.Abs(z));
+        // ln(1 + t) = 2 atanh(s) = 2s (1 + s²/3 + s⁴/5 + …) with s = t / (2 + t) ≤ 1/3 for t in (0, 1].
+        Vector256<float> s = t / (Vector256.Create(2f) + t);
+        Vector256<float> s2 = s * s;
+        Vector256<float> p = MultiplyAdd(Vector256.Create(1f / 15f), s2, Vector256.Create(1f / 13f));
+        p = MultiplyAdd(p, s2, Vector256.Create(1f / 11f));
+        p = MultiplyAdd(p, s2, Vector256.Create(1f / 9f));
+        p = MultiplyAdd(p, s2, Vector256.Create(1f / 7f));
+        p = MultiplyAdd(p, s2, Vector256.Create(1f / 5f));
+        p = MultiplyAdd(p, s2, Vector256.Create(1f / 3f));
+        p = MultiplyAdd(p, s2, Vector256<float>.One);
+        Vector256<float> softplus = (s + s) * p;
+        return MultiplyAdd(-y, z, Vector256.Max(z, Vector256<float>.Zero)) + softplus;
+    }
+
+    /// <summary>e^x lane by lane, x clamped to [−87, 88]; NaN stays NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Exp(Vector256<float> x)
     {
 #if NET9_0_OR_GREATER
-        Vector256<float> x = Vector256.MinNative(Vector256.Create(ExpClampHigh), Vector256.MaxNative(Vector256.Create(ExpClampLow), -z));
+        x = Vector256.MinNative(Vector256.Create(ExpClampHigh), Vector256.MaxNative(Vector256.Create(ExpClampLow), x));
 #else
-        Vector256<float> x = Vector256.Min(Vector256.Create(ExpClampHigh), Vector256.Max(Vector256.Create(ExpClampLow), -z));
+        x = Vector256.Min(Vector256.Create(ExpClampHigh), Vector256.Max(Vector256.Create(ExpClampLow), x));
 #endif
         Vector256<float> n = Vector256.Floor(MultiplyAdd(x, Vector256.Create(Log2E), Vector256.Create(0.5f)));
         Vector256<float> r = MultiplyAdd(n, Vector256.Create(-Ln2Hi), x);
@@ -151,18 +233,43 @@ public static unsafe class Kernels
         p = MultiplyAdd(p, r, Vector256.Create(P5));
         Vector256<float> e = MultiplyAdd(p, r * r, r + Vector256<float>.One);
         Vector256<int> scale = Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23);
-        e *= scale.AsSingle();
-        return Vector256<float>.One / (Vector256<float>.One + e);
+        return e * scale.AsSingle();
     }
 
     /// <summary>σ(z) = 1 / (1 + e^−z), lane by lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Sigmoid(Vector128<float> z)
+    public static Vector128<float> Sigmoid(Vector128<float> z) => Vector128<float>.One / (Vector128<float>.One + Exp(-z));
+
+    /// <summary>
+    /// The cross-entropy of each lane's sigmoid output, max(z, 0) − y·z + ln(1 + e^−|z|), as
+    /// <see cref="SigmoidCrossEntropy(float, float)"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> SigmoidCrossEntropy(Vector128<float> z, Vector128<float> y)
+    {
+        Vector128<float> t = Exp(-Vector128.Abs(z));
+        // ln(1 + t) = 2 atanh(s) = 2s (1 + s²/3 + s⁴/5 + …) with s = t / (2 + t) ≤ 1/3 for t in (0, 1].
+        Vector128<float> s = t / (Vector128.Create(2f) + t);
+        Vector128<float> s2 = s * s;
+        Vector128<float> p = MultiplyAdd(Vector128.Create(1f / 15f), s2, Vector128.Create(1f / 13f));
+        p = MultiplyAdd(p, s2, Vector128.Create(1f / 11f));
+        p = MultiplyAdd(p, s2, Vector128.Create(1f / 9f));
+        p = MultiplyAdd(p, s2, Vector128.Create(1f / 7f));
+        p = MultiplyAdd(p, s2, Vector128.Create(1f / 5f));
+        p = MultiplyAdd(p, s2, Vector128.Create(1f / 3f));
+        p = MultiplyAdd(p, s2, Vector128<float>.One);
+        Vector128<float> softplus = (s + s) * p;
+        return MultiplyAdd(-y, z, Vector128.Max(z, Vector128<float>.Zero)) + softplus;
+    }
+
+    /// <summary>e^x lane by lane, x clamped to [−87, 88]; NaN stays NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Exp(Vector128<float> x)
     {
 #if NET9_0_OR_GREATER
-        Vector128<float> x = Vector128.MinNative(Vector128.Create(ExpClampHigh), Vector128.MaxNative(Vector128.Create(ExpClampLow), -z));
+        x = Vector128.MinNative(Vector128.Create(ExpClampHigh), Vector128.MaxNative(Vector128.Create(ExpClampLow), x));
 #else
-        Vector128<float> x = Vector128.Min(Vector128.Create(ExpClampHigh), Vector128.Max(Vector128.Create(ExpClampLow), -z));
+        x = Vector128.Min(Vector128.Create(ExpClampHigh), Vector128.Max(Vector128.Create(ExpClampLow), x));
 #endif
         Vector128<float> n = Vector128.Floor(MultiplyAdd(x, Vector128.Create(Log2E), Vector128.Create(0.5f)));
         Vector128<float> r = MultiplyAdd(n, Vector128.Create(-Ln2Hi), x);
@@ -174,8 +281,7 @@ public static unsafe class Kernels
         p = MultiplyAdd(p, r, Vector128.Create(P5));
         Vector128<float> e = MultiplyAdd(p, r * r, r + Vector128<float>.One);
         Vector128<int> scale = Vector128.ShiftLeft(Vector128.ConvertToInt32(n) + Vector128.Create(127), 23);
-        e *= scale.AsSingle();
-        return Vector128<float>.One / (Vector128<float>.One + e);
+        return e * scale.AsSingle();
     }
 
     // ---- Cross-entropy from the pre-activation z. ----

@@ -50,8 +50,10 @@ public abstract class NetworkContractTests<TNet> where TNet : class, INetwork<TN
         for (int i = 0; i < expected.Length; i++)
         {
             double error = Math.Abs(actual[i] - expected[i]);
-            Assert.True(error <= relative * scale,
-                $"{what}[{i}]: expected {expected[i]:R}, got {actual[i]:R} (error {error:E2}, allowed {relative * scale:E2})");
+            if (!(error <= relative * scale))
+            {
+                Assert.Fail($"{what}[{i}]: expected {expected[i]:R}, got {actual[i]:R} (error {error:E2}, allowed {relative * scale:E2})");
+            }
         }
     }
 
@@ -138,6 +140,120 @@ public abstract class NetworkContractTests<TNet> where TNet : class, INetwork<TN
         }
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(131)]
+    public void ForwardBatch_matches_Forward_sample_by_sample(int count)
+    {
+        TNet network = TNet.Create(12);
+        var inputs = new float[count * TNet.InputSize];
+        var random = new DeterministicRandom(count);
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            inputs[i] = (float)random.NextDouble();
+        }
+        var outputs = new float[count * TNet.OutputSize];
+        network.ForwardBatch(inputs, outputs);
+
+        var expected = new float[TNet.OutputSize];
+        for (int s = 0; s < count; s++)
+        {
+            network.Forward(inputs.AsSpan(s * TNet.InputSize, TNet.InputSize), expected);
+            for (int k = 0; k < TNet.OutputSize; k++)
+            {
+                Assert.True(Math.Abs(expected[k] - outputs[s * TNet.OutputSize + k]) <= 1e-5f,
+                    $"sample {s}, output {k}: Forward {expected[k]:R}, ForwardBatch {outputs[s * TNet.OutputSize + k]:R}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 0.0)]
+    [InlineData(3, 5.0)]
+    [InlineData(10, 5.0)]
+    [InlineData(13, 0.5)]
+    public void TrainBatch_takes_the_reference_gradient_step(int m, double lambda)
+    {
+        const int rows = 17;
+        const double eta = 0.25, n = 1000;
+        TNet network = TNet.Create(21);
+        var inputs = new float[rows * TNet.InputSize];
+        var targets = new float[rows * TNet.OutputSize];
+        for (int r = 0; r < rows; r++)
+        {
+            (float[] x, float[] y) = Sample(900 + r);
+            x.CopyTo(inputs, r * TNet.InputSize);
+            y.CopyTo(targets, r * TNet.OutputSize);
+        }
+        int[] batch = Enumerable.Range(0, m).Select(k => (k * 7 + 3) % rows).ToArray();
+
+        int[] sizes = Sizes;
+        double[] before = Reference.ToDouble(network.Parameters);
+        var sum = new double[before.Length];
+        double expectedCost = 0;
+        foreach (int r in batch)
+        {
+            double[] x = Reference.ToDouble(inputs.AsSpan(r * TNet.InputSize, TNet.InputSize));
+            double[] y = Reference.ToDouble(targets.AsSpan(r * TNet.OutputSize, TNet.OutputSize));
+            expectedCost += Reference.Cost(sizes, before, x, y);
+            double[] g = Reference.Gradient(sizes, before, x, y);
+            for (int k = 0; k < sum.Length; k++)
+            {
+                sum[k] += g[k];
+            }
+        }
+
+        double decay = 1 - eta * lambda / n;
+        var workspace = new float[TNet.BatchWorkspaceSize(m)];
+        float cost = network.TrainBatch(inputs, targets, batch, (float)eta, (float)decay, workspace);
+        Assert.True(Math.Abs(cost - expectedCost) <= 1e-5 * Math.Max(1, expectedCost), $"cost: expected {expectedCost:R}, got {cost:R}");
+
+        var expected = new double[before.Length];
+        bool[] isWeight = WeightMask(sizes);
+        for (int k = 0; k < expected.Length; k++)
+        {
+            expected[k] = (isWeight[k] ? decay : 1) * before[k] - eta / m * sum[k];
+        }
+        AssertClose(expected, network.Parameters, 2e-5, "θ after the step");
+    }
+
+    /// <summary>Which parameters are weights (true) and which biases (false), from the layout.</summary>
+    private static bool[] WeightMask(int[] sizes)
+    {
+        var mask = new bool[ParameterInitializer.CountParameters(sizes)];
+        for (int l = 1, offset = 0; l < sizes.Length; l++)
+        {
+            int weights = sizes[l - 1] * sizes[l];
+            mask.AsSpan(offset, weights).Fill(true);
+            offset += weights + sizes[l];
+        }
+        return mask;
+    }
+
+    [Fact]
+    public void TrainBatch_rejects_bad_arguments_without_touching_the_parameters()
+    {
+        TNet network = TNet.Create(1);
+        float[] before = network.Parameters.ToArray();
+        var inputs = new float[3 * TNet.InputSize];
+        var targets = new float[3 * TNet.OutputSize];
+        var workspace = new float[TNet.BatchWorkspaceSize(2)];
+
+        Assert.Equal("inputs", Assert.Throws<ArgumentException>(() => network.TrainBatch(inputs[..^1], targets, [0, 1], 0.1f, 1f, workspace)).ParamName);
+        Assert.Equal("targets", Assert.Throws<ArgumentException>(() => network.TrainBatch(inputs, targets[..^1], [0, 1], 0.1f, 1f, workspace)).ParamName);
+        Assert.Equal("batch", Assert.Throws<ArgumentException>(() => network.TrainBatch(inputs, targets, [], 0.1f, 1f, workspace)).ParamName);
+        ArgumentOutOfRangeException row = Assert.Throws<ArgumentOutOfRangeException>(() => network.TrainBatch(inputs, targets, [0, 3], 0.1f, 1f, workspace));
+        Assert.Equal("batch", row.ParamName);
+        Assert.Contains("batch[1] = 3", row.Message, StringComparison.Ordinal);
+        var small = new float[TNet.BatchWorkspaceSize(3) - 1];
+        Assert.Equal("workspace", Assert.Throws<ArgumentException>(() => network.TrainBatch(inputs, targets, [0, 1, 2], 0.1f, 1f, small)).ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => TNet.BatchWorkspaceSize(0));
+        Assert.Equal("outputs", Assert.Throws<ArgumentException>(() => network.ForwardBatch(inputs, new float[2 * TNet.OutputSize])).ParamName);
+        Assert.Equal(before, network.Parameters.ToArray());
+    }
+
     [Fact]
     public void Backprop_adds_into_the_gradient()
     {
@@ -151,7 +267,10 @@ public abstract class NetworkContractTests<TNet> where TNet : class, INetwork<TN
         network.Backprop(x, y, twice);
         for (int k = 0; k < once.Length; k++)
         {
-            Assert.True(Math.Abs(twice[k] - (1f + 2f * once[k])) <= 1e-5f * Math.Max(1f, Math.Abs(once[k])), $"θ[{k}]");
+            if (!(Math.Abs(twice[k] - (1f + 2f * once[k])) <= 1e-5f * Math.Max(1f, Math.Abs(once[k]))))
+            {
+                Assert.Fail($"θ[{k}]: once {once[k]:R}, twice from 1: {twice[k]:R}");
+            }
         }
     }
 
@@ -226,11 +345,21 @@ public abstract class NetworkContractTests<TNet> where TNet : class, INetwork<TN
         network.Forward(x, output);
         network.Backprop(x, y, gradient);
 
+        var outputs = new float[3 * TNet.OutputSize];
+        var inputs = new float[3 * TNet.InputSize];
+        int[] batch = [2, 0, 1];
+        var targets = new float[3 * TNet.OutputSize];
+        var workspace = new float[TNet.BatchWorkspaceSize(batch.Length)];
+        network.ForwardBatch(inputs, outputs);
+        network.TrainBatch(inputs, targets, batch, 0.01f, 1f, workspace);
+
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 20; i++)
         {
             network.Forward(x, output);
             network.Backprop(x, y, gradient);
+            network.ForwardBatch(inputs, outputs);
+            network.TrainBatch(inputs, targets, batch, 0.01f, 1f, workspace);
         }
         Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
     }

@@ -89,12 +89,13 @@ internal static class Reference
         for (int l = layers - 1; l >= 1; l--)
         {
             int inputs = sizes[l - 1], outputs = sizes[l], offset = offsets[l];
+            double[] input = a[l - 1];
             for (int i = 0; i < outputs; i++)
             {
                 gradient[offset + inputs * outputs + i] += delta[i];
                 for (int j = 0; j < inputs; j++)
                 {
-                    gradient[offset + i * inputs + j] += delta[i] * a[l - 1][j];
+                    gradient[offset + i * inputs + j] += delta[i] * input[j];
                 }
             }
             if (l > 1)
