@@ -107,6 +107,8 @@ public static class Trainer
         var target = new float[TNet.OutputSize];
         var output = new float[TNet.OutputSize];
         var results = new List<EpochResult>(epochs);
+        // Copied once: the generated LayerSizes may build its span afresh on every access.
+        int[] layerSizes = TNet.LayerSizes.ToArray();
 
         // w ← weightDecay·w − step·Σ∂C/∂w with weightDecay = 1 − ηλ/n; step = η/m per mini-batch.
         float weightDecay = (float)(1.0 - eta * options.L2Regularization / n);
@@ -126,7 +128,7 @@ public static class Trainer
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 int m = Math.Min(miniBatchSize, n - done);
-                double cost = TrainMiniBatch(network, training, order.AsSpan(done, m), gradient, target, weightDecay, (float)(eta / m));
+                double cost = TrainMiniBatch(network, layerSizes, training, order.AsSpan(done, m), gradient, target, weightDecay, (float)(eta / m));
                 miniBatch++;
                 if (!double.IsFinite(cost))
                 {
@@ -135,7 +137,7 @@ public static class Trainer
 
                 costSum += cost;
                 done += m;
-                if (sampleProgress is not null && done >= nextReport)
+                if (sampleProgress is not null && (done >= nextReport || done == n))
                 {
                     sampleProgress.Report(new EpochProgress(epoch, epochs, done, n));
                     while (nextReport <= done)
@@ -186,13 +188,14 @@ public static class Trainer
     }
 
     /// <summary>
-    /// One step of mini-batch SGD: sums the gradients of the samples <paramref name="miniBatch"/>
+    /// One step of mini-batch SGD on a network of layer sizes <paramref name="sizes"/>: sums the gradients of the samples <paramref name="miniBatch"/>
     /// into <paramref name="gradient"/>, then, if the summed cost is finite, applies
     /// w ← weightDecay·w − step·Σ∂C/∂w to the weights and b ← b − step·Σ∂C/∂b to the biases.
     /// </summary>
     /// <returns>The sum of the samples' costs; when it is not finite, no parameter was changed.</returns>
     private static double TrainMiniBatch<TNet>(
         TNet network,
+        ReadOnlySpan<int> sizes,
         Dataset data,
         ReadOnlySpan<int> miniBatch,
         Span<float> gradient,
@@ -216,7 +219,6 @@ public static class Trainer
 
         // The step, layer by layer in the Parameters layout: weights w^l (decayed), then biases b^l.
         Span<float> parameters = network.Parameters;
-        ReadOnlySpan<int> sizes = TNet.LayerSizes;
         int offset = 0;
         for (int l = 1; l < sizes.Length; l++)
         {
