@@ -437,7 +437,8 @@ public static class NetworkSerializer
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
         {
-            throw new FileNotFoundException($"The model file '{Path.GetFullPath(path)}' does not exist.", Path.GetFullPath(path));
+            string problem = Directory.Exists(path) ? "is a folder, not a file" : "does not exist";
+            throw new FileNotFoundException($"The model file '{Path.GetFullPath(path)}' {problem}.", Path.GetFullPath(path));
         }
         return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
     }

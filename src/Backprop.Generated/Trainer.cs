@@ -307,7 +307,7 @@ public static class Trainer
 
     private static TrainingDivergedException Diverged(int epoch, double eta, string what)
         => new(
-            Invariant($"Training diverged in epoch {epoch}: {what}. The learning rate η = {eta} is probably too large; try a smaller one, e.g. η = {eta / 10}."),
+            Invariant($"Training diverged in epoch {epoch}: {what}. The learning rate η = {eta} is probably too large; try a smaller one, e.g. η = {eta / 10:G3}."),
             epoch,
             eta);
 
