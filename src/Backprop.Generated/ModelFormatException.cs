@@ -1,0 +1,69 @@
+using System;
+using System.IO;
+
+namespace Backprop;
+
+/// <summary>Why a saved model cannot be loaded (see <see cref="ModelFormatException"/>).</summary>
+public enum ModelFormatError
+{
+    /// <summary>The file does not start with the magic bytes <c>BPGNET\r\n</c>: it is not a saved model.</summary>
+    WrongMagic = 1,
+
+    /// <summary>The format version is not one this library reads (a newer library wrote it).</summary>
+    UnsupportedVersion = 2,
+
+    /// <summary>The parameters are stored in an element type this library does not know.</summary>
+    UnsupportedElementType = 3,
+
+    /// <summary>An activation is not a known <see cref="ActivationKind"/>.</summary>
+    UnknownActivation = 4,
+
+    /// <summary>The cost is not a known <see cref="CostKind"/>.</summary>
+    UnknownCost = 5,
+
+    /// <summary>The header contradicts itself: a layer count outside 2..32, a layer size below 1, or a parameter count the sizes do not imply.</summary>
+    InvalidHeader = 6,
+
+    /// <summary>The file holds a network of other layer sizes than the one it is loaded into.</summary>
+    ShapeMismatch = 7,
+
+    /// <summary>The file's activations differ from those of the network it is loaded into.</summary>
+    ActivationMismatch = 8,
+
+    /// <summary>The file's cost differs from that of the network it is loaded into.</summary>
+    CostMismatch = 9,
+
+    /// <summary>The file ends before the data its header announces.</summary>
+    Truncated = 10,
+
+    /// <summary>Bytes follow the checksum.</summary>
+    TrailingData = 11,
+
+    /// <summary>The stored CRC-32 does not match the content: the file is corrupted.</summary>
+    ChecksumMismatch = 12,
+}
+
+/// <summary>
+/// A saved model that cannot be loaded. The message names the file and the problem;
+/// <see cref="FilePath"/> and <see cref="Reason"/> say the same for code. When this is thrown,
+/// the network being loaded into is unchanged.
+/// </summary>
+/// <remarks>
+/// An <see cref="IOException"/>: <see cref="InvalidDataException"/>, the natural base, is sealed.
+/// </remarks>
+public sealed class ModelFormatException : IOException
+{
+    /// <summary>Creates the exception for <paramref name="filePath"/>.</summary>
+    public ModelFormatException(string message, string filePath, ModelFormatError reason, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        FilePath = filePath;
+        Reason = reason;
+    }
+
+    /// <summary>The path of the model file (or, for a stream, the name it was given).</summary>
+    public string FilePath { get; }
+
+    /// <summary>What is wrong.</summary>
+    public ModelFormatError Reason { get; }
+}

@@ -1,0 +1,461 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+using static System.FormattableString;
+
+namespace Backprop;
+
+/// <summary>What the header of a saved model says (see <see cref="NetworkSerializer.ReadInfo(string)"/>).</summary>
+/// <param name="FormatVersion">The format version (1).</param>
+/// <param name="HiddenActivation">The activation of the hidden layers.</param>
+/// <param name="OutputActivation">The activation of the output layer.</param>
+/// <param name="Cost">The cost function.</param>
+/// <param name="LayerSizes">The size of every layer, input first.</param>
+/// <param name="ParameterCount">The number of parameters.</param>
+public sealed record ModelInfo(
+    int FormatVersion,
+    ActivationKind HiddenActivation,
+    ActivationKind OutputActivation,
+    CostKind Cost,
+    IReadOnlyList<int> LayerSizes,
+    long ParameterCount)
+{
+    /// <summary>The layer sizes joined by dashes, input first, e.g. <c>784-30-10</c>.</summary>
+    public string Shape => string.Join('-', LayerSizes);
+}
+
+/// <summary>
+/// Saves and loads the parameters of a network in the Backprop.Generated model format, version 1.
+/// </summary>
+/// <remarks>
+/// <para>The format, all little-endian (L layers, P parameters):</para>
+/// <code>
+/// offset   size  field
+///      0      8  magic: ASCII "BPGNET" then "\r\n" (42 50 47 4E 45 54 0D 0A)
+///      8      2  format version, uint16 = 1
+///     10      1  element type: 1 = float32
+///     11      1  hidden activation (ActivationKind value; 1 = sigmoid)
+///     12      1  output activation (ActivationKind value; 1 = sigmoid)
+///     13      1  cost (CostKind value; 1 = cross-entropy)
+///     14      2  layer count L, uint16, 2..32
+///     16    4·L  layer sizes, int32 each (≥ 1), input first
+///   16+4L     8  parameter count P, int64 = Σ_l n_l·n_(l−1) + n_l
+///   24+4L   4·P  the parameters, float32, in the INetwork.Parameters layout: for each layer
+///                l = 2..L, the weights row-major [n_l, n_(l−1)], then the biases (n_l)
+///  end−4      4  CRC-32 (IEEE 802.3, as System.IO.Hashing.Crc32) of every byte before it
+/// </code>
+/// <para>
+/// A file is exactly 28 + 4·L + 4·P bytes. Loading checks everything (magic, version, element
+/// type, activations, cost, layer sizes against the network, length, checksum, nothing after the
+/// checksum) into a buffer before it touches the network, so a failed load leaves the network
+/// unchanged; every failure is a <see cref="ModelFormatException"/> naming the file and a
+/// <see cref="ModelFormatError"/>.
+/// </para>
+/// <para>
+/// Saving to a path is atomic: the model is written to a temporary file beside the target
+/// (<c>&lt;name&gt;.tmp-&lt;random&gt;</c>), flushed to disk, then renamed over the target, so a
+/// crash or a full disk leaves the previous file intact; the temporary file is deleted on failure.
+/// </para>
+/// </remarks>
+public static class NetworkSerializer
+{
+    /// <summary>The format version this library writes and reads.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>The fewest layers a model may have.</summary>
+    public const int MinLayerCount = 2;
+
+    /// <summary>The most layers a model may have.</summary>
+    public const int MaxLayerCount = 32;
+
+    /// <summary>The element type code of float32 parameters.</summary>
+    private const byte Float32 = 1;
+
+    /// <summary>The bytes up to and including the layer count.</summary>
+    private const int FixedHeaderSize = 16;
+
+    /// <summary>The magic bytes every model file starts with: ASCII <c>BPGNET</c>, CR, LF.</summary>
+    public static ReadOnlySpan<byte> Magic => "BPGNET\r\n"u8;
+
+    /// <summary>Saves the parameters of <paramref name="network"/> to <paramref name="path"/>, atomically.</summary>
+    /// <remarks>
+    /// Writes a temporary file in the target's folder, flushes it to disk and renames it over
+    /// <paramref name="path"/>; on any failure the temporary file is deleted and an existing file at
+    /// <paramref name="path"/> is left as it was. The folder must exist.
+    /// </remarks>
+    /// <exception cref="IOException">The file cannot be written (the previous file, if any, is intact).</exception>
+    public static void Save<TNet>(TNet network, string path) where TNet : class, INetwork<TNet>
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string target = Path.GetFullPath(path);
+        string temporary = target + ".tmp-" + Guid.NewGuid().ToString("N")[..12];
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
+            {
+                Save(network, stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, target, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
+        }
+    }
+
+    /// <summary>Writes the parameters of <paramref name="network"/> to <paramref name="stream"/> (left open, not flushed).</summary>
+    public static void Save<TNet>(TNet network, Stream stream) where TNet : class, INetwork<TNet>
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(stream);
+        ReadOnlySpan<int> sizes = TNet.LayerSizes;
+        var crc = new Crc32();
+
+        // Header: magic, version, element type, activations, cost, layer count, sizes, parameter count.
+        var header = new byte[24 + 4 * sizes.Length];
+        Magic.CopyTo(header);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), FormatVersion);
+        header[10] = Float32;
+        header[11] = checked((byte)TNet.HiddenActivation);
+        header[12] = checked((byte)TNet.OutputActivation);
+        header[13] = checked((byte)TNet.Cost);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(14), checked((ushort)sizes.Length));
+        for (int l = 0; l < sizes.Length; l++)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(16 + 4 * l), sizes[l]);
+        }
+        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(16 + 4 * sizes.Length), TNet.ParameterCount);
+        Write(stream, crc, header);
+
+        // The parameters, float32 little-endian, in the Parameters layout.
+        ReadOnlySpan<float> parameters = network.Parameters;
+        if (BitConverter.IsLittleEndian)
+        {
+            Write(stream, crc, MemoryMarshal.AsBytes(parameters));
+        }
+        else
+        {
+            Span<byte> chunk = stackalloc byte[4096];
+            for (int start = 0; start < parameters.Length; start += chunk.Length / 4)
+            {
+                ReadOnlySpan<float> part = parameters.Slice(start, Math.Min(chunk.Length / 4, parameters.Length - start));
+                for (int i = 0; i < part.Length; i++)
+                {
+                    BinaryPrimitives.WriteSingleLittleEndian(chunk[(4 * i)..], part[i]);
+                }
+                Write(stream, crc, chunk[..(4 * part.Length)]);
+            }
+        }
+
+        // The CRC-32 of everything before it.
+        Span<byte> checksum = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(checksum, crc.GetCurrentHashAsUInt32());
+        stream.Write(checksum);
+    }
+
+    /// <summary>Loads a saved model from <paramref name="path"/> into a new network.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="ModelFormatException">The file is not a valid model of this network's shape.</exception>
+    public static TNet Load<TNet>(string path) where TNet : class, INetwork<TNet>
+    {
+        TNet network = TNet.Create();
+        LoadInto(network, path);
+        return network;
+    }
+
+    /// <summary>Loads a saved model from <paramref name="stream"/> (read to its end, left open) into a new network.</summary>
+    /// <param name="stream">The model.</param>
+    /// <param name="name">The name error messages use for the stream.</param>
+    /// <exception cref="ModelFormatException">The data is not a valid model of this network's shape.</exception>
+    public static TNet Load<TNet>(Stream stream, string name = "stream") where TNet : class, INetwork<TNet>
+    {
+        TNet network = TNet.Create();
+        LoadInto(network, stream, name);
+        return network;
+    }
+
+    /// <summary>
+    /// Loads a saved model from <paramref name="path"/> into <paramref name="network"/>, replacing
+    /// all its parameters. On failure the network is unchanged.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="ModelFormatException">The file is not a valid model of this network's shape.</exception>
+    public static void LoadInto<TNet>(TNet network, string path) where TNet : class, INetwork<TNet>
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        using FileStream stream = OpenExisting(path);
+        LoadInto(network, stream, path);
+    }
+
+    /// <summary>
+    /// Loads a saved model from <paramref name="stream"/> (read to its end, left open) into
+    /// <paramref name="network"/>, replacing all its parameters. On failure the network is unchanged.
+    /// </summary>
+    /// <param name="network">The network to fill.</param>
+    /// <param name="stream">The model.</param>
+    /// <param name="name">The name error messages use for the stream.</param>
+    /// <exception cref="ModelFormatException">The data is not a valid model of this network's shape.</exception>
+    public static void LoadInto<TNet>(TNet network, Stream stream, string name = "stream") where TNet : class, INetwork<TNet>
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(name);
+        var crc = new Crc32();
+        ModelInfo info = ReadHeader(stream, name, crc);
+
+        // The file must hold exactly this network: same sizes, same functions.
+        string expectedShape = string.Join('-', TNet.LayerSizes.ToArray());
+        if (info.Shape != expectedShape)
+        {
+            throw Error(name, ModelFormatError.ShapeMismatch,
+                $"holds a {info.Shape} network but the network it is loaded into is {expectedShape}.");
+        }
+        if (info.HiddenActivation != TNet.HiddenActivation || info.OutputActivation != TNet.OutputActivation)
+        {
+            throw Error(name, ModelFormatError.ActivationMismatch,
+                $"has activations {info.HiddenActivation} (hidden) and {info.OutputActivation} (output) but the network has {TNet.HiddenActivation} and {TNet.OutputActivation}.");
+        }
+        if (info.Cost != TNet.Cost)
+        {
+            throw Error(name, ModelFormatError.CostMismatch, $"was trained for the cost {info.Cost} but the network has {TNet.Cost}.");
+        }
+
+        // Everything into a buffer first; the network is touched only once the whole file checks out.
+        int count = TNet.ParameterCount;
+        var bytes = new byte[4L * count];
+        int read = ReadFully(stream, bytes);
+        crc.Append(bytes.AsSpan(0, read));
+        if (read < bytes.Length)
+        {
+            throw Error(name, ModelFormatError.Truncated,
+                Invariant($"is truncated: expected {bytes.Length:N0} bytes of parameters ({count:N0} float32) but found {read:N0}."));
+        }
+
+        Span<byte> stored = stackalloc byte[4];
+        read = ReadFully(stream, stored);
+        if (read < stored.Length)
+        {
+            throw Error(name, ModelFormatError.Truncated,
+                Invariant($"is truncated: expected a 4-byte CRC-32 after the parameters but found {read} bytes."));
+        }
+        uint expected = BinaryPrimitives.ReadUInt32LittleEndian(stored);
+        uint actual = crc.GetCurrentHashAsUInt32();
+        if (expected != actual)
+        {
+            throw Error(name, ModelFormatError.ChecksumMismatch,
+                Invariant($"is corrupted: its stored CRC-32 is 0x{expected:X8} but its content hashes to 0x{actual:X8}."));
+        }
+
+        Span<byte> probe = stackalloc byte[256];
+        read = ReadFully(stream, probe);
+        if (read > 0)
+        {
+            string amount = read == probe.Length ? Invariant($"at least {read} bytes") : Invariant($"{read} bytes");
+            throw Error(name, ModelFormatError.TrailingData, $"has {amount} of trailing data after its checksum.");
+        }
+
+        Span<float> parameters = network.Parameters;
+        if (BitConverter.IsLittleEndian)
+        {
+            MemoryMarshal.Cast<byte, float>(bytes).CopyTo(parameters);
+        }
+        else
+        {
+            for (int i = 0; i < count; i++)
+            {
+                parameters[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(4 * i));
+            }
+        }
+    }
+
+    /// <summary>Reads and checks the header of a saved model, without loading the parameters or checking the checksum.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="ModelFormatException">The header is not valid.</exception>
+    public static ModelInfo ReadInfo(string path)
+    {
+        using FileStream stream = OpenExisting(path);
+        return ReadHeader(stream, path, new Crc32());
+    }
+
+    /// <summary>Reads and checks the header of a saved model from <paramref name="stream"/>, leaving the stream after it.</summary>
+    /// <param name="stream">The model, at its start.</param>
+    /// <param name="name">The name error messages use for the stream.</param>
+    /// <exception cref="ModelFormatException">The header is not valid.</exception>
+    public static ModelInfo ReadInfo(Stream stream, string name = "stream")
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(name);
+        return ReadHeader(stream, name, new Crc32());
+    }
+
+    private static ModelInfo ReadHeader(Stream stream, string name, Crc32 crc)
+    {
+        Span<byte> header = stackalloc byte[FixedHeaderSize];
+        int read = ReadFully(stream, header);
+        crc.Append(header[..read]);
+        int compared = Math.Min(read, Magic.Length);
+        if (read == 0 || !header[..compared].SequenceEqual(Magic[..compared]))
+        {
+            throw Error(name, ModelFormatError.WrongMagic,
+                $"is not a Backprop.Generated model: expected it to start with {Hex(Magic)} (\"BPGNET\\r\\n\") but it starts with {Hex(header[..compared])}.");
+        }
+        if (read < FixedHeaderSize)
+        {
+            throw Error(name, ModelFormatError.Truncated,
+                Invariant($"is truncated: expected a {FixedHeaderSize}-byte header but found {read} bytes."));
+        }
+
+        int version = BinaryPrimitives.ReadUInt16LittleEndian(header[8..]);
+        if (version != FormatVersion)
+        {
+            string hint = version > FormatVersion ? " (written by a newer Backprop.Generated; update this one to read it)" : "";
+            throw Error(name, ModelFormatError.UnsupportedVersion,
+                Invariant($"has format version {version}{hint}; this library reads version {FormatVersion}."));
+        }
+        if (header[10] != Float32)
+        {
+            throw Error(name, ModelFormatError.UnsupportedElementType,
+                Invariant($"stores its parameters as element type {header[10]}; this library knows only 1 (float32)."));
+        }
+
+        var hidden = (ActivationKind)header[11];
+        var output = (ActivationKind)header[12];
+        var cost = (CostKind)header[13];
+        if (!IsKnown(hidden) || !IsKnown(output))
+        {
+            throw Error(name, ModelFormatError.UnknownActivation,
+                Invariant($"has activations {header[11]} (hidden) and {header[12]} (output); this library knows only {(int)ActivationKind.Sigmoid} ({ActivationKind.Sigmoid})."));
+        }
+        if (!IsKnown(cost))
+        {
+            throw Error(name, ModelFormatError.UnknownCost,
+                Invariant($"has cost {header[13]}; this library knows only {(int)CostKind.CrossEntropy} ({CostKind.CrossEntropy})."));
+        }
+
+        int layerCount = BinaryPrimitives.ReadUInt16LittleEndian(header[14..]);
+        if (layerCount is < MinLayerCount or > MaxLayerCount)
+        {
+            throw Error(name, ModelFormatError.InvalidHeader,
+                Invariant($"has {layerCount} layers; a model has {MinLayerCount} to {MaxLayerCount}."));
+        }
+
+        Span<byte> rest = stackalloc byte[4 * MaxLayerCount + 8];
+        rest = rest[..(4 * layerCount + 8)];
+        read = ReadFully(stream, rest);
+        crc.Append(rest[..read]);
+        if (read < rest.Length)
+        {
+            throw Error(name, ModelFormatError.Truncated,
+                Invariant($"is truncated: expected {rest.Length} bytes of layer sizes and parameter count after the first {FixedHeaderSize} but found {read}."));
+        }
+
+        var sizes = new int[layerCount];
+        long implied = 0;
+        for (int l = 0; l < layerCount; l++)
+        {
+            sizes[l] = BinaryPrimitives.ReadInt32LittleEndian(rest[(4 * l)..]);
+            if (sizes[l] < 1)
+            {
+                throw Error(name, ModelFormatError.InvalidHeader,
+                    Invariant($"gives layer {l + 1} a size of {sizes[l]}; every layer has at least one neuron."));
+            }
+            if (l > 0)
+            {
+                implied += (long)sizes[l - 1] * sizes[l] + sizes[l];
+            }
+        }
+
+        long parameterCount = BinaryPrimitives.ReadInt64LittleEndian(rest[(4 * layerCount)..]);
+        if (parameterCount != implied)
+        {
+            throw Error(name, ModelFormatError.InvalidHeader,
+                Invariant($"announces {parameterCount} parameters but its layer sizes {string.Join('-', sizes)} imply {implied}."));
+        }
+
+        return new ModelInfo(version, hidden, output, cost, sizes, parameterCount);
+    }
+
+    private static bool IsKnown(ActivationKind kind) => kind switch
+    {
+        ActivationKind.Sigmoid => true,
+        _ => false,
+    };
+
+    private static bool IsKnown(CostKind kind) => kind switch
+    {
+        CostKind.CrossEntropy => true,
+        _ => false,
+    };
+
+    private static ModelFormatException Error(string name, ModelFormatError reason, string problem)
+        => new($"The model file '{name}' {problem}", name, reason);
+
+    /// <summary>Bytes as spaced hexadecimal, e.g. <c>42 50 47</c>.</summary>
+    private static string Hex(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty)
+        {
+            return "nothing (the file is empty)";
+        }
+        var text = new System.Text.StringBuilder(3 * bytes.Length);
+        foreach (byte b in bytes)
+        {
+            text.Append(text.Length == 0 ? "" : " ").Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return text.ToString();
+    }
+
+    private static void Write(Stream stream, Crc32 crc, ReadOnlySpan<byte> bytes)
+    {
+        crc.Append(bytes);
+        stream.Write(bytes);
+    }
+
+    private static int ReadFully(Stream stream, Span<byte> buffer)
+    {
+        int total = 0;
+        while (total < buffer.Length)
+        {
+            int read = stream.Read(buffer[total..]);
+            if (read == 0)
+            {
+                break;
+            }
+            total += read;
+        }
+        return total;
+    }
+
+    private static FileStream OpenExisting(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+        {
+            string problem = Directory.Exists(path) ? "is a folder, not a file" : "does not exist";
+            throw new FileNotFoundException($"The model file '{Path.GetFullPath(path)}' {problem}.", Path.GetFullPath(path));
+        }
+        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Best effort: the original exception is the one to report.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Best effort, as above.
+        }
+    }
+}

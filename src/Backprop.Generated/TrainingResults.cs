@@ -1,0 +1,37 @@
+using System;
+
+namespace Backprop;
+
+/// <summary>How a network does on a dataset (see <see cref="Trainer.Evaluate"/>).</summary>
+/// <param name="Correct">The samples whose largest output (the first, on ties) is at the label's position.</param>
+/// <param name="Count">The samples evaluated.</param>
+/// <param name="MeanCost">The mean of the cost C_x over the samples, as <see cref="INetwork{TSelf}.Backprop"/> computes it (no regularisation term).</param>
+public readonly record struct EvaluationResult(int Correct, int Count, double MeanCost)
+{
+    /// <summary>The fraction of samples classified correctly, <see cref="Correct"/> / <see cref="Count"/> (0 when there are none).</summary>
+    public double Accuracy => Count == 0 ? 0 : (double)Correct / Count;
+}
+
+/// <summary>What one epoch of training did (reported by <see cref="Trainer.Train"/> after each epoch).</summary>
+/// <param name="Epoch">The epoch, from 1.</param>
+/// <param name="Epochs">The number of epochs of the run.</param>
+/// <param name="TrainingCost">The mean of the samples' costs C_x over the epoch, each as returned by <see cref="INetwork{TSelf}.Backprop"/> while training (before that sample's mini-batch step).</param>
+/// <param name="Test">The evaluation on the test set after the epoch, if a test set was given.</param>
+/// <param name="TrainingTime">The time spent training (shuffling, backpropagation, updates), without the evaluation.</param>
+/// <param name="Elapsed">The time of the whole epoch, evaluation included.</param>
+/// <param name="SamplesPerSecond">Training samples per second, measured over <paramref name="TrainingTime"/>.</param>
+public sealed record EpochResult(
+    int Epoch,
+    int Epochs,
+    double TrainingCost,
+    EvaluationResult? Test,
+    TimeSpan TrainingTime,
+    TimeSpan Elapsed,
+    double SamplesPerSecond);
+
+/// <summary>Progress within an epoch, for live progress bars (see <see cref="Trainer.Train"/>).</summary>
+/// <param name="Epoch">The epoch, from 1.</param>
+/// <param name="Epochs">The number of epochs of the run.</param>
+/// <param name="SamplesDone">The training samples done in this epoch (whole mini-batches).</param>
+/// <param name="SampleCount">The training samples in an epoch.</param>
+public readonly record struct EpochProgress(int Epoch, int Epochs, int SamplesDone, int SampleCount);
