@@ -129,33 +129,41 @@ public sealed partial class NetworkGenerator
         {
             int block = ForwardBatchBlock(n);
             int inputs = n.Sizes[0], outputs = n.Sizes[n.L - 1];
-            w.Line($"/// <summary>Forward pass of <paramref name=\"count\"/> samples with {tier.Description}, {Int(block)} at a time.</summary>");
+            w.Line($"/// <summary>Forward pass of <paramref name=\"count\"/> samples with {tier.Description}, {Int(block)} at a time; with <paramref name=\"withCost\"/>, returns Σ_x C_x against the targets t.</summary>");
             w.Line(HotPath);
-            using (w.Block($"private static void ForwardBatch{tier.Suffix}(ref float p, ref float x, ref float y, nint count)"))
+            using (w.Block($"private static float ForwardBatch{tier.Suffix}(ref float p, ref float x, ref float y, nint count, ref float t, bool withCost)"))
             {
-                w.Line($"// Activations of up to {Int(block)} samples on the stack, one padded row per sample.");
+                w.Line($"// Activations of up to {Int(block)} samples on the stack, one padded row per sample; z^{n.L} and δ^{n.L} for the cost.");
                 foreach (LayerModel layer in n.Layers)
                 {
                     EmitScratch(w, $"a{layer.Number}", Int(block * Padded(layer.Outputs)));
                 }
+                EmitScratch(w, $"z{n.L}", Int(block * Padded(outputs)));
+                EmitScratch(w, $"d{n.L}", Int(block * Padded(outputs)));
                 w.Line($"global::System.Span<int> rowsBuffer = stackalloc int[{Int(block)}];");
                 w.Line($"ref int rows = ref {Marshal}.GetReference(rowsBuffer);");
                 using (w.Block($"for (nint k = 0; k < {Int(block)}; k++)"))
                 {
                     w.Line($"{Unsafe}.Add(ref rows, k) = (int)k;");
                 }
+                w.Line("float cost = 0f;");
                 using (w.Block($"for (nint start = 0; start < count; start += {Int(block)})"))
                 {
                     w.Line($"nint m = global::System.Math.Min({Int(block)}, count - start);");
                     w.Line($"ref float input = ref {Unsafe}.Add(ref x, start * {Int(inputs)});");
-                    EmitForwardLayers(w, n, tier, "input", "rows", "m", keepOutputZ: false);
+                    EmitForwardLayers(w, n, tier, "input", "rows", "m", keepOutputZ: true);
                     w.Line();
                     w.Line($"// The outputs are the rows of a^{n.L}.");
                     using (w.Block("for (nint s = 0; s < m; s++)"))
                     {
                         w.Line($"{Marshal}.CreateReadOnlySpan(ref {Unsafe}.Add(ref a{n.L}, s * {Int(Padded(outputs))}), {Int(outputs)}).CopyTo({Marshal}.CreateSpan(ref {Unsafe}.Add(ref y, (start + s) * {Int(outputs)}), {Int(outputs)}));");
                     }
+                    using (w.Block("if (withCost)"))
+                    {
+                        w.Line($"cost += OutputError{tier.Suffix}(ref z{n.L}, ref a{n.L}, ref {Unsafe}.Add(ref t, start * {Int(outputs)}), ref rows, m, ref d{n.L});");
+                    }
                 }
+                w.Line("return cost;");
             }
             w.Line();
         }

@@ -17,9 +17,9 @@ public sealed partial class NetworkGenerator
             int L = n.L;
             LayerModel output = n.Layers[n.Layers.Count - 1];
 
-            w.Line("/// <summary>Forward pass, unrolled: one statement per neuron.</summary>");
+            w.Line("/// <summary>Forward pass, unrolled: one statement per neuron; with <paramref name=\"withCost\"/>, returns C_x against the target t.</summary>");
             w.Line(HotPath);
-            using (w.Block("private static void ForwardUnrolled(ref float p, ref float x, ref float y)"))
+            using (w.Block("private static float ForwardUnrolled(ref float p, ref float x, ref float y, ref float t, bool withCost)"))
             {
                 EmitUnrolledInput(w, n);
                 foreach (LayerModel layer in n.Layers)
@@ -28,7 +28,15 @@ public sealed partial class NetworkGenerator
                     EmitLayerComment(w, layer);
                     for (int i = 0; i < layer.Outputs; i++)
                     {
-                        w.Line($"float a{layer.Number}_{i} = {ActivateScalar(layer.Activation, WeightedSum(layer, i))};");
+                        if (layer.IsOutput)
+                        {
+                            w.Line($"float z{L}_{i} = {WeightedSum(layer, i)};");
+                            w.Line($"float a{L}_{i} = {ActivateScalar(layer.Activation, $"z{L}_{i}")};");
+                        }
+                        else
+                        {
+                            w.Line($"float a{layer.Number}_{i} = {ActivateScalar(layer.Activation, WeightedSum(layer, i))};");
+                        }
                     }
                 }
                 w.Line();
@@ -37,6 +45,17 @@ public sealed partial class NetworkGenerator
                 {
                     w.Line($"{Unsafe}.Add(ref y, {Int(k)}) = a{L}_{k};");
                 }
+                using (w.Block("if (!withCost)"))
+                {
+                    w.Line("return 0f;");
+                }
+                foreach (string line in CostComment(n.Spec.Cost, output.Activation))
+                {
+                    w.Line(line);
+                }
+                IEnumerable<string> costTerms = Enumerable.Range(0, output.Outputs)
+                    .Select(k => CostTermScalar(n.Spec.Cost, output.Activation, $"z{L}_{k}", $"{Unsafe}.Add(ref t, {Int(k)})"));
+                w.Line($"return {string.Join(" + ", costTerms)};");
             }
             w.Line();
 
@@ -129,14 +148,17 @@ public sealed partial class NetworkGenerator
         private static void EmitUnrolledBatch(SourceWriter w, NetworkModel n)
         {
             int inputs = n.Sizes[0], outputs = n.Sizes[n.L - 1];
-            w.Line("/// <summary>Forward pass of <paramref name=\"count\"/> samples, one after another.</summary>");
+            w.Line("/// <summary>Forward pass of <paramref name=\"count\"/> samples, one after another; with <paramref name=\"withCost\"/>, returns Σ_x C_x against the targets t.</summary>");
             w.Line(HotPath);
-            using (w.Block("private static void ForwardBatchUnrolled(ref float p, ref float x, ref float y, nint count)"))
+            using (w.Block("private static float ForwardBatchUnrolled(ref float p, ref float x, ref float y, nint count, ref float t, bool withCost)"))
             {
+                w.Line("float cost = 0f;");
                 using (w.Block("for (nint s = 0; s < count; s++)"))
                 {
-                    w.Line($"ForwardUnrolled(ref p, ref {Unsafe}.Add(ref x, s * {Int(inputs)}), ref {Unsafe}.Add(ref y, s * {Int(outputs)}));");
+                    w.Line($"ref float target = ref withCost ? ref {Unsafe}.Add(ref t, s * {Int(outputs)}) : ref t;");
+                    w.Line($"cost += ForwardUnrolled(ref p, ref {Unsafe}.Add(ref x, s * {Int(inputs)}), ref {Unsafe}.Add(ref y, s * {Int(outputs)}), ref target, withCost);");
                 }
+                w.Line("return cost;");
             }
             w.Line();
 

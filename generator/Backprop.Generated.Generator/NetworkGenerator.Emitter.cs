@@ -96,7 +96,9 @@ public sealed partial class NetworkGenerator
             w.Line($"public static int ParameterCount => {Int(n.ParameterCount)};");
             w.Line();
             w.Line("/// <summary>The size of every layer, input first.</summary>");
-            w.Line($"public static global::System.ReadOnlySpan<int> LayerSizes => new int[] {{ {string.Join(", ", n.Sizes.Select(Int))} }};");
+            w.Line("public static global::System.ReadOnlySpan<int> LayerSizes => s_layerSizes;");
+            w.Line();
+            w.Line($"private static readonly int[] s_layerSizes = {{ {string.Join(", ", n.Sizes.Select(Int))} }};");
             w.Line();
             w.Line("/// <summary>The activation of the hidden layers.</summary>");
             w.Line($"public static global::Backprop.ActivationKind HiddenActivation => global::Backprop.ActivationKind.{n.Spec.HiddenActivation};");
@@ -234,7 +236,14 @@ public sealed partial class NetworkGenerator
                 w.Line($"ref float p = ref {Kernels}.AlignedStart(_parameterStorage);");
                 w.Line($"ref float x = ref {Marshal}.GetReference(input);");
                 w.Line($"ref float y = ref {Marshal}.GetReference(output);");
-                EmitDispatch(w, n, "Forward", "ref p, ref x, ref y", returns: false);
+                if (unrolled)
+                {
+                    w.Line($"ForwardUnrolled(ref p, ref x, ref y, ref {Unsafe}.NullRef<float>(), false);");
+                }
+                else
+                {
+                    EmitDispatch(w, n, "Forward", "ref p, ref x, ref y", returns: false);
+                }
             }
             w.Line();
 
@@ -253,7 +262,30 @@ public sealed partial class NetworkGenerator
                 w.Line($"ref float p = ref {Kernels}.AlignedStart(_parameterStorage);");
                 w.Line($"ref float x = ref {Marshal}.GetReference(inputs);");
                 w.Line($"ref float y = ref {Marshal}.GetReference(outputs);");
-                EmitDispatch(w, n, "ForwardBatch", "ref p, ref x, ref y, count", returns: false);
+                EmitDispatch(w, n, "ForwardBatch", $"ref p, ref x, ref y, count, ref {Unsafe}.NullRef<float>(), false", returns: false);
+            }
+            w.Line();
+
+            w.Line("/// <summary>");
+            w.Line("/// Computes the outputs of many inputs at once, as <see cref=\"ForwardBatch\"/>, and returns their total cost against");
+            w.Line("/// <paramref name=\"targets\"/>, Σ_x C_x, computed from z^L (finite however saturated the outputs). Reads the parameters");
+            w.Line("/// only: safe to call from many threads at once.");
+            w.Line("/// </summary>");
+            w.Line($"/// <param name=\"inputs\">n inputs of {Int(inputs)} values, one after another.</param>");
+            w.Line($"/// <param name=\"targets\">n targets of {Int(outputs)} values, one after another.</param>");
+            w.Line($"/// <param name=\"outputs\">Receives the n outputs of {Int(outputs)} values, one after another.</param>");
+            w.Line("/// <exception cref=\"global::System.ArgumentException\">The spans do not hold whole samples, or not the same number of them.</exception>");
+            using (w.Block($"public float Evaluate({ReadOnlySpanOfFloat} inputs, {ReadOnlySpanOfFloat} targets, {SpanOfFloat} outputs)"))
+            {
+                w.Line($"if (inputs.Length % {Int(inputs)} != 0) {Kernels}.ThrowNotWholeRows(nameof(inputs), inputs.Length, {Int(inputs)}, \"the network's InputSize\");");
+                w.Line($"int count = inputs.Length / {Int(inputs)};");
+                w.Line($"if (targets.Length != count * {Int(outputs)}) {Kernels}.ThrowLengthMismatch(nameof(targets), count * {Int(outputs)}, targets.Length, \"OutputSize values for each of the inputs\");");
+                w.Line($"if (outputs.Length != count * {Int(outputs)}) {Kernels}.ThrowLengthMismatch(nameof(outputs), count * {Int(outputs)}, outputs.Length, \"OutputSize values for each of the inputs\");");
+                w.Line($"ref float p = ref {Kernels}.AlignedStart(_parameterStorage);");
+                w.Line($"ref float x = ref {Marshal}.GetReference(inputs);");
+                w.Line($"ref float y = ref {Marshal}.GetReference(outputs);");
+                w.Line($"ref float t = ref {Marshal}.GetReference(targets);");
+                EmitDispatch(w, n, "ForwardBatch", "ref p, ref x, ref y, count, ref t, true", returns: true);
             }
             w.Line();
 

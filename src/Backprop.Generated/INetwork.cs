@@ -79,6 +79,16 @@ public interface INetwork<TSelf> where TSelf : INetwork<TSelf>
     void ForwardBatch(ReadOnlySpan<float> inputs, Span<float> outputs);
 
     /// <summary>
+    /// Computes the outputs of many inputs at once, as <see cref="ForwardBatch"/>, and returns their
+    /// total cost Σ_x C_x against <paramref name="targets"/> (computed from z^L: finite however
+    /// saturated the outputs). Reads the parameters only; thread-safe.
+    /// </summary>
+    /// <param name="inputs">n samples, each <see cref="InputSize"/> values, one after another.</param>
+    /// <param name="targets">n targets, each <see cref="OutputSize"/> values, one after another.</param>
+    /// <param name="outputs">n · <see cref="OutputSize"/> values; receives each sample's a^L.</param>
+    float Evaluate(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, Span<float> outputs);
+
+    /// <summary>
     /// Backpropagates one sample: <b>adds</b> ∂C_x/∂θ into <paramref name="gradient"/> and returns
     /// the sample's cost C_x. Reads the parameters only; thread-safe.
     /// </summary>

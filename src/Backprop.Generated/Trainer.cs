@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.Numerics;
 using System.Threading;
 using static System.FormattableString;
 
@@ -16,18 +15,17 @@ namespace Backprop;
 /// Each epoch shuffles the order of the training samples (one <see cref="DeterministicRandom"/>
 /// seeded with <see cref="TrainingOptions.Seed"/> for the whole run; the order is shuffled again,
 /// in place, every epoch), cuts it into mini-batches of <see cref="TrainingOptions.MiniBatchSize"/>
-/// samples (the last one smaller when needed) and, for each mini-batch B of m samples, sums the
-/// per-sample gradients ∂C_x/∂θ from <see cref="INetwork{TSelf}.Backprop"/> and steps:
+/// samples (the last one smaller when needed) and, for each mini-batch B of m samples, takes the
+/// step with the network's generated <see cref="INetwork{TSelf}.TrainBatch"/>, which sums the
+/// per-sample gradients ∂C_x/∂θ block by block and applies each block at once:
 /// </para>
 /// <code>
 /// w ← (1 − ηλ/n)·w − (η/m)·Σ_{x∈B} ∂C_x/∂w      (weights)
 /// b ← b − (η/m)·Σ_{x∈B} ∂C_x/∂b                   (biases: no decay)
 /// </code>
 /// <para>
-/// with n the training-set size. The two factors are computed in double and rounded to float; the
-/// update is two correctly rounded float operations per parameter (no fused multiply-add), so it
-/// is the same at every vector width. Same seed, data, starting parameters and machine give
-/// bit-identical parameters.
+/// with n the training-set size (1 − ηλ/n is computed in double and rounded to float). Same seed,
+/// data, starting parameters and machine give bit-identical parameters.
 /// </para>
 /// <para>
 /// Nothing is allocated per sample or per mini-batch: the buffers are allocated once per call to
@@ -39,8 +37,8 @@ public static class Trainer
     /// <summary>How many times, at most, <see cref="EpochProgress"/> is reported per epoch (besides its start).</summary>
     public const int ProgressReportsPerEpoch = 100;
 
-    /// <summary>Samples between clears of the evaluation's scratch gradient (it is never read; clearing keeps it finite).</summary>
-    private const int ScratchClearInterval = 256;
+    /// <summary>Samples evaluated per call of the generated <see cref="INetwork{TSelf}.Evaluate"/>.</summary>
+    private const int EvaluationBlock = 256;
 
     /// <summary>
     /// Trains <paramref name="network"/> in place on <paramref name="training"/> with mini-batch SGD
@@ -68,8 +66,8 @@ public static class Trainer
     /// <returns>The result of every epoch, in order.</returns>
     /// <exception cref="ArgumentException">A dataset is empty or does not fit the network.</exception>
     /// <exception cref="TrainingDivergedException">
-    /// A mini-batch's cost, or a parameter at the end of an epoch, is NaN or infinite. A mini-batch
-    /// whose cost is not finite is not applied.
+    /// A mini-batch's cost, or a parameter at the end of an epoch, is NaN or infinite. Training stops
+    /// at that mini-batch (its step was already taken: the parameters may hold NaN).
     /// </exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static IReadOnlyList<EpochResult> Train<TNet>(
@@ -103,12 +101,10 @@ public static class Trainer
             order[i] = i;
         }
         var random = new DeterministicRandom(options.Seed);
-        var gradient = new float[TNet.ParameterCount];
-        var target = new float[TNet.OutputSize];
-        var output = new float[TNet.OutputSize];
+        float[] targets = OneHotTargets<TNet>(training);
+        var workspace = new float[TNet.BatchWorkspaceSize(miniBatchSize)];
+        var evaluation = test is null ? null : new EvaluationBuffers<TNet>(test);
         var results = new List<EpochResult>(epochs);
-        // Copied once: the generated LayerSizes may build its span afresh on every access.
-        int[] layerSizes = TNet.LayerSizes.ToArray();
 
         // w ← weightDecay·w − step·Σ∂C/∂w with weightDecay = 1 − ηλ/n; step = η/m per mini-batch.
         float weightDecay = (float)(1.0 - eta * options.L2Regularization / n);
@@ -128,7 +124,7 @@ public static class Trainer
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 int m = Math.Min(miniBatchSize, n - done);
-                double cost = TrainMiniBatch(network, layerSizes, training, order.AsSpan(done, m), gradient, target, weightDecay, (float)(eta / m));
+                double cost = network.TrainBatch(training.Inputs, targets, order.AsSpan(done, m), (float)eta, weightDecay, workspace);
                 miniBatch++;
                 if (!double.IsFinite(cost))
                 {
@@ -154,7 +150,7 @@ public static class Trainer
                 throw Diverged(epoch, eta, Invariant($"parameter {bad} is {network.Parameters[bad]} at the end of the epoch"));
             }
 
-            EvaluationResult? testResult = test is null ? null : EvaluateCore(network, test, output, target, gradient);
+            EvaluationResult? testResult = evaluation?.Evaluate(network);
             long epochEnd = Stopwatch.GetTimestamp();
 
             TimeSpan trainingTime = Stopwatch.GetElapsedTime(epochStart, trainingEnd);
@@ -184,99 +180,59 @@ public static class Trainer
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(data);
         CheckFits<TNet>(data, nameof(data), "dataset");
-        return EvaluateCore(network, data, new float[TNet.OutputSize], new float[TNet.OutputSize], new float[TNet.ParameterCount]);
+        return new EvaluationBuffers<TNet>(data).Evaluate(network);
     }
 
-    /// <summary>
-    /// One step of mini-batch SGD on a network of layer sizes <paramref name="sizes"/>: sums the gradients of the samples <paramref name="miniBatch"/>
-    /// into <paramref name="gradient"/>, then, if the summed cost is finite, applies
-    /// w ← weightDecay·w − step·Σ∂C/∂w to the weights and b ← b − step·Σ∂C/∂b to the biases.
-    /// </summary>
-    /// <returns>The sum of the samples' costs; when it is not finite, no parameter was changed.</returns>
-    private static double TrainMiniBatch<TNet>(
-        TNet network,
-        ReadOnlySpan<int> sizes,
-        Dataset data,
-        ReadOnlySpan<int> miniBatch,
-        Span<float> gradient,
-        Span<float> target,
-        float weightDecay,
-        float step)
-        where TNet : class, INetwork<TNet>
+    /// <summary>The one-hot targets of every sample, rows of the network's output width.</summary>
+    private static float[] OneHotTargets<TNet>(Dataset data) where TNet : class, INetwork<TNet>
     {
-        // Σ_x ∂C_x/∂θ: Backprop adds each sample's gradient.
-        gradient.Clear();
-        double cost = 0;
-        foreach (int index in miniBatch)
-        {
-            data.Target(index, target);
-            cost += network.Backprop(data.Input(index), target, gradient);
-        }
-        if (!double.IsFinite(cost))
-        {
-            return cost;
-        }
-
-        // The step, layer by layer in the Parameters layout: weights w^l (decayed), then biases b^l.
-        Span<float> parameters = network.Parameters;
-        int offset = 0;
-        for (int l = 1; l < sizes.Length; l++)
-        {
-            int weights = sizes[l - 1] * sizes[l];
-            ScaleAndSubtract(parameters.Slice(offset, weights), gradient.Slice(offset, weights), weightDecay, step);
-            offset += weights;
-            ScaleAndSubtract(parameters.Slice(offset, sizes[l]), gradient.Slice(offset, sizes[l]), 1f, step);
-            offset += sizes[l];
-        }
-        return cost;
-    }
-
-    /// <summary>p ← scale·p − step·g, element-wise, as two correctly rounded operations (identical at every vector width).</summary>
-    private static void ScaleAndSubtract(Span<float> p, ReadOnlySpan<float> g, float scale, float step)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && p.Length >= Vector<float>.Count)
-        {
-            var scaleVector = new Vector<float>(scale);
-            var stepVector = new Vector<float>(step);
-            for (; i <= p.Length - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                var value = new Vector<float>(p[i..]);
-                var slope = new Vector<float>(g[i..]);
-                (value * scaleVector - slope * stepVector).CopyTo(p[i..]);
-            }
-        }
-        for (; i < p.Length; i++)
-        {
-            p[i] = scale * p[i] - step * g[i];
-        }
-    }
-
-    private static EvaluationResult EvaluateCore<TNet>(TNet network, Dataset data, Span<float> output, Span<float> target, Span<float> scratchGradient)
-        where TNet : class, INetwork<TNet>
-    {
-        // The cost comes from Backprop (stable in z^L, the same C_x training reports); the gradient
-        // it adds into the scratch buffer is never read.
-        int correct = 0;
-        double cost = 0;
+        var targets = new float[checked(data.Count * TNet.OutputSize)];
         for (int i = 0; i < data.Count; i++)
         {
-            if (i % ScratchClearInterval == 0)
-            {
-                scratchGradient.Clear();
-            }
-
-            ReadOnlySpan<float> input = data.Input(i);
-            network.Forward(input, output);
-            int label = data.Label(i);
-            if (ArgMax(output) == label)
-            {
-                correct++;
-            }
-            data.Target(i, target);
-            cost += network.Backprop(input, target, scratchGradient);
+            data.Target(i, targets.AsSpan(i * TNet.OutputSize, TNet.OutputSize));
         }
-        return new EvaluationResult(correct, data.Count, cost / data.Count);
+        return targets;
+    }
+
+    /// <summary>What evaluating a dataset needs, allocated once so that each epoch's evaluation allocates nothing.</summary>
+    private sealed class EvaluationBuffers<TNet> where TNet : class, INetwork<TNet>
+    {
+        private readonly Dataset _data;
+        private readonly float[] _targets;
+        private readonly float[] _outputs;
+
+        public EvaluationBuffers(Dataset data)
+        {
+            _data = data;
+            _targets = OneHotTargets<TNet>(data);
+            _outputs = new float[Math.Min(EvaluationBlock, data.Count) * TNet.OutputSize];
+        }
+
+        public EvaluationResult Evaluate(TNet network)
+        {
+            int width = TNet.OutputSize, correct = 0;
+            double cost = 0;
+            ReadOnlySpan<float> inputs = _data.Inputs;
+            ReadOnlySpan<int> labels = _data.Labels;
+            for (int start = 0; start < _data.Count; start += EvaluationBlock)
+            {
+                int count = Math.Min(EvaluationBlock, _data.Count - start);
+                Span<float> outputs = _outputs.AsSpan(0, count * width);
+                // The cost comes from z^L (stable), the same C_x training reports.
+                cost += network.Evaluate(
+                    inputs.Slice(start * TNet.InputSize, count * TNet.InputSize),
+                    _targets.AsSpan(start * width, count * width),
+                    outputs);
+                for (int s = 0; s < count; s++)
+                {
+                    if (ArgMax(outputs.Slice(s * width, width)) == labels[start + s])
+                    {
+                        correct++;
+                    }
+                }
+            }
+            return new EvaluationResult(correct, _data.Count, cost / _data.Count);
+        }
     }
 
     /// <summary>The index of the largest value (the first on ties; NaN never wins).</summary>

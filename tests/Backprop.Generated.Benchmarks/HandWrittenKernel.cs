@@ -63,6 +63,7 @@ public sealed unsafe class HandWrittenKernel
         float* d1 = stackalloc float[Batch * 32];
         float* d2 = stackalloc float[Batch * 16];
         float** xs = stackalloc float*[Batch];
+        float* z = stackalloc float[16];
         for (int s = 0; s < Batch; s++)
         {
             xs[s] = x + (nint)rows[s] * Inputs;
@@ -103,7 +104,6 @@ public sealed unsafe class HandWrittenKernel
         for (int s = 0; s < Batch; s++)
         {
             Vector512<float> h0 = Avx512F.LoadAlignedVector512(a1 + s * 32), h1 = Avx512F.LoadAlignedVector512(a1 + s * 32 + 16);
-            float* z = stackalloc float[16];
             for (int k = 0; k < Outputs; k++)
             {
                 z[k] = Vector512.Sum(Avx512F.FusedMultiplyAdd(Avx512F.LoadAlignedVector512(_w2 + k * 32), h0,

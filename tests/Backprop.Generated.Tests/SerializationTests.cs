@@ -328,5 +328,14 @@ public sealed class SerializationTests : IDisposable
         public void Forward(ReadOnlySpan<float> input, Span<float> output) => throw new NotSupportedException();
 
         public float Backprop(ReadOnlySpan<float> input, ReadOnlySpan<float> target, Span<float> gradient) => throw new NotSupportedException();
+
+        public static int BatchWorkspaceSize(int batchSize) => throw new NotSupportedException();
+
+        public void ForwardBatch(ReadOnlySpan<float> inputs, Span<float> outputs) => throw new NotSupportedException();
+
+        public float Evaluate(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, Span<float> outputs) => throw new NotSupportedException();
+
+        public float TrainBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> batch, float learningRate, float weightDecay, Span<float> workspace)
+            => throw new NotSupportedException();
     }
 }
