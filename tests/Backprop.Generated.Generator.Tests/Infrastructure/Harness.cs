@@ -123,6 +123,20 @@ internal sealed class GeneratorRun
         Assert.True(crashes.Length == 0, "The generator threw: " + string.Join(Environment.NewLine, crashes.Select(d => d.ToString())));
     }
 
+    /// <summary>
+    /// The source text a diagnostic points at. The generator's diagnostics carry file locations
+    /// (rebuilt from equatable values), so the text is looked up in the input by path.
+    /// </summary>
+    public string SpanText(Diagnostic diagnostic)
+    {
+        string path = diagnostic.Location.GetLineSpan().Path;
+        SyntaxTree tree = diagnostic.Location.SourceTree ?? Assert.Single(Input.SyntaxTrees, t => t.FilePath == path);
+        return tree.GetText().ToString(diagnostic.Location.SourceSpan);
+    }
+
+    /// <summary>The 1-based line a diagnostic starts on.</summary>
+    public static int Line(Diagnostic diagnostic) => diagnostic.Location.GetLineSpan().StartLinePosition.Line + 1;
+
     public static string Describe(IEnumerable<Diagnostic> diagnostics) =>
         string.Join(Environment.NewLine, diagnostics.Select(d => d.ToString()));
 }

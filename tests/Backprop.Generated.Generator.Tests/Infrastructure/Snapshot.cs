@@ -68,17 +68,25 @@ internal static partial class Snapshot
         }
     }
 
-    /// <summary>Compares the diagnostics, one per line (id, severity, span, message), with their snapshot.</summary>
-    public static void VerifyDiagnostics(IEnumerable<Diagnostic> diagnostics, [CallerFilePath] string callerFile = "", [CallerMemberName] string method = "")
+    /// <summary>
+    /// Compares the diagnostics, one per line (id, severity, position, the source text they point at,
+    /// message), with their snapshot. <paramref name="sources"/> resolves the text of locations that
+    /// name a file rather than a syntax tree, as the generator's do.
+    /// </summary>
+    public static void VerifyDiagnostics(IEnumerable<Diagnostic> diagnostics, Compilation sources, [CallerFilePath] string callerFile = "", [CallerMemberName] string method = "")
     {
         (string folder, string prefix) = Locate(callerFile, method);
         var text = new StringBuilder();
-        foreach (Diagnostic d in diagnostics.OrderBy(d => d.Location.SourceSpan.Start).ThenBy(d => d.Id, StringComparer.Ordinal))
+        foreach (Diagnostic d in diagnostics
+            .OrderBy(d => d.Location.GetLineSpan().Path, StringComparer.Ordinal)
+            .ThenBy(d => d.Location.SourceSpan.Start)
+            .ThenBy(d => d.Id, StringComparer.Ordinal))
         {
             FileLinePositionSpan span = d.Location.GetLineSpan();
-            string where = d.Location.IsInSource
-                ? string.Create(CultureInfo.InvariantCulture, $"{span.Path}({span.StartLinePosition.Line + 1},{span.StartLinePosition.Character + 1}): '{d.Location.SourceTree!.GetText().ToString(d.Location.SourceSpan)}'")
-                : "(no location)";
+            SyntaxTree? tree = d.Location.SourceTree ?? sources.SyntaxTrees.FirstOrDefault(t => t.FilePath == span.Path);
+            string where = d.Location == Location.None
+                ? "(no location)"
+                : string.Create(CultureInfo.InvariantCulture, $"{span.Path}({span.StartLinePosition.Line + 1},{span.StartLinePosition.Character + 1}): '{tree?.GetText().ToString(d.Location.SourceSpan)}'");
             text.Append(CultureInfo.InvariantCulture, $"{d.Id} {d.Severity} {where}\n    {d.GetMessage(CultureInfo.InvariantCulture)}\n");
         }
         var failures = new List<string>();
@@ -147,16 +155,9 @@ internal static partial class Snapshot
         {
             // The caller's path is not on this disk (built elsewhere, or with a path map):
             // find the repository from the test's output folder instead.
-            DirectoryInfo? root = new(AppContext.BaseDirectory);
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Backprop.Generated.sln")))
-            {
-                root = root.Parent;
-            }
-            if (root is null)
-            {
-                throw new InvalidOperationException($"Cannot find the snapshot folder: '{callerFile}' does not exist and no Backprop.Generated.sln is above {AppContext.BaseDirectory}.");
-            }
-            directory = Path.Combine(root.FullName, "tests", "Backprop.Generated.Generator.Tests");
+            string root = Repository.TryFindRoot() ?? throw new InvalidOperationException(
+                $"Cannot find the snapshot folder: '{callerFile}' does not exist and no Backprop.Generated.sln is above {AppContext.BaseDirectory}.");
+            directory = Path.Combine(root, "tests", "Backprop.Generated.Generator.Tests");
         }
         string folder = Path.Combine(directory, "Snapshots");
         Directory.CreateDirectory(folder);
