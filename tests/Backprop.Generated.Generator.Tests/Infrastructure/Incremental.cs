@@ -69,10 +69,16 @@ internal static class Incremental
             ? steps.SelectMany(step => step.Outputs).ToArray()
             : Array.Empty<(object, IncrementalStepRunReason)>();
 
-    /// <summary>The reasons of every source output of a run.</summary>
-    public static IReadOnlyList<IncrementalStepRunReason> SourceOutputReasons(GeneratorRunResult result) =>
+    /// <summary>
+    /// The reasons of the source outputs fed by the step <paramref name="inputStep"/> (the generator has
+    /// two source outputs: the files, fed by <see cref="TrackingNames.Specs"/>, and the diagnostics).
+    /// </summary>
+    public static IReadOnlyList<IncrementalStepRunReason> SourceOutputReasons(GeneratorRunResult result, string inputStep) =>
         result.TrackedOutputSteps.TryGetValue(WellKnownGeneratorOutputs.SourceOutput, out var steps)
-            ? steps.SelectMany(step => step.Outputs).Select(output => output.Reason).ToArray()
+            ? steps.Where(step => step.Inputs.Any(input => input.Source.Name == inputStep))
+                .SelectMany(step => step.Outputs)
+                .Select(output => output.Reason)
+                .ToArray()
             : Array.Empty<IncrementalStepRunReason>();
 
     private static void AssertNoCompilerObjects(GeneratorRunResult result)
