@@ -11,14 +11,15 @@ using System.Reflection.PortableExecutable;
 namespace Backprop.Generated.Generator.Tests.Infrastructure;
 
 /// <summary>The measures of one method body that decide whether the JIT optimises it.</summary>
-internal sealed record MethodMeasure(string Type, string Method, int IlBytes, int Instructions, int Locals, int BasicBlocks)
+internal sealed record MethodMeasure(string Type, string Method, int IlBytes, int Instructions, int Locals, int BasicBlocks, int LocalReferences)
 {
     public string Name => $"{Type}.{Method}";
 }
 
 /// <summary>
 /// Reads an assembly's method bodies with System.Reflection.Metadata and counts what the JIT counts
-/// before it gives up optimising ("switched to MinOpts"): IL bytes, IL instructions, locals and basic blocks.
+/// before it gives up optimising ("switched to MinOpts"): IL bytes, IL instructions, locals, basic
+/// blocks and local references.
 /// </summary>
 internal static class IlInspector
 {
@@ -76,7 +77,7 @@ internal static class IlInspector
     public static MethodMeasure Measure(MetadataReader metadata, MethodBodyBlock body, string type, string method)
     {
         byte[] il = body.GetILBytes() ?? Array.Empty<byte>();
-        (int instructions, int blocks) = Decode(il, body.ExceptionRegions);
+        (int instructions, int blocks, int localReferences) = Decode(il, body.ExceptionRegions);
         int locals = 0;
         if (!body.LocalSignature.IsNil)
         {
@@ -87,11 +88,14 @@ internal static class IlInspector
             }
             locals = signature.ReadCompressedInteger();
         }
-        return new MethodMeasure(type, method, il.Length, instructions, locals, blocks);
+        return new MethodMeasure(type, method, il.Length, instructions, locals, blocks, localReferences);
     }
 
-    /// <summary>Counts instructions and basic blocks (leaders: the entry, branch targets, what follows a branch, handlers).</summary>
-    public static (int Instructions, int BasicBlocks) Decode(byte[] il, ImmutableArray<ExceptionRegion> regions = default)
+    /// <summary>
+    /// Counts instructions, basic blocks (leaders: the entry, branch targets, what follows a branch,
+    /// handlers) and local references (ldloc, ldloca and stloc in all their forms).
+    /// </summary>
+    public static (int Instructions, int BasicBlocks, int LocalReferences) Decode(byte[] il, ImmutableArray<ExceptionRegion> regions = default)
     {
         var leaders = new HashSet<int> { 0 };
         if (!regions.IsDefault)
@@ -107,7 +111,7 @@ internal static class IlInspector
             }
         }
 
-        int count = 0, offset = 0;
+        int count = 0, localReferences = 0, offset = 0;
         while (offset < il.Length)
         {
             OpCode code = il[offset] == 0xFE
@@ -155,6 +159,10 @@ internal static class IlInspector
             {
                 leaders.Add(next);
             }
+            if (code.Name is { } name && (name.StartsWith("ldloc", StringComparison.Ordinal) || name.StartsWith("stloc", StringComparison.Ordinal)))
+            {
+                localReferences++;
+            }
             count++;
             offset = next;
         }
@@ -162,7 +170,7 @@ internal static class IlInspector
         {
             throw new InvalidDataException($"The last instruction runs past the end of the IL ({offset} > {il.Length}).");
         }
-        return (count, leaders.Count(leader => leader < il.Length));
+        return (count, leaders.Count(leader => leader < il.Length), localReferences);
     }
 
     private static string FullName(MetadataReader metadata, TypeDefinition type)
