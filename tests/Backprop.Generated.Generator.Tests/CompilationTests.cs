@@ -194,6 +194,27 @@ public sealed class CompilationTests
     }
 
     [Fact]
+    public void Generated_code_compiles_at_CSharp_11()
+    {
+        // C# 11 is the oldest version that can implement INetwork's static abstract members: the
+        // emitter must not use anything newer (collection expressions, primary constructors...).
+        CSharpCompilation input = Harness.CreateCompilation(
+            Harness.ParseOptions.WithLanguageVersion(LanguageVersion.CSharp11).WithDocumentationDiagnostics(),
+            OptimizationLevel.Release,
+            Cases["784-30-10"].Source,
+            Cases["forced full unroll"].Source.Replace("namespace Samples;", "namespace Samples.Unrolled;", System.StringComparison.Ordinal),
+            Cases["nested in generic containers"].Source);
+
+        GeneratorRun run = Harness.Run(input);
+
+        run.AssertGeneratorDidNotThrow();
+        Assert.Empty(run.Diagnostics);
+        Assert.Equal(4, run.HintNames.Count());
+        IReadOnlyList<Diagnostic> problems = run.CompilationWarningsAndErrors();
+        Assert.True(problems.Count == 0, GeneratorRun.Describe(problems));
+    }
+
+    [Fact]
     public void The_strict_settings_do_report_warnings()
     {
         // Guards the test above: the same settings must catch a missing doc comment, a nullable
