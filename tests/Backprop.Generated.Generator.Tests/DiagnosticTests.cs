@@ -1,0 +1,422 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using Backprop.Generated.Generator.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace Backprop.Generated.Generator.Tests;
+
+/// <summary>
+/// One test per diagnostic: its id, severity, where it points (the attribute or the type's name, as
+/// the parser chooses), that its message names the type, and that an error skips only that type.
+/// Every compilation also holds a valid network in another file, which must still be generated.
+/// </summary>
+public sealed class DiagnosticTests
+{
+    private const string ValidNetwork = """
+        namespace Samples.Valid
+        {
+            [Backprop.Network(2, 3, 1)]
+            public partial class StillGenerated { }
+        }
+        """;
+
+    private const string ValidHint = "Samples.Valid.StillGenerated.Network.g.cs";
+
+    [Fact]
+    public void BPG001_network_type_must_be_partial()
+    {
+        GeneratorRun run = Run("""
+            using Backprop;
+
+            namespace Samples;
+
+            [Network(2, 3, 1)]
+            public class NotPartial { }
+            """);
+
+        AssertReported(run, "BPG001", DiagnosticSeverity.Error, "NotPartial", "NotPartial");
+    }
+
+    [Theory]
+    [InlineData("Network(784)", "1")]
+    [InlineData("Network", "0")]
+    [InlineData("Network()", "0")]
+    public void BPG002_network_needs_two_layers(string attribute, string count)
+    {
+        GeneratorRun run = Run($$"""
+            using Backprop;
+
+            namespace Samples;
+
+            [{{attribute}}]
+            public partial class OneLayer { }
+            """);
+
+        Diagnostic diagnostic = AssertReported(run, "BPG002", DiagnosticSeverity.Error, attribute, "OneLayer");
+        Assert.Contains($"has {count} layer size(s)", Message(diagnostic), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("784, 0, 10", "Layer 2 of the network 'ZeroLayer' has size 0")]
+    [InlineData("-5, 3", "Layer 1 of the network 'ZeroLayer' has size -5")]
+    [InlineData("784, 30, -10", "Layer 3 of the network 'ZeroLayer' has size -10")]
+    public void BPG003_layer_size_must_be_positive(string sizes, string expected)
+    {
+        GeneratorRun run = Run($$"""
+            using Backprop;
+
+            namespace Samples;
+
+            [Network({{sizes}})]
+            public partial class ZeroLayer { }
+            """);
+
+        Diagnostic diagnostic = AssertReported(run, "BPG003", DiagnosticSeverity.Error, $"Network({sizes})", "ZeroLayer");
+        Assert.Contains(expected, Message(diagnostic), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BPG004_layer_sizes_must_be_constant()
+    {
+        // The compiler rejects the argument too (CS0182); the generator must still say which network it is.
+        GeneratorRun run = Run("""
+            using Backprop;
+
+            namespace Samples;
+
+            public partial class Holder
+            {
+                public static int Inputs = 784;
+
+                [Network(Inputs, 10)]
+                public partial class NonConstant { }
+            }
+            """);
+
+        AssertReported(run, "BPG004", DiagnosticSeverity.Error, "Network(Inputs, 10)", "NonConstant");
+        Assert.Contains(run.CompilationWarningsAndErrors(), d => d.Id == "CS0182");
+    }
+
+    [Fact]
+    public void BPG004_is_not_reported_for_named_constants()
+    {
+        GeneratorRun run = Run("""
+            using Backprop;
+
+            namespace Samples;
+
+            public partial class Holder
+            {
+                public const int Inputs = 784;
+
+                [Network(Inputs, Hidden.Size * 2, (int)10L)]
+                public partial class Constants { }
+            }
+
+            public static class Hidden
+            {
+                public const int Size = 15;
+            }
+            """);
+
+        Assert.Empty(run.Diagnostics);
+        Assert.Contains("[Network(784, 30, 10)]", run.Source("Samples.Holder.Constants.Network.g.cs"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BPG005_network_type_must_not_be_generic()
+    {
+        GeneratorRun run = Run("""
+            using Backprop;
+
+            namespace Samples;
+
+            [Network(2, 3, 1)]
+            public partial class GenericNet<T> { }
+            """);
+
+        AssertReported(run, "BPG005", DiagnosticSeverity.Error, "GenericNet", "GenericNet");
+    }
+
+    [Fact]
+    public void BPG006_containing_type_must_be_partial()
+    {
+        GeneratorRun run = Run("""
+            using Backprop;
+
+            namespace Samples;
+
+            public class Plain
+            {
+                [Network(2, 3, 1)]
+                public partial class Inner { }
+            }
+            """);
+
+        Diagnostic diagnostic = AssertReported(run, "BPG006", DiagnosticSeverity.Error, "Inner", "Inner");
+        Assert.Contains("'Plain'", Message(diagnostic), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BPG006_names_every_non_partial_container()
+    {
+        GeneratorRun run = Run("""
+            using Backprop;
+
+            namespace Samples;
+
+            public class Outermost
+            {
+                public partial class Middle
+                {
+                    public struct Innermost
+                    {
+                        [Network(2, 3, 1)]
+                        public partial class Deep { }
+                    }
+                }
+            }
+            """);
+
+        run.AssertGeneratorDidNotThrow();
+        Assert.All(run.Diagnostics, d => Assert.Equal("BPG006", d.Id));
+        string[] messages = run.Diagnostics.Select(Message).ToArray();
+        Assert.Equal(2, messages.Length);
+        Assert.Single(messages, m => m.Contains("'Innermost'", StringComparison.Ordinal));
+        Assert.Single(messages, m => m.Contains("'Outermost'", StringComparison.Ordinal));
+        Assert.DoesNotContain(messages, m => m.Contains("'Middle'", StringComparison.Ordinal));
+        Assert.All(run.Diagnostics, d => Assert.Equal("Deep", run.SpanText(d)));
+        Assert.Equal(new[] { ValidHint }, run.HintNames);
+    }
+
+    [Theory]
+    [InlineData("too many layers", "1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1", "it has 33 layers")]
+    [InlineData("too many non-input neurons", "1, 32769", "its non-input layers have 32,769 neurons")]
+    [InlineData("too many non-input neurons in several layers", "10, 20000, 12769", "its non-input layers have 32,769 neurons")]
+    [InlineData("too many parameters", "16384, 16384", "it has 268,451,840 parameters")]
+    [InlineData("too many parameters, far", "20000, 16384, 1", "it has 327,712,769 parameters")]
+    public void BPG007_network_too_large(string reason, string sizes, string expected)
+    {
+        GeneratorRun run = Run($$"""
+            using Backprop;
+
+            namespace Samples;
+
+            [Network({{sizes}})]
+            public partial class Huge { }
+            """);
+
+        Diagnostic diagnostic = AssertReported(run, "BPG007", DiagnosticSeverity.Error, $"Network({sizes})", "Huge");
+        Assert.True(Message(diagnostic).Contains(expected, StringComparison.Ordinal), $"{reason}: {Message(diagnostic)}");
+    }
+
+    [Theory]
+    [InlineData("32 layers", "1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1")]
+    [InlineData("32,768 non-input neurons", "1, 32768")]
+    [InlineData("268,435,456 parameters", "16383, 16384")]
+    public void BPG007_is_not_reported_at_the_limits(string limit, string sizes)
+    {
+        GeneratorRun run = Run($$"""
+            using Backprop;
+
+            namespace Samples;
+
+            /// <summary>Exactly at the limit.</summary>
+            [Network({{sizes}})]
+            public partial class AtTheLimit { }
+            """);
+
+        Assert.True(run.Diagnostics.IsEmpty, $"{limit}: {GeneratorRun.Describe(run.Diagnostics)}");
+        Assert.Contains("Samples.AtTheLimit.Network.g.cs", run.HintNames);
+        IReadOnlyList<Diagnostic> problems = run.CompilationWarningsAndErrors();
+        Assert.True(problems.Count == 0, GeneratorRun.Describe(problems));
+    }
+
+    [Theory]
+    [InlineData("static")]
+    [InlineData("abstract")]
+    public void BPG008_network_type_must_not_be_static_or_abstract(string modifier)
+    {
+        GeneratorRun run = Run($$"""
+            using Backprop;
+
+            namespace Samples;
+
+            [Network(2, 3, 1)]
+            public {{modifier}} partial class NotInstantiable { }
+            """);
+
+        Diagnostic diagnostic = AssertReported(run, "BPG008", DiagnosticSeverity.Error, "NotInstantiable", "NotInstantiable");
+        Assert.Contains($"must not be {modifier}", Message(diagnostic), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("private")]
+    [InlineData("internal")]
+    [InlineData("protected")]
+    public void BPG009_parameterless_constructor_must_be_public(string accessibility)
+    {
+        string source = $$"""
+            using Backprop;
+
+            namespace Samples;
+
+            [Network(2, 3, 1)]
+            public partial class HiddenConstructor
+            {
+                {{accessibility}} HiddenConstructor() { }
+            }
+            """;
+        GeneratorRun run = Run(source);
+
+        Diagnostic diagnostic = AssertReported(run, "BPG009", DiagnosticSeverity.Error, "HiddenConstructor", "HiddenConstructor");
+        Assert.Equal(8, GeneratorRun.Line(diagnostic)); // the constructor, not the type's declaration on line 6
+    }
+
+    [Fact]
+    public void BPG010_network_too_large_to_unroll_is_a_warning_and_still_emits_working_code()
+    {
+        GeneratorRun run = Run("""
+            using Backprop;
+
+            namespace Samples;
+
+            /// <summary>Asks for straight-line code it cannot have.</summary>
+            [Network(784, 30, 10, Unroll = UnrollMode.Full)]
+            public partial class TooBigToUnroll { }
+            """);
+
+        Diagnostic diagnostic = AssertReported(run, "BPG010", DiagnosticSeverity.Warning, "Network(784, 30, 10, Unroll = UnrollMode.Full)", "TooBigToUnroll");
+        Assert.Contains("has 23,820 weights, more than the 256", Message(diagnostic), StringComparison.Ordinal);
+        Assert.Contains("blocked SIMD code.", run.Source("Samples.TooBigToUnroll.Network.g.cs"), StringComparison.Ordinal);
+        IReadOnlyList<Diagnostic> problems = run.CompilationWarningsAndErrors();
+        Assert.True(problems.Count == 0, GeneratorRun.Describe(problems));
+    }
+
+    [Theory]
+    [InlineData("16, 16", false)]
+    [InlineData("16, 17", true)]
+    [InlineData("1, 1, 255", false)]
+    [InlineData("1, 1, 256", true)]
+    public void BPG010_starts_just_past_the_unroll_limit(string sizes, bool reported)
+    {
+        GeneratorRun run = Run($$"""
+            using Backprop;
+
+            namespace Samples;
+
+            [Network({{sizes}}, Unroll = UnrollMode.Full)]
+            public partial class NearTheLimit { }
+            """);
+
+        Assert.Equal(reported ? new[] { "BPG010" } : Array.Empty<string>(), run.Diagnostics.Select(d => d.Id));
+        Assert.Contains(
+            reported ? "blocked SIMD code." : "unrolled straight-line code.",
+            run.Source("Samples.NearTheLimit.Network.g.cs"),
+            StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("(UnrollMode)9", "9")]
+    [InlineData("(UnrollMode)(-1)", "-1")]
+    public void BPG011_unknown_unroll_mode(string mode, string value)
+    {
+        GeneratorRun run = Run($$"""
+            using Backprop;
+
+            namespace Samples;
+
+            [Network(784, 30, 10, Unroll = {{mode}})]
+            public partial class StrangeMode { }
+            """);
+
+        Diagnostic diagnostic = AssertReported(run, "BPG011", DiagnosticSeverity.Error, $"Network(784, 30, 10, Unroll = {mode})", "StrangeMode");
+        Assert.Contains($"asks for unroll mode {value},", Message(diagnostic), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Several_problems_at_once()
+    {
+        GeneratorRun run = Run("""
+            using Backprop;
+
+            namespace Samples;
+
+            [Network(784)]
+            public class TwoProblems { }
+
+            [Network(784, 30, 10, Unroll = UnrollMode.Full)]
+            public partial class OnlyAWarning { }
+
+            public class NotPartialOuter
+            {
+                [Network(784, 0, 10)]
+                public partial class Inner<T> { }
+            }
+            """);
+
+        run.AssertGeneratorDidNotThrow();
+        Assert.Equal(new[] { "Samples.OnlyAWarning.Network.g.cs", ValidHint }, run.HintNames.Order(StringComparer.Ordinal));
+        Snapshot.VerifyDiagnostics(run.Diagnostics, run.Input);
+    }
+
+    [Fact]
+    public void Every_descriptor_is_distinct_released_and_tested()
+    {
+        DiagnosticDescriptor[] descriptors = typeof(DiagnosticDescriptors)
+            .GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
+            .Where(field => field.FieldType == typeof(DiagnosticDescriptor))
+            .Select(field => (DiagnosticDescriptor)field.GetValue(null)!)
+            .ToArray();
+        string releases = File.ReadAllText(Path.Combine(
+            Repository.Root, "generator", "Backprop.Generated.Generator", "AnalyzerReleases.Unshipped.md"));
+        string[] tests = typeof(DiagnosticTests).GetMethods().Select(method => method.Name).ToArray();
+
+        Assert.NotEmpty(descriptors);
+        Assert.Equal(descriptors.Length, descriptors.Select(d => d.Id).Distinct().Count());
+        Assert.All(descriptors, descriptor =>
+        {
+            Assert.Matches("^BPG[0-9]{3}$", descriptor.Id);
+            Assert.Equal("Backprop.Generated", descriptor.Category);
+            Assert.True(descriptor.IsEnabledByDefault);
+            Assert.Same(descriptor, DiagnosticDescriptors.ById(descriptor.Id));
+            Assert.Contains($"{descriptor.Id} | Backprop.Generated | {descriptor.DefaultSeverity} |", releases, StringComparison.Ordinal);
+            Assert.Contains(tests, name => name.StartsWith(descriptor.Id + "_", StringComparison.Ordinal));
+        });
+        Assert.Throws<ArgumentOutOfRangeException>(() => DiagnosticDescriptors.ById("BPG999"));
+    }
+
+    private static GeneratorRun Run(string source) => Harness.Run(source, ValidNetwork);
+
+    private static string Message(Diagnostic diagnostic) => diagnostic.GetMessage(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The run's only generator diagnostic is <paramref name="id"/> with this severity, on this text,
+    /// naming the type; an error leaves only the valid network generated.
+    /// </summary>
+    private static Diagnostic AssertReported(GeneratorRun run, string id, DiagnosticSeverity severity, string spanText, string typeName)
+    {
+        run.AssertGeneratorDidNotThrow();
+        Diagnostic diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(severity, diagnostic.Severity);
+        Assert.Equal("Backprop.Generated", diagnostic.Descriptor.Category);
+        Assert.Equal(spanText, run.SpanText(diagnostic));
+        Assert.Contains($"'{typeName}'", Message(diagnostic), StringComparison.Ordinal);
+        if (severity == DiagnosticSeverity.Error)
+        {
+            Assert.Equal(new[] { ValidHint }, run.HintNames);
+        }
+        else
+        {
+            Assert.Contains(ValidHint, run.HintNames);
+            Assert.Equal(2, run.HintNames.Count());
+        }
+        return diagnostic;
+    }
+}

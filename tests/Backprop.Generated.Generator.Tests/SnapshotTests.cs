@@ -1,0 +1,92 @@
+using System.Runtime.CompilerServices;
+using Backprop.Generated.Generator.Tests.Infrastructure;
+using Xunit;
+
+namespace Backprop.Generated.Generator.Tests;
+
+/// <summary>
+/// The generated source of representative networks, compared with the files in Snapshots/. Every
+/// run also proves the pipeline caches (see <see cref="Incremental.AssertCachedOnRerun"/>).
+/// To accept a change: run with BACKPROP_ACCEPT_SNAPSHOTS=1, then read the diff.
+/// </summary>
+public sealed class SnapshotTests
+{
+    [Fact]
+    public void Tiny_network_is_unrolled() => Verify("""
+        using Backprop;
+
+        namespace Samples
+        {
+            [Network(2, 3, 1)]
+            public partial class Net231 { }
+        }
+        """);
+
+    [Fact]
+    public void Digit_network_784_30_10() => Verify("""
+        using Backprop;
+
+        namespace Samples
+        {
+            [Network(784, 30, 10)]
+            public partial class DigitNet { }
+        }
+        """);
+
+    [Fact]
+    public void Five_layer_network() => Verify("""
+        using Backprop;
+
+        namespace Samples
+        {
+            [Network(9, 17, 33, 12, 5)]
+            public sealed partial class FiveLayer { }
+        }
+        """);
+
+    [Fact]
+    public void Network_nested_in_static_class_and_struct() => Verify("""
+        using Backprop;
+
+        namespace Samples
+        {
+            public static partial class Outer
+            {
+                internal readonly partial struct Middle
+                {
+                    [Network(5, 4, 3)]
+                    public sealed partial class NestedNet { }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public void Network_in_file_scoped_namespace() => Verify("""
+        using Backprop;
+
+        namespace Samples.FileScoped;
+
+        [Network(16, 24, 3)]
+        internal partial class FileScopedNet { }
+        """);
+
+    [Fact]
+    public void Network_in_global_namespace() => Verify("""
+        using Backprop;
+
+        [Network(8, 8, 8)]
+        public partial class GlobalNet { }
+        """);
+
+    /// <summary>No diagnostics, caching on a rerun, then the snapshot comparison.</summary>
+    private static void Verify(string source, [CallerFilePath] string callerFile = "", [CallerMemberName] string method = "")
+    {
+        GeneratorRun run = Harness.Run(source);
+        Assert.Empty(run.Diagnostics);
+        run.AssertGeneratorDidNotThrow();
+        Assert.Empty(run.CompilationWarningsAndErrors());
+        Incremental.AssertCachedOnRerun(run);
+        Snapshot.VerifySources(run.Result, callerFile, method);
+    }
+}
