@@ -58,7 +58,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NetworkTooLarge = new(
         id: "BPG007",
         title: "The network is too large to generate",
-        messageFormat: "The network '{0}' is too large to generate: {1}. The limits are at most 32 layers, at most 32,768 neurons in the non-input layers together (their activations live on the stack), and at most 268,435,456 parameters; use fewer or smaller layers.",
+        messageFormat: "The network '{0}' is too large to generate: {1}. The limits are at most {2} layers, at most {3} neurons in the non-input layers together (their activations live on the stack), and at most {4} parameters; use fewer or smaller layers.",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
@@ -82,7 +82,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NetworkTooLargeToUnroll = new(
         id: "BPG010",
         title: "The network is too large to unroll",
-        messageFormat: "The network '{0}' has {1} weights, more than the {2} that UnrollMode.Full unrolls (the JIT does not optimise larger methods); blocked SIMD code is generated instead. Remove 'Unroll = UnrollMode.Full' to silence this warning.",
+        messageFormat: "The network '{0}' would unroll to about {1} IL instructions per method, more than the {2} that UnrollMode.Full allows (the JIT stops optimising methods past 20,000); blocked SIMD code is generated instead. Remove 'Unroll = UnrollMode.Full' to silence this warning.",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Warning,
         isEnabledByDefault: true);
@@ -91,6 +91,46 @@ internal static class DiagnosticDescriptors
         id: "BPG011",
         title: "Unknown unroll mode",
         messageFormat: "The network '{0}' asks for unroll mode {1}, which is not a value of Backprop.UnrollMode; use UnrollMode.Auto, UnrollMode.Full or UnrollMode.Blocked",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NetworkTypeMustNotBeFileLocal = new(
+        id: "BPG012",
+        title: "A network type must not be file-local",
+        messageFormat: "The network type '{0}' is declared 'file', so the generated part in another file cannot extend it; remove the 'file' modifier (use 'internal' to keep it out of the public API)",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor PrimaryConstructorNeedsParameterlessConstructor = new(
+        id: "BPG013",
+        title: "A network with a primary constructor must declare its parameterless constructor",
+        messageFormat: "The network type '{0}' has a primary constructor, so the generator cannot add the public parameterless constructor networks need; declare 'public {0}() : this(...)' yourself",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NetworkTypeNameCollidesWithMember = new(
+        id: "BPG014",
+        title: "A network type must not be named like a generated member",
+        messageFormat: "The network type '{0}' has the name of a member the generator adds to it, and a member cannot share its type's name; rename the type",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NetworkTypeMustNotBeRecord = new(
+        id: "BPG015",
+        title: "A network type must be a class, not a record",
+        messageFormat: "The network type '{0}' is a record; declare it as 'partial class {0}' (a network's identity is its parameters, not value equality)",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NetworkNeedsCSharp11 = new(
+        id: "BPG016",
+        title: "Generated networks need C# 11 or later",
+        messageFormat: "The network '{0}' cannot be generated for C# {1}: networks implement static abstract interface members, which need C# 11 or later; set <LangVersion> to 11 or later (the default for .NET 8 and newer)",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
@@ -109,6 +149,11 @@ internal static class DiagnosticDescriptors
         "BPG009" => ParameterlessConstructorMustBePublic,
         "BPG010" => NetworkTooLargeToUnroll,
         "BPG011" => UnknownUnrollMode,
+        "BPG012" => NetworkTypeMustNotBeFileLocal,
+        "BPG013" => PrimaryConstructorNeedsParameterlessConstructor,
+        "BPG014" => NetworkTypeNameCollidesWithMember,
+        "BPG015" => NetworkTypeMustNotBeRecord,
+        "BPG016" => NetworkNeedsCSharp11,
         _ => throw new System.ArgumentOutOfRangeException(nameof(id), id, "Unknown diagnostic ID."),
     };
 }

@@ -10,7 +10,7 @@ public sealed partial class NetworkGenerator
     {
         // The unrolled shape, for tiny networks: straight-line scalar code with one statement per
         // neuron and every activation and error in a local, which the JIT keeps in registers.
-        // The parser only picks it below Limits.MaxUnrolledWeights, so methods stay small.
+        // The parser only picks it within Limits.MaxUnrolledInstructions, so methods stay small.
 
         private static void EmitUnrolled(SourceWriter w, NetworkModel n)
         {

@@ -226,8 +226,8 @@ public sealed partial class NetworkGenerator
             w.Line();
 
             w.Line("/// <summary>Computes the output a^L for one input. Reads the parameters only: safe to call from many threads at once.</summary>");
-            w.Line($"/// <param name=\"input\">The input a^1: exactly {Int(inputs)} values.</param>");
-            w.Line($"/// <param name=\"output\">Receives a^L: exactly {Int(outputs)} values.</param>");
+            w.Line($"/// <param name=\"input\">The input a^1: exactly {Plural(inputs, "value")}.</param>");
+            w.Line($"/// <param name=\"output\">Receives a^L: exactly {Plural(outputs, "value")}.</param>");
             w.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length.</exception>");
             using (w.Block($"public void Forward({ReadOnlySpanOfFloat} input, {SpanOfFloat} output)"))
             {
@@ -294,8 +294,8 @@ public sealed partial class NetworkGenerator
             w.Line("/// <see cref=\"Parameters\"/>) and returns the sample's cost C_x. Reads the parameters only: safe to call");
             w.Line("/// from many threads at once (each with its own gradient).");
             w.Line("/// </summary>");
-            w.Line($"/// <param name=\"input\">The input a^1 = x: exactly {Int(inputs)} values.</param>");
-            w.Line($"/// <param name=\"target\">The desired output y: exactly {Int(outputs)} values.</param>");
+            w.Line($"/// <param name=\"input\">The input a^1 = x: exactly {Plural(inputs, "value")}.</param>");
+            w.Line($"/// <param name=\"target\">The desired output y: exactly {Plural(outputs, "value")}.</param>");
             w.Line($"/// <param name=\"gradient\">Accumulates ∂C_x/∂θ: exactly {Count(n.ParameterCount)} values.</param>");
             w.Line($"/// <returns>C_x = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)], computed from z^L so that it stays finite when a^L saturates.</returns>");
             w.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length.</exception>");
@@ -379,6 +379,40 @@ public sealed partial class NetworkGenerator
         private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 
         private static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>
+        /// Whether <paramref name="name"/> is a member the generator adds to a network of
+        /// <paramref name="layers"/> layers (a type cannot contain a member of its own name).
+        /// </summary>
+        public static bool IsGeneratedMemberName(string name, int layers)
+        {
+            string[] members =
+            {
+                "InputSize", "OutputSize", "ParameterCount", "LayerSizes", "HiddenActivation", "OutputActivation", "Cost",
+                "BatchWorkspaceSize", "Create", "Parameters", "InitializeParameters", "Forward", "ForwardBatch", "Evaluate",
+                "Backprop", "TrainBatch", "OutputError",
+            };
+            if (members.Contains(name) || name == "_parameterStorage" || name == "s_layerSizes")
+            {
+                return true;
+            }
+            foreach (string kernel in new[] { "Forward", "ForwardBatch", "Backprop", "TrainBatch", "OutputError" })
+            {
+                if (Isa.All.Any(isa => name == kernel + isa.Suffix) || name == kernel + "Unrolled")
+                {
+                    return true;
+                }
+            }
+            for (int l = 2; l <= layers; l++)
+            {
+                if (name == $"Layer{l}" || name == $"Layer{l}Parameters"
+                    || new[] { "Forward", "Delta", "Update", "Accumulate" }.Any(kind => Isa.All.Any(isa => name == $"Layer{l}{kind}{isa.Suffix}")))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
 
         /// <summary>A count for prose, with thousands separators: 23,820.</summary>
         private static string Count(int value) => value.ToString("N0", CultureInfo.InvariantCulture);

@@ -21,7 +21,9 @@ public sealed partial class NetworkGenerator
     {
         public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
-            if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not ClassDeclarationSyntax syntax)
+            if (context.TargetSymbol is not INamedTypeSymbol type
+                || context.TargetNode is not TypeDeclarationSyntax syntax
+                || !IsFirstNetworkAttribute(type, syntax, cancellationToken))
             {
                 return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
             }
@@ -36,7 +38,19 @@ public sealed partial class NetworkGenerator
             void Report(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments) =>
                 diagnostics.Add(new DiagnosticInfo(descriptor.Id, location, new EquatableArray<string>(arguments)));
 
-            // The type itself: partial, not generic, instantiable, inside partial types.
+            // The type itself: a partial, non-generic, instantiable class inside partial types.
+            if (type.IsRecord)
+            {
+                Report(DiagnosticDescriptors.NetworkTypeMustNotBeRecord, typeLocation, name);
+            }
+            if (type.IsFileLocal)
+            {
+                Report(DiagnosticDescriptors.NetworkTypeMustNotBeFileLocal, typeLocation, name);
+            }
+            if (syntax.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: < LanguageVersion.CSharp11 } options)
+            {
+                Report(DiagnosticDescriptors.NetworkNeedsCSharp11, attributeLocation, name, options.LanguageVersion.ToDisplayString());
+            }
             if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
             {
                 Report(DiagnosticDescriptors.NetworkTypeMustBePartial, typeLocation, name);
@@ -70,6 +84,10 @@ public sealed partial class NetworkGenerator
                     }
                 }
             }
+            if (emitConstructor && HasPrimaryConstructor(type, cancellationToken))
+            {
+                Report(DiagnosticDescriptors.PrimaryConstructorNeedsParameterlessConstructor, typeLocation, name);
+            }
 
             // The attribute: sizes, then options.
             int[]? sizes = attribute is null ? null : ReadSizes(attribute);
@@ -93,7 +111,14 @@ public sealed partial class NetworkGenerator
                 }
                 if (sizes.All(size => size >= 1) && TooLarge(sizes) is string reason)
                 {
-                    Report(DiagnosticDescriptors.NetworkTooLarge, attributeLocation, name, reason);
+                    Report(DiagnosticDescriptors.NetworkTooLarge, attributeLocation, name, reason,
+                        Limits.MaxLayers.ToString("N0", CultureInfo.InvariantCulture),
+                        Limits.MaxNeurons.ToString("N0", CultureInfo.InvariantCulture),
+                        Limits.MaxParameters.ToString("N0", CultureInfo.InvariantCulture));
+                }
+                else if (sizes.All(size => size >= 1) && Emitter.IsGeneratedMemberName(name, sizes.Length))
+                {
+                    Report(DiagnosticDescriptors.NetworkTypeNameCollidesWithMember, typeLocation, name);
                 }
             }
 
@@ -122,12 +147,12 @@ public sealed partial class NetworkGenerator
                 return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics));
             }
 
-            CodeShape shape = ChooseShape(sizes, unroll, out long weights);
+            CodeShape shape = ChooseShape(sizes, unroll, out long instructions);
             if (unroll == UnrollMode.Full && shape != CodeShape.Unrolled)
             {
                 Report(DiagnosticDescriptors.NetworkTooLargeToUnroll, attributeLocation, name,
-                    weights.ToString("N0", CultureInfo.InvariantCulture),
-                    Limits.MaxUnrolledWeights.ToString("N0", CultureInfo.InvariantCulture));
+                    instructions.ToString("N0", CultureInfo.InvariantCulture),
+                    Limits.MaxUnrolledInstructions.ToString("N0", CultureInfo.InvariantCulture));
             }
 
             var spec = new NetworkSpec(
@@ -198,21 +223,47 @@ public sealed partial class NetworkGenerator
             return null;
         }
 
-        private static CodeShape ChooseShape(int[] sizes, UnrollMode unroll, out long weights)
+        private static CodeShape ChooseShape(int[] sizes, UnrollMode unroll, out long instructions)
         {
-            weights = 0;
-            for (int i = 1; i < sizes.Length; i++)
-            {
-                weights += (long)sizes[i - 1] * sizes[i];
-            }
-
-            bool fits = weights <= Limits.MaxUnrolledWeights;
+            instructions = Limits.EstimateUnrolledInstructions(sizes);
+            bool fits = instructions <= Limits.MaxUnrolledInstructions;
             return unroll switch
             {
                 UnrollMode.Full => fits ? CodeShape.Unrolled : CodeShape.Blocked,
                 UnrollMode.Blocked => CodeShape.Blocked,
                 _ => fits && sizes.All(size => size < Limits.AutoUnrollMaxLayerSize) ? CodeShape.Unrolled : CodeShape.Blocked,
             };
+        }
+
+        /// <summary>
+        /// Whether <paramref name="syntax"/> carries the type's first [Network] attribute. A type with the
+        /// attribute on two partial declarations (already a compiler error) is parsed once, so that it
+        /// cannot produce two files of the same name.
+        /// </summary>
+        private static bool IsFirstNetworkAttribute(INamedTypeSymbol type, TypeDeclarationSyntax syntax, CancellationToken cancellationToken)
+        {
+            foreach (AttributeData attribute in type.GetAttributes())
+            {
+                if (attribute.AttributeClass?.ToDisplayString() == NetworkAttributeName)
+                {
+                    SyntaxReference? reference = attribute.ApplicationSyntaxReference;
+                    return reference is null
+                        || (reference.SyntaxTree == syntax.SyntaxTree && syntax.Span.Contains(reference.GetSyntax(cancellationToken).Span));
+                }
+            }
+            return true;
+        }
+
+        private static bool HasPrimaryConstructor(INamedTypeSymbol type, CancellationToken cancellationToken)
+        {
+            foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax { ParameterList: not null })
+                {
+                    return true;
+                }
+            }
+            return false;
         }
 
         private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken)
@@ -236,13 +287,15 @@ public sealed partial class NetworkGenerator
                 containers.Insert(0, new ContainingType(Declaration(container), NameWithTypeParameters(container)));
             }
 
-            string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } containing
-                ? containing.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", string.Empty)
-                : null;
+            var namespaces = new List<string>();
+            for (INamespaceSymbol? ns = type.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+            {
+                namespaces.Insert(0, Identifier(ns.Name));
+            }
             return new TypeHierarchy(
-                ns,
+                namespaces.Count == 0 ? null : string.Join(".", namespaces),
                 new EquatableArray<ContainingType>(containers),
-                type.Name,
+                Identifier(type.Name),
                 type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
         }
 
@@ -266,21 +319,29 @@ public sealed partial class NetworkGenerator
 
         private static string NameWithTypeParameters(INamedTypeSymbol type) =>
             type.TypeParameters.Length == 0
-                ? type.Name
-                : type.Name + "<" + string.Join(", ", type.TypeParameters.Select(p => p.Name)) + ">";
+                ? Identifier(type.Name)
+                : Identifier(type.Name) + "<" + string.Join(", ", type.TypeParameters.Select(p => Identifier(p.Name))) + ">";
 
+        /// <summary>A name as C# source: keywords get an @ (<c>@class</c>).</summary>
+        private static string Identifier(string name) =>
+            SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+
+        /// <summary>
+        /// A unique file name from metadata names: namespaces joined by '.', nested types by '+', generic
+        /// arity kept (<c>A.B.Outer`1+Net.Network.g.cs</c>), so no two networks can collide.
+        /// </summary>
         private static string HintName(INamedTypeSymbol type)
         {
-            var parts = new List<string>();
-            for (ISymbol? symbol = type; symbol is INamedTypeSymbol named; symbol = named.ContainingType)
+            string name = type.MetadataName;
+            for (INamedTypeSymbol? container = type.ContainingType; container is not null; container = container.ContainingType)
             {
-                parts.Insert(0, named.MetadataName.Replace('`', '_'));
+                name = container.MetadataName + "+" + name;
             }
-            if (type.ContainingNamespace is { IsGlobalNamespace: false } ns)
+            for (INamespaceSymbol? ns = type.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
             {
-                parts.Insert(0, ns.ToDisplayString());
+                name = ns.MetadataName + "." + name;
             }
-            return string.Join(".", parts) + ".Network.g.cs";
+            return name + ".Network.g.cs";
         }
     }
 }

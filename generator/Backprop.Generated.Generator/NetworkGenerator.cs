@@ -19,12 +19,12 @@ public sealed partial class NetworkGenerator : IIncrementalGenerator
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        // 1. Find classes carrying [Network] and reduce each to a ParseResult of plain values;
+        // 1. Find classes (and records, to report them) carrying [Network] and reduce each to a ParseResult of plain values;
         //    nothing downstream holds a symbol, syntax node or compilation.
         IncrementalValuesProvider<ParseResult> results = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 NetworkAttributeName,
-                predicate: static (node, _) => node is ClassDeclarationSyntax,
+                predicate: static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                 transform: static (context, cancellationToken) => Parser.Parse(context, cancellationToken))
             .WithTrackingName(TrackingNames.Parse);
 

@@ -28,15 +28,26 @@ public sealed class JitLimitTests(ITestOutputHelper output)
     private const int MaxBasicBlocks = 500;
     private const int MaxLocalReferences = 2_000;
 
-    /// <summary>The widest layers <c>UnrollMode.Auto</c> still unrolls, as many as fit in the weight limit.</summary>
-    private static readonly string LargestAutoUnrolled = string.Join(", ",
-        new[] { 1 }.Concat(Enumerable.Repeat(Limits.AutoUnrollMaxLayerSize - 1, 6)));
+    /// <summary>
+    /// The widest layers <c>UnrollMode.Auto</c> still unrolls, as many as fit in
+    /// <see cref="Limits.MaxUnrolledInstructions"/> (checked in <see cref="The_largest_unrolled_networks_are_at_the_limit"/>).
+    /// </summary>
+    private const string LargestAutoUnrolled = "1, 7, 7, 7, 7";
 
     /// <summary>
-    /// Exactly <see cref="Limits.MaxUnrolledWeights"/> weights, shaped for the most code: one neuron
-    /// feeding a wide output layer (every output neuron costs locals and statements of its own).
+    /// The most code <c>UnrollMode.Full</c> still unrolls: one neuron feeding a wide output layer
+    /// (every output neuron costs locals and statements of its own).
     /// </summary>
-    private static readonly string LargestFullUnrolled = $"1, 1, {Limits.MaxUnrolledWeights - 1}, Unroll = UnrollMode.Full";
+    private const string LargestFullUnrolled = "1, 1, 61, Unroll = UnrollMode.Full";
+
+    [Fact]
+    public void The_largest_unrolled_networks_are_at_the_limit()
+    {
+        Assert.InRange(Limits.EstimateUnrolledInstructions([1, 7, 7, 7, 7]), Limits.MaxUnrolledInstructions - 600, Limits.MaxUnrolledInstructions);
+        Assert.True(Limits.EstimateUnrolledInstructions([1, 7, 7, 7, 7, 7]) > Limits.MaxUnrolledInstructions);
+        Assert.InRange(Limits.EstimateUnrolledInstructions([1, 1, 61]), Limits.MaxUnrolledInstructions - 100, Limits.MaxUnrolledInstructions);
+        Assert.True(Limits.EstimateUnrolledInstructions([1, 1, 62]) > Limits.MaxUnrolledInstructions);
+    }
 
     private static readonly (string Name, string Arguments, bool Unrolled)[] Networks =
     {

@@ -36,6 +36,11 @@ internal sealed class SourceWriter
 
     public void Close(string closing)
     {
+        // No blank line just before a closing brace.
+        if (_builder.Length >= 2 && _builder[_builder.Length - 1] == '\n' && _builder[_builder.Length - 2] == '\n')
+        {
+            _builder.Length--;
+        }
         _indent--;
         Line(closing);
     }

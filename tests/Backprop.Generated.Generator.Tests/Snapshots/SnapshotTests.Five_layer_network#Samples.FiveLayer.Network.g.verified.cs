@@ -23,7 +23,9 @@ namespace Samples
         public static int ParameterCount => 1237;
 
         /// <summary>The size of every layer, input first.</summary>
-        public static global::System.ReadOnlySpan<int> LayerSizes => new int[] { 9, 17, 33, 12, 5 };
+        public static global::System.ReadOnlySpan<int> LayerSizes => s_layerSizes;
+
+        private static readonly int[] s_layerSizes = { 9, 17, 33, 12, 5 };
 
         /// <summary>The activation of the hidden layers.</summary>
         public static global::Backprop.ActivationKind HiddenActivation => global::Backprop.ActivationKind.Sigmoid;
@@ -241,6 +243,16 @@ namespace Samples
             public global::System.Span<float> Biases => _values.Slice(60, 5);
         }
 
+        /// <summary>
+        /// The floats of workspace <see cref="TrainBatch"/> needs for a mini-batch of <paramref name="batchSize"/> samples
+        /// (240 a sample: the padded activations and errors of every layer, and z^5).
+        /// </summary>
+        public static int BatchWorkspaceSize(int batchSize)
+        {
+            global::System.ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+            return checked(batchSize * 240);
+        }
+
         /// <summary>Computes the output a^L for one input. Reads the parameters only: safe to call from many threads at once.</summary>
         /// <param name="input">The input a^1: exactly 9 values.</param>
         /// <param name="output">Receives a^L: exactly 5 values.</param>
@@ -269,6 +281,75 @@ namespace Samples
                 return;
             }
             ForwardScalar(ref p, ref x, ref y);
+        }
+
+        /// <summary>
+        /// Computes the outputs of many inputs at once: each weight is read once for a block of samples, not once
+        /// per sample. Reads the parameters only: safe to call from many threads at once.
+        /// </summary>
+        /// <param name="inputs">n inputs of 9 values, one after another.</param>
+        /// <param name="outputs">Receives the n outputs of 5 values, one after another.</param>
+        /// <exception cref="global::System.ArgumentException">The spans do not hold whole samples, or not the same number of them.</exception>
+        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+        {
+            if (inputs.Length % 9 != 0) global::Backprop.Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 9, "the network's InputSize");
+            int count = inputs.Length / 9;
+            if (outputs.Length != count * 5) global::Backprop.Kernels.ThrowLengthMismatch(nameof(outputs), count * 5, outputs.Length, "OutputSize values for each of the inputs");
+            ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
+            ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
+            // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                ForwardBatchV512(ref p, ref x, ref y, count, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), false);
+                return;
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                ForwardBatchV256(ref p, ref x, ref y, count, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), false);
+                return;
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                ForwardBatchV128(ref p, ref x, ref y, count, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), false);
+                return;
+            }
+            ForwardBatchScalar(ref p, ref x, ref y, count, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), false);
+        }
+
+        /// <summary>
+        /// Computes the outputs of many inputs at once, as <see cref="ForwardBatch"/>, and returns their total cost against
+        /// <paramref name="targets"/>, Σ_x C_x, computed from z^L (finite however saturated the outputs). Reads the parameters
+        /// only: safe to call from many threads at once.
+        /// </summary>
+        /// <param name="inputs">n inputs of 9 values, one after another.</param>
+        /// <param name="targets">n targets of 5 values, one after another.</param>
+        /// <param name="outputs">Receives the n outputs of 5 values, one after another.</param>
+        /// <exception cref="global::System.ArgumentException">The spans do not hold whole samples, or not the same number of them.</exception>
+        public float Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> outputs)
+        {
+            if (inputs.Length % 9 != 0) global::Backprop.Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 9, "the network's InputSize");
+            int count = inputs.Length / 9;
+            if (targets.Length != count * 5) global::Backprop.Kernels.ThrowLengthMismatch(nameof(targets), count * 5, targets.Length, "OutputSize values for each of the inputs");
+            if (outputs.Length != count * 5) global::Backprop.Kernels.ThrowLengthMismatch(nameof(outputs), count * 5, outputs.Length, "OutputSize values for each of the inputs");
+            ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
+            ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
+            ref float t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
+            // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                return ForwardBatchV512(ref p, ref x, ref y, count, ref t, true);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                return ForwardBatchV256(ref p, ref x, ref y, count, ref t, true);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                return ForwardBatchV128(ref p, ref x, ref y, count, ref t, true);
+            }
+            return ForwardBatchScalar(ref p, ref x, ref y, count, ref t, true);
         }
 
         /// <summary>
@@ -306,7 +387,51 @@ namespace Samples
             return BackpropScalar(ref p, ref x, ref y, ref g);
         }
 
-        /// <summary>Forward pass with Vector512 (AVX-512).</summary>
+        /// <summary>
+        /// One step of mini-batch gradient descent, in place: for the m samples in rows <paramref name="batch"/> of
+        /// <paramref name="inputs"/> and <paramref name="targets"/>, w ← <paramref name="weightDecay"/> · w − (η/m) Σ_x ∂C_x/∂w and
+        /// b ← b − (η/m) Σ_x ∂C_x/∂b, η = <paramref name="learningRate"/>. Not thread-safe: it writes the parameters.
+        /// </summary>
+        /// <param name="inputs">The data set's inputs, rows of 9 values.</param>
+        /// <param name="targets">The data set's targets, rows of 5 values, one per input row.</param>
+        /// <param name="batch">The rows of the mini-batch's samples (at least one).</param>
+        /// <param name="learningRate">η.</param>
+        /// <param name="weightDecay">Applied to every weight before the step: 1 − ηλ/n for L2 regularisation, 1 for none.</param>
+        /// <param name="workspace">At least <see cref="BatchWorkspaceSize"/>(m) floats of scratch.</param>
+        /// <returns>Σ_x C_x over the mini-batch, before the step.</returns>
+        /// <exception cref="global::System.ArgumentException">Spans of the wrong length, or a row out of range.</exception>
+        public float TrainBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> batch, float learningRate, float weightDecay, global::System.Span<float> workspace)
+        {
+            if (inputs.Length % 9 != 0) global::Backprop.Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 9, "the network's InputSize");
+            int count = inputs.Length / 9;
+            if (targets.Length != count * 5) global::Backprop.Kernels.ThrowLengthMismatch(nameof(targets), count * 5, targets.Length, "OutputSize values for each input row");
+            if (batch.Length == 0) global::Backprop.Kernels.ThrowEmptyBatch(nameof(batch));
+            global::Backprop.Kernels.CheckRows(batch, count, nameof(batch));
+            int required = BatchWorkspaceSize(batch.Length);
+            if (workspace.Length < required) global::Backprop.Kernels.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);
+            ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
+            ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
+            ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(batch);
+            ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspace);
+            // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                return TrainBatchV512(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                return TrainBatchV256(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                return TrainBatchV128(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+            }
+            return TrainBatchScalar(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+        }
+
+        /// <summary>Forward pass of one sample with Vector512 (AVX-512).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ForwardV512(ref float p, ref float x, ref float y)
         {
             // Activations on the stack, padded to whole vectors; each layer writes z^l, then turns it into a^l in place.
@@ -318,114 +443,298 @@ namespace Samples
             ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
             global::System.Span<float> a5Buffer = stackalloc float[16];
             ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
+            int row = 0; // the input is one row: x itself
 
             // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV256(ref p, ref x, ref a2);
-            for (nuint k = 0; k < 32; k += 16)
+            Layer2ForwardV256(ref p, ref x, ref row, 1, ref a2);
+            for (nint k = 0; k < 1 * 32; k += 16)
             {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, k)), ref a2, k);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
             }
 
             // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV512(ref p, ref a2, ref a3);
-            for (nuint k = 0; k < 48; k += 16)
+            Layer3ForwardV512(ref p, ref a2, 1, ref a3);
+            for (nint k = 0; k < 1 * 48; k += 16)
             {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, k)), ref a3, k);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
             }
 
             // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-            Layer4ForwardV512(ref p, ref a3, ref a4);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a4, 0)), ref a4, 0);
+            Layer4ForwardV512(ref p, ref a3, 1, ref a4);
+            for (nint k = 0; k < 1 * 16; k += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
+            }
 
             // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-            Layer5ForwardV256(ref p, ref a4, ref a5);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a5, 0)), ref a5, 0);
+            Layer5ForwardV256(ref p, ref a4, 1, ref a5);
+            for (nint k = 0; k < 1 * 16; k += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a5, (nuint)k)), ref a5, (nuint)k);
+            }
 
             // The output is a^5.
             global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref a5, 5).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref y, 5));
         }
 
-        /// <summary>Backpropagation of one sample with Vector512 (AVX-512); returns C_x.</summary>
+        /// <summary>Forward pass of <paramref name="count"/> samples with Vector512 (AVX-512), 64 at a time; with <paramref name="withCost"/>, returns Σ_x C_x against the targets t.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float ForwardBatchV512(ref float p, ref float x, ref float y, nint count, ref float t, bool withCost)
+        {
+            // Activations of up to 64 samples on the stack, one padded row per sample; z^5 and δ^5 for the cost.
+            global::System.Span<float> a2Buffer = stackalloc float[2048];
+            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
+            global::System.Span<float> a3Buffer = stackalloc float[3072];
+            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
+            global::System.Span<float> a4Buffer = stackalloc float[1024];
+            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
+            global::System.Span<float> a5Buffer = stackalloc float[1024];
+            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
+            global::System.Span<float> z5Buffer = stackalloc float[1024];
+            ref float z5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z5Buffer);
+            global::System.Span<float> d5Buffer = stackalloc float[1024];
+            ref float d5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d5Buffer);
+            global::System.Span<int> rowsBuffer = stackalloc int[64];
+            ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rowsBuffer);
+            for (nint k = 0; k < 64; k++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, k) = (int)k;
+            }
+            float cost = 0f;
+            for (nint start = 0; start < count; start += 64)
+            {
+                nint m = global::System.Math.Min(64, count - start);
+                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start * 9);
+
+                // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
+                Layer2ForwardV256(ref p, ref input, ref rows, m, ref a2);
+                for (nint k = 0; k < m * 32; k += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
+                }
+
+                // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
+                Layer3ForwardV512(ref p, ref a2, m, ref a3);
+                for (nint k = 0; k < m * 48; k += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
+                }
+
+                // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
+                Layer4ForwardV512(ref p, ref a3, m, ref a4);
+                for (nint k = 0; k < m * 16; k += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
+                }
+
+                // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
+                Layer5ForwardV256(ref p, ref a4, m, ref z5);
+                for (nint k = 0; k < m * 16; k += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z5, (nuint)k)), ref a5, (nuint)k);
+                }
+
+                // The outputs are the rows of a^5.
+                for (nint s = 0; s < m; s++)
+                {
+                    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, s * 16), 5).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (start + s) * 5), 5));
+                }
+                if (withCost)
+                {
+                    cost += OutputErrorV512(ref z5, ref a5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref t, start * 5), ref rows, m, ref d5);
+                }
+            }
+            return cost;
+        }
+
+        /// <summary>Backpropagation of one sample with Vector512 (AVX-512); adds ∂C_x/∂θ into g and returns C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static float BackpropV512(ref float p, ref float x, ref float y, ref float g)
         {
-            // On the stack, padded to whole vectors: the activations a^2..a^4, the output's z^5 and a^5, the errors δ^2..δ^5.
+            // On the stack, padded to whole vectors: a^l and δ^l of every layer, and z^5.
             global::System.Span<float> a2Buffer = stackalloc float[32];
             ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-            global::System.Span<float> a3Buffer = stackalloc float[48];
-            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-            global::System.Span<float> a4Buffer = stackalloc float[16];
-            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
-            global::System.Span<float> z5Buffer = stackalloc float[16];
-            ref float z5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z5Buffer);
-            global::System.Span<float> a5Buffer = stackalloc float[16];
-            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
             global::System.Span<float> d2Buffer = stackalloc float[32];
             ref float d2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d2Buffer);
+            global::System.Span<float> a3Buffer = stackalloc float[48];
+            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
             global::System.Span<float> d3Buffer = stackalloc float[48];
             ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
+            global::System.Span<float> a4Buffer = stackalloc float[16];
+            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
             global::System.Span<float> d4Buffer = stackalloc float[16];
             ref float d4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d4Buffer);
+            global::System.Span<float> a5Buffer = stackalloc float[16];
+            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
             global::System.Span<float> d5Buffer = stackalloc float[16];
             ref float d5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d5Buffer);
+            global::System.Span<float> z5Buffer = stackalloc float[16];
+            ref float z5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z5Buffer);
+            int row = 0; // the sample is one row: x itself, and its target y
 
             // ---- Forward pass, keeping every activation ----
 
             // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV256(ref p, ref x, ref a2);
-            for (nuint k = 0; k < 32; k += 16)
+            Layer2ForwardV256(ref p, ref x, ref row, 1, ref a2);
+            for (nint k = 0; k < 1 * 32; k += 16)
             {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, k)), ref a2, k);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
             }
 
             // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV512(ref p, ref a2, ref a3);
-            for (nuint k = 0; k < 48; k += 16)
+            Layer3ForwardV512(ref p, ref a2, 1, ref a3);
+            for (nint k = 0; k < 1 * 48; k += 16)
             {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, k)), ref a3, k);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
             }
 
             // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-            Layer4ForwardV512(ref p, ref a3, ref a4);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a4, 0)), ref a4, 0);
+            Layer4ForwardV512(ref p, ref a3, 1, ref a4);
+            for (nint k = 0; k < 1 * 16; k += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
+            }
 
             // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-            Layer5ForwardV256(ref p, ref a4, ref z5);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z5, 0)), ref a5, 0);
-
-            // ---- The cost and the output error (BP1) ----
-            // C_x = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)], written in z as
-            //     Σ_k [max(z_k, 0) − y_k z_k + ln(1 + e^−|z_k|)], which stays finite however saturated a_k is
-            // δ^5 = ∇_a C ⊙ σ'(z^5) = (a^5 − y) / (a^5 ⊙ (1 − a^5)) ⊙ a^5 ⊙ (1 − a^5) = a^5 − y
-            //   (with cross-entropy the sigmoid's slope cancels: no σ' factor, no learning slowdown)
-            float cost = 0f;
-            for (nuint k = 0; k < 5; k++)
+            Layer5ForwardV256(ref p, ref a4, 1, ref z5);
+            for (nint k = 0; k < 1 * 16; k += 16)
             {
-                float target = global::System.Runtime.CompilerServices.Unsafe.Add(ref y, k);
-                cost += global::Backprop.Kernels.SigmoidCrossEntropy(global::System.Runtime.CompilerServices.Unsafe.Add(ref z5, k), target);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref d5, k) = global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, k) - target;
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z5, (nuint)k)), ref a5, (nuint)k);
             }
+
+            // ---- The cost and the output error δ^5 (BP1) ----
+            float cost = OutputErrorV512(ref z5, ref a5, ref y, ref row, 1, ref d5);
 
             // ---- Backward pass, layer L down to 2 ----
 
-            // Layer 5: ∂C/∂b^5 += δ^5 (BP3); ∂C/∂w^5 += δ^5 (a^4)ᵀ (BP4);
-            //   δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a) (BP2)
-            Layer5BackwardV256(ref p, ref a4, ref d5, ref g, ref d4);
+            // Layer 5, BP2: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a)
+            Layer5DeltaV256(ref p, ref d5, 1, ref a4, ref d4);
+            // Layer 5: ∂C/∂b^5 += δ^5 (BP3); ∂C/∂w^5 += δ^5 (a^4)ᵀ (BP4)
+            Layer5AccumulateV256(ref a4, ref d5, 1, ref g);
 
-            // Layer 4: ∂C/∂b^4 += δ^4 (BP3); ∂C/∂w^4 += δ^4 (a^3)ᵀ (BP4);
-            //   δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a) (BP2)
-            Layer4BackwardV512(ref p, ref a3, ref d4, ref g, ref d3);
+            // Layer 4, BP2: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a)
+            Layer4DeltaV512(ref p, ref d4, 1, ref a3, ref d3);
+            // Layer 4: ∂C/∂b^4 += δ^4 (BP3); ∂C/∂w^4 += δ^4 (a^3)ᵀ (BP4)
+            Layer4AccumulateV512(ref a3, ref d4, 1, ref g);
 
-            // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4);
-            //   δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (BP2)
-            Layer3BackwardV512(ref p, ref a2, ref d3, ref g, ref d2);
+            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
+            Layer3DeltaV512(ref p, ref d3, 1, ref a2, ref d2);
+            // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
+            Layer3AccumulateV512(ref a2, ref d3, 1, ref g);
 
-            // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 xᵀ (BP4). The input layer has no error term.
-            Layer2GradientV256(ref x, ref d2, ref g);
+            // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
+            Layer2AccumulateV256(ref x, ref row, ref d2, 1, ref g);
 
             return cost;
         }
 
-        /// <summary>Forward pass with Vector256 (AVX2).</summary>
+        /// <summary>One gradient-descent step on the m samples rows[0..m) with Vector512 (AVX-512); returns Σ_x C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float TrainBatchV512(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+        {
+            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^5.
+            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
+            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
+            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
+            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 48);
+            ref float a4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 48);
+            ref float d4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, m * 16);
+            ref float a5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d4, m * 16);
+            ref float d5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, m * 16);
+            ref float z5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d5, m * 16);
+
+            // ---- Forward pass of the whole batch, keeping every activation ----
+
+            // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
+            Layer2ForwardV256(ref p, ref x, ref rows, m, ref a2);
+            for (nint k = 0; k < m * 32; k += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
+            }
+
+            // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
+            Layer3ForwardV512(ref p, ref a2, m, ref a3);
+            for (nint k = 0; k < m * 48; k += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
+            }
+
+            // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
+            Layer4ForwardV512(ref p, ref a3, m, ref a4);
+            for (nint k = 0; k < m * 16; k += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
+            }
+
+            // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
+            Layer5ForwardV256(ref p, ref a4, m, ref z5);
+            for (nint k = 0; k < m * 16; k += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z5, (nuint)k)), ref a5, (nuint)k);
+            }
+
+            // ---- The cost and the output error δ^5 (BP1) of every sample ----
+            float cost = OutputErrorV512(ref z5, ref a5, ref y, ref rows, m, ref d5);
+
+            // ---- Backward pass, layer L down to 2, each layer's step as soon as its errors are known ----
+
+            // Layer 5, BP2: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a) (before w^5 changes)
+            Layer5DeltaV256(ref p, ref d5, m, ref a4, ref d4);
+            // Layer 5, BP3 and BP4 summed over the batch, then the step: w^5 ← decay · w^5 − (η/m) Σ_x δ^5 (a^4)ᵀ, b^5 ← b^5 − (η/m) Σ_x δ^5
+            Layer5UpdateV256(ref p, ref a4, ref d5, m, rate, decay);
+
+            // Layer 4, BP2: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a) (before w^4 changes)
+            Layer4DeltaV512(ref p, ref d4, m, ref a3, ref d3);
+            // Layer 4, BP3 and BP4 summed over the batch, then the step: w^4 ← decay · w^4 − (η/m) Σ_x δ^4 (a^3)ᵀ, b^4 ← b^4 − (η/m) Σ_x δ^4
+            Layer4UpdateV512(ref p, ref a3, ref d4, m, rate, decay);
+
+            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (before w^3 changes)
+            Layer3DeltaV512(ref p, ref d3, m, ref a2, ref d2);
+            // Layer 3, BP3 and BP4 summed over the batch, then the step: w^3 ← decay · w^3 − (η/m) Σ_x δ^3 (a^2)ᵀ, b^3 ← b^3 − (η/m) Σ_x δ^3
+            Layer3UpdateV512(ref p, ref a2, ref d3, m, rate, decay);
+
+            // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
+            Layer2UpdateV256(ref p, ref x, ref rows, ref d2, m, rate, decay);
+
+            return cost;
+        }
+
+        /// <summary>The cost Σ_x C_x and the output errors δ^5 of m samples with Vector512 (AVX-512).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float OutputErrorV512(ref float z, ref float a, ref float y, ref int rows, nint m, ref float d)
+        {
+            // C_x = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)], written in z as
+            //     Σ_k [max(z_k, 0) − y_k z_k + ln(1 + e^−|z_k|)], which stays finite however saturated a_k is
+            // δ^5 = ∇_a C ⊙ σ'(z^5) = (a^5 − y) / (a^5 ⊙ (1 − a^5)) ⊙ a^5 ⊙ (1 − a^5) = a^5 − y
+            //   (with cross-entropy the sigmoid's slope cancels: no σ' factor, no learning slowdown)
+            // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
+            global::System.Runtime.Intrinsics.Vector128<float> mask = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.Create(0, 0, 0, -1));
+            global::System.Runtime.Intrinsics.Vector128<float> costs = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            for (nint s = 0; s < m; s++)
+            {
+                ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 5);
+                ref float zRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 16);
+                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, s * 16);
+                ref float dRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> yv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref target, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> cv = global::Backprop.Kernels.SigmoidCrossEntropy(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref zRow, 0), yv);
+                    costs += cv;
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0) - yv, ref dRow, 0);
+                }
+                // The last vector overlaps the one before: its first 3 lanes are left out of the cost (δ is just written twice).
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> yv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref target, 1);
+                    global::System.Runtime.Intrinsics.Vector128<float> cv = global::Backprop.Kernels.SigmoidCrossEntropy(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref zRow, 1), yv);
+                    costs += cv & mask;
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 1) - yv, ref dRow, 1);
+                }
+            }
+            return global::System.Runtime.Intrinsics.Vector128.Sum(costs);
+        }
+
+        /// <summary>Forward pass of one sample with Vector256 (AVX2).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ForwardV256(ref float p, ref float x, ref float y)
         {
             // Activations on the stack, padded to whole vectors; each layer writes z^l, then turns it into a^l in place.
@@ -437,120 +746,298 @@ namespace Samples
             ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
             global::System.Span<float> a5Buffer = stackalloc float[16];
             ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
+            int row = 0; // the input is one row: x itself
 
             // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV256(ref p, ref x, ref a2);
-            for (nuint k = 0; k < 24; k += 8)
+            Layer2ForwardV256(ref p, ref x, ref row, 1, ref a2);
+            for (nint k = 0; k < 1 * 32; k += 8)
             {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, k)), ref a2, k);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
             }
 
             // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV256(ref p, ref a2, ref a3);
-            for (nuint k = 0; k < 40; k += 8)
+            Layer3ForwardV256(ref p, ref a2, 1, ref a3);
+            for (nint k = 0; k < 1 * 48; k += 8)
             {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a3, k)), ref a3, k);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
             }
 
             // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-            Layer4ForwardV256(ref p, ref a3, ref a4);
-            for (nuint k = 0; k < 16; k += 8)
+            Layer4ForwardV256(ref p, ref a3, 1, ref a4);
+            for (nint k = 0; k < 1 * 16; k += 8)
             {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a4, k)), ref a4, k);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
             }
 
             // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-            Layer5ForwardV256(ref p, ref a4, ref a5);
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a5, 0)), ref a5, 0);
+            Layer5ForwardV256(ref p, ref a4, 1, ref a5);
+            for (nint k = 0; k < 1 * 16; k += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a5, (nuint)k)), ref a5, (nuint)k);
+            }
 
             // The output is a^5.
             global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref a5, 5).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref y, 5));
         }
 
-        /// <summary>Backpropagation of one sample with Vector256 (AVX2); returns C_x.</summary>
+        /// <summary>Forward pass of <paramref name="count"/> samples with Vector256 (AVX2), 64 at a time; with <paramref name="withCost"/>, returns Σ_x C_x against the targets t.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float ForwardBatchV256(ref float p, ref float x, ref float y, nint count, ref float t, bool withCost)
+        {
+            // Activations of up to 64 samples on the stack, one padded row per sample; z^5 and δ^5 for the cost.
+            global::System.Span<float> a2Buffer = stackalloc float[2048];
+            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
+            global::System.Span<float> a3Buffer = stackalloc float[3072];
+            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
+            global::System.Span<float> a4Buffer = stackalloc float[1024];
+            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
+            global::System.Span<float> a5Buffer = stackalloc float[1024];
+            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
+            global::System.Span<float> z5Buffer = stackalloc float[1024];
+            ref float z5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z5Buffer);
+            global::System.Span<float> d5Buffer = stackalloc float[1024];
+            ref float d5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d5Buffer);
+            global::System.Span<int> rowsBuffer = stackalloc int[64];
+            ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rowsBuffer);
+            for (nint k = 0; k < 64; k++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, k) = (int)k;
+            }
+            float cost = 0f;
+            for (nint start = 0; start < count; start += 64)
+            {
+                nint m = global::System.Math.Min(64, count - start);
+                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start * 9);
+
+                // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
+                Layer2ForwardV256(ref p, ref input, ref rows, m, ref a2);
+                for (nint k = 0; k < m * 32; k += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
+                }
+
+                // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
+                Layer3ForwardV256(ref p, ref a2, m, ref a3);
+                for (nint k = 0; k < m * 48; k += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
+                }
+
+                // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
+                Layer4ForwardV256(ref p, ref a3, m, ref a4);
+                for (nint k = 0; k < m * 16; k += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
+                }
+
+                // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
+                Layer5ForwardV256(ref p, ref a4, m, ref z5);
+                for (nint k = 0; k < m * 16; k += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z5, (nuint)k)), ref a5, (nuint)k);
+                }
+
+                // The outputs are the rows of a^5.
+                for (nint s = 0; s < m; s++)
+                {
+                    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, s * 16), 5).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (start + s) * 5), 5));
+                }
+                if (withCost)
+                {
+                    cost += OutputErrorV256(ref z5, ref a5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref t, start * 5), ref rows, m, ref d5);
+                }
+            }
+            return cost;
+        }
+
+        /// <summary>Backpropagation of one sample with Vector256 (AVX2); adds ∂C_x/∂θ into g and returns C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static float BackpropV256(ref float p, ref float x, ref float y, ref float g)
         {
-            // On the stack, padded to whole vectors: the activations a^2..a^4, the output's z^5 and a^5, the errors δ^2..δ^5.
+            // On the stack, padded to whole vectors: a^l and δ^l of every layer, and z^5.
             global::System.Span<float> a2Buffer = stackalloc float[32];
             ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-            global::System.Span<float> a3Buffer = stackalloc float[48];
-            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-            global::System.Span<float> a4Buffer = stackalloc float[16];
-            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
-            global::System.Span<float> z5Buffer = stackalloc float[16];
-            ref float z5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z5Buffer);
-            global::System.Span<float> a5Buffer = stackalloc float[16];
-            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
             global::System.Span<float> d2Buffer = stackalloc float[32];
             ref float d2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d2Buffer);
+            global::System.Span<float> a3Buffer = stackalloc float[48];
+            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
             global::System.Span<float> d3Buffer = stackalloc float[48];
             ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
+            global::System.Span<float> a4Buffer = stackalloc float[16];
+            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
             global::System.Span<float> d4Buffer = stackalloc float[16];
             ref float d4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d4Buffer);
+            global::System.Span<float> a5Buffer = stackalloc float[16];
+            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
             global::System.Span<float> d5Buffer = stackalloc float[16];
             ref float d5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d5Buffer);
+            global::System.Span<float> z5Buffer = stackalloc float[16];
+            ref float z5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z5Buffer);
+            int row = 0; // the sample is one row: x itself, and its target y
 
             // ---- Forward pass, keeping every activation ----
 
             // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV256(ref p, ref x, ref a2);
-            for (nuint k = 0; k < 24; k += 8)
+            Layer2ForwardV256(ref p, ref x, ref row, 1, ref a2);
+            for (nint k = 0; k < 1 * 32; k += 8)
             {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, k)), ref a2, k);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
             }
 
             // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV256(ref p, ref a2, ref a3);
-            for (nuint k = 0; k < 40; k += 8)
+            Layer3ForwardV256(ref p, ref a2, 1, ref a3);
+            for (nint k = 0; k < 1 * 48; k += 8)
             {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a3, k)), ref a3, k);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
             }
 
             // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-            Layer4ForwardV256(ref p, ref a3, ref a4);
-            for (nuint k = 0; k < 16; k += 8)
+            Layer4ForwardV256(ref p, ref a3, 1, ref a4);
+            for (nint k = 0; k < 1 * 16; k += 8)
             {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a4, k)), ref a4, k);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
             }
 
             // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-            Layer5ForwardV256(ref p, ref a4, ref z5);
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z5, 0)), ref a5, 0);
-
-            // ---- The cost and the output error (BP1) ----
-            // C_x = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)], written in z as
-            //     Σ_k [max(z_k, 0) − y_k z_k + ln(1 + e^−|z_k|)], which stays finite however saturated a_k is
-            // δ^5 = ∇_a C ⊙ σ'(z^5) = (a^5 − y) / (a^5 ⊙ (1 − a^5)) ⊙ a^5 ⊙ (1 − a^5) = a^5 − y
-            //   (with cross-entropy the sigmoid's slope cancels: no σ' factor, no learning slowdown)
-            float cost = 0f;
-            for (nuint k = 0; k < 5; k++)
+            Layer5ForwardV256(ref p, ref a4, 1, ref z5);
+            for (nint k = 0; k < 1 * 16; k += 8)
             {
-                float target = global::System.Runtime.CompilerServices.Unsafe.Add(ref y, k);
-                cost += global::Backprop.Kernels.SigmoidCrossEntropy(global::System.Runtime.CompilerServices.Unsafe.Add(ref z5, k), target);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref d5, k) = global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, k) - target;
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z5, (nuint)k)), ref a5, (nuint)k);
             }
+
+            // ---- The cost and the output error δ^5 (BP1) ----
+            float cost = OutputErrorV256(ref z5, ref a5, ref y, ref row, 1, ref d5);
 
             // ---- Backward pass, layer L down to 2 ----
 
-            // Layer 5: ∂C/∂b^5 += δ^5 (BP3); ∂C/∂w^5 += δ^5 (a^4)ᵀ (BP4);
-            //   δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a) (BP2)
-            Layer5BackwardV256(ref p, ref a4, ref d5, ref g, ref d4);
+            // Layer 5, BP2: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a)
+            Layer5DeltaV256(ref p, ref d5, 1, ref a4, ref d4);
+            // Layer 5: ∂C/∂b^5 += δ^5 (BP3); ∂C/∂w^5 += δ^5 (a^4)ᵀ (BP4)
+            Layer5AccumulateV256(ref a4, ref d5, 1, ref g);
 
-            // Layer 4: ∂C/∂b^4 += δ^4 (BP3); ∂C/∂w^4 += δ^4 (a^3)ᵀ (BP4);
-            //   δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a) (BP2)
-            Layer4BackwardV256(ref p, ref a3, ref d4, ref g, ref d3);
+            // Layer 4, BP2: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a)
+            Layer4DeltaV256(ref p, ref d4, 1, ref a3, ref d3);
+            // Layer 4: ∂C/∂b^4 += δ^4 (BP3); ∂C/∂w^4 += δ^4 (a^3)ᵀ (BP4)
+            Layer4AccumulateV256(ref a3, ref d4, 1, ref g);
 
-            // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4);
-            //   δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (BP2)
-            Layer3BackwardV256(ref p, ref a2, ref d3, ref g, ref d2);
+            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
+            Layer3DeltaV256(ref p, ref d3, 1, ref a2, ref d2);
+            // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
+            Layer3AccumulateV256(ref a2, ref d3, 1, ref g);
 
-            // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 xᵀ (BP4). The input layer has no error term.
-            Layer2GradientV256(ref x, ref d2, ref g);
+            // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
+            Layer2AccumulateV256(ref x, ref row, ref d2, 1, ref g);
 
             return cost;
         }
 
-        /// <summary>Forward pass with Vector128 (SSE, AdvSimd).</summary>
+        /// <summary>One gradient-descent step on the m samples rows[0..m) with Vector256 (AVX2); returns Σ_x C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float TrainBatchV256(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+        {
+            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^5.
+            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
+            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
+            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
+            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 48);
+            ref float a4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 48);
+            ref float d4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, m * 16);
+            ref float a5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d4, m * 16);
+            ref float d5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, m * 16);
+            ref float z5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d5, m * 16);
+
+            // ---- Forward pass of the whole batch, keeping every activation ----
+
+            // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
+            Layer2ForwardV256(ref p, ref x, ref rows, m, ref a2);
+            for (nint k = 0; k < m * 32; k += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
+            }
+
+            // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
+            Layer3ForwardV256(ref p, ref a2, m, ref a3);
+            for (nint k = 0; k < m * 48; k += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
+            }
+
+            // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
+            Layer4ForwardV256(ref p, ref a3, m, ref a4);
+            for (nint k = 0; k < m * 16; k += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
+            }
+
+            // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
+            Layer5ForwardV256(ref p, ref a4, m, ref z5);
+            for (nint k = 0; k < m * 16; k += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z5, (nuint)k)), ref a5, (nuint)k);
+            }
+
+            // ---- The cost and the output error δ^5 (BP1) of every sample ----
+            float cost = OutputErrorV256(ref z5, ref a5, ref y, ref rows, m, ref d5);
+
+            // ---- Backward pass, layer L down to 2, each layer's step as soon as its errors are known ----
+
+            // Layer 5, BP2: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a) (before w^5 changes)
+            Layer5DeltaV256(ref p, ref d5, m, ref a4, ref d4);
+            // Layer 5, BP3 and BP4 summed over the batch, then the step: w^5 ← decay · w^5 − (η/m) Σ_x δ^5 (a^4)ᵀ, b^5 ← b^5 − (η/m) Σ_x δ^5
+            Layer5UpdateV256(ref p, ref a4, ref d5, m, rate, decay);
+
+            // Layer 4, BP2: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a) (before w^4 changes)
+            Layer4DeltaV256(ref p, ref d4, m, ref a3, ref d3);
+            // Layer 4, BP3 and BP4 summed over the batch, then the step: w^4 ← decay · w^4 − (η/m) Σ_x δ^4 (a^3)ᵀ, b^4 ← b^4 − (η/m) Σ_x δ^4
+            Layer4UpdateV256(ref p, ref a3, ref d4, m, rate, decay);
+
+            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (before w^3 changes)
+            Layer3DeltaV256(ref p, ref d3, m, ref a2, ref d2);
+            // Layer 3, BP3 and BP4 summed over the batch, then the step: w^3 ← decay · w^3 − (η/m) Σ_x δ^3 (a^2)ᵀ, b^3 ← b^3 − (η/m) Σ_x δ^3
+            Layer3UpdateV256(ref p, ref a2, ref d3, m, rate, decay);
+
+            // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
+            Layer2UpdateV256(ref p, ref x, ref rows, ref d2, m, rate, decay);
+
+            return cost;
+        }
+
+        /// <summary>The cost Σ_x C_x and the output errors δ^5 of m samples with Vector256 (AVX2).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float OutputErrorV256(ref float z, ref float a, ref float y, ref int rows, nint m, ref float d)
+        {
+            // C_x = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)], written in z as
+            //     Σ_k [max(z_k, 0) − y_k z_k + ln(1 + e^−|z_k|)], which stays finite however saturated a_k is
+            // δ^5 = ∇_a C ⊙ σ'(z^5) = (a^5 − y) / (a^5 ⊙ (1 − a^5)) ⊙ a^5 ⊙ (1 − a^5) = a^5 − y
+            //   (with cross-entropy the sigmoid's slope cancels: no σ' factor, no learning slowdown)
+            // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
+            global::System.Runtime.Intrinsics.Vector128<float> mask = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.Create(0, 0, 0, -1));
+            global::System.Runtime.Intrinsics.Vector128<float> costs = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            for (nint s = 0; s < m; s++)
+            {
+                ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 5);
+                ref float zRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 16);
+                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, s * 16);
+                ref float dRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> yv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref target, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> cv = global::Backprop.Kernels.SigmoidCrossEntropy(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref zRow, 0), yv);
+                    costs += cv;
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0) - yv, ref dRow, 0);
+                }
+                // The last vector overlaps the one before: its first 3 lanes are left out of the cost (δ is just written twice).
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> yv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref target, 1);
+                    global::System.Runtime.Intrinsics.Vector128<float> cv = global::Backprop.Kernels.SigmoidCrossEntropy(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref zRow, 1), yv);
+                    costs += cv & mask;
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 1) - yv, ref dRow, 1);
+                }
+            }
+            return global::System.Runtime.Intrinsics.Vector128.Sum(costs);
+        }
+
+        /// <summary>Forward pass of one sample with Vector128 (SSE, AdvSimd).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ForwardV128(ref float p, ref float x, ref float y)
         {
             // Activations on the stack, padded to whole vectors; each layer writes z^l, then turns it into a^l in place.
@@ -562,126 +1049,298 @@ namespace Samples
             ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
             global::System.Span<float> a5Buffer = stackalloc float[16];
             ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
+            int row = 0; // the input is one row: x itself
 
             // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV128(ref p, ref x, ref a2);
-            for (nuint k = 0; k < 20; k += 4)
+            Layer2ForwardV128(ref p, ref x, ref row, 1, ref a2);
+            for (nint k = 0; k < 1 * 32; k += 4)
             {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, k)), ref a2, k);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
             }
 
             // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV128(ref p, ref a2, ref a3);
-            for (nuint k = 0; k < 36; k += 4)
+            Layer3ForwardV128(ref p, ref a2, 1, ref a3);
+            for (nint k = 0; k < 1 * 48; k += 4)
             {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a3, k)), ref a3, k);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
             }
 
             // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-            Layer4ForwardV128(ref p, ref a3, ref a4);
-            for (nuint k = 0; k < 12; k += 4)
+            Layer4ForwardV128(ref p, ref a3, 1, ref a4);
+            for (nint k = 0; k < 1 * 16; k += 4)
             {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a4, k)), ref a4, k);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
             }
 
             // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-            Layer5ForwardV128(ref p, ref a4, ref a5);
-            for (nuint k = 0; k < 8; k += 4)
+            Layer5ForwardV128(ref p, ref a4, 1, ref a5);
+            for (nint k = 0; k < 1 * 16; k += 4)
             {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a5, k)), ref a5, k);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a5, (nuint)k)), ref a5, (nuint)k);
             }
 
             // The output is a^5.
             global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref a5, 5).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref y, 5));
         }
 
-        /// <summary>Backpropagation of one sample with Vector128 (SSE, AdvSimd); returns C_x.</summary>
+        /// <summary>Forward pass of <paramref name="count"/> samples with Vector128 (SSE, AdvSimd), 64 at a time; with <paramref name="withCost"/>, returns Σ_x C_x against the targets t.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float ForwardBatchV128(ref float p, ref float x, ref float y, nint count, ref float t, bool withCost)
+        {
+            // Activations of up to 64 samples on the stack, one padded row per sample; z^5 and δ^5 for the cost.
+            global::System.Span<float> a2Buffer = stackalloc float[2048];
+            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
+            global::System.Span<float> a3Buffer = stackalloc float[3072];
+            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
+            global::System.Span<float> a4Buffer = stackalloc float[1024];
+            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
+            global::System.Span<float> a5Buffer = stackalloc float[1024];
+            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
+            global::System.Span<float> z5Buffer = stackalloc float[1024];
+            ref float z5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z5Buffer);
+            global::System.Span<float> d5Buffer = stackalloc float[1024];
+            ref float d5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d5Buffer);
+            global::System.Span<int> rowsBuffer = stackalloc int[64];
+            ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rowsBuffer);
+            for (nint k = 0; k < 64; k++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, k) = (int)k;
+            }
+            float cost = 0f;
+            for (nint start = 0; start < count; start += 64)
+            {
+                nint m = global::System.Math.Min(64, count - start);
+                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start * 9);
+
+                // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
+                Layer2ForwardV128(ref p, ref input, ref rows, m, ref a2);
+                for (nint k = 0; k < m * 32; k += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
+                }
+
+                // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
+                Layer3ForwardV128(ref p, ref a2, m, ref a3);
+                for (nint k = 0; k < m * 48; k += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
+                }
+
+                // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
+                Layer4ForwardV128(ref p, ref a3, m, ref a4);
+                for (nint k = 0; k < m * 16; k += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
+                }
+
+                // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
+                Layer5ForwardV128(ref p, ref a4, m, ref z5);
+                for (nint k = 0; k < m * 16; k += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z5, (nuint)k)), ref a5, (nuint)k);
+                }
+
+                // The outputs are the rows of a^5.
+                for (nint s = 0; s < m; s++)
+                {
+                    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, s * 16), 5).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (start + s) * 5), 5));
+                }
+                if (withCost)
+                {
+                    cost += OutputErrorV128(ref z5, ref a5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref t, start * 5), ref rows, m, ref d5);
+                }
+            }
+            return cost;
+        }
+
+        /// <summary>Backpropagation of one sample with Vector128 (SSE, AdvSimd); adds ∂C_x/∂θ into g and returns C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static float BackpropV128(ref float p, ref float x, ref float y, ref float g)
         {
-            // On the stack, padded to whole vectors: the activations a^2..a^4, the output's z^5 and a^5, the errors δ^2..δ^5.
+            // On the stack, padded to whole vectors: a^l and δ^l of every layer, and z^5.
             global::System.Span<float> a2Buffer = stackalloc float[32];
             ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-            global::System.Span<float> a3Buffer = stackalloc float[48];
-            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-            global::System.Span<float> a4Buffer = stackalloc float[16];
-            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
-            global::System.Span<float> z5Buffer = stackalloc float[16];
-            ref float z5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z5Buffer);
-            global::System.Span<float> a5Buffer = stackalloc float[16];
-            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
             global::System.Span<float> d2Buffer = stackalloc float[32];
             ref float d2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d2Buffer);
+            global::System.Span<float> a3Buffer = stackalloc float[48];
+            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
             global::System.Span<float> d3Buffer = stackalloc float[48];
             ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
+            global::System.Span<float> a4Buffer = stackalloc float[16];
+            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
             global::System.Span<float> d4Buffer = stackalloc float[16];
             ref float d4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d4Buffer);
+            global::System.Span<float> a5Buffer = stackalloc float[16];
+            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
             global::System.Span<float> d5Buffer = stackalloc float[16];
             ref float d5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d5Buffer);
+            global::System.Span<float> z5Buffer = stackalloc float[16];
+            ref float z5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z5Buffer);
+            int row = 0; // the sample is one row: x itself, and its target y
 
             // ---- Forward pass, keeping every activation ----
 
             // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV128(ref p, ref x, ref a2);
-            for (nuint k = 0; k < 20; k += 4)
+            Layer2ForwardV128(ref p, ref x, ref row, 1, ref a2);
+            for (nint k = 0; k < 1 * 32; k += 4)
             {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, k)), ref a2, k);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
             }
 
             // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV128(ref p, ref a2, ref a3);
-            for (nuint k = 0; k < 36; k += 4)
+            Layer3ForwardV128(ref p, ref a2, 1, ref a3);
+            for (nint k = 0; k < 1 * 48; k += 4)
             {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a3, k)), ref a3, k);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
             }
 
             // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-            Layer4ForwardV128(ref p, ref a3, ref a4);
-            for (nuint k = 0; k < 12; k += 4)
+            Layer4ForwardV128(ref p, ref a3, 1, ref a4);
+            for (nint k = 0; k < 1 * 16; k += 4)
             {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a4, k)), ref a4, k);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
             }
 
             // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-            Layer5ForwardV128(ref p, ref a4, ref z5);
-            for (nuint k = 0; k < 8; k += 4)
+            Layer5ForwardV128(ref p, ref a4, 1, ref z5);
+            for (nint k = 0; k < 1 * 16; k += 4)
             {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z5, k)), ref a5, k);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z5, (nuint)k)), ref a5, (nuint)k);
             }
 
-            // ---- The cost and the output error (BP1) ----
-            // C_x = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)], written in z as
-            //     Σ_k [max(z_k, 0) − y_k z_k + ln(1 + e^−|z_k|)], which stays finite however saturated a_k is
-            // δ^5 = ∇_a C ⊙ σ'(z^5) = (a^5 − y) / (a^5 ⊙ (1 − a^5)) ⊙ a^5 ⊙ (1 − a^5) = a^5 − y
-            //   (with cross-entropy the sigmoid's slope cancels: no σ' factor, no learning slowdown)
-            float cost = 0f;
-            for (nuint k = 0; k < 5; k++)
-            {
-                float target = global::System.Runtime.CompilerServices.Unsafe.Add(ref y, k);
-                cost += global::Backprop.Kernels.SigmoidCrossEntropy(global::System.Runtime.CompilerServices.Unsafe.Add(ref z5, k), target);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref d5, k) = global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, k) - target;
-            }
+            // ---- The cost and the output error δ^5 (BP1) ----
+            float cost = OutputErrorV128(ref z5, ref a5, ref y, ref row, 1, ref d5);
 
             // ---- Backward pass, layer L down to 2 ----
 
-            // Layer 5: ∂C/∂b^5 += δ^5 (BP3); ∂C/∂w^5 += δ^5 (a^4)ᵀ (BP4);
-            //   δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a) (BP2)
-            Layer5BackwardV128(ref p, ref a4, ref d5, ref g, ref d4);
+            // Layer 5, BP2: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a)
+            Layer5DeltaV128(ref p, ref d5, 1, ref a4, ref d4);
+            // Layer 5: ∂C/∂b^5 += δ^5 (BP3); ∂C/∂w^5 += δ^5 (a^4)ᵀ (BP4)
+            Layer5AccumulateV128(ref a4, ref d5, 1, ref g);
 
-            // Layer 4: ∂C/∂b^4 += δ^4 (BP3); ∂C/∂w^4 += δ^4 (a^3)ᵀ (BP4);
-            //   δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a) (BP2)
-            Layer4BackwardV128(ref p, ref a3, ref d4, ref g, ref d3);
+            // Layer 4, BP2: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a)
+            Layer4DeltaV128(ref p, ref d4, 1, ref a3, ref d3);
+            // Layer 4: ∂C/∂b^4 += δ^4 (BP3); ∂C/∂w^4 += δ^4 (a^3)ᵀ (BP4)
+            Layer4AccumulateV128(ref a3, ref d4, 1, ref g);
 
-            // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4);
-            //   δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (BP2)
-            Layer3BackwardV128(ref p, ref a2, ref d3, ref g, ref d2);
+            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
+            Layer3DeltaV128(ref p, ref d3, 1, ref a2, ref d2);
+            // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
+            Layer3AccumulateV128(ref a2, ref d3, 1, ref g);
 
-            // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 xᵀ (BP4). The input layer has no error term.
-            Layer2GradientV128(ref x, ref d2, ref g);
+            // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
+            Layer2AccumulateV128(ref x, ref row, ref d2, 1, ref g);
 
             return cost;
         }
 
-        /// <summary>Forward pass with scalar code (no SIMD acceleration).</summary>
+        /// <summary>One gradient-descent step on the m samples rows[0..m) with Vector128 (SSE, AdvSimd); returns Σ_x C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float TrainBatchV128(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+        {
+            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^5.
+            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
+            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
+            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
+            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 48);
+            ref float a4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 48);
+            ref float d4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, m * 16);
+            ref float a5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d4, m * 16);
+            ref float d5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, m * 16);
+            ref float z5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d5, m * 16);
+
+            // ---- Forward pass of the whole batch, keeping every activation ----
+
+            // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
+            Layer2ForwardV128(ref p, ref x, ref rows, m, ref a2);
+            for (nint k = 0; k < m * 32; k += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
+            }
+
+            // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
+            Layer3ForwardV128(ref p, ref a2, m, ref a3);
+            for (nint k = 0; k < m * 48; k += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
+            }
+
+            // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
+            Layer4ForwardV128(ref p, ref a3, m, ref a4);
+            for (nint k = 0; k < m * 16; k += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
+            }
+
+            // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
+            Layer5ForwardV128(ref p, ref a4, m, ref z5);
+            for (nint k = 0; k < m * 16; k += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z5, (nuint)k)), ref a5, (nuint)k);
+            }
+
+            // ---- The cost and the output error δ^5 (BP1) of every sample ----
+            float cost = OutputErrorV128(ref z5, ref a5, ref y, ref rows, m, ref d5);
+
+            // ---- Backward pass, layer L down to 2, each layer's step as soon as its errors are known ----
+
+            // Layer 5, BP2: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a) (before w^5 changes)
+            Layer5DeltaV128(ref p, ref d5, m, ref a4, ref d4);
+            // Layer 5, BP3 and BP4 summed over the batch, then the step: w^5 ← decay · w^5 − (η/m) Σ_x δ^5 (a^4)ᵀ, b^5 ← b^5 − (η/m) Σ_x δ^5
+            Layer5UpdateV128(ref p, ref a4, ref d5, m, rate, decay);
+
+            // Layer 4, BP2: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a) (before w^4 changes)
+            Layer4DeltaV128(ref p, ref d4, m, ref a3, ref d3);
+            // Layer 4, BP3 and BP4 summed over the batch, then the step: w^4 ← decay · w^4 − (η/m) Σ_x δ^4 (a^3)ᵀ, b^4 ← b^4 − (η/m) Σ_x δ^4
+            Layer4UpdateV128(ref p, ref a3, ref d4, m, rate, decay);
+
+            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (before w^3 changes)
+            Layer3DeltaV128(ref p, ref d3, m, ref a2, ref d2);
+            // Layer 3, BP3 and BP4 summed over the batch, then the step: w^3 ← decay · w^3 − (η/m) Σ_x δ^3 (a^2)ᵀ, b^3 ← b^3 − (η/m) Σ_x δ^3
+            Layer3UpdateV128(ref p, ref a2, ref d3, m, rate, decay);
+
+            // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
+            Layer2UpdateV128(ref p, ref x, ref rows, ref d2, m, rate, decay);
+
+            return cost;
+        }
+
+        /// <summary>The cost Σ_x C_x and the output errors δ^5 of m samples with Vector128 (SSE, AdvSimd).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float OutputErrorV128(ref float z, ref float a, ref float y, ref int rows, nint m, ref float d)
+        {
+            // C_x = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)], written in z as
+            //     Σ_k [max(z_k, 0) − y_k z_k + ln(1 + e^−|z_k|)], which stays finite however saturated a_k is
+            // δ^5 = ∇_a C ⊙ σ'(z^5) = (a^5 − y) / (a^5 ⊙ (1 − a^5)) ⊙ a^5 ⊙ (1 − a^5) = a^5 − y
+            //   (with cross-entropy the sigmoid's slope cancels: no σ' factor, no learning slowdown)
+            // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
+            global::System.Runtime.Intrinsics.Vector128<float> mask = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.Create(0, 0, 0, -1));
+            global::System.Runtime.Intrinsics.Vector128<float> costs = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            for (nint s = 0; s < m; s++)
+            {
+                ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 5);
+                ref float zRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 16);
+                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, s * 16);
+                ref float dRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> yv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref target, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> cv = global::Backprop.Kernels.SigmoidCrossEntropy(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref zRow, 0), yv);
+                    costs += cv;
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0) - yv, ref dRow, 0);
+                }
+                // The last vector overlaps the one before: its first 3 lanes are left out of the cost (δ is just written twice).
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> yv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref target, 1);
+                    global::System.Runtime.Intrinsics.Vector128<float> cv = global::Backprop.Kernels.SigmoidCrossEntropy(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref zRow, 1), yv);
+                    costs += cv & mask;
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 1) - yv, ref dRow, 1);
+                }
+            }
+            return global::System.Runtime.Intrinsics.Vector128.Sum(costs);
+        }
+
+        /// <summary>Forward pass of one sample with scalar code (no SIMD acceleration).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ForwardScalar(ref float p, ref float x, ref float y)
         {
             // Activations on the stack, padded to whole vectors; each layer writes z^l, then turns it into a^l in place.
@@ -693,31 +1352,32 @@ namespace Samples
             ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
             global::System.Span<float> a5Buffer = stackalloc float[16];
             ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
+            int row = 0; // the input is one row: x itself
 
             // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardScalar(ref p, ref x, ref a2);
-            for (nuint k = 0; k < 17; k++)
+            Layer2ForwardScalar(ref p, ref x, ref row, 1, ref a2);
+            for (nint k = 0; k < 1 * 32; k++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k));
             }
 
             // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardScalar(ref p, ref a2, ref a3);
-            for (nuint k = 0; k < 33; k++)
+            Layer3ForwardScalar(ref p, ref a2, 1, ref a3);
+            for (nint k = 0; k < 1 * 48; k++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k));
             }
 
             // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-            Layer4ForwardScalar(ref p, ref a3, ref a4);
-            for (nuint k = 0; k < 12; k++)
+            Layer4ForwardScalar(ref p, ref a3, 1, ref a4);
+            for (nint k = 0; k < 1 * 16; k++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, k));
             }
 
             // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-            Layer5ForwardScalar(ref p, ref a4, ref a5);
-            for (nuint k = 0; k < 5; k++)
+            Layer5ForwardScalar(ref p, ref a4, 1, ref a5);
+            for (nint k = 0; k < 1 * 16; k++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, k));
             }
@@ -726,1178 +1386,4393 @@ namespace Samples
             global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref a5, 5).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref y, 5));
         }
 
-        /// <summary>Backpropagation of one sample with scalar code (no SIMD acceleration); returns C_x.</summary>
+        /// <summary>Forward pass of <paramref name="count"/> samples with scalar code (no SIMD acceleration), 64 at a time; with <paramref name="withCost"/>, returns Σ_x C_x against the targets t.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float ForwardBatchScalar(ref float p, ref float x, ref float y, nint count, ref float t, bool withCost)
+        {
+            // Activations of up to 64 samples on the stack, one padded row per sample; z^5 and δ^5 for the cost.
+            global::System.Span<float> a2Buffer = stackalloc float[2048];
+            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
+            global::System.Span<float> a3Buffer = stackalloc float[3072];
+            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
+            global::System.Span<float> a4Buffer = stackalloc float[1024];
+            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
+            global::System.Span<float> a5Buffer = stackalloc float[1024];
+            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
+            global::System.Span<float> z5Buffer = stackalloc float[1024];
+            ref float z5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z5Buffer);
+            global::System.Span<float> d5Buffer = stackalloc float[1024];
+            ref float d5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d5Buffer);
+            global::System.Span<int> rowsBuffer = stackalloc int[64];
+            ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rowsBuffer);
+            for (nint k = 0; k < 64; k++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, k) = (int)k;
+            }
+            float cost = 0f;
+            for (nint start = 0; start < count; start += 64)
+            {
+                nint m = global::System.Math.Min(64, count - start);
+                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start * 9);
+
+                // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
+                Layer2ForwardScalar(ref p, ref input, ref rows, m, ref a2);
+                for (nint k = 0; k < m * 32; k++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k));
+                }
+
+                // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
+                Layer3ForwardScalar(ref p, ref a2, m, ref a3);
+                for (nint k = 0; k < m * 48; k++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k));
+                }
+
+                // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
+                Layer4ForwardScalar(ref p, ref a3, m, ref a4);
+                for (nint k = 0; k < m * 16; k++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, k));
+                }
+
+                // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
+                Layer5ForwardScalar(ref p, ref a4, m, ref z5);
+                for (nint k = 0; k < m * 16; k++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref z5, k));
+                }
+
+                // The outputs are the rows of a^5.
+                for (nint s = 0; s < m; s++)
+                {
+                    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, s * 16), 5).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (start + s) * 5), 5));
+                }
+                if (withCost)
+                {
+                    cost += OutputErrorScalar(ref z5, ref a5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref t, start * 5), ref rows, m, ref d5);
+                }
+            }
+            return cost;
+        }
+
+        /// <summary>Backpropagation of one sample with scalar code (no SIMD acceleration); adds ∂C_x/∂θ into g and returns C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static float BackpropScalar(ref float p, ref float x, ref float y, ref float g)
         {
-            // On the stack, padded to whole vectors: the activations a^2..a^4, the output's z^5 and a^5, the errors δ^2..δ^5.
+            // On the stack, padded to whole vectors: a^l and δ^l of every layer, and z^5.
             global::System.Span<float> a2Buffer = stackalloc float[32];
             ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-            global::System.Span<float> a3Buffer = stackalloc float[48];
-            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-            global::System.Span<float> a4Buffer = stackalloc float[16];
-            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
-            global::System.Span<float> z5Buffer = stackalloc float[16];
-            ref float z5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z5Buffer);
-            global::System.Span<float> a5Buffer = stackalloc float[16];
-            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
             global::System.Span<float> d2Buffer = stackalloc float[32];
             ref float d2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d2Buffer);
+            global::System.Span<float> a3Buffer = stackalloc float[48];
+            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
             global::System.Span<float> d3Buffer = stackalloc float[48];
             ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
+            global::System.Span<float> a4Buffer = stackalloc float[16];
+            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
             global::System.Span<float> d4Buffer = stackalloc float[16];
             ref float d4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d4Buffer);
+            global::System.Span<float> a5Buffer = stackalloc float[16];
+            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
             global::System.Span<float> d5Buffer = stackalloc float[16];
             ref float d5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d5Buffer);
+            global::System.Span<float> z5Buffer = stackalloc float[16];
+            ref float z5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z5Buffer);
+            int row = 0; // the sample is one row: x itself, and its target y
 
             // ---- Forward pass, keeping every activation ----
 
             // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardScalar(ref p, ref x, ref a2);
-            for (nuint k = 0; k < 17; k++)
+            Layer2ForwardScalar(ref p, ref x, ref row, 1, ref a2);
+            for (nint k = 0; k < 1 * 32; k++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k));
             }
 
             // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardScalar(ref p, ref a2, ref a3);
-            for (nuint k = 0; k < 33; k++)
+            Layer3ForwardScalar(ref p, ref a2, 1, ref a3);
+            for (nint k = 0; k < 1 * 48; k++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k));
             }
 
             // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-            Layer4ForwardScalar(ref p, ref a3, ref a4);
-            for (nuint k = 0; k < 12; k++)
+            Layer4ForwardScalar(ref p, ref a3, 1, ref a4);
+            for (nint k = 0; k < 1 * 16; k++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, k));
             }
 
             // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-            Layer5ForwardScalar(ref p, ref a4, ref z5);
-            for (nuint k = 0; k < 5; k++)
+            Layer5ForwardScalar(ref p, ref a4, 1, ref z5);
+            for (nint k = 0; k < 1 * 16; k++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref z5, k));
             }
 
-            // ---- The cost and the output error (BP1) ----
+            // ---- The cost and the output error δ^5 (BP1) ----
+            float cost = OutputErrorScalar(ref z5, ref a5, ref y, ref row, 1, ref d5);
+
+            // ---- Backward pass, layer L down to 2 ----
+
+            // Layer 5, BP2: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a)
+            Layer5DeltaScalar(ref p, ref d5, 1, ref a4, ref d4);
+            // Layer 5: ∂C/∂b^5 += δ^5 (BP3); ∂C/∂w^5 += δ^5 (a^4)ᵀ (BP4)
+            Layer5AccumulateScalar(ref a4, ref d5, 1, ref g);
+
+            // Layer 4, BP2: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a)
+            Layer4DeltaScalar(ref p, ref d4, 1, ref a3, ref d3);
+            // Layer 4: ∂C/∂b^4 += δ^4 (BP3); ∂C/∂w^4 += δ^4 (a^3)ᵀ (BP4)
+            Layer4AccumulateScalar(ref a3, ref d4, 1, ref g);
+
+            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
+            Layer3DeltaScalar(ref p, ref d3, 1, ref a2, ref d2);
+            // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
+            Layer3AccumulateScalar(ref a2, ref d3, 1, ref g);
+
+            // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
+            Layer2AccumulateScalar(ref x, ref row, ref d2, 1, ref g);
+
+            return cost;
+        }
+
+        /// <summary>One gradient-descent step on the m samples rows[0..m) with scalar code (no SIMD acceleration); returns Σ_x C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float TrainBatchScalar(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+        {
+            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^5.
+            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
+            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
+            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
+            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 48);
+            ref float a4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 48);
+            ref float d4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, m * 16);
+            ref float a5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d4, m * 16);
+            ref float d5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, m * 16);
+            ref float z5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d5, m * 16);
+
+            // ---- Forward pass of the whole batch, keeping every activation ----
+
+            // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
+            Layer2ForwardScalar(ref p, ref x, ref rows, m, ref a2);
+            for (nint k = 0; k < m * 32; k++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k));
+            }
+
+            // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
+            Layer3ForwardScalar(ref p, ref a2, m, ref a3);
+            for (nint k = 0; k < m * 48; k++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k));
+            }
+
+            // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
+            Layer4ForwardScalar(ref p, ref a3, m, ref a4);
+            for (nint k = 0; k < m * 16; k++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, k));
+            }
+
+            // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
+            Layer5ForwardScalar(ref p, ref a4, m, ref z5);
+            for (nint k = 0; k < m * 16; k++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref z5, k));
+            }
+
+            // ---- The cost and the output error δ^5 (BP1) of every sample ----
+            float cost = OutputErrorScalar(ref z5, ref a5, ref y, ref rows, m, ref d5);
+
+            // ---- Backward pass, layer L down to 2, each layer's step as soon as its errors are known ----
+
+            // Layer 5, BP2: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a) (before w^5 changes)
+            Layer5DeltaScalar(ref p, ref d5, m, ref a4, ref d4);
+            // Layer 5, BP3 and BP4 summed over the batch, then the step: w^5 ← decay · w^5 − (η/m) Σ_x δ^5 (a^4)ᵀ, b^5 ← b^5 − (η/m) Σ_x δ^5
+            Layer5UpdateScalar(ref p, ref a4, ref d5, m, rate, decay);
+
+            // Layer 4, BP2: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a) (before w^4 changes)
+            Layer4DeltaScalar(ref p, ref d4, m, ref a3, ref d3);
+            // Layer 4, BP3 and BP4 summed over the batch, then the step: w^4 ← decay · w^4 − (η/m) Σ_x δ^4 (a^3)ᵀ, b^4 ← b^4 − (η/m) Σ_x δ^4
+            Layer4UpdateScalar(ref p, ref a3, ref d4, m, rate, decay);
+
+            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (before w^3 changes)
+            Layer3DeltaScalar(ref p, ref d3, m, ref a2, ref d2);
+            // Layer 3, BP3 and BP4 summed over the batch, then the step: w^3 ← decay · w^3 − (η/m) Σ_x δ^3 (a^2)ᵀ, b^3 ← b^3 − (η/m) Σ_x δ^3
+            Layer3UpdateScalar(ref p, ref a2, ref d3, m, rate, decay);
+
+            // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
+            Layer2UpdateScalar(ref p, ref x, ref rows, ref d2, m, rate, decay);
+
+            return cost;
+        }
+
+        /// <summary>The cost Σ_x C_x and the output errors δ^5 of m samples with scalar code (no SIMD acceleration).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float OutputErrorScalar(ref float z, ref float a, ref float y, ref int rows, nint m, ref float d)
+        {
             // C_x = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)], written in z as
             //     Σ_k [max(z_k, 0) − y_k z_k + ln(1 + e^−|z_k|)], which stays finite however saturated a_k is
             // δ^5 = ∇_a C ⊙ σ'(z^5) = (a^5 − y) / (a^5 ⊙ (1 − a^5)) ⊙ a^5 ⊙ (1 − a^5) = a^5 − y
             //   (with cross-entropy the sigmoid's slope cancels: no σ' factor, no learning slowdown)
             float cost = 0f;
-            for (nuint k = 0; k < 5; k++)
+            for (nint s = 0; s < m; s++)
             {
-                float target = global::System.Runtime.CompilerServices.Unsafe.Add(ref y, k);
-                cost += global::Backprop.Kernels.SigmoidCrossEntropy(global::System.Runtime.CompilerServices.Unsafe.Add(ref z5, k), target);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref d5, k) = global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, k) - target;
+                ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 5);
+                for (nint k = 0; k < 5; k++)
+                {
+                    nint at = s * 16 + k;
+                    float yk = global::System.Runtime.CompilerServices.Unsafe.Add(ref target, k);
+                    cost += global::Backprop.Kernels.SigmoidCrossEntropy(global::System.Runtime.CompilerServices.Unsafe.Add(ref z, at), yk);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref d, at) = global::System.Runtime.CompilerServices.Unsafe.Add(ref a, at) - yk;
+                }
             }
-
-            // ---- Backward pass, layer L down to 2 ----
-
-            // Layer 5: ∂C/∂b^5 += δ^5 (BP3); ∂C/∂w^5 += δ^5 (a^4)ᵀ (BP4);
-            //   δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a) (BP2)
-            Layer5BackwardScalar(ref p, ref a4, ref d5, ref g, ref d4);
-
-            // Layer 4: ∂C/∂b^4 += δ^4 (BP3); ∂C/∂w^4 += δ^4 (a^3)ᵀ (BP4);
-            //   δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a) (BP2)
-            Layer4BackwardScalar(ref p, ref a3, ref d4, ref g, ref d3);
-
-            // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4);
-            //   δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (BP2)
-            Layer3BackwardScalar(ref p, ref a2, ref d3, ref g, ref d2);
-
-            // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 xᵀ (BP4). The input layer has no error term.
-            Layer2GradientScalar(ref x, ref d2, ref g);
-
             return cost;
         }
-
-        /// <summary>Layer 2 (9 → 17) with Vector256 (AVX2): z^2 = w^2 a^1 + b^2.</summary>
-        private static void Layer2ForwardV256(ref float p, ref float a, ref float z)
+        /// <summary>Layer 2 (9 → 17) with Vector256 (AVX2): z^2 = w^2 a^1 + b^2 for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2ForwardV256(ref float p, ref float a, ref int rows, nint m, ref float z)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 17 rows of 9, row-major
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 153); // b^2
             // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
-            // z_i = Σ_j w_ij a_j + b_i, 2 rows at a time; a row is 1 vector of 8 and one more at 1 overlapping by 7.
-            for (nuint i = 0; i < 16; i += 2)
+            nint s = 0;
+            // 4 samples at a time, 2 rows of w^2 against each: every weight vector loaded serves 4 samples;
+            // one accumulator per (row, sample), over a row of 1 vector of 8 and one more at 1 overlapping by 7.
+            for (; s <= m - 4; s += 4)
+            {
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 9);
+                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 1) * 9);
+                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 2) * 9);
+                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 3) * 9);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 32);
+                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 32);
+                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 32);
+                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 32);
+                for (nint i = 0; i < 16; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 9);
+                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> s10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 7 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 1);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, 1);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, 1);
+                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, 1);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 1) & mask;
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 1) & mask;
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                }
+                {
+                    nint i = 16;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
+                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 7 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 1);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, 1);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, 1);
+                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, 1);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 1) & mask;
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                }
+            }
+            // The remaining samples one at a time, with 4 accumulators per row.
+            for (; s < m; s++)
+            {
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 9);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 32);
+                for (nint i = 0; i < 16; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 9);
+                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> s10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 0);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), x0, s00);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0), x0, s10);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 7 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 1);
+                        s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 1) & mask), x0, s00);
+                        s10 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 1) & mask), x0, s10);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                }
+                {
+                    nint i = 16;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
+                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 0);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), x0, s00);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 7 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 1);
+                        s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 1) & mask), x0, s00);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                }
+            }
+        }
+
+        /// <summary>Layer 2 (9 → 17) with Vector256 (AVX2): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2UpdateV256(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 17 rows of 9
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 153); // b^2
+            // BP3 summed over the batch: Σ_x δ^2_i
+            for (nint i = 0; i < 17; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) -= rate * sum;
+            }
+            // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
+            global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
+            global::System.Runtime.Intrinsics.Vector256<float> decays = global::System.Runtime.Intrinsics.Vector256.Create(decay), rates = global::System.Runtime.Intrinsics.Vector256.Create(-rate);
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8 and one more at 1 overlapping by 7), walk the samples,
+            // accumulating δ_i a_j; the block is then applied to the weights once.
+            for (nint i = 0; i < 16; i += 2)
             {
                 ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
                 ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 9);
-                global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> s10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 0);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), a0, s00);
-                    s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0), a0, s10);
+                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 9);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 1);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 1) * decays), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 1)), ref w0, 1);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0) * decays), ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g11, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 1) * decays), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 1)), ref w1, 1);
                 }
-                // The last vector overlaps the one before; the mask drops the 7 columns already summed.
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 1);
-                    s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 1) & mask), a0, s00);
-                    s10 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 1) & mask), a0, s10);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
             }
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 144);
-                global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                nint i = 16;
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 0);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), a0, s00);
+                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 9);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 1);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 1) * decays), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 1)), ref w0, 1);
                 }
-                // The last vector overlaps the one before; the mask drops the 7 columns already summed.
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 1);
-                    s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 1) & mask), a0, s00);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, 16) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 16);
             }
         }
 
-        /// <summary>Layer 2 (9 → 17) with Vector256 (AVX2): adds ∂C/∂b^2 = δ^2 and ∂C/∂w^2 = δ^2 xᵀ into g.</summary>
-        private static void Layer2GradientV256(ref float a, ref float d, ref float g)
+        /// <summary>Layer 2 (9 → 17) with Vector256 (AVX2): adds ∂C/∂w^2 = Σ_x δ^2 (x)ᵀ and ∂C/∂b^2 = Σ_x δ^2 over m samples into g.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2AccumulateV256(ref float a, ref int rows, ref float d, nint m, ref float g)
         {
-            ref float gw = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 0); // ∂C/∂w^2
-            ref float gb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 153); // ∂C/∂b^2
-
-            // BP3: ∂C/∂b^2_i += δ^2_i
-            for (nuint i = 0; i < 17; i++)
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 0); // ∂C/∂w^2: 17 rows of 9
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 153); // ∂C/∂b^2
+            // BP3 summed over the batch: Σ_x δ^2_i
+            for (nint i = 0; i < 17; i++)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gb, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
             }
-
             // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
-            // BP4, a block of columns j at a time (4 vectors; a row is 1 vector of 8 and one more at 1 overlapping by 7):
-            // walk every row i, adding δ_i a_j to ∂C/∂w_ij.
-            {
-                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 1);
-                global::System.Runtime.Intrinsics.Vector256<float> m1 = a1 & mask; // the overlapping columns add nothing to ∂C/∂w a second time
-                for (nuint i = 0; i < 17; i++)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> delta = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i));
-                    ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 9);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi, 0)), ref gi, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, m1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi, 1)), ref gi, 1);
-                }
-            }
-        }
-
-        /// <summary>Layer 2 (9 → 17) with Vector128 (SSE, AdvSimd): z^2 = w^2 a^1 + b^2.</summary>
-        private static void Layer2ForwardV128(ref float p, ref float a, ref float z)
-        {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 17 rows of 9, row-major
-            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 153); // b^2
-            // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
-            global::System.Runtime.Intrinsics.Vector128<float> mask = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.Create(0, 0, 0, -1));
-            // z_i = Σ_j w_ij a_j + b_i, 2 rows at a time; a row is 2 vectors of 4 and one more at 5 overlapping by 3.
-            for (nuint i = 0; i < 16; i += 2)
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8 and one more at 1 overlapping by 7), walk the samples,
+            // accumulating δ_i a_j; the block is then added to the gradient once.
+            for (nint i = 0; i < 16; i += 2)
             {
                 ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
                 ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 9);
-                global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> s10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 4);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), a0, s00);
-                    s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), a1, s01);
-                    s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0), a0, s10);
-                    s11 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4), a1, s11);
+                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 9);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 1);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 1) + (g01 & mask), ref w0, 1);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 1) + (g11 & mask), ref w1, 1);
                 }
-                // The last vector overlaps the one before; the mask drops the 3 columns already summed.
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 5);
-                    s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 5) & mask), a0, s00);
-                    s10 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 5) & mask), a0, s10);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s00 + s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s10 + s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
             }
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 144);
-                global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                nint i = 16;
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 4);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), a0, s00);
-                    s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), a1, s01);
-                }
-                // The last vector overlaps the one before; the mask drops the 3 columns already summed.
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 5);
-                    s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 5) & mask), a0, s00);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, 16) = global::System.Runtime.Intrinsics.Vector128.Sum(s00 + s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 16);
-            }
-        }
-
-        /// <summary>Layer 2 (9 → 17) with Vector128 (SSE, AdvSimd): adds ∂C/∂b^2 = δ^2 and ∂C/∂w^2 = δ^2 xᵀ into g.</summary>
-        private static void Layer2GradientV128(ref float a, ref float d, ref float g)
-        {
-            ref float gw = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 0); // ∂C/∂w^2
-            ref float gb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 153); // ∂C/∂b^2
-
-            // BP3: ∂C/∂b^2_i += δ^2_i
-            for (nuint i = 0; i < 17; i++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gb, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
-            }
-
-            // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
-            global::System.Runtime.Intrinsics.Vector128<float> mask = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.Create(0, 0, 0, -1));
-            // BP4, a block of columns j at a time (4 vectors; a row is 2 vectors of 4 and one more at 5 overlapping by 3):
-            // walk every row i, adding δ_i a_j to ∂C/∂w_ij.
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 4);
-                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 5);
-                global::System.Runtime.Intrinsics.Vector128<float> m2 = a2 & mask; // the overlapping columns add nothing to ∂C/∂w a second time
-                for (nuint i = 0; i < 17; i++)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> delta = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i));
-                    ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 9);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, 0)), ref gi, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, 4)), ref gi, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, m2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, 5)), ref gi, 5);
+                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 9);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 1);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 1) + (g01 & mask), ref w0, 1);
                 }
             }
         }
 
-        /// <summary>Layer 2 (9 → 17) with scalar code (no SIMD acceleration): z^2 = w^2 a^1 + b^2.</summary>
-        private static void Layer2ForwardScalar(ref float p, ref float a, ref float z)
+        /// <summary>Layer 2 (9 → 17) with Vector128 (SSE, AdvSimd): z^2 = w^2 a^1 + b^2 for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2ForwardV128(ref float p, ref float a, ref int rows, nint m, ref float z)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 17 rows of 9, row-major
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 153); // b^2
-            // z_i = b_i + Σ_j w_ij a_j, one row at a time.
-            for (nuint i = 0; i < 17; i++)
+            // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
+            global::System.Runtime.Intrinsics.Vector128<float> mask = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.Create(0, 0, 0, -1));
+            nint s = 0;
+            // 4 samples at a time, 2 rows of w^2 against each: every weight vector loaded serves 4 samples;
+            // one accumulator per (row, sample), over a row of 2 vectors of 4 and one more at 5 overlapping by 3.
+            for (; s <= m - 4; s += 4)
             {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
-                float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                for (nuint j = 0; j < 9; j++)
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 9);
+                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 1) * 9);
+                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 2) * 9);
+                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 3) * 9);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 32);
+                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 32);
+                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 32);
+                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 32);
+                for (nint i = 0; i < 16; i += 2)
                 {
-                    s += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) * global::System.Runtime.CompilerServices.Unsafe.Add(ref a, j);
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 9);
+                    global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> s10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nuint j = 0; j < 8; j += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in1, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in2, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in3, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 3 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 5);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in1, 5);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in2, 5);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in3, 5);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 5) & mask;
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 5) & mask;
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i) = s;
+                {
+                    nint i = 16;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
+                    global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nuint j = 0; j < 8; j += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in1, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in2, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in3, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 3 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 5);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in1, 5);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in2, 5);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in3, 5);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 5) & mask;
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                }
+            }
+            // The remaining samples one at a time, with 4 accumulators per row.
+            for (; s < m; s++)
+            {
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 9);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 32);
+                for (nint i = 0; i < 16; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 9);
+                    global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> s10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 4);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), x1, s01);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0), x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4), x1, s11);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 3 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 5);
+                        s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 5) & mask), x0, s00);
+                        s10 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 5) & mask), x0, s10);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s00 + s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s10 + s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                }
+                {
+                    nint i = 16;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
+                    global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 4);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), x1, s01);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 3 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 5);
+                        s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 5) & mask), x0, s00);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s00 + s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                }
             }
         }
-        /// <summary>Layer 2 (9 → 17) with scalar code (no SIMD acceleration): adds ∂C/∂b^2 = δ^2 and ∂C/∂w^2 = δ^2 xᵀ into g.</summary>
-        private static void Layer2GradientScalar(ref float a, ref float d, ref float g)
+
+        /// <summary>Layer 2 (9 → 17) with Vector128 (SSE, AdvSimd): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2UpdateV128(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay)
         {
-            ref float gw = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 0); // ∂C/∂w^2
-            ref float gb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 153); // ∂C/∂b^2
-
-            // BP3: ∂C/∂b^2_i += δ^2_i
-            for (nuint i = 0; i < 17; i++)
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 17 rows of 9
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 153); // b^2
+            // BP3 summed over the batch: Σ_x δ^2_i
+            for (nint i = 0; i < 17; i++)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gb, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
-            }
-
-            // BP4: ∂C/∂w_ij += δ_i a_j
-            for (nuint i = 0; i < 17; i++)
-            {
-                float delta = global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
-                ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 9);
-                for (nuint j = 0; j < 9; j++)
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gi, j) += delta * global::System.Runtime.CompilerServices.Unsafe.Add(ref a, j);
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) -= rate * sum;
+            }
+            // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
+            global::System.Runtime.Intrinsics.Vector128<float> mask = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.Create(0, 0, 0, -1));
+            global::System.Runtime.Intrinsics.Vector128<float> decays = global::System.Runtime.Intrinsics.Vector128.Create(decay), rates = global::System.Runtime.Intrinsics.Vector128.Create(-rate);
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 4 and one more at 5 overlapping by 3), walk the samples,
+            // accumulating δ_i a_j; the block is then applied to the weights once.
+            for (nint i = 0; i < 16; i += 2)
+            {
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 9);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 9);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 5);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) * decays), ref w0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g02, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 5) * decays), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 5)), ref w0, 5);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0) * decays), ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g11, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4) * decays), ref w1, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g12, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 5) * decays), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 5)), ref w1, 5);
+                }
+            }
+            {
+                nint i = 16;
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 9);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 5);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) * decays), ref w0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g02, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 5) * decays), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 5)), ref w0, 5);
                 }
             }
         }
 
-        /// <summary>Layer 3 (17 → 33) with Vector512 (AVX-512): z^3 = w^3 a^2 + b^3.</summary>
-        private static void Layer3ForwardV512(ref float p, ref float a, ref float z)
+        /// <summary>Layer 2 (9 → 17) with Vector128 (SSE, AdvSimd): adds ∂C/∂w^2 = Σ_x δ^2 (x)ᵀ and ∂C/∂b^2 = Σ_x δ^2 over m samples into g.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2AccumulateV128(ref float a, ref int rows, ref float d, nint m, ref float g)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 0); // ∂C/∂w^2: 17 rows of 9
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 153); // ∂C/∂b^2
+            // BP3 summed over the batch: Σ_x δ^2_i
+            for (nint i = 0; i < 17; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
+            }
+            // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
+            global::System.Runtime.Intrinsics.Vector128<float> mask = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.Create(0, 0, 0, -1));
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 4 and one more at 5 overlapping by 3), walk the samples,
+            // accumulating δ_i a_j; the block is then added to the gradient once.
+            for (nint i = 0; i < 16; i += 2)
+            {
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 9);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 9);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 5);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) + g01, ref w0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 5) + (g02 & mask), ref w0, 5);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4) + g11, ref w1, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 5) + (g12 & mask), ref w1, 5);
+                }
+            }
+            {
+                nint i = 16;
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 9);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 5);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) + g01, ref w0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 5) + (g02 & mask), ref w0, 5);
+                }
+            }
+        }
+
+        /// <summary>Layer 2 (9 → 17) with scalar code (no SIMD acceleration): z^2 = w^2 a^1 + b^2 for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2ForwardScalar(ref float p, ref float a, ref int rows, nint m, ref float z)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 17 rows of 9, row-major
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 153); // b^2
+            for (nint s = 0; s < m; s++)
+            {
+                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 9);
+                for (nint i = 0; i < 17; i++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
+                    float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    for (nint j = 0; j < 9; j++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) * global::System.Runtime.CompilerServices.Unsafe.Add(ref input, j);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 32 + i) = sum;
+                }
+            }
+        }
+
+        /// <summary>Layer 2 (9 → 17) with scalar code (no SIMD acceleration): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2UpdateScalar(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 17 rows of 9
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 153); // b^2
+            // BP3 summed over the batch: Σ_x δ^2_i
+            for (nint i = 0; i < 17; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) -= rate * sum;
+            }
+            // BP4 summed over the batch: Σ_x δ_i a_j
+            for (nint i = 0; i < 17; i++)
+            {
+                for (nint j = 0; j < 9; j++)
+                {
+                    float sum = 0f;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 9), j);
+                    }
+                    ref float wij = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9 + j);
+                    wij = decay * wij - rate * sum;
+                }
+            }
+        }
+
+        /// <summary>Layer 2 (9 → 17) with scalar code (no SIMD acceleration): adds ∂C/∂w^2 = Σ_x δ^2 (x)ᵀ and ∂C/∂b^2 = Σ_x δ^2 over m samples into g.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2AccumulateScalar(ref float a, ref int rows, ref float d, nint m, ref float g)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 0); // ∂C/∂w^2: 17 rows of 9
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 153); // ∂C/∂b^2
+            // BP3 summed over the batch: Σ_x δ^2_i
+            for (nint i = 0; i < 17; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
+            }
+            // BP4 summed over the batch: Σ_x δ_i a_j
+            for (nint i = 0; i < 17; i++)
+            {
+                for (nint j = 0; j < 9; j++)
+                {
+                    float sum = 0f;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 9), j);
+                    }
+                    ref float wij = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9 + j);
+                    wij += sum;
+                }
+            }
+        }
+
+        /// <summary>Layer 3 (17 → 33) with Vector512 (AVX-512): z^3 = w^3 a^2 + b^3 for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3ForwardV512(ref float p, ref float a, nint m, ref float z)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 170); // w^3: 33 rows of 17, row-major
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 731); // b^3
             // Lanes 0..14 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector512<float> mask = global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
-            // z_i = Σ_j w_ij a_j + b_i, 2 rows at a time; a row is 1 vector of 16 and one more at 1 overlapping by 15.
-            for (nuint i = 0; i < 32; i += 2)
+            nint s = 0;
+            // 5 samples at a time, 4 rows of w^3 against each: every weight vector loaded serves 5 samples;
+            // one accumulator per (row, sample), over a row of 1 vector of 16 and one more at 1 overlapping by 15.
+            for (; s <= m - 5; s += 5)
+            {
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 32);
+                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 32);
+                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 32);
+                ref float in4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 4) * 32);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 48);
+                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 48);
+                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 48);
+                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 48);
+                ref float out4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 4) * 48);
+                for (nint i = 0; i < 32; i += 4)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
+                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17);
+                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 17);
+                    global::System.Runtime.Intrinsics.Vector512<float> s00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s04 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> s10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s14 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> s20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s23 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s24 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> s30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s31 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s32 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s33 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s34 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in1, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in2, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in3, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in4, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        s04 = global::Backprop.Kernels.MultiplyAdd(v0, x4, s04);
+                        global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                        s14 = global::Backprop.Kernels.MultiplyAdd(v1, x4, s14);
+                        global::System.Runtime.Intrinsics.Vector512<float> v2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 0);
+                        s20 = global::Backprop.Kernels.MultiplyAdd(v2, x0, s20);
+                        s21 = global::Backprop.Kernels.MultiplyAdd(v2, x1, s21);
+                        s22 = global::Backprop.Kernels.MultiplyAdd(v2, x2, s22);
+                        s23 = global::Backprop.Kernels.MultiplyAdd(v2, x3, s23);
+                        s24 = global::Backprop.Kernels.MultiplyAdd(v2, x4, s24);
+                        global::System.Runtime.Intrinsics.Vector512<float> v3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 0);
+                        s30 = global::Backprop.Kernels.MultiplyAdd(v3, x0, s30);
+                        s31 = global::Backprop.Kernels.MultiplyAdd(v3, x1, s31);
+                        s32 = global::Backprop.Kernels.MultiplyAdd(v3, x2, s32);
+                        s33 = global::Backprop.Kernels.MultiplyAdd(v3, x3, s33);
+                        s34 = global::Backprop.Kernels.MultiplyAdd(v3, x4, s34);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 15 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 1);
+                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in1, 1);
+                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in2, 1);
+                        global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in3, 1);
+                        global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in4, 1);
+                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 1) & mask;
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        s04 = global::Backprop.Kernels.MultiplyAdd(v0, x4, s04);
+                        global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 1) & mask;
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                        s14 = global::Backprop.Kernels.MultiplyAdd(v1, x4, s14);
+                        global::System.Runtime.Intrinsics.Vector512<float> v2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 1) & mask;
+                        s20 = global::Backprop.Kernels.MultiplyAdd(v2, x0, s20);
+                        s21 = global::Backprop.Kernels.MultiplyAdd(v2, x1, s21);
+                        s22 = global::Backprop.Kernels.MultiplyAdd(v2, x2, s22);
+                        s23 = global::Backprop.Kernels.MultiplyAdd(v2, x3, s23);
+                        s24 = global::Backprop.Kernels.MultiplyAdd(v2, x4, s24);
+                        global::System.Runtime.Intrinsics.Vector512<float> v3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 1) & mask;
+                        s30 = global::Backprop.Kernels.MultiplyAdd(v3, x0, s30);
+                        s31 = global::Backprop.Kernels.MultiplyAdd(v3, x1, s31);
+                        s32 = global::Backprop.Kernels.MultiplyAdd(v3, x2, s32);
+                        s33 = global::Backprop.Kernels.MultiplyAdd(v3, x3, s33);
+                        s34 = global::Backprop.Kernels.MultiplyAdd(v3, x4, s34);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s04) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s14) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s20) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s21) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s22) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s23) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s24) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s30) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s31) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s32) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s33) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s34) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
+                }
+                {
+                    nint i = 32;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                    global::System.Runtime.Intrinsics.Vector512<float> s00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s04 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in1, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in2, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in3, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in4, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        s04 = global::Backprop.Kernels.MultiplyAdd(v0, x4, s04);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 15 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 1);
+                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in1, 1);
+                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in2, 1);
+                        global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in3, 1);
+                        global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in4, 1);
+                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 1) & mask;
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        s04 = global::Backprop.Kernels.MultiplyAdd(v0, x4, s04);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s04) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                }
+            }
+            // The remaining samples one at a time, with 4 accumulators per row.
+            for (; s < m; s++)
+            {
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 48);
+                for (nint i = 0; i < 32; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
+                    global::System.Runtime.Intrinsics.Vector512<float> s00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> s10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 0);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0), x0, s00);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0), x0, s10);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 15 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 1);
+                        s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 1) & mask), x0, s00);
+                        s10 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 1) & mask), x0, s10);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                }
+                {
+                    nint i = 32;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                    global::System.Runtime.Intrinsics.Vector512<float> s00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 0);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0), x0, s00);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 15 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 1);
+                        s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 1) & mask), x0, s00);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                }
+            }
+        }
+
+        /// <summary>Layer 3 (17 → 33) with Vector512 (AVX-512): δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2) for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3DeltaV512(ref float p, ref float d, nint m, ref float a, ref float dPrevious)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 170); // w^3: 33 rows of 17, row-major
+            // t_j = Σ_i w_ij δ_i: for a block of samples × column vectors, walk the rows i of w^3 (a row is 1 vector of 16 and one more at 1 overlapping by 15);
+            // then δ^2_j = t_j ⊙ σ'(z_j), with σ'(z) = a ⊙ (1 − a) and a = a^2. An overlapping last vector just recomputes equal values.
+            nint s = 0;
+            for (; s <= m - 4; s += 4)
+            {
+                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 48);
+                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 32);
+                ref float d1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 1) * 48);
+                ref float a1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 32);
+                ref float e1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 1) * 32);
+                ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 2) * 48);
+                ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 32);
+                ref float e2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 2) * 32);
+                ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 3) * 48);
+                ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 32);
+                ref float e3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 3) * 32);
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> t00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> t10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> t20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> t30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t31 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (nint i = 0; i < 33; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 1);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d1, i));
+                        t10 = global::Backprop.Kernels.MultiplyAdd(v0, delta1, t10);
+                        t11 = global::Backprop.Kernels.MultiplyAdd(v1, delta1, t11);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, i));
+                        t20 = global::Backprop.Kernels.MultiplyAdd(v0, delta2, t20);
+                        t21 = global::Backprop.Kernels.MultiplyAdd(v1, delta2, t21);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, i));
+                        t30 = global::Backprop.Kernels.MultiplyAdd(v0, delta3, t30);
+                        t31 = global::Backprop.Kernels.MultiplyAdd(v1, delta3, t31);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512<float> a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a00)), ref e0, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, 1);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a01)), ref e0, 1);
+                    global::System.Runtime.Intrinsics.Vector512<float> a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a1, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t10 * (a10 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a10)), ref e1, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a1, 1);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t11 * (a11 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a11)), ref e1, 1);
+                    global::System.Runtime.Intrinsics.Vector512<float> a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t20 * (a20 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a20)), ref e2, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> a21 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, 1);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t21 * (a21 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a21)), ref e2, 1);
+                    global::System.Runtime.Intrinsics.Vector512<float> a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t30 * (a30 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a30)), ref e3, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> a31 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, 1);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t31 * (a31 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a31)), ref e3, 1);
+                }
+            }
+            for (; s < m; s++)
+            {
+                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 48);
+                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 32);
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> t00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (nint i = 0; i < 33; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 1);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512<float> a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a00)), ref e0, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, 1);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a01)), ref e0, 1);
+                }
+            }
+        }
+
+        /// <summary>Layer 3 (17 → 33) with Vector512 (AVX-512): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3UpdateV512(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 170); // w^3: 33 rows of 17
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 731); // b^3
+            // BP3 summed over the batch: Σ_x δ^3_i
+            for (nint i = 0; i < 33; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) -= rate * sum;
+            }
+            // Lanes 0..14 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
+            global::System.Runtime.Intrinsics.Vector512<float> mask = global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
+            global::System.Runtime.Intrinsics.Vector512<float> decays = global::System.Runtime.Intrinsics.Vector512.Create(decay), rates = global::System.Runtime.Intrinsics.Vector512.Create(-rate);
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16 and one more at 1 overlapping by 15), walk the samples,
+            // accumulating δ_i a_j; the block is then applied to the weights once.
+            for (nint i = 0; i < 32; i += 4)
             {
                 ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
                 ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
-                global::System.Runtime.Intrinsics.Vector512<float> s00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> s10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17);
+                ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 17);
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 0);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0), a0, s00);
-                    s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0), a0, s10);
+                    global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g31 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 1);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 2));
+                        g20 = global::Backprop.Kernels.MultiplyAdd(delta2, x0, g20);
+                        g21 = global::Backprop.Kernels.MultiplyAdd(delta2, x1, g21);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 3));
+                        g30 = global::Backprop.Kernels.MultiplyAdd(delta3, x0, g30);
+                        g31 = global::Backprop.Kernels.MultiplyAdd(delta3, x1, g31);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 1) * decays), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 1)), ref w0, 1);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0) * decays), ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g11, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 1) * decays), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 1)), ref w1, 1);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g20, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 0) * decays), ref w2, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g21, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 1) * decays), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 1)), ref w2, 1);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g30, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 0) * decays), ref w3, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g31, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 1) * decays), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 1)), ref w3, 1);
                 }
-                // The last vector overlaps the one before; the mask drops the 15 columns already summed.
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 1);
-                    s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 1) & mask), a0, s00);
-                    s10 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 1) & mask), a0, s10);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
             }
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 544);
-                global::System.Runtime.Intrinsics.Vector512<float> s00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                nint i = 32;
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 0);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0), a0, s00);
+                    global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 1);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 1) * decays), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 1)), ref w0, 1);
                 }
-                // The last vector overlaps the one before; the mask drops the 15 columns already summed.
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 1);
-                    s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 1) & mask), a0, s00);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, 32) = global::System.Runtime.Intrinsics.Vector512.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 32);
             }
         }
 
-        /// <summary>Layer 3 (17 → 33) with Vector512 (AVX-512): adds ∂C/∂b^3 = δ^3 and ∂C/∂w^3 = δ^3 (a^2)ᵀ into g, and computes δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2).</summary>
-        private static void Layer3BackwardV512(ref float p, ref float a, ref float d, ref float g, ref float dPrevious)
+        /// <summary>Layer 3 (17 → 33) with Vector512 (AVX-512): adds ∂C/∂w^3 = Σ_x δ^3 (a^2)ᵀ and ∂C/∂b^3 = Σ_x δ^3 over m samples into g.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3AccumulateV512(ref float a, ref float d, nint m, ref float g)
         {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 170); // w^3: 33 rows of 17, row-major
-            ref float gw = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 170); // ∂C/∂w^3
-            ref float gb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 731); // ∂C/∂b^3
-
-            // BP3: ∂C/∂b^3_i += δ^3_i
-            for (nuint i = 0; i < 33; i++)
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 170); // ∂C/∂w^3: 33 rows of 17
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 731); // ∂C/∂b^3
+            // BP3 summed over the batch: Σ_x δ^3_i
+            for (nint i = 0; i < 33; i++)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gb, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
             }
-
             // Lanes 0..14 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector512<float> mask = global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
-            // BP4 and BP2, a block of columns j at a time (4 vectors; a row is 1 vector of 16 and one more at 1 overlapping by 15):
-            // walk every row i, adding δ_i a_j to ∂C/∂w_ij and summing t_j += w_ij δ_i.
-            // Then δ^2_j = t_j ⊙ σ'(z^2_j), with σ'(z) = a ⊙ (1 − a) and a = a^2.
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16 and one more at 1 overlapping by 15), walk the samples,
+            // accumulating δ_i a_j; the block is then added to the gradient once.
+            for (nint i = 0; i < 32; i += 4)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 1);
-                global::System.Runtime.Intrinsics.Vector512<float> m1 = a1 & mask; // the overlapping columns add nothing to ∂C/∂w a second time
-                global::System.Runtime.Intrinsics.Vector512<float> t0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                for (nuint i = 0; i < 33; i++)
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
+                ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17);
+                ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 17);
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> delta = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i));
-                    ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                    ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 17);
-                    t0 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 0), delta, t0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gi, 0)), ref gi, 0);
-                    t1 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 1), delta, t1);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, m1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gi, 1)), ref gi, 1);
+                    global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g31 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 1);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 2));
+                        g20 = global::Backprop.Kernels.MultiplyAdd(delta2, x0, g20);
+                        g21 = global::Backprop.Kernels.MultiplyAdd(delta2, x1, g21);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 3));
+                        g30 = global::Backprop.Kernels.MultiplyAdd(delta3, x0, g30);
+                        g31 = global::Backprop.Kernels.MultiplyAdd(delta3, x1, g31);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 1) + (g01 & mask), ref w0, 1);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 1) + (g11 & mask), ref w1, 1);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 0) + g20, ref w2, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 1) + (g21 & mask), ref w2, 1);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 0) + g30, ref w3, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 1) + (g31 & mask), ref w3, 1);
                 }
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t0 * (a0 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a0)), ref dPrevious, 0);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t1 * (a1 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a1)), ref dPrevious, 1);
+            }
+            {
+                nint i = 32;
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 1);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 1) + (g01 & mask), ref w0, 1);
+                }
             }
         }
 
-        /// <summary>Layer 3 (17 → 33) with Vector256 (AVX2): z^3 = w^3 a^2 + b^3.</summary>
-        private static void Layer3ForwardV256(ref float p, ref float a, ref float z)
+        /// <summary>Layer 3 (17 → 33) with Vector256 (AVX2): z^3 = w^3 a^2 + b^3 for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3ForwardV256(ref float p, ref float a, nint m, ref float z)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 170); // w^3: 33 rows of 17, row-major
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 731); // b^3
             // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
-            // z_i = Σ_j w_ij a_j + b_i, 2 rows at a time; a row is 2 vectors of 8 and one more at 9 overlapping by 7.
-            for (nuint i = 0; i < 32; i += 2)
+            nint s = 0;
+            // 4 samples at a time, 2 rows of w^3 against each: every weight vector loaded serves 4 samples;
+            // one accumulator per (row, sample), over a row of 2 vectors of 8 and one more at 9 overlapping by 7.
+            for (; s <= m - 4; s += 4)
+            {
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 32);
+                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 32);
+                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 32);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 48);
+                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 48);
+                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 48);
+                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 48);
+                for (nint i = 0; i < 32; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
+                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> s10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nuint j = 0; j < 16; j += 8)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, j);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, j);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, j);
+                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, j);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, j);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, j);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 7 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 9);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, 9);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, 9);
+                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, 9);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 9) & mask;
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 9) & mask;
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                }
+                {
+                    nint i = 32;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nuint j = 0; j < 16; j += 8)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, j);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, j);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, j);
+                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, j);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, j);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 7 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 9);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, 9);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, 9);
+                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, 9);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 9) & mask;
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                }
+            }
+            // The remaining samples one at a time, with 4 accumulators per row.
+            for (; s < m; s++)
+            {
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 48);
+                for (nint i = 0; i < 32; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
+                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> s10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 8);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8), x1, s01);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0), x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8), x1, s11);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 7 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 9);
+                        s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 9) & mask), x0, s00);
+                        s10 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 9) & mask), x0, s10);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00 + s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s10 + s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                }
+                {
+                    nint i = 32;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 8);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8), x1, s01);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 7 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 9);
+                        s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 9) & mask), x0, s00);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00 + s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                }
+            }
+        }
+
+        /// <summary>Layer 3 (17 → 33) with Vector256 (AVX2): δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2) for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3DeltaV256(ref float p, ref float d, nint m, ref float a, ref float dPrevious)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 170); // w^3: 33 rows of 17, row-major
+            // t_j = Σ_i w_ij δ_i: for a block of samples × column vectors, walk the rows i of w^3 (a row is 2 vectors of 8 and one more at 9 overlapping by 7);
+            // then δ^2_j = t_j ⊙ σ'(z_j), with σ'(z) = a ⊙ (1 − a) and a = a^2. An overlapping last vector just recomputes equal values.
+            nint s = 0;
+            for (; s <= m - 2; s += 2)
+            {
+                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 48);
+                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 32);
+                ref float d1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 1) * 48);
+                ref float a1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 32);
+                ref float e1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 1) * 32);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> t00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> t10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint i = 0; i < 33; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> v2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 9);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
+                        t02 = global::Backprop.Kernels.MultiplyAdd(v2, delta0, t02);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d1, i));
+                        t10 = global::Backprop.Kernels.MultiplyAdd(v0, delta1, t10);
+                        t11 = global::Backprop.Kernels.MultiplyAdd(v1, delta1, t11);
+                        t12 = global::Backprop.Kernels.MultiplyAdd(v2, delta1, t12);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256<float> a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a00)), ref e0, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a01)), ref e0, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 9);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t02 * (a02 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a02)), ref e0, 9);
+                    global::System.Runtime.Intrinsics.Vector256<float> a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t10 * (a10 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a10)), ref e1, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t11 * (a11 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a11)), ref e1, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, 9);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t12 * (a12 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a12)), ref e1, 9);
+                }
+            }
+            for (; s < m; s++)
+            {
+                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 48);
+                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 32);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> t00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint i = 0; i < 33; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> v2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 9);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
+                        t02 = global::Backprop.Kernels.MultiplyAdd(v2, delta0, t02);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256<float> a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a00)), ref e0, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a01)), ref e0, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 9);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t02 * (a02 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a02)), ref e0, 9);
+                }
+            }
+        }
+
+        /// <summary>Layer 3 (17 → 33) with Vector256 (AVX2): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3UpdateV256(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 170); // w^3: 33 rows of 17
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 731); // b^3
+            // BP3 summed over the batch: Σ_x δ^3_i
+            for (nint i = 0; i < 33; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) -= rate * sum;
+            }
+            // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
+            global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
+            global::System.Runtime.Intrinsics.Vector256<float> decays = global::System.Runtime.Intrinsics.Vector256.Create(decay), rates = global::System.Runtime.Intrinsics.Vector256.Create(-rate);
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 8 and one more at 9 overlapping by 7), walk the samples,
+            // accumulating δ_i a_j; the block is then applied to the weights once.
+            for (nint i = 0; i < 32; i += 2)
             {
                 ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
                 ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
-                global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> s10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 8);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), a0, s00);
-                    s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8), a1, s01);
-                    s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0), a0, s10);
-                    s11 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8), a1, s11);
+                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 9);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8) * decays), ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g02, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 9) * decays), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 9)), ref w0, 9);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0) * decays), ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g11, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8) * decays), ref w1, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g12, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 9) * decays), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 9)), ref w1, 9);
                 }
-                // The last vector overlaps the one before; the mask drops the 7 columns already summed.
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 9);
-                    s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 9) & mask), a0, s00);
-                    s10 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 9) & mask), a0, s10);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00 + s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s10 + s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
             }
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 544);
-                global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                nint i = 32;
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 8);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), a0, s00);
-                    s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8), a1, s01);
+                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 9);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8) * decays), ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g02, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 9) * decays), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 9)), ref w0, 9);
                 }
-                // The last vector overlaps the one before; the mask drops the 7 columns already summed.
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 9);
-                    s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 9) & mask), a0, s00);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, 32) = global::System.Runtime.Intrinsics.Vector256.Sum(s00 + s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 32);
             }
         }
 
-        /// <summary>Layer 3 (17 → 33) with Vector256 (AVX2): adds ∂C/∂b^3 = δ^3 and ∂C/∂w^3 = δ^3 (a^2)ᵀ into g, and computes δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2).</summary>
-        private static void Layer3BackwardV256(ref float p, ref float a, ref float d, ref float g, ref float dPrevious)
+        /// <summary>Layer 3 (17 → 33) with Vector256 (AVX2): adds ∂C/∂w^3 = Σ_x δ^3 (a^2)ᵀ and ∂C/∂b^3 = Σ_x δ^3 over m samples into g.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3AccumulateV256(ref float a, ref float d, nint m, ref float g)
         {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 170); // w^3: 33 rows of 17, row-major
-            ref float gw = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 170); // ∂C/∂w^3
-            ref float gb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 731); // ∂C/∂b^3
-
-            // BP3: ∂C/∂b^3_i += δ^3_i
-            for (nuint i = 0; i < 33; i++)
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 170); // ∂C/∂w^3: 33 rows of 17
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 731); // ∂C/∂b^3
+            // BP3 summed over the batch: Σ_x δ^3_i
+            for (nint i = 0; i < 33; i++)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gb, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
             }
-
             // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
-            // BP4 and BP2, a block of columns j at a time (4 vectors; a row is 2 vectors of 8 and one more at 9 overlapping by 7):
-            // walk every row i, adding δ_i a_j to ∂C/∂w_ij and summing t_j += w_ij δ_i.
-            // Then δ^2_j = t_j ⊙ σ'(z^2_j), with σ'(z) = a ⊙ (1 − a) and a = a^2.
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 8 and one more at 9 overlapping by 7), walk the samples,
+            // accumulating δ_i a_j; the block is then added to the gradient once.
+            for (nint i = 0; i < 32; i += 2)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 8);
-                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 9);
-                global::System.Runtime.Intrinsics.Vector256<float> m2 = a2 & mask; // the overlapping columns add nothing to ∂C/∂w a second time
-                global::System.Runtime.Intrinsics.Vector256<float> t0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                for (nuint i = 0; i < 33; i++)
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> delta = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i));
-                    ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                    ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 17);
-                    t0 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 0), delta, t0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi, 0)), ref gi, 0);
-                    t1 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 8), delta, t1);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi, 8)), ref gi, 8);
-                    t2 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 9), delta, t2);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, m2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi, 9)), ref gi, 9);
+                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 9);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8) + g01, ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 9) + (g02 & mask), ref w0, 9);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8) + g11, ref w1, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 9) + (g12 & mask), ref w1, 9);
                 }
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t0 * (a0 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a0)), ref dPrevious, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t1 * (a1 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a1)), ref dPrevious, 8);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t2 * (a2 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a2)), ref dPrevious, 9);
+            }
+            {
+                nint i = 32;
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 9);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8) + g01, ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 9) + (g02 & mask), ref w0, 9);
+                }
             }
         }
 
-        /// <summary>Layer 3 (17 → 33) with Vector128 (SSE, AdvSimd): z^3 = w^3 a^2 + b^3.</summary>
-        private static void Layer3ForwardV128(ref float p, ref float a, ref float z)
+        /// <summary>Layer 3 (17 → 33) with Vector128 (SSE, AdvSimd): z^3 = w^3 a^2 + b^3 for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3ForwardV128(ref float p, ref float a, nint m, ref float z)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 170); // w^3: 33 rows of 17, row-major
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 731); // b^3
             // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector128<float> mask = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.Create(0, 0, 0, -1));
-            // z_i = Σ_j w_ij a_j + b_i, 2 rows at a time; a row is 4 vectors of 4 and one more at 13 overlapping by 3.
-            for (nuint i = 0; i < 32; i += 2)
+            nint s = 0;
+            // 4 samples at a time, 2 rows of w^3 against each: every weight vector loaded serves 4 samples;
+            // one accumulator per (row, sample), over a row of 4 vectors of 4 and one more at 13 overlapping by 3.
+            for (; s <= m - 4; s += 4)
+            {
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 32);
+                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 32);
+                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 32);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 48);
+                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 48);
+                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 48);
+                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 48);
+                for (nint i = 0; i < 32; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
+                    global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> s10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nuint j = 0; j < 16; j += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in1, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in2, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in3, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 3 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 13);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in1, 13);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in2, 13);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in3, 13);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 13) & mask;
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 13) & mask;
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                }
+                {
+                    nint i = 32;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                    global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nuint j = 0; j < 16; j += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in1, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in2, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in3, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 3 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 13);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in1, 13);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in2, 13);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in3, 13);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 13) & mask;
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                }
+            }
+            // The remaining samples one at a time, with 4 accumulators per row.
+            for (; s < m; s++)
+            {
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 48);
+                for (nint i = 0; i < 32; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
+                    global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> s10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 12);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8), x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12), x3, s03);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0), x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4), x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8), x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12), x3, s13);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 3 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 13);
+                        s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 13) & mask), x0, s00);
+                        s10 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 13) & mask), x0, s10);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum((s00 + s01) + (s02 + s03)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum((s10 + s11) + (s12 + s13)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                }
+                {
+                    nint i = 32;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                    global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 12);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8), x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12), x3, s03);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 3 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 13);
+                        s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 13) & mask), x0, s00);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum((s00 + s01) + (s02 + s03)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                }
+            }
+        }
+
+        /// <summary>Layer 3 (17 → 33) with Vector128 (SSE, AdvSimd): δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2) for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3DeltaV128(ref float p, ref float d, nint m, ref float a, ref float dPrevious)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 170); // w^3: 33 rows of 17, row-major
+            // t_j = Σ_i w_ij δ_i: for a block of samples × column vectors, walk the rows i of w^3 (a row is 4 vectors of 4 and one more at 13 overlapping by 3);
+            // then δ^2_j = t_j ⊙ σ'(z_j), with σ'(z) = a ⊙ (1 − a) and a = a^2. An overlapping last vector just recomputes equal values.
+            nint s = 0;
+            for (; s <= m - 2; s += 2)
+            {
+                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 48);
+                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 32);
+                ref float d1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 1) * 48);
+                ref float a1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 32);
+                ref float e1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 1) * 32);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> t00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> t10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint i = 0; i < 33; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> v2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> v3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 12);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
+                        t02 = global::Backprop.Kernels.MultiplyAdd(v2, delta0, t02);
+                        t03 = global::Backprop.Kernels.MultiplyAdd(v3, delta0, t03);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d1, i));
+                        t10 = global::Backprop.Kernels.MultiplyAdd(v0, delta1, t10);
+                        t11 = global::Backprop.Kernels.MultiplyAdd(v1, delta1, t11);
+                        t12 = global::Backprop.Kernels.MultiplyAdd(v2, delta1, t12);
+                        t13 = global::Backprop.Kernels.MultiplyAdd(v3, delta1, t13);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128<float> a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a00)), ref e0, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a01)), ref e0, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t02 * (a02 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a02)), ref e0, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a03 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t03 * (a03 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a03)), ref e0, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t10 * (a10 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a10)), ref e1, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t11 * (a11 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a11)), ref e1, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t12 * (a12 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a12)), ref e1, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a13 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t13 * (a13 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a13)), ref e1, 12);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> t00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> t10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint i = 0; i < 33; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 13);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d1, i));
+                        t10 = global::Backprop.Kernels.MultiplyAdd(v0, delta1, t10);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128<float> a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 13);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a00)), ref e0, 13);
+                    global::System.Runtime.Intrinsics.Vector128<float> a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, 13);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t10 * (a10 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a10)), ref e1, 13);
+                }
+            }
+            for (; s < m; s++)
+            {
+                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 48);
+                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 32);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> t00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t04 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint i = 0; i < 33; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> v2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> v3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 12);
+                        global::System.Runtime.Intrinsics.Vector128<float> v4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 13);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
+                        t02 = global::Backprop.Kernels.MultiplyAdd(v2, delta0, t02);
+                        t03 = global::Backprop.Kernels.MultiplyAdd(v3, delta0, t03);
+                        t04 = global::Backprop.Kernels.MultiplyAdd(v4, delta0, t04);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128<float> a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a00)), ref e0, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a01)), ref e0, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t02 * (a02 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a02)), ref e0, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a03 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t03 * (a03 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a03)), ref e0, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> a04 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 13);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t04 * (a04 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a04)), ref e0, 13);
+                }
+            }
+        }
+
+        /// <summary>Layer 3 (17 → 33) with Vector128 (SSE, AdvSimd): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3UpdateV128(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 170); // w^3: 33 rows of 17
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 731); // b^3
+            // BP3 summed over the batch: Σ_x δ^3_i
+            for (nint i = 0; i < 33; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) -= rate * sum;
+            }
+            // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
+            global::System.Runtime.Intrinsics.Vector128<float> mask = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.Create(0, 0, 0, -1));
+            global::System.Runtime.Intrinsics.Vector128<float> decays = global::System.Runtime.Intrinsics.Vector128.Create(decay), rates = global::System.Runtime.Intrinsics.Vector128.Create(-rate);
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 4 and one more at 13 overlapping by 3), walk the samples,
+            // accumulating δ_i a_j; the block is then applied to the weights once.
+            for (nint i = 0; i < 32; i += 2)
             {
                 ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
                 ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
-                global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> s10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 12);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), a0, s00);
-                    s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), a1, s01);
-                    s02 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8), a2, s02);
-                    s03 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12), a3, s03);
-                    s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0), a0, s10);
-                    s11 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4), a1, s11);
-                    s12 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8), a2, s12);
-                    s13 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12), a3, s13);
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 12);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                        g03 = global::Backprop.Kernels.MultiplyAdd(delta0, x3, g03);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
+                        g13 = global::Backprop.Kernels.MultiplyAdd(delta1, x3, g13);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) * decays), ref w0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g02, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8) * decays), ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g03, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12) * decays), ref w0, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0) * decays), ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g11, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4) * decays), ref w1, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g12, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8) * decays), ref w1, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g13, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12) * decays), ref w1, 12);
                 }
-                // The last vector overlaps the one before; the mask drops the 3 columns already summed.
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 13);
-                    s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 13) & mask), a0, s00);
-                    s10 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 13) & mask), a0, s10);
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 13);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 13) * decays), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 13)), ref w0, 13);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 13) * decays), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 13)), ref w1, 13);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i) = global::System.Runtime.Intrinsics.Vector128.Sum((s00 + s01) + (s02 + s03)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum((s10 + s11) + (s12 + s13)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
             }
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 544);
-                global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                nint i = 32;
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 12);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), a0, s00);
-                    s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), a1, s01);
-                    s02 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8), a2, s02);
-                    s03 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12), a3, s03);
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 12);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                        g03 = global::Backprop.Kernels.MultiplyAdd(delta0, x3, g03);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) * decays), ref w0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g02, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8) * decays), ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g03, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12) * decays), ref w0, 12);
                 }
-                // The last vector overlaps the one before; the mask drops the 3 columns already summed.
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 13);
-                    s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 13) & mask), a0, s00);
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 13);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 13) * decays), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 13)), ref w0, 13);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, 32) = global::System.Runtime.Intrinsics.Vector128.Sum((s00 + s01) + (s02 + s03)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 32);
             }
         }
 
-        /// <summary>Layer 3 (17 → 33) with Vector128 (SSE, AdvSimd): adds ∂C/∂b^3 = δ^3 and ∂C/∂w^3 = δ^3 (a^2)ᵀ into g, and computes δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2).</summary>
-        private static void Layer3BackwardV128(ref float p, ref float a, ref float d, ref float g, ref float dPrevious)
+        /// <summary>Layer 3 (17 → 33) with Vector128 (SSE, AdvSimd): adds ∂C/∂w^3 = Σ_x δ^3 (a^2)ᵀ and ∂C/∂b^3 = Σ_x δ^3 over m samples into g.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3AccumulateV128(ref float a, ref float d, nint m, ref float g)
         {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 170); // w^3: 33 rows of 17, row-major
-            ref float gw = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 170); // ∂C/∂w^3
-            ref float gb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 731); // ∂C/∂b^3
-
-            // BP3: ∂C/∂b^3_i += δ^3_i
-            for (nuint i = 0; i < 33; i++)
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 170); // ∂C/∂w^3: 33 rows of 17
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 731); // ∂C/∂b^3
+            // BP3 summed over the batch: Σ_x δ^3_i
+            for (nint i = 0; i < 33; i++)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gb, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
             }
-
             // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector128<float> mask = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.Create(0, 0, 0, -1));
-            // BP4 and BP2, a block of columns j at a time (4 vectors; a row is 4 vectors of 4 and one more at 13 overlapping by 3):
-            // walk every row i, adding δ_i a_j to ∂C/∂w_ij and summing t_j += w_ij δ_i.
-            // Then δ^2_j = t_j ⊙ σ'(z^2_j), with σ'(z) = a ⊙ (1 − a) and a = a^2.
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 4 and one more at 13 overlapping by 3), walk the samples,
+            // accumulating δ_i a_j; the block is then added to the gradient once.
+            for (nint i = 0; i < 32; i += 2)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 4);
-                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 8);
-                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 12);
-                global::System.Runtime.Intrinsics.Vector128<float> t0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                for (nuint i = 0; i < 33; i++)
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> delta = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i));
-                    ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                    ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 17);
-                    t0 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0), delta, t0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, 0)), ref gi, 0);
-                    t1 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 4), delta, t1);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, 4)), ref gi, 4);
-                    t2 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 8), delta, t2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, 8)), ref gi, 8);
-                    t3 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 12), delta, t3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, 12)), ref gi, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 12);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                        g03 = global::Backprop.Kernels.MultiplyAdd(delta0, x3, g03);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
+                        g13 = global::Backprop.Kernels.MultiplyAdd(delta1, x3, g13);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) + g01, ref w0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8) + g02, ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12) + g03, ref w0, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4) + g11, ref w1, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8) + g12, ref w1, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12) + g13, ref w1, 12);
                 }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t0 * (a0 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a0)), ref dPrevious, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t1 * (a1 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a1)), ref dPrevious, 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t2 * (a2 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a2)), ref dPrevious, 8);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t3 * (a3 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a3)), ref dPrevious, 12);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 13);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 13) + (g00 & mask), ref w0, 13);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 13) + (g10 & mask), ref w1, 13);
+                }
             }
             {
-                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 13);
-                global::System.Runtime.Intrinsics.Vector128<float> m0 = a0 & mask; // the overlapping columns add nothing to ∂C/∂w a second time
-                global::System.Runtime.Intrinsics.Vector128<float> t0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                for (nuint i = 0; i < 33; i++)
+                nint i = 32;
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> delta = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i));
-                    ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                    ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 17);
-                    t0 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 13), delta, t0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, m0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, 13)), ref gi, 13);
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 12);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                        g03 = global::Backprop.Kernels.MultiplyAdd(delta0, x3, g03);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) + g01, ref w0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8) + g02, ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12) + g03, ref w0, 12);
                 }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t0 * (a0 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a0)), ref dPrevious, 13);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 13);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 13) + (g00 & mask), ref w0, 13);
+                }
             }
         }
 
-        /// <summary>Layer 3 (17 → 33) with scalar code (no SIMD acceleration): z^3 = w^3 a^2 + b^3.</summary>
-        private static void Layer3ForwardScalar(ref float p, ref float a, ref float z)
+        /// <summary>Layer 3 (17 → 33) with scalar code (no SIMD acceleration): z^3 = w^3 a^2 + b^3 for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3ForwardScalar(ref float p, ref float a, nint m, ref float z)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 170); // w^3: 33 rows of 17, row-major
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 731); // b^3
-            // z_i = b_i + Σ_j w_ij a_j, one row at a time.
-            for (nuint i = 0; i < 33; i++)
+            for (nint s = 0; s < m; s++)
             {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                for (nuint j = 0; j < 17; j++)
+                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                for (nint i = 0; i < 33; i++)
                 {
-                    s += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) * global::System.Runtime.CompilerServices.Unsafe.Add(ref a, j);
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                    float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    for (nint j = 0; j < 17; j++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) * global::System.Runtime.CompilerServices.Unsafe.Add(ref input, j);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 48 + i) = sum;
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i) = s;
             }
         }
-        /// <summary>Layer 3 (17 → 33) with scalar code (no SIMD acceleration): adds ∂C/∂b^3 = δ^3 and ∂C/∂w^3 = δ^3 (a^2)ᵀ into g, and computes δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2).</summary>
-        private static void Layer3BackwardScalar(ref float p, ref float a, ref float d, ref float g, ref float dPrevious)
+
+        /// <summary>Layer 3 (17 → 33) with scalar code (no SIMD acceleration): δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2) for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3DeltaScalar(ref float p, ref float d, nint m, ref float a, ref float dPrevious)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 170); // w^3: 33 rows of 17, row-major
-            ref float gw = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 170); // ∂C/∂w^3
-            ref float gb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 731); // ∂C/∂b^3
-
-            // BP3: ∂C/∂b^3_i += δ^3_i
-            for (nuint i = 0; i < 33; i++)
+            for (nint s = 0; s < m; s++)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gb, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
-            }
-
-            // t = (w^l)ᵀ δ^l accumulates in dPrevious.
-            for (nuint j = 0; j < 17; j++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, j) = 0f;
-            }
-            // BP4: ∂C/∂w_ij += δ_i a_j; and t_j += w_ij δ_i
-            for (nuint i = 0; i < 33; i++)
-            {
-                float delta = global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
-                ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 17);
-                for (nuint j = 0; j < 17; j++)
+                for (nint j = 0; j < 17; j++)
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gi, j) += delta * global::System.Runtime.CompilerServices.Unsafe.Add(ref a, j);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, j) += global::System.Runtime.CompilerServices.Unsafe.Add(ref wi, j) * delta;
+                    float t = 0f;
+                    for (nint i = 0; i < 33; i++)
+                    {
+                        t += global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17 + j) * global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                    }
+                    float aj = global::System.Runtime.CompilerServices.Unsafe.Add(ref a, s * 32 + j);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, s * 32 + j) = t * (aj * (1f - aj));
                 }
-            }
-            // BP2: δ^2_j = t_j ⊙ σ'(z_j), with σ'(z) = a ⊙ (1 − a)
-            for (nuint j = 0; j < 17; j++)
-            {
-                float aj = global::System.Runtime.CompilerServices.Unsafe.Add(ref a, j);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, j) *= aj * (1f - aj);
             }
         }
 
-        /// <summary>Layer 4 (33 → 12) with Vector512 (AVX-512): z^4 = w^4 a^3 + b^4.</summary>
-        private static void Layer4ForwardV512(ref float p, ref float a, ref float z)
+        /// <summary>Layer 3 (17 → 33) with scalar code (no SIMD acceleration): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3UpdateScalar(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 170); // w^3: 33 rows of 17
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 731); // b^3
+            // BP3 summed over the batch: Σ_x δ^3_i
+            for (nint i = 0; i < 33; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) -= rate * sum;
+            }
+            // BP4 summed over the batch: Σ_x δ_i a_j
+            for (nint i = 0; i < 33; i++)
+            {
+                for (nint j = 0; j < 17; j++)
+                {
+                    float sum = 0f;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32), j);
+                    }
+                    ref float wij = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17 + j);
+                    wij = decay * wij - rate * sum;
+                }
+            }
+        }
+
+        /// <summary>Layer 3 (17 → 33) with scalar code (no SIMD acceleration): adds ∂C/∂w^3 = Σ_x δ^3 (a^2)ᵀ and ∂C/∂b^3 = Σ_x δ^3 over m samples into g.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3AccumulateScalar(ref float a, ref float d, nint m, ref float g)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 170); // ∂C/∂w^3: 33 rows of 17
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 731); // ∂C/∂b^3
+            // BP3 summed over the batch: Σ_x δ^3_i
+            for (nint i = 0; i < 33; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
+            }
+            // BP4 summed over the batch: Σ_x δ_i a_j
+            for (nint i = 0; i < 33; i++)
+            {
+                for (nint j = 0; j < 17; j++)
+                {
+                    float sum = 0f;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32), j);
+                    }
+                    ref float wij = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17 + j);
+                    wij += sum;
+                }
+            }
+        }
+
+        /// <summary>Layer 4 (33 → 12) with Vector512 (AVX-512): z^4 = w^4 a^3 + b^4 for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer4ForwardV512(ref float p, ref float a, nint m, ref float z)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 764); // w^4: 12 rows of 33, row-major
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1160); // b^4
             // Lanes 0..14 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector512<float> mask = global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
-            // z_i = Σ_j w_ij a_j + b_i, 2 rows at a time; a row is 2 vectors of 16 and one more at 17 overlapping by 15.
-            for (nuint i = 0; i < 12; i += 2)
+            nint s = 0;
+            // 5 samples at a time, 4 rows of w^4 against each: every weight vector loaded serves 5 samples;
+            // one accumulator per (row, sample), over a row of 2 vectors of 16 and one more at 17 overlapping by 15.
+            for (; s <= m - 5; s += 5)
+            {
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
+                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 48);
+                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 48);
+                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 48);
+                ref float in4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 4) * 48);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 16);
+                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 16);
+                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 16);
+                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 16);
+                ref float out4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 4) * 16);
+                for (nint i = 0; i < 12; i += 4)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
+                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 33);
+                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 33);
+                    global::System.Runtime.Intrinsics.Vector512<float> s00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s04 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> s10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s14 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> s20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s23 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s24 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> s30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s31 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s32 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s33 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s34 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (nuint j = 0; j < 32; j += 16)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, j);
+                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in1, j);
+                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in2, j);
+                        global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in3, j);
+                        global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in4, j);
+                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, j);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        s04 = global::Backprop.Kernels.MultiplyAdd(v0, x4, s04);
+                        global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, j);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                        s14 = global::Backprop.Kernels.MultiplyAdd(v1, x4, s14);
+                        global::System.Runtime.Intrinsics.Vector512<float> v2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, j);
+                        s20 = global::Backprop.Kernels.MultiplyAdd(v2, x0, s20);
+                        s21 = global::Backprop.Kernels.MultiplyAdd(v2, x1, s21);
+                        s22 = global::Backprop.Kernels.MultiplyAdd(v2, x2, s22);
+                        s23 = global::Backprop.Kernels.MultiplyAdd(v2, x3, s23);
+                        s24 = global::Backprop.Kernels.MultiplyAdd(v2, x4, s24);
+                        global::System.Runtime.Intrinsics.Vector512<float> v3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, j);
+                        s30 = global::Backprop.Kernels.MultiplyAdd(v3, x0, s30);
+                        s31 = global::Backprop.Kernels.MultiplyAdd(v3, x1, s31);
+                        s32 = global::Backprop.Kernels.MultiplyAdd(v3, x2, s32);
+                        s33 = global::Backprop.Kernels.MultiplyAdd(v3, x3, s33);
+                        s34 = global::Backprop.Kernels.MultiplyAdd(v3, x4, s34);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 15 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 17);
+                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in1, 17);
+                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in2, 17);
+                        global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in3, 17);
+                        global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in4, 17);
+                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 17) & mask;
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        s04 = global::Backprop.Kernels.MultiplyAdd(v0, x4, s04);
+                        global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 17) & mask;
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                        s14 = global::Backprop.Kernels.MultiplyAdd(v1, x4, s14);
+                        global::System.Runtime.Intrinsics.Vector512<float> v2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 17) & mask;
+                        s20 = global::Backprop.Kernels.MultiplyAdd(v2, x0, s20);
+                        s21 = global::Backprop.Kernels.MultiplyAdd(v2, x1, s21);
+                        s22 = global::Backprop.Kernels.MultiplyAdd(v2, x2, s22);
+                        s23 = global::Backprop.Kernels.MultiplyAdd(v2, x3, s23);
+                        s24 = global::Backprop.Kernels.MultiplyAdd(v2, x4, s24);
+                        global::System.Runtime.Intrinsics.Vector512<float> v3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 17) & mask;
+                        s30 = global::Backprop.Kernels.MultiplyAdd(v3, x0, s30);
+                        s31 = global::Backprop.Kernels.MultiplyAdd(v3, x1, s31);
+                        s32 = global::Backprop.Kernels.MultiplyAdd(v3, x2, s32);
+                        s33 = global::Backprop.Kernels.MultiplyAdd(v3, x3, s33);
+                        s34 = global::Backprop.Kernels.MultiplyAdd(v3, x4, s34);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s04) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s14) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s20) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s21) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s22) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s23) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s24) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s30) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s31) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s32) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s33) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s34) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
+                }
+            }
+            // The remaining samples one at a time, with 4 accumulators per row.
+            for (; s < m; s++)
+            {
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 16);
+                for (nint i = 0; i < 12; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
+                    global::System.Runtime.Intrinsics.Vector512<float> s00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> s10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 16);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0), x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 16), x1, s01);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0), x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 16), x1, s11);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 15 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 17);
+                        s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 17) & mask), x0, s00);
+                        s10 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 17) & mask), x0, s10);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s00 + s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s10 + s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                }
+            }
+        }
+
+        /// <summary>Layer 4 (33 → 12) with Vector512 (AVX-512): δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3) for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer4DeltaV512(ref float p, ref float d, nint m, ref float a, ref float dPrevious)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 764); // w^4: 12 rows of 33, row-major
+            // t_j = Σ_i w_ij δ_i: for a block of samples × column vectors, walk the rows i of w^4 (a row is 2 vectors of 16 and one more at 17 overlapping by 15);
+            // then δ^3_j = t_j ⊙ σ'(z_j), with σ'(z) = a ⊙ (1 − a) and a = a^3. An overlapping last vector just recomputes equal values.
+            nint s = 0;
+            for (; s <= m - 4; s += 4)
+            {
+                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
+                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
+                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 48);
+                ref float d1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 1) * 16);
+                ref float a1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 48);
+                ref float e1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 1) * 48);
+                ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 2) * 16);
+                ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 48);
+                ref float e2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 2) * 48);
+                ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 3) * 16);
+                ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 48);
+                ref float e3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 3) * 48);
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> t00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> t10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> t20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> t30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t31 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t32 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (nint i = 0; i < 12; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 16);
+                        global::System.Runtime.Intrinsics.Vector512<float> v2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 17);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
+                        t02 = global::Backprop.Kernels.MultiplyAdd(v2, delta0, t02);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d1, i));
+                        t10 = global::Backprop.Kernels.MultiplyAdd(v0, delta1, t10);
+                        t11 = global::Backprop.Kernels.MultiplyAdd(v1, delta1, t11);
+                        t12 = global::Backprop.Kernels.MultiplyAdd(v2, delta1, t12);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, i));
+                        t20 = global::Backprop.Kernels.MultiplyAdd(v0, delta2, t20);
+                        t21 = global::Backprop.Kernels.MultiplyAdd(v1, delta2, t21);
+                        t22 = global::Backprop.Kernels.MultiplyAdd(v2, delta2, t22);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, i));
+                        t30 = global::Backprop.Kernels.MultiplyAdd(v0, delta3, t30);
+                        t31 = global::Backprop.Kernels.MultiplyAdd(v1, delta3, t31);
+                        t32 = global::Backprop.Kernels.MultiplyAdd(v2, delta3, t32);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512<float> a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a00)), ref e0, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a01)), ref e0, 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> a02 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, 17);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t02 * (a02 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a02)), ref e0, 17);
+                    global::System.Runtime.Intrinsics.Vector512<float> a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a1, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t10 * (a10 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a10)), ref e1, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a1, 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t11 * (a11 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a11)), ref e1, 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> a12 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a1, 17);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t12 * (a12 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a12)), ref e1, 17);
+                    global::System.Runtime.Intrinsics.Vector512<float> a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t20 * (a20 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a20)), ref e2, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> a21 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t21 * (a21 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a21)), ref e2, 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> a22 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, 17);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t22 * (a22 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a22)), ref e2, 17);
+                    global::System.Runtime.Intrinsics.Vector512<float> a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t30 * (a30 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a30)), ref e3, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> a31 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t31 * (a31 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a31)), ref e3, 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> a32 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, 17);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t32 * (a32 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a32)), ref e3, 17);
+                }
+            }
+            for (; s < m; s++)
+            {
+                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
+                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
+                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 48);
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> t00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (nint i = 0; i < 12; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 16);
+                        global::System.Runtime.Intrinsics.Vector512<float> v2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 17);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
+                        t02 = global::Backprop.Kernels.MultiplyAdd(v2, delta0, t02);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512<float> a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a00)), ref e0, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a01)), ref e0, 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> a02 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, 17);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t02 * (a02 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a02)), ref e0, 17);
+                }
+            }
+        }
+
+        /// <summary>Layer 4 (33 → 12) with Vector512 (AVX-512): w^4 ← decay · w^4 − rate · Σ_x δ^4 (a^3)ᵀ and b^4 ← b^4 − rate · Σ_x δ^4 over m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer4UpdateV512(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 764); // w^4: 12 rows of 33
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1160); // b^4
+            // BP3 summed over the batch: Σ_x δ^4_i
+            for (nint i = 0; i < 12; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) -= rate * sum;
+            }
+            // Lanes 0..14 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
+            global::System.Runtime.Intrinsics.Vector512<float> mask = global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
+            global::System.Runtime.Intrinsics.Vector512<float> decays = global::System.Runtime.Intrinsics.Vector512.Create(decay), rates = global::System.Runtime.Intrinsics.Vector512.Create(-rate);
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 16 and one more at 17 overlapping by 15), walk the samples,
+            // accumulating δ_i a_j; the block is then applied to the weights once.
+            for (nint i = 0; i < 12; i += 4)
             {
                 ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
                 ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
-                global::System.Runtime.Intrinsics.Vector512<float> s00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> s10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 33);
+                ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 33);
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 16);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0), a0, s00);
-                    s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 16), a1, s01);
-                    s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0), a0, s10);
-                    s11 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 16), a1, s11);
+                    global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g31 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g32 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 16);
+                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 17);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 2));
+                        g20 = global::Backprop.Kernels.MultiplyAdd(delta2, x0, g20);
+                        g21 = global::Backprop.Kernels.MultiplyAdd(delta2, x1, g21);
+                        g22 = global::Backprop.Kernels.MultiplyAdd(delta2, x2, g22);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 3));
+                        g30 = global::Backprop.Kernels.MultiplyAdd(delta3, x0, g30);
+                        g31 = global::Backprop.Kernels.MultiplyAdd(delta3, x1, g31);
+                        g32 = global::Backprop.Kernels.MultiplyAdd(delta3, x2, g32);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 16) * decays), ref w0, 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g02, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 17) * decays), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 17)), ref w0, 17);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0) * decays), ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g11, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 16) * decays), ref w1, 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g12, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 17) * decays), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 17)), ref w1, 17);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g20, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 0) * decays), ref w2, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g21, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 16) * decays), ref w2, 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g22, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 17) * decays), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 17)), ref w2, 17);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g30, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 0) * decays), ref w3, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g31, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 16) * decays), ref w3, 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g32, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 17) * decays), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 17)), ref w3, 17);
                 }
-                // The last vector overlaps the one before; the mask drops the 15 columns already summed.
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 17);
-                    s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 17) & mask), a0, s00);
-                    s10 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 17) & mask), a0, s10);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s00 + s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s10 + s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
             }
         }
 
-        /// <summary>Layer 4 (33 → 12) with Vector512 (AVX-512): adds ∂C/∂b^4 = δ^4 and ∂C/∂w^4 = δ^4 (a^3)ᵀ into g, and computes δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3).</summary>
-        private static void Layer4BackwardV512(ref float p, ref float a, ref float d, ref float g, ref float dPrevious)
+        /// <summary>Layer 4 (33 → 12) with Vector512 (AVX-512): adds ∂C/∂w^4 = Σ_x δ^4 (a^3)ᵀ and ∂C/∂b^4 = Σ_x δ^4 over m samples into g.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer4AccumulateV512(ref float a, ref float d, nint m, ref float g)
         {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 764); // w^4: 12 rows of 33, row-major
-            ref float gw = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 764); // ∂C/∂w^4
-            ref float gb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1160); // ∂C/∂b^4
-
-            // BP3: ∂C/∂b^4_i += δ^4_i
-            for (nuint i = 0; i < 12; i++)
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 764); // ∂C/∂w^4: 12 rows of 33
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1160); // ∂C/∂b^4
+            // BP3 summed over the batch: Σ_x δ^4_i
+            for (nint i = 0; i < 12; i++)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gb, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
             }
-
             // Lanes 0..14 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector512<float> mask = global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
-            // BP4 and BP2, a block of columns j at a time (4 vectors; a row is 2 vectors of 16 and one more at 17 overlapping by 15):
-            // walk every row i, adding δ_i a_j to ∂C/∂w_ij and summing t_j += w_ij δ_i.
-            // Then δ^3_j = t_j ⊙ σ'(z^3_j), with σ'(z) = a ⊙ (1 − a) and a = a^3.
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 16 and one more at 17 overlapping by 15), walk the samples,
+            // accumulating δ_i a_j; the block is then added to the gradient once.
+            for (nint i = 0; i < 12; i += 4)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 16);
-                global::System.Runtime.Intrinsics.Vector512<float> a2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 17);
-                global::System.Runtime.Intrinsics.Vector512<float> m2 = a2 & mask; // the overlapping columns add nothing to ∂C/∂w a second time
-                global::System.Runtime.Intrinsics.Vector512<float> t0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                for (nuint i = 0; i < 12; i++)
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
+                ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 33);
+                ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 33);
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> delta = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i));
-                    ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
-                    ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 33);
-                    t0 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 0), delta, t0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gi, 0)), ref gi, 0);
-                    t1 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 16), delta, t1);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gi, 16)), ref gi, 16);
-                    t2 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 17), delta, t2);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, m2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gi, 17)), ref gi, 17);
+                    global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g31 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g32 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 16);
+                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 17);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 2));
+                        g20 = global::Backprop.Kernels.MultiplyAdd(delta2, x0, g20);
+                        g21 = global::Backprop.Kernels.MultiplyAdd(delta2, x1, g21);
+                        g22 = global::Backprop.Kernels.MultiplyAdd(delta2, x2, g22);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 3));
+                        g30 = global::Backprop.Kernels.MultiplyAdd(delta3, x0, g30);
+                        g31 = global::Backprop.Kernels.MultiplyAdd(delta3, x1, g31);
+                        g32 = global::Backprop.Kernels.MultiplyAdd(delta3, x2, g32);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 16) + g01, ref w0, 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 17) + (g02 & mask), ref w0, 17);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 16) + g11, ref w1, 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 17) + (g12 & mask), ref w1, 17);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 0) + g20, ref w2, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 16) + g21, ref w2, 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 17) + (g22 & mask), ref w2, 17);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 0) + g30, ref w3, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 16) + g31, ref w3, 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 17) + (g32 & mask), ref w3, 17);
                 }
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t0 * (a0 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a0)), ref dPrevious, 0);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t1 * (a1 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a1)), ref dPrevious, 16);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t2 * (a2 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a2)), ref dPrevious, 17);
             }
         }
 
-        /// <summary>Layer 4 (33 → 12) with Vector256 (AVX2): z^4 = w^4 a^3 + b^4.</summary>
-        private static void Layer4ForwardV256(ref float p, ref float a, ref float z)
+        /// <summary>Layer 4 (33 → 12) with Vector256 (AVX2): z^4 = w^4 a^3 + b^4 for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer4ForwardV256(ref float p, ref float a, nint m, ref float z)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 764); // w^4: 12 rows of 33, row-major
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1160); // b^4
             // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
-            // z_i = Σ_j w_ij a_j + b_i, 2 rows at a time; a row is 4 vectors of 8 and one more at 25 overlapping by 7.
-            for (nuint i = 0; i < 12; i += 2)
+            nint s = 0;
+            // 4 samples at a time, 2 rows of w^4 against each: every weight vector loaded serves 4 samples;
+            // one accumulator per (row, sample), over a row of 4 vectors of 8 and one more at 25 overlapping by 7.
+            for (; s <= m - 4; s += 4)
+            {
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
+                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 48);
+                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 48);
+                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 48);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 16);
+                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 16);
+                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 16);
+                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 16);
+                for (nint i = 0; i < 12; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
+                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> s10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nuint j = 0; j < 32; j += 8)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, j);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, j);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, j);
+                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, j);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, j);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, j);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 7 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 25);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, 25);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, 25);
+                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, 25);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 25) & mask;
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 25) & mask;
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                }
+            }
+            // The remaining samples one at a time, with 4 accumulators per row.
+            for (; s < m; s++)
+            {
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 16);
+                for (nint i = 0; i < 12; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
+                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> s10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 16);
+                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 24);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8), x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 16), x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 24), x3, s03);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0), x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8), x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 16), x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 24), x3, s13);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 7 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 25);
+                        s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 25) & mask), x0, s00);
+                        s10 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 25) & mask), x0, s10);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum((s00 + s01) + (s02 + s03)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum((s10 + s11) + (s12 + s13)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                }
+            }
+        }
+
+        /// <summary>Layer 4 (33 → 12) with Vector256 (AVX2): δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3) for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer4DeltaV256(ref float p, ref float d, nint m, ref float a, ref float dPrevious)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 764); // w^4: 12 rows of 33, row-major
+            // t_j = Σ_i w_ij δ_i: for a block of samples × column vectors, walk the rows i of w^4 (a row is 4 vectors of 8 and one more at 25 overlapping by 7);
+            // then δ^3_j = t_j ⊙ σ'(z_j), with σ'(z) = a ⊙ (1 − a) and a = a^3. An overlapping last vector just recomputes equal values.
+            nint s = 0;
+            for (; s <= m - 2; s += 2)
+            {
+                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
+                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
+                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 48);
+                ref float d1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 1) * 16);
+                ref float a1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 48);
+                ref float e1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 1) * 48);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> t00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> t10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t13 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint i = 0; i < 12; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> v2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 16);
+                        global::System.Runtime.Intrinsics.Vector256<float> v3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 24);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
+                        t02 = global::Backprop.Kernels.MultiplyAdd(v2, delta0, t02);
+                        t03 = global::Backprop.Kernels.MultiplyAdd(v3, delta0, t03);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d1, i));
+                        t10 = global::Backprop.Kernels.MultiplyAdd(v0, delta1, t10);
+                        t11 = global::Backprop.Kernels.MultiplyAdd(v1, delta1, t11);
+                        t12 = global::Backprop.Kernels.MultiplyAdd(v2, delta1, t12);
+                        t13 = global::Backprop.Kernels.MultiplyAdd(v3, delta1, t13);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256<float> a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a00)), ref e0, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a01)), ref e0, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t02 * (a02 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a02)), ref e0, 16);
+                    global::System.Runtime.Intrinsics.Vector256<float> a03 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 24);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t03 * (a03 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a03)), ref e0, 24);
+                    global::System.Runtime.Intrinsics.Vector256<float> a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t10 * (a10 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a10)), ref e1, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t11 * (a11 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a11)), ref e1, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t12 * (a12 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a12)), ref e1, 16);
+                    global::System.Runtime.Intrinsics.Vector256<float> a13 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, 24);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t13 * (a13 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a13)), ref e1, 24);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> t00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> t10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint i = 0; i < 12; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 25);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d1, i));
+                        t10 = global::Backprop.Kernels.MultiplyAdd(v0, delta1, t10);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256<float> a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 25);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a00)), ref e0, 25);
+                    global::System.Runtime.Intrinsics.Vector256<float> a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, 25);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t10 * (a10 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a10)), ref e1, 25);
+                }
+            }
+            for (; s < m; s++)
+            {
+                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
+                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
+                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 48);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> t00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t04 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint i = 0; i < 12; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> v2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 16);
+                        global::System.Runtime.Intrinsics.Vector256<float> v3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 24);
+                        global::System.Runtime.Intrinsics.Vector256<float> v4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 25);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
+                        t02 = global::Backprop.Kernels.MultiplyAdd(v2, delta0, t02);
+                        t03 = global::Backprop.Kernels.MultiplyAdd(v3, delta0, t03);
+                        t04 = global::Backprop.Kernels.MultiplyAdd(v4, delta0, t04);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256<float> a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a00)), ref e0, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a01)), ref e0, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t02 * (a02 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a02)), ref e0, 16);
+                    global::System.Runtime.Intrinsics.Vector256<float> a03 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 24);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t03 * (a03 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a03)), ref e0, 24);
+                    global::System.Runtime.Intrinsics.Vector256<float> a04 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 25);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t04 * (a04 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a04)), ref e0, 25);
+                }
+            }
+        }
+
+        /// <summary>Layer 4 (33 → 12) with Vector256 (AVX2): w^4 ← decay · w^4 − rate · Σ_x δ^4 (a^3)ᵀ and b^4 ← b^4 − rate · Σ_x δ^4 over m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer4UpdateV256(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 764); // w^4: 12 rows of 33
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1160); // b^4
+            // BP3 summed over the batch: Σ_x δ^4_i
+            for (nint i = 0; i < 12; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) -= rate * sum;
+            }
+            // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
+            global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
+            global::System.Runtime.Intrinsics.Vector256<float> decays = global::System.Runtime.Intrinsics.Vector256.Create(decay), rates = global::System.Runtime.Intrinsics.Vector256.Create(-rate);
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 8 and one more at 25 overlapping by 7), walk the samples,
+            // accumulating δ_i a_j; the block is then applied to the weights once.
+            for (nint i = 0; i < 12; i += 2)
             {
                 ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
                 ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
-                global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> s10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 8);
-                    global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 16);
-                    global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 24);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), a0, s00);
-                    s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8), a1, s01);
-                    s02 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 16), a2, s02);
-                    s03 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 24), a3, s03);
-                    s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0), a0, s10);
-                    s11 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8), a1, s11);
-                    s12 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 16), a2, s12);
-                    s13 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 24), a3, s13);
+                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 16);
+                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 24);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                        g03 = global::Backprop.Kernels.MultiplyAdd(delta0, x3, g03);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
+                        g13 = global::Backprop.Kernels.MultiplyAdd(delta1, x3, g13);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8) * decays), ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g02, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 16) * decays), ref w0, 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g03, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 24) * decays), ref w0, 24);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0) * decays), ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g11, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8) * decays), ref w1, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g12, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 16) * decays), ref w1, 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g13, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 24) * decays), ref w1, 24);
                 }
-                // The last vector overlaps the one before; the mask drops the 7 columns already summed.
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 25);
-                    s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 25) & mask), a0, s00);
-                    s10 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 25) & mask), a0, s10);
+                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 25);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 25) * decays), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 25)), ref w0, 25);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 25) * decays), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 25)), ref w1, 25);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i) = global::System.Runtime.Intrinsics.Vector256.Sum((s00 + s01) + (s02 + s03)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum((s10 + s11) + (s12 + s13)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
             }
         }
 
-        /// <summary>Layer 4 (33 → 12) with Vector256 (AVX2): adds ∂C/∂b^4 = δ^4 and ∂C/∂w^4 = δ^4 (a^3)ᵀ into g, and computes δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3).</summary>
-        private static void Layer4BackwardV256(ref float p, ref float a, ref float d, ref float g, ref float dPrevious)
+        /// <summary>Layer 4 (33 → 12) with Vector256 (AVX2): adds ∂C/∂w^4 = Σ_x δ^4 (a^3)ᵀ and ∂C/∂b^4 = Σ_x δ^4 over m samples into g.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer4AccumulateV256(ref float a, ref float d, nint m, ref float g)
         {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 764); // w^4: 12 rows of 33, row-major
-            ref float gw = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 764); // ∂C/∂w^4
-            ref float gb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1160); // ∂C/∂b^4
-
-            // BP3: ∂C/∂b^4_i += δ^4_i
-            for (nuint i = 0; i < 12; i++)
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 764); // ∂C/∂w^4: 12 rows of 33
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1160); // ∂C/∂b^4
+            // BP3 summed over the batch: Σ_x δ^4_i
+            for (nint i = 0; i < 12; i++)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gb, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
             }
-
             // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
-            // BP4 and BP2, a block of columns j at a time (4 vectors; a row is 4 vectors of 8 and one more at 25 overlapping by 7):
-            // walk every row i, adding δ_i a_j to ∂C/∂w_ij and summing t_j += w_ij δ_i.
-            // Then δ^3_j = t_j ⊙ σ'(z^3_j), with σ'(z) = a ⊙ (1 − a) and a = a^3.
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 8 and one more at 25 overlapping by 7), walk the samples,
+            // accumulating δ_i a_j; the block is then added to the gradient once.
+            for (nint i = 0; i < 12; i += 2)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 8);
-                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 16);
-                global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 24);
-                global::System.Runtime.Intrinsics.Vector256<float> t0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                for (nuint i = 0; i < 12; i++)
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> delta = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i));
-                    ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
-                    ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 33);
-                    t0 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 0), delta, t0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi, 0)), ref gi, 0);
-                    t1 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 8), delta, t1);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi, 8)), ref gi, 8);
-                    t2 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 16), delta, t2);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi, 16)), ref gi, 16);
-                    t3 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 24), delta, t3);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi, 24)), ref gi, 24);
+                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 16);
+                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 24);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                        g03 = global::Backprop.Kernels.MultiplyAdd(delta0, x3, g03);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
+                        g13 = global::Backprop.Kernels.MultiplyAdd(delta1, x3, g13);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8) + g01, ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 16) + g02, ref w0, 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 24) + g03, ref w0, 24);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8) + g11, ref w1, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 16) + g12, ref w1, 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 24) + g13, ref w1, 24);
                 }
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t0 * (a0 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a0)), ref dPrevious, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t1 * (a1 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a1)), ref dPrevious, 8);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t2 * (a2 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a2)), ref dPrevious, 16);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t3 * (a3 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a3)), ref dPrevious, 24);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 25);
-                global::System.Runtime.Intrinsics.Vector256<float> m0 = a0 & mask; // the overlapping columns add nothing to ∂C/∂w a second time
-                global::System.Runtime.Intrinsics.Vector256<float> t0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                for (nuint i = 0; i < 12; i++)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> delta = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i));
-                    ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
-                    ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 33);
-                    t0 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 25), delta, t0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, m0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi, 25)), ref gi, 25);
+                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 25);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 25) + (g00 & mask), ref w0, 25);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 25) + (g10 & mask), ref w1, 25);
                 }
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t0 * (a0 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a0)), ref dPrevious, 25);
             }
         }
 
-        /// <summary>Layer 4 (33 → 12) with Vector128 (SSE, AdvSimd): z^4 = w^4 a^3 + b^4.</summary>
-        private static void Layer4ForwardV128(ref float p, ref float a, ref float z)
+        /// <summary>Layer 4 (33 → 12) with Vector128 (SSE, AdvSimd): z^4 = w^4 a^3 + b^4 for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer4ForwardV128(ref float p, ref float a, nint m, ref float z)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 764); // w^4: 12 rows of 33, row-major
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1160); // b^4
             // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector128<float> mask = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.Create(0, 0, 0, -1));
-            // z_i = Σ_j w_ij a_j + b_i, 2 rows at a time; a row is 8 vectors of 4 and one more at 29 overlapping by 3.
-            for (nuint i = 0; i < 12; i += 2)
+            nint s = 0;
+            // 4 samples at a time, 2 rows of w^4 against each: every weight vector loaded serves 4 samples;
+            // one accumulator per (row, sample), over a row of 8 vectors of 4 and one more at 29 overlapping by 3.
+            for (; s <= m - 4; s += 4)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
-                global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> s10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
+                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 48);
+                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 48);
+                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 48);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 16);
+                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 16);
+                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 16);
+                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 16);
+                for (nint i = 0; i < 12; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
+                    global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> s10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nuint j = 0; j < 32; j += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in1, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in2, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in3, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 3 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 29);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in1, 29);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in2, 29);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in3, 29);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 29) & mask;
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 29) & mask;
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                }
+            }
+            // The remaining samples one at a time, with 4 accumulators per row.
+            for (; s < m; s++)
+            {
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 16);
+                for (nint i = 0; i < 12; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
+                    global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> s10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nuint j = 0; j < 32; j += 16)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, j + 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, j + 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, j + 12);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j), x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j + 4), x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j + 8), x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j + 12), x3, s03);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j), x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j + 4), x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j + 8), x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j + 12), x3, s13);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 3 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 29);
+                        s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 29) & mask), x0, s00);
+                        s10 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 29) & mask), x0, s10);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum((s00 + s01) + (s02 + s03)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum((s10 + s11) + (s12 + s13)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                }
+            }
+        }
+
+        /// <summary>Layer 4 (33 → 12) with Vector128 (SSE, AdvSimd): δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3) for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer4DeltaV128(ref float p, ref float d, nint m, ref float a, ref float dPrevious)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 764); // w^4: 12 rows of 33, row-major
+            // t_j = Σ_i w_ij δ_i: for a block of samples × column vectors, walk the rows i of w^4 (a row is 8 vectors of 4 and one more at 29 overlapping by 3);
+            // then δ^3_j = t_j ⊙ σ'(z_j), with σ'(z) = a ⊙ (1 − a) and a = a^3. An overlapping last vector just recomputes equal values.
+            nint s = 0;
+            for (; s <= m - 2; s += 2)
+            {
+                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
+                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
+                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 48);
+                ref float d1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 1) * 16);
+                ref float a1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 48);
+                ref float e1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 1) * 48);
                 for (nuint j = 0; j < 32; j += 16)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, j);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, j + 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, j + 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, j + 12);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j), a0, s00);
-                    s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j + 4), a1, s01);
-                    s02 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j + 8), a2, s02);
-                    s03 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j + 12), a3, s03);
-                    s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j), a0, s10);
-                    s11 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j + 4), a1, s11);
-                    s12 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j + 8), a2, s12);
-                    s13 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j + 12), a3, s13);
+                    global::System.Runtime.Intrinsics.Vector128<float> t00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> t10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint i = 0; i < 12; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, j + 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> v2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, j + 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> v3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, j + 12);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
+                        t02 = global::Backprop.Kernels.MultiplyAdd(v2, delta0, t02);
+                        t03 = global::Backprop.Kernels.MultiplyAdd(v3, delta0, t03);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d1, i));
+                        t10 = global::Backprop.Kernels.MultiplyAdd(v0, delta1, t10);
+                        t11 = global::Backprop.Kernels.MultiplyAdd(v1, delta1, t11);
+                        t12 = global::Backprop.Kernels.MultiplyAdd(v2, delta1, t12);
+                        t13 = global::Backprop.Kernels.MultiplyAdd(v3, delta1, t13);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128<float> a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, j);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a00)), ref e0, j);
+                    global::System.Runtime.Intrinsics.Vector128<float> a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, j + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a01)), ref e0, j + 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, j + 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t02 * (a02 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a02)), ref e0, j + 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a03 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, j + 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t03 * (a03 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a03)), ref e0, j + 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, j);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t10 * (a10 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a10)), ref e1, j);
+                    global::System.Runtime.Intrinsics.Vector128<float> a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, j + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t11 * (a11 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a11)), ref e1, j + 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, j + 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t12 * (a12 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a12)), ref e1, j + 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a13 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, j + 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t13 * (a13 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a13)), ref e1, j + 12);
                 }
-                // The last vector overlaps the one before; the mask drops the 3 columns already summed.
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 29);
-                    s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 29) & mask), a0, s00);
-                    s10 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 29) & mask), a0, s10);
+                    global::System.Runtime.Intrinsics.Vector128<float> t00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> t10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint i = 0; i < 12; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 29);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d1, i));
+                        t10 = global::Backprop.Kernels.MultiplyAdd(v0, delta1, t10);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128<float> a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 29);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a00)), ref e0, 29);
+                    global::System.Runtime.Intrinsics.Vector128<float> a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, 29);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t10 * (a10 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a10)), ref e1, 29);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i) = global::System.Runtime.Intrinsics.Vector128.Sum((s00 + s01) + (s02 + s03)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum((s10 + s11) + (s12 + s13)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+            }
+            for (; s < m; s++)
+            {
+                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
+                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
+                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 48);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> t00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t04 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t05 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t06 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t07 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint i = 0; i < 12; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> v2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> v3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 12);
+                        global::System.Runtime.Intrinsics.Vector128<float> v4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 16);
+                        global::System.Runtime.Intrinsics.Vector128<float> v5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 20);
+                        global::System.Runtime.Intrinsics.Vector128<float> v6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 24);
+                        global::System.Runtime.Intrinsics.Vector128<float> v7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 28);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
+                        t02 = global::Backprop.Kernels.MultiplyAdd(v2, delta0, t02);
+                        t03 = global::Backprop.Kernels.MultiplyAdd(v3, delta0, t03);
+                        t04 = global::Backprop.Kernels.MultiplyAdd(v4, delta0, t04);
+                        t05 = global::Backprop.Kernels.MultiplyAdd(v5, delta0, t05);
+                        t06 = global::Backprop.Kernels.MultiplyAdd(v6, delta0, t06);
+                        t07 = global::Backprop.Kernels.MultiplyAdd(v7, delta0, t07);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128<float> a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a00)), ref e0, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a01)), ref e0, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t02 * (a02 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a02)), ref e0, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a03 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t03 * (a03 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a03)), ref e0, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> a04 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t04 * (a04 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a04)), ref e0, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> a05 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 20);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t05 * (a05 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a05)), ref e0, 20);
+                    global::System.Runtime.Intrinsics.Vector128<float> a06 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 24);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t06 * (a06 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a06)), ref e0, 24);
+                    global::System.Runtime.Intrinsics.Vector128<float> a07 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 28);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t07 * (a07 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a07)), ref e0, 28);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> t00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint i = 0; i < 12; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 29);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128<float> a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 29);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a00)), ref e0, 29);
+                }
             }
         }
 
-        /// <summary>Layer 4 (33 → 12) with Vector128 (SSE, AdvSimd): adds ∂C/∂b^4 = δ^4 and ∂C/∂w^4 = δ^4 (a^3)ᵀ into g, and computes δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3).</summary>
-        private static void Layer4BackwardV128(ref float p, ref float a, ref float d, ref float g, ref float dPrevious)
+        /// <summary>Layer 4 (33 → 12) with Vector128 (SSE, AdvSimd): w^4 ← decay · w^4 − rate · Σ_x δ^4 (a^3)ᵀ and b^4 ← b^4 − rate · Σ_x δ^4 over m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer4UpdateV128(ref float p, ref float a, ref float d, nint m, float rate, float decay)
         {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 764); // w^4: 12 rows of 33, row-major
-            ref float gw = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 764); // ∂C/∂w^4
-            ref float gb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1160); // ∂C/∂b^4
-
-            // BP3: ∂C/∂b^4_i += δ^4_i
-            for (nuint i = 0; i < 12; i++)
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 764); // w^4: 12 rows of 33
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1160); // b^4
+            // BP3 summed over the batch: Σ_x δ^4_i
+            for (nint i = 0; i < 12; i++)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gb, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) -= rate * sum;
             }
-
             // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector128<float> mask = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.Create(0, 0, 0, -1));
-            // BP4 and BP2, a block of columns j at a time (4 vectors; a row is 8 vectors of 4 and one more at 29 overlapping by 3):
-            // walk every row i, adding δ_i a_j to ∂C/∂w_ij and summing t_j += w_ij δ_i.
-            // Then δ^3_j = t_j ⊙ σ'(z^3_j), with σ'(z) = a ⊙ (1 − a) and a = a^3.
-            for (nuint j = 0; j < 32; j += 16)
+            global::System.Runtime.Intrinsics.Vector128<float> decays = global::System.Runtime.Intrinsics.Vector128.Create(decay), rates = global::System.Runtime.Intrinsics.Vector128.Create(-rate);
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 8 vectors of 4 and one more at 29 overlapping by 3), walk the samples,
+            // accumulating δ_i a_j; the block is then applied to the weights once.
+            for (nint i = 0; i < 12; i += 2)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, j);
-                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, j + 4);
-                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, j + 8);
-                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, j + 12);
-                global::System.Runtime.Intrinsics.Vector128<float> t0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                for (nuint i = 0; i < 12; i++)
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
+                for (nuint j = 0; j < 32; j += 16)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> delta = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i));
-                    ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
-                    ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 33);
-                    t0 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, j), delta, t0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, j)), ref gi, j);
-                    t1 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, j + 4), delta, t1);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, j + 4)), ref gi, j + 4);
-                    t2 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, j + 8), delta, t2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, j + 8)), ref gi, j + 8);
-                    t3 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, j + 12), delta, t3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, j + 12)), ref gi, j + 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, j + 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, j + 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, j + 12);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                        g03 = global::Backprop.Kernels.MultiplyAdd(delta0, x3, g03);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
+                        g13 = global::Backprop.Kernels.MultiplyAdd(delta1, x3, g13);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j) * decays), ref w0, j);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j + 4) * decays), ref w0, j + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g02, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j + 8) * decays), ref w0, j + 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g03, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j + 12) * decays), ref w0, j + 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j) * decays), ref w1, j);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g11, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j + 4) * decays), ref w1, j + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g12, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j + 8) * decays), ref w1, j + 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g13, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j + 12) * decays), ref w1, j + 12);
                 }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t0 * (a0 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a0)), ref dPrevious, j);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t1 * (a1 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a1)), ref dPrevious, j + 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t2 * (a2 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a2)), ref dPrevious, j + 8);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t3 * (a3 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a3)), ref dPrevious, j + 12);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 29);
-                global::System.Runtime.Intrinsics.Vector128<float> m0 = a0 & mask; // the overlapping columns add nothing to ∂C/∂w a second time
-                global::System.Runtime.Intrinsics.Vector128<float> t0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                for (nuint i = 0; i < 12; i++)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> delta = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i));
-                    ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
-                    ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 33);
-                    t0 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 29), delta, t0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, m0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, 29)), ref gi, 29);
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 29);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 29) * decays), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 29)), ref w0, 29);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 29) * decays), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 29)), ref w1, 29);
                 }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t0 * (a0 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a0)), ref dPrevious, 29);
             }
         }
 
-        /// <summary>Layer 4 (33 → 12) with scalar code (no SIMD acceleration): z^4 = w^4 a^3 + b^4.</summary>
-        private static void Layer4ForwardScalar(ref float p, ref float a, ref float z)
+        /// <summary>Layer 4 (33 → 12) with Vector128 (SSE, AdvSimd): adds ∂C/∂w^4 = Σ_x δ^4 (a^3)ᵀ and ∂C/∂b^4 = Σ_x δ^4 over m samples into g.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer4AccumulateV128(ref float a, ref float d, nint m, ref float g)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 764); // ∂C/∂w^4: 12 rows of 33
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1160); // ∂C/∂b^4
+            // BP3 summed over the batch: Σ_x δ^4_i
+            for (nint i = 0; i < 12; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
+            }
+            // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
+            global::System.Runtime.Intrinsics.Vector128<float> mask = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.Create(0, 0, 0, -1));
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 8 vectors of 4 and one more at 29 overlapping by 3), walk the samples,
+            // accumulating δ_i a_j; the block is then added to the gradient once.
+            for (nint i = 0; i < 12; i += 2)
+            {
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
+                for (nuint j = 0; j < 32; j += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, j + 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, j + 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, j + 12);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                        g03 = global::Backprop.Kernels.MultiplyAdd(delta0, x3, g03);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
+                        g13 = global::Backprop.Kernels.MultiplyAdd(delta1, x3, g13);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j) + g00, ref w0, j);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j + 4) + g01, ref w0, j + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j + 8) + g02, ref w0, j + 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j + 12) + g03, ref w0, j + 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j) + g10, ref w1, j);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j + 4) + g11, ref w1, j + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j + 8) + g12, ref w1, j + 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j + 12) + g13, ref w1, j + 12);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 29);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 29) + (g00 & mask), ref w0, 29);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 29) + (g10 & mask), ref w1, 29);
+                }
+            }
+        }
+
+        /// <summary>Layer 4 (33 → 12) with scalar code (no SIMD acceleration): z^4 = w^4 a^3 + b^4 for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer4ForwardScalar(ref float p, ref float a, nint m, ref float z)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 764); // w^4: 12 rows of 33, row-major
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1160); // b^4
-            // z_i = b_i + Σ_j w_ij a_j, one row at a time.
-            for (nuint i = 0; i < 12; i++)
+            for (nint s = 0; s < m; s++)
             {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
-                float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                for (nuint j = 0; j < 33; j++)
+                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
+                for (nint i = 0; i < 12; i++)
                 {
-                    s += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) * global::System.Runtime.CompilerServices.Unsafe.Add(ref a, j);
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                    float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    for (nint j = 0; j < 33; j++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) * global::System.Runtime.CompilerServices.Unsafe.Add(ref input, j);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 16 + i) = sum;
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i) = s;
             }
         }
-        /// <summary>Layer 4 (33 → 12) with scalar code (no SIMD acceleration): adds ∂C/∂b^4 = δ^4 and ∂C/∂w^4 = δ^4 (a^3)ᵀ into g, and computes δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3).</summary>
-        private static void Layer4BackwardScalar(ref float p, ref float a, ref float d, ref float g, ref float dPrevious)
+
+        /// <summary>Layer 4 (33 → 12) with scalar code (no SIMD acceleration): δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3) for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer4DeltaScalar(ref float p, ref float d, nint m, ref float a, ref float dPrevious)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 764); // w^4: 12 rows of 33, row-major
-            ref float gw = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 764); // ∂C/∂w^4
-            ref float gb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1160); // ∂C/∂b^4
-
-            // BP3: ∂C/∂b^4_i += δ^4_i
-            for (nuint i = 0; i < 12; i++)
+            for (nint s = 0; s < m; s++)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gb, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
-            }
-
-            // t = (w^l)ᵀ δ^l accumulates in dPrevious.
-            for (nuint j = 0; j < 33; j++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, j) = 0f;
-            }
-            // BP4: ∂C/∂w_ij += δ_i a_j; and t_j += w_ij δ_i
-            for (nuint i = 0; i < 12; i++)
-            {
-                float delta = global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
-                ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
-                ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 33);
-                for (nuint j = 0; j < 33; j++)
+                for (nint j = 0; j < 33; j++)
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gi, j) += delta * global::System.Runtime.CompilerServices.Unsafe.Add(ref a, j);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, j) += global::System.Runtime.CompilerServices.Unsafe.Add(ref wi, j) * delta;
+                    float t = 0f;
+                    for (nint i = 0; i < 12; i++)
+                    {
+                        t += global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33 + j) * global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                    }
+                    float aj = global::System.Runtime.CompilerServices.Unsafe.Add(ref a, s * 48 + j);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, s * 48 + j) = t * (aj * (1f - aj));
                 }
-            }
-            // BP2: δ^3_j = t_j ⊙ σ'(z_j), with σ'(z) = a ⊙ (1 − a)
-            for (nuint j = 0; j < 33; j++)
-            {
-                float aj = global::System.Runtime.CompilerServices.Unsafe.Add(ref a, j);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, j) *= aj * (1f - aj);
             }
         }
 
-        /// <summary>Layer 5 (12 → 5) with Vector256 (AVX2): z^5 = w^5 a^4 + b^5.</summary>
-        private static void Layer5ForwardV256(ref float p, ref float a, ref float z)
+        /// <summary>Layer 4 (33 → 12) with scalar code (no SIMD acceleration): w^4 ← decay · w^4 − rate · Σ_x δ^4 (a^3)ᵀ and b^4 ← b^4 − rate · Σ_x δ^4 over m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer4UpdateScalar(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 764); // w^4: 12 rows of 33
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1160); // b^4
+            // BP3 summed over the batch: Σ_x δ^4_i
+            for (nint i = 0; i < 12; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) -= rate * sum;
+            }
+            // BP4 summed over the batch: Σ_x δ_i a_j
+            for (nint i = 0; i < 12; i++)
+            {
+                for (nint j = 0; j < 33; j++)
+                {
+                    float sum = 0f;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48), j);
+                    }
+                    ref float wij = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33 + j);
+                    wij = decay * wij - rate * sum;
+                }
+            }
+        }
+
+        /// <summary>Layer 4 (33 → 12) with scalar code (no SIMD acceleration): adds ∂C/∂w^4 = Σ_x δ^4 (a^3)ᵀ and ∂C/∂b^4 = Σ_x δ^4 over m samples into g.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer4AccumulateScalar(ref float a, ref float d, nint m, ref float g)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 764); // ∂C/∂w^4: 12 rows of 33
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1160); // ∂C/∂b^4
+            // BP3 summed over the batch: Σ_x δ^4_i
+            for (nint i = 0; i < 12; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
+            }
+            // BP4 summed over the batch: Σ_x δ_i a_j
+            for (nint i = 0; i < 12; i++)
+            {
+                for (nint j = 0; j < 33; j++)
+                {
+                    float sum = 0f;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48), j);
+                    }
+                    ref float wij = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33 + j);
+                    wij += sum;
+                }
+            }
+        }
+
+        /// <summary>Layer 5 (12 → 5) with Vector256 (AVX2): z^5 = w^5 a^4 + b^5 for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer5ForwardV256(ref float p, ref float a, nint m, ref float z)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1172); // w^5: 5 rows of 12, row-major
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1232); // b^5
             // Lanes 0..3 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, 0, 0, -1, -1, -1, -1));
-            // z_i = Σ_j w_ij a_j + b_i, 2 rows at a time; a row is 1 vector of 8 and one more at 4 overlapping by 4.
-            for (nuint i = 0; i < 4; i += 2)
+            nint s = 0;
+            // 4 samples at a time, 2 rows of w^5 against each: every weight vector loaded serves 4 samples;
+            // one accumulator per (row, sample), over a row of 1 vector of 8 and one more at 4 overlapping by 4.
+            for (; s <= m - 4; s += 4)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
-                global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> s10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
+                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 16);
+                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 16);
+                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 16);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 16);
+                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 16);
+                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 16);
+                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 16);
+                for (nint i = 0; i < 4; i += 2)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 0);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), a0, s00);
-                    s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0), a0, s10);
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
+                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> s10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 4 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 4);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, 4);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, 4);
+                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, 4);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 4) & mask;
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 4) & mask;
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
                 }
-                // The last vector overlaps the one before; the mask drops the 4 columns already summed.
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 4);
-                    s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 4) & mask), a0, s00);
-                    s10 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 4) & mask), a0, s10);
+                    nint i = 4;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
+                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 4 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 4);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, 4);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, 4);
+                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, 4);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 4) & mask;
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
             }
+            // The remaining samples one at a time, with 4 accumulators per row.
+            for (; s < m; s++)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 48);
-                global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 16);
+                for (nint i = 0; i < 4; i += 2)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 0);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), a0, s00);
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
+                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> s10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 0);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), x0, s00);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0), x0, s10);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 4 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 4);
+                        s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 4) & mask), x0, s00);
+                        s10 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 4) & mask), x0, s10);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
                 }
-                // The last vector overlaps the one before; the mask drops the 4 columns already summed.
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 4);
-                    s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 4) & mask), a0, s00);
+                    nint i = 4;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
+                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 0);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), x0, s00);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 4 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 4);
+                        s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 4) & mask), x0, s00);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, 4) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4);
             }
         }
 
-        /// <summary>Layer 5 (12 → 5) with Vector256 (AVX2): adds ∂C/∂b^5 = δ^5 and ∂C/∂w^5 = δ^5 (a^4)ᵀ into g, and computes δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4).</summary>
-        private static void Layer5BackwardV256(ref float p, ref float a, ref float d, ref float g, ref float dPrevious)
+        /// <summary>Layer 5 (12 → 5) with Vector256 (AVX2): δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4) for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer5DeltaV256(ref float p, ref float d, nint m, ref float a, ref float dPrevious)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1172); // w^5: 5 rows of 12, row-major
-            ref float gw = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1172); // ∂C/∂w^5
-            ref float gb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1232); // ∂C/∂b^5
-
-            // BP3: ∂C/∂b^5_i += δ^5_i
-            for (nuint i = 0; i < 5; i++)
+            // t_j = Σ_i w_ij δ_i: for a block of samples × column vectors, walk the rows i of w^5 (a row is 1 vector of 8 and one more at 4 overlapping by 4);
+            // then δ^4_j = t_j ⊙ σ'(z_j), with σ'(z) = a ⊙ (1 − a) and a = a^4. An overlapping last vector just recomputes equal values.
+            nint s = 0;
+            for (; s <= m - 2; s += 2)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gb, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
+                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
+                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
+                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 16);
+                ref float d1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 1) * 16);
+                ref float a1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 16);
+                ref float e1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 1) * 16);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> t00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> t10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint i = 0; i < 5; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 4);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d1, i));
+                        t10 = global::Backprop.Kernels.MultiplyAdd(v0, delta1, t10);
+                        t11 = global::Backprop.Kernels.MultiplyAdd(v1, delta1, t11);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256<float> a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a00)), ref e0, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 4);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a01)), ref e0, 4);
+                    global::System.Runtime.Intrinsics.Vector256<float> a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t10 * (a10 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a10)), ref e1, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, 4);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t11 * (a11 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a11)), ref e1, 4);
+                }
             }
+            for (; s < m; s++)
+            {
+                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
+                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
+                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 16);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> t00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint i = 0; i < 5; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 4);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256<float> a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a00)), ref e0, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 4);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a01)), ref e0, 4);
+                }
+            }
+        }
 
+        /// <summary>Layer 5 (12 → 5) with Vector256 (AVX2): w^5 ← decay · w^5 − rate · Σ_x δ^5 (a^4)ᵀ and b^5 ← b^5 − rate · Σ_x δ^5 over m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer5UpdateV256(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1172); // w^5: 5 rows of 12
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1232); // b^5
+            // BP3 summed over the batch: Σ_x δ^5_i
+            for (nint i = 0; i < 5; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) -= rate * sum;
+            }
             // Lanes 0..3 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, 0, 0, -1, -1, -1, -1));
-            // BP4 and BP2, a block of columns j at a time (4 vectors; a row is 1 vector of 8 and one more at 4 overlapping by 4):
-            // walk every row i, adding δ_i a_j to ∂C/∂w_ij and summing t_j += w_ij δ_i.
-            // Then δ^4_j = t_j ⊙ σ'(z^4_j), with σ'(z) = a ⊙ (1 − a) and a = a^4.
-            {
-                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 4);
-                global::System.Runtime.Intrinsics.Vector256<float> m1 = a1 & mask; // the overlapping columns add nothing to ∂C/∂w a second time
-                global::System.Runtime.Intrinsics.Vector256<float> t0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                for (nuint i = 0; i < 5; i++)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> delta = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i));
-                    ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
-                    ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 12);
-                    t0 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 0), delta, t0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi, 0)), ref gi, 0);
-                    t1 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 4), delta, t1);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, m1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi, 4)), ref gi, 4);
-                }
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t0 * (a0 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a0)), ref dPrevious, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t1 * (a1 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a1)), ref dPrevious, 4);
-            }
-        }
-
-        /// <summary>Layer 5 (12 → 5) with Vector128 (SSE, AdvSimd): z^5 = w^5 a^4 + b^5.</summary>
-        private static void Layer5ForwardV128(ref float p, ref float a, ref float z)
-        {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1172); // w^5: 5 rows of 12, row-major
-            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1232); // b^5
-            // z_i = Σ_j w_ij a_j + b_i, 2 rows at a time; a row is 3 vectors of 4.
-            for (nuint i = 0; i < 4; i += 2)
+            global::System.Runtime.Intrinsics.Vector256<float> decays = global::System.Runtime.Intrinsics.Vector256.Create(decay), rates = global::System.Runtime.Intrinsics.Vector256.Create(-rate);
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8 and one more at 4 overlapping by 4), walk the samples,
+            // accumulating δ_i a_j; the block is then applied to the weights once.
+            for (nint i = 0; i < 4; i += 2)
             {
                 ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
                 ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
-                global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> s10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 8);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), a0, s00);
-                    s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), a1, s01);
-                    s02 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8), a2, s02);
-                    s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0), a0, s10);
-                    s11 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4), a1, s11);
-                    s12 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8), a2, s12);
+                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 4);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 4) * decays), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 4)), ref w0, 4);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0) * decays), ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g11, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 4) * decays), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 4)), ref w1, 4);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i) = global::System.Runtime.Intrinsics.Vector128.Sum((s00 + s01) + s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum((s10 + s11) + s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
             }
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 48);
-                global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                nint i = 4;
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 8);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), a0, s00);
-                    s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), a1, s01);
-                    s02 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8), a2, s02);
+                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 4);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 4) * decays), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 4)), ref w0, 4);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, 4) = global::System.Runtime.Intrinsics.Vector128.Sum((s00 + s01) + s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 4);
             }
         }
 
-        /// <summary>Layer 5 (12 → 5) with Vector128 (SSE, AdvSimd): adds ∂C/∂b^5 = δ^5 and ∂C/∂w^5 = δ^5 (a^4)ᵀ into g, and computes δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4).</summary>
-        private static void Layer5BackwardV128(ref float p, ref float a, ref float d, ref float g, ref float dPrevious)
+        /// <summary>Layer 5 (12 → 5) with Vector256 (AVX2): adds ∂C/∂w^5 = Σ_x δ^5 (a^4)ᵀ and ∂C/∂b^5 = Σ_x δ^5 over m samples into g.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer5AccumulateV256(ref float a, ref float d, nint m, ref float g)
         {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1172); // w^5: 5 rows of 12, row-major
-            ref float gw = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1172); // ∂C/∂w^5
-            ref float gb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1232); // ∂C/∂b^5
-
-            // BP3: ∂C/∂b^5_i += δ^5_i
-            for (nuint i = 0; i < 5; i++)
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1172); // ∂C/∂w^5: 5 rows of 12
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1232); // ∂C/∂b^5
+            // BP3 summed over the batch: Σ_x δ^5_i
+            for (nint i = 0; i < 5; i++)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gb, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
-            }
-
-            // BP4 and BP2, a block of columns j at a time (4 vectors; a row is 3 vectors of 4):
-            // walk every row i, adding δ_i a_j to ∂C/∂w_ij and summing t_j += w_ij δ_i.
-            // Then δ^4_j = t_j ⊙ σ'(z^4_j), with σ'(z) = a ⊙ (1 − a) and a = a^4.
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 4);
-                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 8);
-                global::System.Runtime.Intrinsics.Vector128<float> t0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                for (nuint i = 0; i < 5; i++)
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> delta = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i));
-                    ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
-                    ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 12);
-                    t0 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0), delta, t0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, 0)), ref gi, 0);
-                    t1 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 4), delta, t1);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, 4)), ref gi, 4);
-                    t2 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 8), delta, t2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, 8)), ref gi, 8);
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
                 }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t0 * (a0 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a0)), ref dPrevious, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t1 * (a1 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a1)), ref dPrevious, 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t2 * (a2 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a2)), ref dPrevious, 8);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
+            }
+            // Lanes 0..3 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
+            global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, 0, 0, -1, -1, -1, -1));
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8 and one more at 4 overlapping by 4), walk the samples,
+            // accumulating δ_i a_j; the block is then added to the gradient once.
+            for (nint i = 0; i < 4; i += 2)
+            {
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 4);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 4) + (g01 & mask), ref w0, 4);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 4) + (g11 & mask), ref w1, 4);
+                }
+            }
+            {
+                nint i = 4;
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 4);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 4) + (g01 & mask), ref w0, 4);
+                }
             }
         }
 
-        /// <summary>Layer 5 (12 → 5) with scalar code (no SIMD acceleration): z^5 = w^5 a^4 + b^5.</summary>
-        private static void Layer5ForwardScalar(ref float p, ref float a, ref float z)
+        /// <summary>Layer 5 (12 → 5) with Vector128 (SSE, AdvSimd): z^5 = w^5 a^4 + b^5 for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer5ForwardV128(ref float p, ref float a, nint m, ref float z)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1172); // w^5: 5 rows of 12, row-major
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1232); // b^5
-            // z_i = b_i + Σ_j w_ij a_j, one row at a time.
-            for (nuint i = 0; i < 5; i++)
+            nint s = 0;
+            // 4 samples at a time, 2 rows of w^5 against each: every weight vector loaded serves 4 samples;
+            // one accumulator per (row, sample), over a row of 3 vectors of 4.
+            for (; s <= m - 4; s += 4)
             {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
-                float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                for (nuint j = 0; j < 12; j++)
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
+                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 16);
+                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 16);
+                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 16);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 16);
+                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 16);
+                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 16);
+                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 16);
+                for (nint i = 0; i < 4; i += 2)
                 {
-                    s += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) * global::System.Runtime.CompilerServices.Unsafe.Add(ref a, j);
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> s10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nuint j = 0; j < 12; j += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in1, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in2, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in3, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i) = s;
+                {
+                    nint i = 4;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nuint j = 0; j < 12; j += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in1, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in2, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in3, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                }
+            }
+            // The remaining samples one at a time, with 4 accumulators per row.
+            for (; s < m; s++)
+            {
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 16);
+                for (nint i = 0; i < 4; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> s10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 8);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8), x2, s02);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0), x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4), x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8), x2, s12);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum((s00 + s01) + s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum((s10 + s11) + s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                }
+                {
+                    nint i = 4;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 8);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8), x2, s02);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum((s00 + s01) + s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                }
             }
         }
-        /// <summary>Layer 5 (12 → 5) with scalar code (no SIMD acceleration): adds ∂C/∂b^5 = δ^5 and ∂C/∂w^5 = δ^5 (a^4)ᵀ into g, and computes δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4).</summary>
-        private static void Layer5BackwardScalar(ref float p, ref float a, ref float d, ref float g, ref float dPrevious)
+
+        /// <summary>Layer 5 (12 → 5) with Vector128 (SSE, AdvSimd): δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4) for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer5DeltaV128(ref float p, ref float d, nint m, ref float a, ref float dPrevious)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1172); // w^5: 5 rows of 12, row-major
-            ref float gw = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1172); // ∂C/∂w^5
-            ref float gb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1232); // ∂C/∂b^5
-
-            // BP3: ∂C/∂b^5_i += δ^5_i
-            for (nuint i = 0; i < 5; i++)
+            // t_j = Σ_i w_ij δ_i: for a block of samples × column vectors, walk the rows i of w^5 (a row is 3 vectors of 4);
+            // then δ^4_j = t_j ⊙ σ'(z_j), with σ'(z) = a ⊙ (1 − a) and a = a^4. An overlapping last vector just recomputes equal values.
+            nint s = 0;
+            for (; s <= m - 2; s += 2)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gb, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
-            }
-
-            // t = (w^l)ᵀ δ^l accumulates in dPrevious.
-            for (nuint j = 0; j < 12; j++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, j) = 0f;
-            }
-            // BP4: ∂C/∂w_ij += δ_i a_j; and t_j += w_ij δ_i
-            for (nuint i = 0; i < 5; i++)
-            {
-                float delta = global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
-                ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
-                ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 12);
-                for (nuint j = 0; j < 12; j++)
+                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
+                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
+                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 16);
+                ref float d1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 1) * 16);
+                ref float a1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 16);
+                ref float e1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 1) * 16);
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gi, j) += delta * global::System.Runtime.CompilerServices.Unsafe.Add(ref a, j);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, j) += global::System.Runtime.CompilerServices.Unsafe.Add(ref wi, j) * delta;
+                    global::System.Runtime.Intrinsics.Vector128<float> t00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> t10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint i = 0; i < 5; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> v2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
+                        t02 = global::Backprop.Kernels.MultiplyAdd(v2, delta0, t02);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d1, i));
+                        t10 = global::Backprop.Kernels.MultiplyAdd(v0, delta1, t10);
+                        t11 = global::Backprop.Kernels.MultiplyAdd(v1, delta1, t11);
+                        t12 = global::Backprop.Kernels.MultiplyAdd(v2, delta1, t12);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128<float> a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a00)), ref e0, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a01)), ref e0, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t02 * (a02 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a02)), ref e0, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t10 * (a10 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a10)), ref e1, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t11 * (a11 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a11)), ref e1, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t12 * (a12 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a12)), ref e1, 8);
                 }
             }
-            // BP2: δ^4_j = t_j ⊙ σ'(z_j), with σ'(z) = a ⊙ (1 − a)
-            for (nuint j = 0; j < 12; j++)
+            for (; s < m; s++)
             {
-                float aj = global::System.Runtime.CompilerServices.Unsafe.Add(ref a, j);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, j) *= aj * (1f - aj);
+                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
+                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
+                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 16);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> t00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint i = 0; i < 5; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> v2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
+                        t02 = global::Backprop.Kernels.MultiplyAdd(v2, delta0, t02);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128<float> a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a00)), ref e0, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a01)), ref e0, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t02 * (a02 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a02)), ref e0, 8);
+                }
             }
         }
 
+        /// <summary>Layer 5 (12 → 5) with Vector128 (SSE, AdvSimd): w^5 ← decay · w^5 − rate · Σ_x δ^5 (a^4)ᵀ and b^5 ← b^5 − rate · Σ_x δ^5 over m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer5UpdateV128(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1172); // w^5: 5 rows of 12
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1232); // b^5
+            // BP3 summed over the batch: Σ_x δ^5_i
+            for (nint i = 0; i < 5; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) -= rate * sum;
+            }
+            global::System.Runtime.Intrinsics.Vector128<float> decays = global::System.Runtime.Intrinsics.Vector128.Create(decay), rates = global::System.Runtime.Intrinsics.Vector128.Create(-rate);
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 3 vectors of 4), walk the samples,
+            // accumulating δ_i a_j; the block is then applied to the weights once.
+            for (nint i = 0; i < 4; i += 2)
+            {
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) * decays), ref w0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g02, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8) * decays), ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0) * decays), ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g11, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4) * decays), ref w1, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g12, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8) * decays), ref w1, 8);
+                }
+            }
+            {
+                nint i = 4;
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) * decays), ref w0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g02, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8) * decays), ref w0, 8);
+                }
+            }
+        }
+
+        /// <summary>Layer 5 (12 → 5) with Vector128 (SSE, AdvSimd): adds ∂C/∂w^5 = Σ_x δ^5 (a^4)ᵀ and ∂C/∂b^5 = Σ_x δ^5 over m samples into g.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer5AccumulateV128(ref float a, ref float d, nint m, ref float g)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1172); // ∂C/∂w^5: 5 rows of 12
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1232); // ∂C/∂b^5
+            // BP3 summed over the batch: Σ_x δ^5_i
+            for (nint i = 0; i < 5; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
+            }
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 3 vectors of 4), walk the samples,
+            // accumulating δ_i a_j; the block is then added to the gradient once.
+            for (nint i = 0; i < 4; i += 2)
+            {
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) + g01, ref w0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8) + g02, ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4) + g11, ref w1, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8) + g12, ref w1, 8);
+                }
+            }
+            {
+                nint i = 4;
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) + g01, ref w0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8) + g02, ref w0, 8);
+                }
+            }
+        }
+
+        /// <summary>Layer 5 (12 → 5) with scalar code (no SIMD acceleration): z^5 = w^5 a^4 + b^5 for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer5ForwardScalar(ref float p, ref float a, nint m, ref float z)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1172); // w^5: 5 rows of 12, row-major
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1232); // b^5
+            for (nint s = 0; s < m; s++)
+            {
+                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
+                for (nint i = 0; i < 5; i++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
+                    float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    for (nint j = 0; j < 12; j++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) * global::System.Runtime.CompilerServices.Unsafe.Add(ref input, j);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 16 + i) = sum;
+                }
+            }
+        }
+
+        /// <summary>Layer 5 (12 → 5) with scalar code (no SIMD acceleration): δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4) for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer5DeltaScalar(ref float p, ref float d, nint m, ref float a, ref float dPrevious)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1172); // w^5: 5 rows of 12, row-major
+            for (nint s = 0; s < m; s++)
+            {
+                for (nint j = 0; j < 12; j++)
+                {
+                    float t = 0f;
+                    for (nint i = 0; i < 5; i++)
+                    {
+                        t += global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12 + j) * global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                    }
+                    float aj = global::System.Runtime.CompilerServices.Unsafe.Add(ref a, s * 16 + j);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, s * 16 + j) = t * (aj * (1f - aj));
+                }
+            }
+        }
+
+        /// <summary>Layer 5 (12 → 5) with scalar code (no SIMD acceleration): w^5 ← decay · w^5 − rate · Σ_x δ^5 (a^4)ᵀ and b^5 ← b^5 − rate · Σ_x δ^5 over m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer5UpdateScalar(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1172); // w^5: 5 rows of 12
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1232); // b^5
+            // BP3 summed over the batch: Σ_x δ^5_i
+            for (nint i = 0; i < 5; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) -= rate * sum;
+            }
+            // BP4 summed over the batch: Σ_x δ_i a_j
+            for (nint i = 0; i < 5; i++)
+            {
+                for (nint j = 0; j < 12; j++)
+                {
+                    float sum = 0f;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16), j);
+                    }
+                    ref float wij = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12 + j);
+                    wij = decay * wij - rate * sum;
+                }
+            }
+        }
+
+        /// <summary>Layer 5 (12 → 5) with scalar code (no SIMD acceleration): adds ∂C/∂w^5 = Σ_x δ^5 (a^4)ᵀ and ∂C/∂b^5 = Σ_x δ^5 over m samples into g.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer5AccumulateScalar(ref float a, ref float d, nint m, ref float g)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1172); // ∂C/∂w^5: 5 rows of 12
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1232); // ∂C/∂b^5
+            // BP3 summed over the batch: Σ_x δ^5_i
+            for (nint i = 0; i < 5; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
+            }
+            // BP4 summed over the batch: Σ_x δ_i a_j
+            for (nint i = 0; i < 5; i++)
+            {
+                for (nint j = 0; j < 12; j++)
+                {
+                    float sum = 0f;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16), j);
+                    }
+                    ref float wij = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12 + j);
+                    wij += sum;
+                }
+            }
+        }
     }
 }

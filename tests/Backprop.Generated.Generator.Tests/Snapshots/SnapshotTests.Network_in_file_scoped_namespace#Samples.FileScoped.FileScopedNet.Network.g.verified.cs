@@ -23,7 +23,9 @@ namespace Samples.FileScoped
         public static int ParameterCount => 483;
 
         /// <summary>The size of every layer, input first.</summary>
-        public static global::System.ReadOnlySpan<int> LayerSizes => new int[] { 16, 24, 3 };
+        public static global::System.ReadOnlySpan<int> LayerSizes => s_layerSizes;
+
+        private static readonly int[] s_layerSizes = { 16, 24, 3 };
 
         /// <summary>The activation of the hidden layers.</summary>
         public static global::Backprop.ActivationKind HiddenActivation => global::Backprop.ActivationKind.Sigmoid;
@@ -155,6 +157,16 @@ namespace Samples.FileScoped
             public global::System.Span<float> Biases => _values.Slice(72, 3);
         }
 
+        /// <summary>
+        /// The floats of workspace <see cref="TrainBatch"/> needs for a mini-batch of <paramref name="batchSize"/> samples
+        /// (112 a sample: the padded activations and errors of every layer, and z^3).
+        /// </summary>
+        public static int BatchWorkspaceSize(int batchSize)
+        {
+            global::System.ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+            return checked(batchSize * 112);
+        }
+
         /// <summary>Computes the output a^L for one input. Reads the parameters only: safe to call from many threads at once.</summary>
         /// <param name="input">The input a^1: exactly 16 values.</param>
         /// <param name="output">Receives a^L: exactly 3 values.</param>
@@ -183,6 +195,75 @@ namespace Samples.FileScoped
                 return;
             }
             ForwardScalar(ref p, ref x, ref y);
+        }
+
+        /// <summary>
+        /// Computes the outputs of many inputs at once: each weight is read once for a block of samples, not once
+        /// per sample. Reads the parameters only: safe to call from many threads at once.
+        /// </summary>
+        /// <param name="inputs">n inputs of 16 values, one after another.</param>
+        /// <param name="outputs">Receives the n outputs of 3 values, one after another.</param>
+        /// <exception cref="global::System.ArgumentException">The spans do not hold whole samples, or not the same number of them.</exception>
+        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+        {
+            if (inputs.Length % 16 != 0) global::Backprop.Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 16, "the network's InputSize");
+            int count = inputs.Length / 16;
+            if (outputs.Length != count * 3) global::Backprop.Kernels.ThrowLengthMismatch(nameof(outputs), count * 3, outputs.Length, "OutputSize values for each of the inputs");
+            ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
+            ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
+            // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                ForwardBatchV512(ref p, ref x, ref y, count, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), false);
+                return;
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                ForwardBatchV256(ref p, ref x, ref y, count, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), false);
+                return;
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                ForwardBatchV128(ref p, ref x, ref y, count, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), false);
+                return;
+            }
+            ForwardBatchScalar(ref p, ref x, ref y, count, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), false);
+        }
+
+        /// <summary>
+        /// Computes the outputs of many inputs at once, as <see cref="ForwardBatch"/>, and returns their total cost against
+        /// <paramref name="targets"/>, Σ_x C_x, computed from z^L (finite however saturated the outputs). Reads the parameters
+        /// only: safe to call from many threads at once.
+        /// </summary>
+        /// <param name="inputs">n inputs of 16 values, one after another.</param>
+        /// <param name="targets">n targets of 3 values, one after another.</param>
+        /// <param name="outputs">Receives the n outputs of 3 values, one after another.</param>
+        /// <exception cref="global::System.ArgumentException">The spans do not hold whole samples, or not the same number of them.</exception>
+        public float Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> outputs)
+        {
+            if (inputs.Length % 16 != 0) global::Backprop.Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 16, "the network's InputSize");
+            int count = inputs.Length / 16;
+            if (targets.Length != count * 3) global::Backprop.Kernels.ThrowLengthMismatch(nameof(targets), count * 3, targets.Length, "OutputSize values for each of the inputs");
+            if (outputs.Length != count * 3) global::Backprop.Kernels.ThrowLengthMismatch(nameof(outputs), count * 3, outputs.Length, "OutputSize values for each of the inputs");
+            ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
+            ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
+            ref float t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
+            // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                return ForwardBatchV512(ref p, ref x, ref y, count, ref t, true);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                return ForwardBatchV256(ref p, ref x, ref y, count, ref t, true);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                return ForwardBatchV128(ref p, ref x, ref y, count, ref t, true);
+            }
+            return ForwardBatchScalar(ref p, ref x, ref y, count, ref t, true);
         }
 
         /// <summary>
@@ -220,7 +301,51 @@ namespace Samples.FileScoped
             return BackpropScalar(ref p, ref x, ref y, ref g);
         }
 
-        /// <summary>Forward pass with Vector512 (AVX-512).</summary>
+        /// <summary>
+        /// One step of mini-batch gradient descent, in place: for the m samples in rows <paramref name="batch"/> of
+        /// <paramref name="inputs"/> and <paramref name="targets"/>, w ← <paramref name="weightDecay"/> · w − (η/m) Σ_x ∂C_x/∂w and
+        /// b ← b − (η/m) Σ_x ∂C_x/∂b, η = <paramref name="learningRate"/>. Not thread-safe: it writes the parameters.
+        /// </summary>
+        /// <param name="inputs">The data set's inputs, rows of 16 values.</param>
+        /// <param name="targets">The data set's targets, rows of 3 values, one per input row.</param>
+        /// <param name="batch">The rows of the mini-batch's samples (at least one).</param>
+        /// <param name="learningRate">η.</param>
+        /// <param name="weightDecay">Applied to every weight before the step: 1 − ηλ/n for L2 regularisation, 1 for none.</param>
+        /// <param name="workspace">At least <see cref="BatchWorkspaceSize"/>(m) floats of scratch.</param>
+        /// <returns>Σ_x C_x over the mini-batch, before the step.</returns>
+        /// <exception cref="global::System.ArgumentException">Spans of the wrong length, or a row out of range.</exception>
+        public float TrainBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> batch, float learningRate, float weightDecay, global::System.Span<float> workspace)
+        {
+            if (inputs.Length % 16 != 0) global::Backprop.Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 16, "the network's InputSize");
+            int count = inputs.Length / 16;
+            if (targets.Length != count * 3) global::Backprop.Kernels.ThrowLengthMismatch(nameof(targets), count * 3, targets.Length, "OutputSize values for each input row");
+            if (batch.Length == 0) global::Backprop.Kernels.ThrowEmptyBatch(nameof(batch));
+            global::Backprop.Kernels.CheckRows(batch, count, nameof(batch));
+            int required = BatchWorkspaceSize(batch.Length);
+            if (workspace.Length < required) global::Backprop.Kernels.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);
+            ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
+            ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
+            ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(batch);
+            ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspace);
+            // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                return TrainBatchV512(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                return TrainBatchV256(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                return TrainBatchV128(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+            }
+            return TrainBatchScalar(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+        }
+
+        /// <summary>Forward pass of one sample with Vector512 (AVX-512).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ForwardV512(ref float p, ref float x, ref float y)
         {
             // Activations on the stack, padded to whole vectors; each layer writes z^l, then turns it into a^l in place.
@@ -228,76 +353,194 @@ namespace Samples.FileScoped
             ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
             global::System.Span<float> a3Buffer = stackalloc float[16];
             ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
+            int row = 0; // the input is one row: x itself
 
             // Layer 2 (16 → 24): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV512(ref p, ref x, ref a2);
-            for (nuint k = 0; k < 32; k += 16)
+            Layer2ForwardV512(ref p, ref x, ref row, 1, ref a2);
+            for (nint k = 0; k < 1 * 32; k += 16)
             {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, k)), ref a2, k);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
             }
 
             // Layer 3 (24 → 3): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV512(ref p, ref a2, ref a3);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, 0)), ref a3, 0);
+            Layer3ForwardV512(ref p, ref a2, 1, ref a3);
+            for (nint k = 0; k < 1 * 16; k += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
+            }
 
             // The output is a^3.
             global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref a3, 3).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref y, 3));
         }
 
-        /// <summary>Backpropagation of one sample with Vector512 (AVX-512); returns C_x.</summary>
+        /// <summary>Forward pass of <paramref name="count"/> samples with Vector512 (AVX-512), 64 at a time; with <paramref name="withCost"/>, returns Σ_x C_x against the targets t.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float ForwardBatchV512(ref float p, ref float x, ref float y, nint count, ref float t, bool withCost)
+        {
+            // Activations of up to 64 samples on the stack, one padded row per sample; z^3 and δ^3 for the cost.
+            global::System.Span<float> a2Buffer = stackalloc float[2048];
+            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
+            global::System.Span<float> a3Buffer = stackalloc float[1024];
+            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
+            global::System.Span<float> z3Buffer = stackalloc float[1024];
+            ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
+            global::System.Span<float> d3Buffer = stackalloc float[1024];
+            ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
+            global::System.Span<int> rowsBuffer = stackalloc int[64];
+            ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rowsBuffer);
+            for (nint k = 0; k < 64; k++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, k) = (int)k;
+            }
+            float cost = 0f;
+            for (nint start = 0; start < count; start += 64)
+            {
+                nint m = global::System.Math.Min(64, count - start);
+                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start * 16);
+
+                // Layer 2 (16 → 24): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
+                Layer2ForwardV512(ref p, ref input, ref rows, m, ref a2);
+                for (nint k = 0; k < m * 32; k += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
+                }
+
+                // Layer 3 (24 → 3): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
+                Layer3ForwardV512(ref p, ref a2, m, ref z3);
+                for (nint k = 0; k < m * 16; k += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z3, (nuint)k)), ref a3, (nuint)k);
+                }
+
+                // The outputs are the rows of a^3.
+                for (nint s = 0; s < m; s++)
+                {
+                    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, s * 16), 3).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (start + s) * 3), 3));
+                }
+                if (withCost)
+                {
+                    cost += OutputErrorV512(ref z3, ref a3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref t, start * 3), ref rows, m, ref d3);
+                }
+            }
+            return cost;
+        }
+
+        /// <summary>Backpropagation of one sample with Vector512 (AVX-512); adds ∂C_x/∂θ into g and returns C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static float BackpropV512(ref float p, ref float x, ref float y, ref float g)
         {
-            // On the stack, padded to whole vectors: the activations a^2, the output's z^3 and a^3, the errors δ^2..δ^3.
+            // On the stack, padded to whole vectors: a^l and δ^l of every layer, and z^3.
             global::System.Span<float> a2Buffer = stackalloc float[32];
             ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-            global::System.Span<float> z3Buffer = stackalloc float[16];
-            ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
-            global::System.Span<float> a3Buffer = stackalloc float[16];
-            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
             global::System.Span<float> d2Buffer = stackalloc float[32];
             ref float d2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d2Buffer);
+            global::System.Span<float> a3Buffer = stackalloc float[16];
+            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
             global::System.Span<float> d3Buffer = stackalloc float[16];
             ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
+            global::System.Span<float> z3Buffer = stackalloc float[16];
+            ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
+            int row = 0; // the sample is one row: x itself, and its target y
 
             // ---- Forward pass, keeping every activation ----
 
             // Layer 2 (16 → 24): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV512(ref p, ref x, ref a2);
-            for (nuint k = 0; k < 32; k += 16)
+            Layer2ForwardV512(ref p, ref x, ref row, 1, ref a2);
+            for (nint k = 0; k < 1 * 32; k += 16)
             {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, k)), ref a2, k);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
             }
 
             // Layer 3 (24 → 3): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV512(ref p, ref a2, ref z3);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z3, 0)), ref a3, 0);
+            Layer3ForwardV512(ref p, ref a2, 1, ref z3);
+            for (nint k = 0; k < 1 * 16; k += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z3, (nuint)k)), ref a3, (nuint)k);
+            }
 
-            // ---- The cost and the output error (BP1) ----
+            // ---- The cost and the output error δ^3 (BP1) ----
+            float cost = OutputErrorV512(ref z3, ref a3, ref y, ref row, 1, ref d3);
+
+            // ---- Backward pass, layer L down to 2 ----
+
+            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
+            Layer3DeltaV512(ref p, ref d3, 1, ref a2, ref d2);
+            // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
+            Layer3AccumulateV512(ref a2, ref d3, 1, ref g);
+
+            // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
+            Layer2AccumulateV512(ref x, ref row, ref d2, 1, ref g);
+
+            return cost;
+        }
+
+        /// <summary>One gradient-descent step on the m samples rows[0..m) with Vector512 (AVX-512); returns Σ_x C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float TrainBatchV512(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+        {
+            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
+            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
+            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
+            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
+            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 16);
+            ref float z3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 16);
+
+            // ---- Forward pass of the whole batch, keeping every activation ----
+
+            // Layer 2 (16 → 24): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
+            Layer2ForwardV512(ref p, ref x, ref rows, m, ref a2);
+            for (nint k = 0; k < m * 32; k += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
+            }
+
+            // Layer 3 (24 → 3): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
+            Layer3ForwardV512(ref p, ref a2, m, ref z3);
+            for (nint k = 0; k < m * 16; k += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z3, (nuint)k)), ref a3, (nuint)k);
+            }
+
+            // ---- The cost and the output error δ^3 (BP1) of every sample ----
+            float cost = OutputErrorV512(ref z3, ref a3, ref y, ref rows, m, ref d3);
+
+            // ---- Backward pass, layer L down to 2, each layer's step as soon as its errors are known ----
+
+            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (before w^3 changes)
+            Layer3DeltaV512(ref p, ref d3, m, ref a2, ref d2);
+            // Layer 3, BP3 and BP4 summed over the batch, then the step: w^3 ← decay · w^3 − (η/m) Σ_x δ^3 (a^2)ᵀ, b^3 ← b^3 − (η/m) Σ_x δ^3
+            Layer3UpdateV512(ref p, ref a2, ref d3, m, rate, decay);
+
+            // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
+            Layer2UpdateV512(ref p, ref x, ref rows, ref d2, m, rate, decay);
+
+            return cost;
+        }
+
+        /// <summary>The cost Σ_x C_x and the output errors δ^3 of m samples with Vector512 (AVX-512).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float OutputErrorV512(ref float z, ref float a, ref float y, ref int rows, nint m, ref float d)
+        {
             // C_x = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)], written in z as
             //     Σ_k [max(z_k, 0) − y_k z_k + ln(1 + e^−|z_k|)], which stays finite however saturated a_k is
             // δ^3 = ∇_a C ⊙ σ'(z^3) = (a^3 − y) / (a^3 ⊙ (1 − a^3)) ⊙ a^3 ⊙ (1 − a^3) = a^3 − y
             //   (with cross-entropy the sigmoid's slope cancels: no σ' factor, no learning slowdown)
             float cost = 0f;
-            for (nuint k = 0; k < 3; k++)
+            for (nint s = 0; s < m; s++)
             {
-                float target = global::System.Runtime.CompilerServices.Unsafe.Add(ref y, k);
-                cost += global::Backprop.Kernels.SigmoidCrossEntropy(global::System.Runtime.CompilerServices.Unsafe.Add(ref z3, k), target);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, k) = global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k) - target;
+                ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 3);
+                for (nint k = 0; k < 3; k++)
+                {
+                    nint at = s * 16 + k;
+                    float yk = global::System.Runtime.CompilerServices.Unsafe.Add(ref target, k);
+                    cost += global::Backprop.Kernels.SigmoidCrossEntropy(global::System.Runtime.CompilerServices.Unsafe.Add(ref z, at), yk);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref d, at) = global::System.Runtime.CompilerServices.Unsafe.Add(ref a, at) - yk;
+                }
             }
-
-            // ---- Backward pass, layer L down to 2 ----
-
-            // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4);
-            //   δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (BP2)
-            Layer3BackwardV512(ref p, ref a2, ref d3, ref g, ref d2);
-
-            // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 xᵀ (BP4). The input layer has no error term.
-            Layer2GradientV512(ref x, ref d2, ref g);
-
             return cost;
         }
-
-        /// <summary>Forward pass with Vector256 (AVX2).</summary>
+        /// <summary>Forward pass of one sample with Vector256 (AVX2).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ForwardV256(ref float p, ref float x, ref float y)
         {
             // Activations on the stack, padded to whole vectors; each layer writes z^l, then turns it into a^l in place.
@@ -305,76 +548,194 @@ namespace Samples.FileScoped
             ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
             global::System.Span<float> a3Buffer = stackalloc float[16];
             ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
+            int row = 0; // the input is one row: x itself
 
             // Layer 2 (16 → 24): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV256(ref p, ref x, ref a2);
-            for (nuint k = 0; k < 24; k += 8)
+            Layer2ForwardV256(ref p, ref x, ref row, 1, ref a2);
+            for (nint k = 0; k < 1 * 32; k += 8)
             {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, k)), ref a2, k);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
             }
 
             // Layer 3 (24 → 3): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV256(ref p, ref a2, ref a3);
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a3, 0)), ref a3, 0);
+            Layer3ForwardV256(ref p, ref a2, 1, ref a3);
+            for (nint k = 0; k < 1 * 16; k += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
+            }
 
             // The output is a^3.
             global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref a3, 3).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref y, 3));
         }
 
-        /// <summary>Backpropagation of one sample with Vector256 (AVX2); returns C_x.</summary>
+        /// <summary>Forward pass of <paramref name="count"/> samples with Vector256 (AVX2), 64 at a time; with <paramref name="withCost"/>, returns Σ_x C_x against the targets t.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float ForwardBatchV256(ref float p, ref float x, ref float y, nint count, ref float t, bool withCost)
+        {
+            // Activations of up to 64 samples on the stack, one padded row per sample; z^3 and δ^3 for the cost.
+            global::System.Span<float> a2Buffer = stackalloc float[2048];
+            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
+            global::System.Span<float> a3Buffer = stackalloc float[1024];
+            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
+            global::System.Span<float> z3Buffer = stackalloc float[1024];
+            ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
+            global::System.Span<float> d3Buffer = stackalloc float[1024];
+            ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
+            global::System.Span<int> rowsBuffer = stackalloc int[64];
+            ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rowsBuffer);
+            for (nint k = 0; k < 64; k++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, k) = (int)k;
+            }
+            float cost = 0f;
+            for (nint start = 0; start < count; start += 64)
+            {
+                nint m = global::System.Math.Min(64, count - start);
+                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start * 16);
+
+                // Layer 2 (16 → 24): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
+                Layer2ForwardV256(ref p, ref input, ref rows, m, ref a2);
+                for (nint k = 0; k < m * 32; k += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
+                }
+
+                // Layer 3 (24 → 3): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
+                Layer3ForwardV256(ref p, ref a2, m, ref z3);
+                for (nint k = 0; k < m * 16; k += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z3, (nuint)k)), ref a3, (nuint)k);
+                }
+
+                // The outputs are the rows of a^3.
+                for (nint s = 0; s < m; s++)
+                {
+                    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, s * 16), 3).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (start + s) * 3), 3));
+                }
+                if (withCost)
+                {
+                    cost += OutputErrorV256(ref z3, ref a3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref t, start * 3), ref rows, m, ref d3);
+                }
+            }
+            return cost;
+        }
+
+        /// <summary>Backpropagation of one sample with Vector256 (AVX2); adds ∂C_x/∂θ into g and returns C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static float BackpropV256(ref float p, ref float x, ref float y, ref float g)
         {
-            // On the stack, padded to whole vectors: the activations a^2, the output's z^3 and a^3, the errors δ^2..δ^3.
+            // On the stack, padded to whole vectors: a^l and δ^l of every layer, and z^3.
             global::System.Span<float> a2Buffer = stackalloc float[32];
             ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-            global::System.Span<float> z3Buffer = stackalloc float[16];
-            ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
-            global::System.Span<float> a3Buffer = stackalloc float[16];
-            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
             global::System.Span<float> d2Buffer = stackalloc float[32];
             ref float d2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d2Buffer);
+            global::System.Span<float> a3Buffer = stackalloc float[16];
+            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
             global::System.Span<float> d3Buffer = stackalloc float[16];
             ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
+            global::System.Span<float> z3Buffer = stackalloc float[16];
+            ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
+            int row = 0; // the sample is one row: x itself, and its target y
 
             // ---- Forward pass, keeping every activation ----
 
             // Layer 2 (16 → 24): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV256(ref p, ref x, ref a2);
-            for (nuint k = 0; k < 24; k += 8)
+            Layer2ForwardV256(ref p, ref x, ref row, 1, ref a2);
+            for (nint k = 0; k < 1 * 32; k += 8)
             {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, k)), ref a2, k);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
             }
 
             // Layer 3 (24 → 3): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV256(ref p, ref a2, ref z3);
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z3, 0)), ref a3, 0);
+            Layer3ForwardV256(ref p, ref a2, 1, ref z3);
+            for (nint k = 0; k < 1 * 16; k += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z3, (nuint)k)), ref a3, (nuint)k);
+            }
 
-            // ---- The cost and the output error (BP1) ----
+            // ---- The cost and the output error δ^3 (BP1) ----
+            float cost = OutputErrorV256(ref z3, ref a3, ref y, ref row, 1, ref d3);
+
+            // ---- Backward pass, layer L down to 2 ----
+
+            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
+            Layer3DeltaV256(ref p, ref d3, 1, ref a2, ref d2);
+            // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
+            Layer3AccumulateV256(ref a2, ref d3, 1, ref g);
+
+            // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
+            Layer2AccumulateV256(ref x, ref row, ref d2, 1, ref g);
+
+            return cost;
+        }
+
+        /// <summary>One gradient-descent step on the m samples rows[0..m) with Vector256 (AVX2); returns Σ_x C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float TrainBatchV256(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+        {
+            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
+            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
+            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
+            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
+            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 16);
+            ref float z3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 16);
+
+            // ---- Forward pass of the whole batch, keeping every activation ----
+
+            // Layer 2 (16 → 24): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
+            Layer2ForwardV256(ref p, ref x, ref rows, m, ref a2);
+            for (nint k = 0; k < m * 32; k += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
+            }
+
+            // Layer 3 (24 → 3): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
+            Layer3ForwardV256(ref p, ref a2, m, ref z3);
+            for (nint k = 0; k < m * 16; k += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z3, (nuint)k)), ref a3, (nuint)k);
+            }
+
+            // ---- The cost and the output error δ^3 (BP1) of every sample ----
+            float cost = OutputErrorV256(ref z3, ref a3, ref y, ref rows, m, ref d3);
+
+            // ---- Backward pass, layer L down to 2, each layer's step as soon as its errors are known ----
+
+            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (before w^3 changes)
+            Layer3DeltaV256(ref p, ref d3, m, ref a2, ref d2);
+            // Layer 3, BP3 and BP4 summed over the batch, then the step: w^3 ← decay · w^3 − (η/m) Σ_x δ^3 (a^2)ᵀ, b^3 ← b^3 − (η/m) Σ_x δ^3
+            Layer3UpdateV256(ref p, ref a2, ref d3, m, rate, decay);
+
+            // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
+            Layer2UpdateV256(ref p, ref x, ref rows, ref d2, m, rate, decay);
+
+            return cost;
+        }
+
+        /// <summary>The cost Σ_x C_x and the output errors δ^3 of m samples with Vector256 (AVX2).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float OutputErrorV256(ref float z, ref float a, ref float y, ref int rows, nint m, ref float d)
+        {
             // C_x = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)], written in z as
             //     Σ_k [max(z_k, 0) − y_k z_k + ln(1 + e^−|z_k|)], which stays finite however saturated a_k is
             // δ^3 = ∇_a C ⊙ σ'(z^3) = (a^3 − y) / (a^3 ⊙ (1 − a^3)) ⊙ a^3 ⊙ (1 − a^3) = a^3 − y
             //   (with cross-entropy the sigmoid's slope cancels: no σ' factor, no learning slowdown)
             float cost = 0f;
-            for (nuint k = 0; k < 3; k++)
+            for (nint s = 0; s < m; s++)
             {
-                float target = global::System.Runtime.CompilerServices.Unsafe.Add(ref y, k);
-                cost += global::Backprop.Kernels.SigmoidCrossEntropy(global::System.Runtime.CompilerServices.Unsafe.Add(ref z3, k), target);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, k) = global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k) - target;
+                ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 3);
+                for (nint k = 0; k < 3; k++)
+                {
+                    nint at = s * 16 + k;
+                    float yk = global::System.Runtime.CompilerServices.Unsafe.Add(ref target, k);
+                    cost += global::Backprop.Kernels.SigmoidCrossEntropy(global::System.Runtime.CompilerServices.Unsafe.Add(ref z, at), yk);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref d, at) = global::System.Runtime.CompilerServices.Unsafe.Add(ref a, at) - yk;
+                }
             }
-
-            // ---- Backward pass, layer L down to 2 ----
-
-            // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4);
-            //   δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (BP2)
-            Layer3BackwardV256(ref p, ref a2, ref d3, ref g, ref d2);
-
-            // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 xᵀ (BP4). The input layer has no error term.
-            Layer2GradientV256(ref x, ref d2, ref g);
-
             return cost;
         }
-
-        /// <summary>Forward pass with Vector128 (SSE, AdvSimd).</summary>
+        /// <summary>Forward pass of one sample with Vector128 (SSE, AdvSimd).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ForwardV128(ref float p, ref float x, ref float y)
         {
             // Activations on the stack, padded to whole vectors; each layer writes z^l, then turns it into a^l in place.
@@ -382,76 +743,194 @@ namespace Samples.FileScoped
             ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
             global::System.Span<float> a3Buffer = stackalloc float[16];
             ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
+            int row = 0; // the input is one row: x itself
 
             // Layer 2 (16 → 24): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV128(ref p, ref x, ref a2);
-            for (nuint k = 0; k < 24; k += 4)
+            Layer2ForwardV128(ref p, ref x, ref row, 1, ref a2);
+            for (nint k = 0; k < 1 * 32; k += 4)
             {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, k)), ref a2, k);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
             }
 
             // Layer 3 (24 → 3): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV128(ref p, ref a2, ref a3);
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a3, 0)), ref a3, 0);
+            Layer3ForwardV128(ref p, ref a2, 1, ref a3);
+            for (nint k = 0; k < 1 * 16; k += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
+            }
 
             // The output is a^3.
             global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref a3, 3).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref y, 3));
         }
 
-        /// <summary>Backpropagation of one sample with Vector128 (SSE, AdvSimd); returns C_x.</summary>
+        /// <summary>Forward pass of <paramref name="count"/> samples with Vector128 (SSE, AdvSimd), 64 at a time; with <paramref name="withCost"/>, returns Σ_x C_x against the targets t.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float ForwardBatchV128(ref float p, ref float x, ref float y, nint count, ref float t, bool withCost)
+        {
+            // Activations of up to 64 samples on the stack, one padded row per sample; z^3 and δ^3 for the cost.
+            global::System.Span<float> a2Buffer = stackalloc float[2048];
+            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
+            global::System.Span<float> a3Buffer = stackalloc float[1024];
+            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
+            global::System.Span<float> z3Buffer = stackalloc float[1024];
+            ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
+            global::System.Span<float> d3Buffer = stackalloc float[1024];
+            ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
+            global::System.Span<int> rowsBuffer = stackalloc int[64];
+            ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rowsBuffer);
+            for (nint k = 0; k < 64; k++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, k) = (int)k;
+            }
+            float cost = 0f;
+            for (nint start = 0; start < count; start += 64)
+            {
+                nint m = global::System.Math.Min(64, count - start);
+                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start * 16);
+
+                // Layer 2 (16 → 24): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
+                Layer2ForwardV128(ref p, ref input, ref rows, m, ref a2);
+                for (nint k = 0; k < m * 32; k += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
+                }
+
+                // Layer 3 (24 → 3): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
+                Layer3ForwardV128(ref p, ref a2, m, ref z3);
+                for (nint k = 0; k < m * 16; k += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z3, (nuint)k)), ref a3, (nuint)k);
+                }
+
+                // The outputs are the rows of a^3.
+                for (nint s = 0; s < m; s++)
+                {
+                    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, s * 16), 3).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (start + s) * 3), 3));
+                }
+                if (withCost)
+                {
+                    cost += OutputErrorV128(ref z3, ref a3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref t, start * 3), ref rows, m, ref d3);
+                }
+            }
+            return cost;
+        }
+
+        /// <summary>Backpropagation of one sample with Vector128 (SSE, AdvSimd); adds ∂C_x/∂θ into g and returns C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static float BackpropV128(ref float p, ref float x, ref float y, ref float g)
         {
-            // On the stack, padded to whole vectors: the activations a^2, the output's z^3 and a^3, the errors δ^2..δ^3.
+            // On the stack, padded to whole vectors: a^l and δ^l of every layer, and z^3.
             global::System.Span<float> a2Buffer = stackalloc float[32];
             ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-            global::System.Span<float> z3Buffer = stackalloc float[16];
-            ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
-            global::System.Span<float> a3Buffer = stackalloc float[16];
-            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
             global::System.Span<float> d2Buffer = stackalloc float[32];
             ref float d2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d2Buffer);
+            global::System.Span<float> a3Buffer = stackalloc float[16];
+            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
             global::System.Span<float> d3Buffer = stackalloc float[16];
             ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
+            global::System.Span<float> z3Buffer = stackalloc float[16];
+            ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
+            int row = 0; // the sample is one row: x itself, and its target y
 
             // ---- Forward pass, keeping every activation ----
 
             // Layer 2 (16 → 24): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV128(ref p, ref x, ref a2);
-            for (nuint k = 0; k < 24; k += 4)
+            Layer2ForwardV128(ref p, ref x, ref row, 1, ref a2);
+            for (nint k = 0; k < 1 * 32; k += 4)
             {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, k)), ref a2, k);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
             }
 
             // Layer 3 (24 → 3): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV128(ref p, ref a2, ref z3);
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z3, 0)), ref a3, 0);
+            Layer3ForwardV128(ref p, ref a2, 1, ref z3);
+            for (nint k = 0; k < 1 * 16; k += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z3, (nuint)k)), ref a3, (nuint)k);
+            }
 
-            // ---- The cost and the output error (BP1) ----
+            // ---- The cost and the output error δ^3 (BP1) ----
+            float cost = OutputErrorV128(ref z3, ref a3, ref y, ref row, 1, ref d3);
+
+            // ---- Backward pass, layer L down to 2 ----
+
+            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
+            Layer3DeltaV128(ref p, ref d3, 1, ref a2, ref d2);
+            // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
+            Layer3AccumulateV128(ref a2, ref d3, 1, ref g);
+
+            // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
+            Layer2AccumulateV128(ref x, ref row, ref d2, 1, ref g);
+
+            return cost;
+        }
+
+        /// <summary>One gradient-descent step on the m samples rows[0..m) with Vector128 (SSE, AdvSimd); returns Σ_x C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float TrainBatchV128(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+        {
+            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
+            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
+            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
+            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
+            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 16);
+            ref float z3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 16);
+
+            // ---- Forward pass of the whole batch, keeping every activation ----
+
+            // Layer 2 (16 → 24): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
+            Layer2ForwardV128(ref p, ref x, ref rows, m, ref a2);
+            for (nint k = 0; k < m * 32; k += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
+            }
+
+            // Layer 3 (24 → 3): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
+            Layer3ForwardV128(ref p, ref a2, m, ref z3);
+            for (nint k = 0; k < m * 16; k += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z3, (nuint)k)), ref a3, (nuint)k);
+            }
+
+            // ---- The cost and the output error δ^3 (BP1) of every sample ----
+            float cost = OutputErrorV128(ref z3, ref a3, ref y, ref rows, m, ref d3);
+
+            // ---- Backward pass, layer L down to 2, each layer's step as soon as its errors are known ----
+
+            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (before w^3 changes)
+            Layer3DeltaV128(ref p, ref d3, m, ref a2, ref d2);
+            // Layer 3, BP3 and BP4 summed over the batch, then the step: w^3 ← decay · w^3 − (η/m) Σ_x δ^3 (a^2)ᵀ, b^3 ← b^3 − (η/m) Σ_x δ^3
+            Layer3UpdateV128(ref p, ref a2, ref d3, m, rate, decay);
+
+            // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
+            Layer2UpdateV128(ref p, ref x, ref rows, ref d2, m, rate, decay);
+
+            return cost;
+        }
+
+        /// <summary>The cost Σ_x C_x and the output errors δ^3 of m samples with Vector128 (SSE, AdvSimd).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float OutputErrorV128(ref float z, ref float a, ref float y, ref int rows, nint m, ref float d)
+        {
             // C_x = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)], written in z as
             //     Σ_k [max(z_k, 0) − y_k z_k + ln(1 + e^−|z_k|)], which stays finite however saturated a_k is
             // δ^3 = ∇_a C ⊙ σ'(z^3) = (a^3 − y) / (a^3 ⊙ (1 − a^3)) ⊙ a^3 ⊙ (1 − a^3) = a^3 − y
             //   (with cross-entropy the sigmoid's slope cancels: no σ' factor, no learning slowdown)
             float cost = 0f;
-            for (nuint k = 0; k < 3; k++)
+            for (nint s = 0; s < m; s++)
             {
-                float target = global::System.Runtime.CompilerServices.Unsafe.Add(ref y, k);
-                cost += global::Backprop.Kernels.SigmoidCrossEntropy(global::System.Runtime.CompilerServices.Unsafe.Add(ref z3, k), target);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, k) = global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k) - target;
+                ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 3);
+                for (nint k = 0; k < 3; k++)
+                {
+                    nint at = s * 16 + k;
+                    float yk = global::System.Runtime.CompilerServices.Unsafe.Add(ref target, k);
+                    cost += global::Backprop.Kernels.SigmoidCrossEntropy(global::System.Runtime.CompilerServices.Unsafe.Add(ref z, at), yk);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref d, at) = global::System.Runtime.CompilerServices.Unsafe.Add(ref a, at) - yk;
+                }
             }
-
-            // ---- Backward pass, layer L down to 2 ----
-
-            // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4);
-            //   δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (BP2)
-            Layer3BackwardV128(ref p, ref a2, ref d3, ref g, ref d2);
-
-            // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 xᵀ (BP4). The input layer has no error term.
-            Layer2GradientV128(ref x, ref d2, ref g);
-
             return cost;
         }
-
-        /// <summary>Forward pass with scalar code (no SIMD acceleration).</summary>
+        /// <summary>Forward pass of one sample with scalar code (no SIMD acceleration).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ForwardScalar(ref float p, ref float x, ref float y)
         {
             // Activations on the stack, padded to whole vectors; each layer writes z^l, then turns it into a^l in place.
@@ -459,17 +938,18 @@ namespace Samples.FileScoped
             ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
             global::System.Span<float> a3Buffer = stackalloc float[16];
             ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
+            int row = 0; // the input is one row: x itself
 
             // Layer 2 (16 → 24): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardScalar(ref p, ref x, ref a2);
-            for (nuint k = 0; k < 24; k++)
+            Layer2ForwardScalar(ref p, ref x, ref row, 1, ref a2);
+            for (nint k = 0; k < 1 * 32; k++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k));
             }
 
             // Layer 3 (24 → 3): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardScalar(ref p, ref a2, ref a3);
-            for (nuint k = 0; k < 3; k++)
+            Layer3ForwardScalar(ref p, ref a2, 1, ref a3);
+            for (nint k = 0; k < 1 * 16; k++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k));
             }
@@ -478,600 +958,2103 @@ namespace Samples.FileScoped
             global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref a3, 3).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref y, 3));
         }
 
-        /// <summary>Backpropagation of one sample with scalar code (no SIMD acceleration); returns C_x.</summary>
+        /// <summary>Forward pass of <paramref name="count"/> samples with scalar code (no SIMD acceleration), 64 at a time; with <paramref name="withCost"/>, returns Σ_x C_x against the targets t.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float ForwardBatchScalar(ref float p, ref float x, ref float y, nint count, ref float t, bool withCost)
+        {
+            // Activations of up to 64 samples on the stack, one padded row per sample; z^3 and δ^3 for the cost.
+            global::System.Span<float> a2Buffer = stackalloc float[2048];
+            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
+            global::System.Span<float> a3Buffer = stackalloc float[1024];
+            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
+            global::System.Span<float> z3Buffer = stackalloc float[1024];
+            ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
+            global::System.Span<float> d3Buffer = stackalloc float[1024];
+            ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
+            global::System.Span<int> rowsBuffer = stackalloc int[64];
+            ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rowsBuffer);
+            for (nint k = 0; k < 64; k++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, k) = (int)k;
+            }
+            float cost = 0f;
+            for (nint start = 0; start < count; start += 64)
+            {
+                nint m = global::System.Math.Min(64, count - start);
+                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start * 16);
+
+                // Layer 2 (16 → 24): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
+                Layer2ForwardScalar(ref p, ref input, ref rows, m, ref a2);
+                for (nint k = 0; k < m * 32; k++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k));
+                }
+
+                // Layer 3 (24 → 3): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
+                Layer3ForwardScalar(ref p, ref a2, m, ref z3);
+                for (nint k = 0; k < m * 16; k++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref z3, k));
+                }
+
+                // The outputs are the rows of a^3.
+                for (nint s = 0; s < m; s++)
+                {
+                    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, s * 16), 3).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (start + s) * 3), 3));
+                }
+                if (withCost)
+                {
+                    cost += OutputErrorScalar(ref z3, ref a3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref t, start * 3), ref rows, m, ref d3);
+                }
+            }
+            return cost;
+        }
+
+        /// <summary>Backpropagation of one sample with scalar code (no SIMD acceleration); adds ∂C_x/∂θ into g and returns C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static float BackpropScalar(ref float p, ref float x, ref float y, ref float g)
         {
-            // On the stack, padded to whole vectors: the activations a^2, the output's z^3 and a^3, the errors δ^2..δ^3.
+            // On the stack, padded to whole vectors: a^l and δ^l of every layer, and z^3.
             global::System.Span<float> a2Buffer = stackalloc float[32];
             ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-            global::System.Span<float> z3Buffer = stackalloc float[16];
-            ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
-            global::System.Span<float> a3Buffer = stackalloc float[16];
-            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
             global::System.Span<float> d2Buffer = stackalloc float[32];
             ref float d2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d2Buffer);
+            global::System.Span<float> a3Buffer = stackalloc float[16];
+            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
             global::System.Span<float> d3Buffer = stackalloc float[16];
             ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
+            global::System.Span<float> z3Buffer = stackalloc float[16];
+            ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
+            int row = 0; // the sample is one row: x itself, and its target y
 
             // ---- Forward pass, keeping every activation ----
 
             // Layer 2 (16 → 24): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardScalar(ref p, ref x, ref a2);
-            for (nuint k = 0; k < 24; k++)
+            Layer2ForwardScalar(ref p, ref x, ref row, 1, ref a2);
+            for (nint k = 0; k < 1 * 32; k++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k));
             }
 
             // Layer 3 (24 → 3): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardScalar(ref p, ref a2, ref z3);
-            for (nuint k = 0; k < 3; k++)
+            Layer3ForwardScalar(ref p, ref a2, 1, ref z3);
+            for (nint k = 0; k < 1 * 16; k++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref z3, k));
             }
 
-            // ---- The cost and the output error (BP1) ----
+            // ---- The cost and the output error δ^3 (BP1) ----
+            float cost = OutputErrorScalar(ref z3, ref a3, ref y, ref row, 1, ref d3);
+
+            // ---- Backward pass, layer L down to 2 ----
+
+            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
+            Layer3DeltaScalar(ref p, ref d3, 1, ref a2, ref d2);
+            // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
+            Layer3AccumulateScalar(ref a2, ref d3, 1, ref g);
+
+            // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
+            Layer2AccumulateScalar(ref x, ref row, ref d2, 1, ref g);
+
+            return cost;
+        }
+
+        /// <summary>One gradient-descent step on the m samples rows[0..m) with scalar code (no SIMD acceleration); returns Σ_x C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float TrainBatchScalar(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+        {
+            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
+            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
+            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
+            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
+            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 16);
+            ref float z3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 16);
+
+            // ---- Forward pass of the whole batch, keeping every activation ----
+
+            // Layer 2 (16 → 24): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
+            Layer2ForwardScalar(ref p, ref x, ref rows, m, ref a2);
+            for (nint k = 0; k < m * 32; k++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k));
+            }
+
+            // Layer 3 (24 → 3): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
+            Layer3ForwardScalar(ref p, ref a2, m, ref z3);
+            for (nint k = 0; k < m * 16; k++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref z3, k));
+            }
+
+            // ---- The cost and the output error δ^3 (BP1) of every sample ----
+            float cost = OutputErrorScalar(ref z3, ref a3, ref y, ref rows, m, ref d3);
+
+            // ---- Backward pass, layer L down to 2, each layer's step as soon as its errors are known ----
+
+            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (before w^3 changes)
+            Layer3DeltaScalar(ref p, ref d3, m, ref a2, ref d2);
+            // Layer 3, BP3 and BP4 summed over the batch, then the step: w^3 ← decay · w^3 − (η/m) Σ_x δ^3 (a^2)ᵀ, b^3 ← b^3 − (η/m) Σ_x δ^3
+            Layer3UpdateScalar(ref p, ref a2, ref d3, m, rate, decay);
+
+            // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
+            Layer2UpdateScalar(ref p, ref x, ref rows, ref d2, m, rate, decay);
+
+            return cost;
+        }
+
+        /// <summary>The cost Σ_x C_x and the output errors δ^3 of m samples with scalar code (no SIMD acceleration).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float OutputErrorScalar(ref float z, ref float a, ref float y, ref int rows, nint m, ref float d)
+        {
             // C_x = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)], written in z as
             //     Σ_k [max(z_k, 0) − y_k z_k + ln(1 + e^−|z_k|)], which stays finite however saturated a_k is
             // δ^3 = ∇_a C ⊙ σ'(z^3) = (a^3 − y) / (a^3 ⊙ (1 − a^3)) ⊙ a^3 ⊙ (1 − a^3) = a^3 − y
             //   (with cross-entropy the sigmoid's slope cancels: no σ' factor, no learning slowdown)
             float cost = 0f;
-            for (nuint k = 0; k < 3; k++)
+            for (nint s = 0; s < m; s++)
             {
-                float target = global::System.Runtime.CompilerServices.Unsafe.Add(ref y, k);
-                cost += global::Backprop.Kernels.SigmoidCrossEntropy(global::System.Runtime.CompilerServices.Unsafe.Add(ref z3, k), target);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, k) = global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k) - target;
+                ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 3);
+                for (nint k = 0; k < 3; k++)
+                {
+                    nint at = s * 16 + k;
+                    float yk = global::System.Runtime.CompilerServices.Unsafe.Add(ref target, k);
+                    cost += global::Backprop.Kernels.SigmoidCrossEntropy(global::System.Runtime.CompilerServices.Unsafe.Add(ref z, at), yk);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref d, at) = global::System.Runtime.CompilerServices.Unsafe.Add(ref a, at) - yk;
+                }
             }
-
-            // ---- Backward pass, layer L down to 2 ----
-
-            // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4);
-            //   δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (BP2)
-            Layer3BackwardScalar(ref p, ref a2, ref d3, ref g, ref d2);
-
-            // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 xᵀ (BP4). The input layer has no error term.
-            Layer2GradientScalar(ref x, ref d2, ref g);
-
             return cost;
         }
-
-        /// <summary>Layer 2 (16 → 24) with Vector512 (AVX-512): z^2 = w^2 a^1 + b^2.</summary>
-        private static void Layer2ForwardV512(ref float p, ref float a, ref float z)
+        /// <summary>Layer 2 (16 → 24) with Vector512 (AVX-512): z^2 = w^2 a^1 + b^2 for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2ForwardV512(ref float p, ref float a, ref int rows, nint m, ref float z)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 24 rows of 16, row-major
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 384); // b^2
-            // z_i = Σ_j w_ij a_j + b_i, 2 rows at a time; a row is 1 vector of 16.
-            for (nuint i = 0; i < 24; i += 2)
+            nint s = 0;
+            // 5 samples at a time, 4 rows of w^2 against each: every weight vector loaded serves 5 samples;
+            // one accumulator per (row, sample), over a row of 1 vector of 16.
+            for (; s <= m - 5; s += 5)
+            {
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 16);
+                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 1) * 16);
+                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 2) * 16);
+                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 3) * 16);
+                ref float in4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 4) * 16);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 32);
+                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 32);
+                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 32);
+                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 32);
+                ref float out4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 4) * 32);
+                for (nint i = 0; i < 24; i += 4)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
+                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16);
+                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> s00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s04 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> s10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s14 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> s20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s23 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s24 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> s30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s31 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s32 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s33 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s34 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in1, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in2, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in3, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in4, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        s04 = global::Backprop.Kernels.MultiplyAdd(v0, x4, s04);
+                        global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                        s14 = global::Backprop.Kernels.MultiplyAdd(v1, x4, s14);
+                        global::System.Runtime.Intrinsics.Vector512<float> v2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 0);
+                        s20 = global::Backprop.Kernels.MultiplyAdd(v2, x0, s20);
+                        s21 = global::Backprop.Kernels.MultiplyAdd(v2, x1, s21);
+                        s22 = global::Backprop.Kernels.MultiplyAdd(v2, x2, s22);
+                        s23 = global::Backprop.Kernels.MultiplyAdd(v2, x3, s23);
+                        s24 = global::Backprop.Kernels.MultiplyAdd(v2, x4, s24);
+                        global::System.Runtime.Intrinsics.Vector512<float> v3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 0);
+                        s30 = global::Backprop.Kernels.MultiplyAdd(v3, x0, s30);
+                        s31 = global::Backprop.Kernels.MultiplyAdd(v3, x1, s31);
+                        s32 = global::Backprop.Kernels.MultiplyAdd(v3, x2, s32);
+                        s33 = global::Backprop.Kernels.MultiplyAdd(v3, x3, s33);
+                        s34 = global::Backprop.Kernels.MultiplyAdd(v3, x4, s34);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s04) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s14) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s20) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s21) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s22) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s23) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s24) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s30) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s31) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s32) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s33) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s34) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
+                }
+            }
+            // The remaining samples one at a time, with 4 accumulators per row.
+            for (; s < m; s++)
+            {
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 16);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 32);
+                for (nint i = 0; i < 24; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> s00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> s10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 0);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0), x0, s00);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0), x0, s10);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                }
+            }
+        }
+
+        /// <summary>Layer 2 (16 → 24) with Vector512 (AVX-512): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2UpdateV512(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 24 rows of 16
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 384); // b^2
+            // BP3 summed over the batch: Σ_x δ^2_i
+            for (nint i = 0; i < 24; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) -= rate * sum;
+            }
+            global::System.Runtime.Intrinsics.Vector512<float> decays = global::System.Runtime.Intrinsics.Vector512.Create(decay), rates = global::System.Runtime.Intrinsics.Vector512.Create(-rate);
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16), walk the samples,
+            // accumulating δ_i a_j; the block is then applied to the weights once.
+            for (nint i = 0; i < 24; i += 4)
             {
                 ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
                 ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
-                global::System.Runtime.Intrinsics.Vector512<float> s00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> s10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16);
+                ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 16);
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 0);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0), a0, s00);
-                    s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0), a0, s10);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-            }
-        }
-
-        /// <summary>Layer 2 (16 → 24) with Vector512 (AVX-512): adds ∂C/∂b^2 = δ^2 and ∂C/∂w^2 = δ^2 xᵀ into g.</summary>
-        private static void Layer2GradientV512(ref float a, ref float d, ref float g)
-        {
-            ref float gw = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 0); // ∂C/∂w^2
-            ref float gb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 384); // ∂C/∂b^2
-
-            // BP3: ∂C/∂b^2_i += δ^2_i
-            for (nuint i = 0; i < 24; i++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gb, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
-            }
-
-            // BP4, a block of columns j at a time (4 vectors; a row is 1 vector of 16):
-            // walk every row i, adding δ_i a_j to ∂C/∂w_ij.
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 0);
-                for (nuint i = 0; i < 24; i++)
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> delta = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i));
-                    ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gi, 0)), ref gi, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 16);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 2));
+                        g20 = global::Backprop.Kernels.MultiplyAdd(delta2, x0, g20);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 3));
+                        g30 = global::Backprop.Kernels.MultiplyAdd(delta3, x0, g30);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0) * decays), ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g20, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 0) * decays), ref w2, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g30, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 0) * decays), ref w3, 0);
                 }
             }
         }
 
-        /// <summary>Layer 2 (16 → 24) with Vector256 (AVX2): z^2 = w^2 a^1 + b^2.</summary>
-        private static void Layer2ForwardV256(ref float p, ref float a, ref float z)
+        /// <summary>Layer 2 (16 → 24) with Vector512 (AVX-512): adds ∂C/∂w^2 = Σ_x δ^2 (x)ᵀ and ∂C/∂b^2 = Σ_x δ^2 over m samples into g.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2AccumulateV512(ref float a, ref int rows, ref float d, nint m, ref float g)
         {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 24 rows of 16, row-major
-            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 384); // b^2
-            // z_i = Σ_j w_ij a_j + b_i, 2 rows at a time; a row is 2 vectors of 8.
-            for (nuint i = 0; i < 24; i += 2)
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 0); // ∂C/∂w^2: 24 rows of 16
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 384); // ∂C/∂b^2
+            // BP3 summed over the batch: Σ_x δ^2_i
+            for (nint i = 0; i < 24; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
+            }
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16), walk the samples,
+            // accumulating δ_i a_j; the block is then added to the gradient once.
+            for (nint i = 0; i < 24; i += 4)
             {
                 ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
                 ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
-                global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> s10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16);
+                ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 16);
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 8);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), a0, s00);
-                    s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8), a1, s01);
-                    s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0), a0, s10);
-                    s11 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8), a1, s11);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00 + s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s10 + s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-            }
-        }
-
-        /// <summary>Layer 2 (16 → 24) with Vector256 (AVX2): adds ∂C/∂b^2 = δ^2 and ∂C/∂w^2 = δ^2 xᵀ into g.</summary>
-        private static void Layer2GradientV256(ref float a, ref float d, ref float g)
-        {
-            ref float gw = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 0); // ∂C/∂w^2
-            ref float gb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 384); // ∂C/∂b^2
-
-            // BP3: ∂C/∂b^2_i += δ^2_i
-            for (nuint i = 0; i < 24; i++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gb, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
-            }
-
-            // BP4, a block of columns j at a time (4 vectors; a row is 2 vectors of 8):
-            // walk every row i, adding δ_i a_j to ∂C/∂w_ij.
-            {
-                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 8);
-                for (nuint i = 0; i < 24; i++)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> delta = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i));
-                    ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 16);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi, 0)), ref gi, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi, 8)), ref gi, 8);
+                    global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 16);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 2));
+                        g20 = global::Backprop.Kernels.MultiplyAdd(delta2, x0, g20);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 3));
+                        g30 = global::Backprop.Kernels.MultiplyAdd(delta3, x0, g30);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 0) + g20, ref w2, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 0) + g30, ref w3, 0);
                 }
             }
         }
 
-        /// <summary>Layer 2 (16 → 24) with Vector128 (SSE, AdvSimd): z^2 = w^2 a^1 + b^2.</summary>
-        private static void Layer2ForwardV128(ref float p, ref float a, ref float z)
+        /// <summary>Layer 2 (16 → 24) with Vector256 (AVX2): z^2 = w^2 a^1 + b^2 for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2ForwardV256(ref float p, ref float a, ref int rows, nint m, ref float z)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 24 rows of 16, row-major
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 384); // b^2
-            // z_i = Σ_j w_ij a_j + b_i, 2 rows at a time; a row is 4 vectors of 4.
-            for (nuint i = 0; i < 24; i += 2)
+            nint s = 0;
+            // 4 samples at a time, 2 rows of w^2 against each: every weight vector loaded serves 4 samples;
+            // one accumulator per (row, sample), over a row of 2 vectors of 8.
+            for (; s <= m - 4; s += 4)
+            {
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 16);
+                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 1) * 16);
+                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 2) * 16);
+                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 3) * 16);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 32);
+                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 32);
+                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 32);
+                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 32);
+                for (nint i = 0; i < 24; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
+                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> s10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nuint j = 0; j < 16; j += 8)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, j);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, j);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, j);
+                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, j);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, j);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, j);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                }
+            }
+            // The remaining samples one at a time, with 4 accumulators per row.
+            for (; s < m; s++)
+            {
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 16);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 32);
+                for (nint i = 0; i < 24; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
+                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> s10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 8);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8), x1, s01);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0), x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8), x1, s11);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00 + s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s10 + s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                }
+            }
+        }
+
+        /// <summary>Layer 2 (16 → 24) with Vector256 (AVX2): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2UpdateV256(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 24 rows of 16
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 384); // b^2
+            // BP3 summed over the batch: Σ_x δ^2_i
+            for (nint i = 0; i < 24; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) -= rate * sum;
+            }
+            global::System.Runtime.Intrinsics.Vector256<float> decays = global::System.Runtime.Intrinsics.Vector256.Create(decay), rates = global::System.Runtime.Intrinsics.Vector256.Create(-rate);
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 8), walk the samples,
+            // accumulating δ_i a_j; the block is then applied to the weights once.
+            for (nint i = 0; i < 24; i += 2)
             {
                 ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
                 ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
-                global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> s10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 12);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), a0, s00);
-                    s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), a1, s01);
-                    s02 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8), a2, s02);
-                    s03 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12), a3, s03);
-                    s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0), a0, s10);
-                    s11 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4), a1, s11);
-                    s12 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8), a2, s12);
-                    s13 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12), a3, s13);
+                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 16);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8) * decays), ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0) * decays), ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g11, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8) * decays), ref w1, 8);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i) = global::System.Runtime.Intrinsics.Vector128.Sum((s00 + s01) + (s02 + s03)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum((s10 + s11) + (s12 + s13)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
             }
         }
 
-        /// <summary>Layer 2 (16 → 24) with Vector128 (SSE, AdvSimd): adds ∂C/∂b^2 = δ^2 and ∂C/∂w^2 = δ^2 xᵀ into g.</summary>
-        private static void Layer2GradientV128(ref float a, ref float d, ref float g)
+        /// <summary>Layer 2 (16 → 24) with Vector256 (AVX2): adds ∂C/∂w^2 = Σ_x δ^2 (x)ᵀ and ∂C/∂b^2 = Σ_x δ^2 over m samples into g.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2AccumulateV256(ref float a, ref int rows, ref float d, nint m, ref float g)
         {
-            ref float gw = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 0); // ∂C/∂w^2
-            ref float gb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 384); // ∂C/∂b^2
-
-            // BP3: ∂C/∂b^2_i += δ^2_i
-            for (nuint i = 0; i < 24; i++)
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 0); // ∂C/∂w^2: 24 rows of 16
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 384); // ∂C/∂b^2
+            // BP3 summed over the batch: Σ_x δ^2_i
+            for (nint i = 0; i < 24; i++)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gb, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
-            }
-
-            // BP4, a block of columns j at a time (4 vectors; a row is 4 vectors of 4):
-            // walk every row i, adding δ_i a_j to ∂C/∂w_ij.
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 4);
-                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 8);
-                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 12);
-                for (nuint i = 0; i < 24; i++)
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> delta = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i));
-                    ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 16);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, 0)), ref gi, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, 4)), ref gi, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, 8)), ref gi, 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, 12)), ref gi, 12);
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
+            }
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 8), walk the samples,
+            // accumulating δ_i a_j; the block is then added to the gradient once.
+            for (nint i = 0; i < 24; i += 2)
+            {
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 16);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8) + g01, ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8) + g11, ref w1, 8);
                 }
             }
         }
 
-        /// <summary>Layer 2 (16 → 24) with scalar code (no SIMD acceleration): z^2 = w^2 a^1 + b^2.</summary>
-        private static void Layer2ForwardScalar(ref float p, ref float a, ref float z)
+        /// <summary>Layer 2 (16 → 24) with Vector128 (SSE, AdvSimd): z^2 = w^2 a^1 + b^2 for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2ForwardV128(ref float p, ref float a, ref int rows, nint m, ref float z)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 24 rows of 16, row-major
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 384); // b^2
-            // z_i = b_i + Σ_j w_ij a_j, one row at a time.
-            for (nuint i = 0; i < 24; i++)
+            nint s = 0;
+            // 4 samples at a time, 2 rows of w^2 against each: every weight vector loaded serves 4 samples;
+            // one accumulator per (row, sample), over a row of 4 vectors of 4.
+            for (; s <= m - 4; s += 4)
             {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
-                float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                for (nuint j = 0; j < 16; j++)
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 16);
+                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 1) * 16);
+                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 2) * 16);
+                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 3) * 16);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 32);
+                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 32);
+                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 32);
+                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 32);
+                for (nint i = 0; i < 24; i += 2)
                 {
-                    s += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) * global::System.Runtime.CompilerServices.Unsafe.Add(ref a, j);
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> s10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nuint j = 0; j < 16; j += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in1, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in2, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in3, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i) = s;
+            }
+            // The remaining samples one at a time, with 4 accumulators per row.
+            for (; s < m; s++)
+            {
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 16);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 32);
+                for (nint i = 0; i < 24; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> s10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 12);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8), x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12), x3, s03);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0), x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4), x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8), x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12), x3, s13);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum((s00 + s01) + (s02 + s03)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum((s10 + s11) + (s12 + s13)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                }
             }
         }
-        /// <summary>Layer 2 (16 → 24) with scalar code (no SIMD acceleration): adds ∂C/∂b^2 = δ^2 and ∂C/∂w^2 = δ^2 xᵀ into g.</summary>
-        private static void Layer2GradientScalar(ref float a, ref float d, ref float g)
+
+        /// <summary>Layer 2 (16 → 24) with Vector128 (SSE, AdvSimd): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2UpdateV128(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay)
         {
-            ref float gw = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 0); // ∂C/∂w^2
-            ref float gb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 384); // ∂C/∂b^2
-
-            // BP3: ∂C/∂b^2_i += δ^2_i
-            for (nuint i = 0; i < 24; i++)
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 24 rows of 16
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 384); // b^2
+            // BP3 summed over the batch: Σ_x δ^2_i
+            for (nint i = 0; i < 24; i++)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gb, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
-            }
-
-            // BP4: ∂C/∂w_ij += δ_i a_j
-            for (nuint i = 0; i < 24; i++)
-            {
-                float delta = global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
-                ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 16);
-                for (nuint j = 0; j < 16; j++)
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gi, j) += delta * global::System.Runtime.CompilerServices.Unsafe.Add(ref a, j);
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) -= rate * sum;
+            }
+            global::System.Runtime.Intrinsics.Vector128<float> decays = global::System.Runtime.Intrinsics.Vector128.Create(decay), rates = global::System.Runtime.Intrinsics.Vector128.Create(-rate);
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 4), walk the samples,
+            // accumulating δ_i a_j; the block is then applied to the weights once.
+            for (nint i = 0; i < 24; i += 2)
+            {
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 16);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 12);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                        g03 = global::Backprop.Kernels.MultiplyAdd(delta0, x3, g03);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
+                        g13 = global::Backprop.Kernels.MultiplyAdd(delta1, x3, g13);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) * decays), ref w0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g02, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8) * decays), ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g03, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12) * decays), ref w0, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0) * decays), ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g11, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4) * decays), ref w1, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g12, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8) * decays), ref w1, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g13, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12) * decays), ref w1, 12);
                 }
             }
         }
 
-        /// <summary>Layer 3 (24 → 3) with Vector512 (AVX-512): z^3 = w^3 a^2 + b^3.</summary>
-        private static void Layer3ForwardV512(ref float p, ref float a, ref float z)
+        /// <summary>Layer 2 (16 → 24) with Vector128 (SSE, AdvSimd): adds ∂C/∂w^2 = Σ_x δ^2 (x)ᵀ and ∂C/∂b^2 = Σ_x δ^2 over m samples into g.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2AccumulateV128(ref float a, ref int rows, ref float d, nint m, ref float g)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 0); // ∂C/∂w^2: 24 rows of 16
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 384); // ∂C/∂b^2
+            // BP3 summed over the batch: Σ_x δ^2_i
+            for (nint i = 0; i < 24; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
+            }
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 4), walk the samples,
+            // accumulating δ_i a_j; the block is then added to the gradient once.
+            for (nint i = 0; i < 24; i += 2)
+            {
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 16);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 12);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                        g03 = global::Backprop.Kernels.MultiplyAdd(delta0, x3, g03);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
+                        g13 = global::Backprop.Kernels.MultiplyAdd(delta1, x3, g13);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) + g01, ref w0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8) + g02, ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12) + g03, ref w0, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4) + g11, ref w1, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8) + g12, ref w1, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12) + g13, ref w1, 12);
+                }
+            }
+        }
+
+        /// <summary>Layer 2 (16 → 24) with scalar code (no SIMD acceleration): z^2 = w^2 a^1 + b^2 for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2ForwardScalar(ref float p, ref float a, ref int rows, nint m, ref float z)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 24 rows of 16, row-major
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 384); // b^2
+            for (nint s = 0; s < m; s++)
+            {
+                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 16);
+                for (nint i = 0; i < 24; i++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
+                    float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    for (nint j = 0; j < 16; j++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) * global::System.Runtime.CompilerServices.Unsafe.Add(ref input, j);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 32 + i) = sum;
+                }
+            }
+        }
+
+        /// <summary>Layer 2 (16 → 24) with scalar code (no SIMD acceleration): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2UpdateScalar(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 24 rows of 16
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 384); // b^2
+            // BP3 summed over the batch: Σ_x δ^2_i
+            for (nint i = 0; i < 24; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) -= rate * sum;
+            }
+            // BP4 summed over the batch: Σ_x δ_i a_j
+            for (nint i = 0; i < 24; i++)
+            {
+                for (nint j = 0; j < 16; j++)
+                {
+                    float sum = 0f;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 16), j);
+                    }
+                    ref float wij = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16 + j);
+                    wij = decay * wij - rate * sum;
+                }
+            }
+        }
+
+        /// <summary>Layer 2 (16 → 24) with scalar code (no SIMD acceleration): adds ∂C/∂w^2 = Σ_x δ^2 (x)ᵀ and ∂C/∂b^2 = Σ_x δ^2 over m samples into g.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2AccumulateScalar(ref float a, ref int rows, ref float d, nint m, ref float g)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 0); // ∂C/∂w^2: 24 rows of 16
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 384); // ∂C/∂b^2
+            // BP3 summed over the batch: Σ_x δ^2_i
+            for (nint i = 0; i < 24; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
+            }
+            // BP4 summed over the batch: Σ_x δ_i a_j
+            for (nint i = 0; i < 24; i++)
+            {
+                for (nint j = 0; j < 16; j++)
+                {
+                    float sum = 0f;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 16), j);
+                    }
+                    ref float wij = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16 + j);
+                    wij += sum;
+                }
+            }
+        }
+
+        /// <summary>Layer 3 (24 → 3) with Vector512 (AVX-512): z^3 = w^3 a^2 + b^3 for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3ForwardV512(ref float p, ref float a, nint m, ref float z)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 408); // w^3: 3 rows of 24, row-major
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 480); // b^3
             // Lanes 0..7 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector512<float> mask = global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1));
-            // z_i = Σ_j w_ij a_j + b_i, 2 rows at a time; a row is 1 vector of 16 and one more at 8 overlapping by 8.
-            for (nuint i = 0; i < 2; i += 2)
+            nint s = 0;
+            // 5 samples at a time, 3 rows of w^3 against each: every weight vector loaded serves 5 samples;
+            // one accumulator per (row, sample), over a row of 1 vector of 16 and one more at 8 overlapping by 8.
+            for (; s <= m - 5; s += 5)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
-                global::System.Runtime.Intrinsics.Vector512<float> s00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> s10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 32);
+                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 32);
+                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 32);
+                ref float in4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 4) * 32);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 16);
+                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 16);
+                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 16);
+                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 16);
+                ref float out4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 4) * 16);
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 0);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0), a0, s00);
-                    s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0), a0, s10);
+                    nint i = 0;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
+                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 24);
+                    global::System.Runtime.Intrinsics.Vector512<float> s00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s04 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> s10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s14 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> s20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s23 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s24 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in1, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in2, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in3, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in4, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        s04 = global::Backprop.Kernels.MultiplyAdd(v0, x4, s04);
+                        global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                        s14 = global::Backprop.Kernels.MultiplyAdd(v1, x4, s14);
+                        global::System.Runtime.Intrinsics.Vector512<float> v2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 0);
+                        s20 = global::Backprop.Kernels.MultiplyAdd(v2, x0, s20);
+                        s21 = global::Backprop.Kernels.MultiplyAdd(v2, x1, s21);
+                        s22 = global::Backprop.Kernels.MultiplyAdd(v2, x2, s22);
+                        s23 = global::Backprop.Kernels.MultiplyAdd(v2, x3, s23);
+                        s24 = global::Backprop.Kernels.MultiplyAdd(v2, x4, s24);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 8 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 8);
+                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in1, 8);
+                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in2, 8);
+                        global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in3, 8);
+                        global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in4, 8);
+                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 8) & mask;
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        s04 = global::Backprop.Kernels.MultiplyAdd(v0, x4, s04);
+                        global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 8) & mask;
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                        s14 = global::Backprop.Kernels.MultiplyAdd(v1, x4, s14);
+                        global::System.Runtime.Intrinsics.Vector512<float> v2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 8) & mask;
+                        s20 = global::Backprop.Kernels.MultiplyAdd(v2, x0, s20);
+                        s21 = global::Backprop.Kernels.MultiplyAdd(v2, x1, s21);
+                        s22 = global::Backprop.Kernels.MultiplyAdd(v2, x2, s22);
+                        s23 = global::Backprop.Kernels.MultiplyAdd(v2, x3, s23);
+                        s24 = global::Backprop.Kernels.MultiplyAdd(v2, x4, s24);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s04) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s14) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s20) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s21) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s22) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s23) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s24) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
                 }
-                // The last vector overlaps the one before; the mask drops the 8 columns already summed.
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 8);
-                    s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 8) & mask), a0, s00);
-                    s10 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 8) & mask), a0, s10);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
             }
+            // The remaining samples one at a time, with 4 accumulators per row.
+            for (; s < m; s++)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 48);
-                global::System.Runtime.Intrinsics.Vector512<float> s00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 16);
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 0);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0), a0, s00);
+                    nint i = 0;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
+                    global::System.Runtime.Intrinsics.Vector512<float> s00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> s10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 0);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0), x0, s00);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0), x0, s10);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 8 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 8);
+                        s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 8) & mask), x0, s00);
+                        s10 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 8) & mask), x0, s10);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
                 }
-                // The last vector overlaps the one before; the mask drops the 8 columns already summed.
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 8);
-                    s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 8) & mask), a0, s00);
+                    nint i = 2;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                    global::System.Runtime.Intrinsics.Vector512<float> s00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 0);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0), x0, s00);
+                    }
+                    // The last vector overlaps the one before; the mask drops the 8 columns already summed.
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 8);
+                        s00 = global::Backprop.Kernels.MultiplyAdd((global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 8) & mask), x0, s00);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 2);
             }
         }
 
-        /// <summary>Layer 3 (24 → 3) with Vector512 (AVX-512): adds ∂C/∂b^3 = δ^3 and ∂C/∂w^3 = δ^3 (a^2)ᵀ into g, and computes δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2).</summary>
-        private static void Layer3BackwardV512(ref float p, ref float a, ref float d, ref float g, ref float dPrevious)
+        /// <summary>Layer 3 (24 → 3) with Vector512 (AVX-512): δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2) for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3DeltaV512(ref float p, ref float d, nint m, ref float a, ref float dPrevious)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 408); // w^3: 3 rows of 24, row-major
-            ref float gw = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 408); // ∂C/∂w^3
-            ref float gb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 480); // ∂C/∂b^3
-
-            // BP3: ∂C/∂b^3_i += δ^3_i
-            for (nuint i = 0; i < 3; i++)
+            // t_j = Σ_i w_ij δ_i: for a block of samples × column vectors, walk the rows i of w^3 (a row is 1 vector of 16 and one more at 8 overlapping by 8);
+            // then δ^2_j = t_j ⊙ σ'(z_j), with σ'(z) = a ⊙ (1 − a) and a = a^2. An overlapping last vector just recomputes equal values.
+            nint s = 0;
+            for (; s <= m - 4; s += 4)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gb, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
+                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
+                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 32);
+                ref float d1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 1) * 16);
+                ref float a1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 32);
+                ref float e1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 1) * 32);
+                ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 2) * 16);
+                ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 32);
+                ref float e2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 2) * 32);
+                ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 3) * 16);
+                ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 32);
+                ref float e3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 3) * 32);
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> t00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> t10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> t20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> t30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t31 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (nint i = 0; i < 3; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 8);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d1, i));
+                        t10 = global::Backprop.Kernels.MultiplyAdd(v0, delta1, t10);
+                        t11 = global::Backprop.Kernels.MultiplyAdd(v1, delta1, t11);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, i));
+                        t20 = global::Backprop.Kernels.MultiplyAdd(v0, delta2, t20);
+                        t21 = global::Backprop.Kernels.MultiplyAdd(v1, delta2, t21);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, i));
+                        t30 = global::Backprop.Kernels.MultiplyAdd(v0, delta3, t30);
+                        t31 = global::Backprop.Kernels.MultiplyAdd(v1, delta3, t31);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512<float> a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a00)), ref e0, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, 8);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a01)), ref e0, 8);
+                    global::System.Runtime.Intrinsics.Vector512<float> a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a1, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t10 * (a10 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a10)), ref e1, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a1, 8);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t11 * (a11 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a11)), ref e1, 8);
+                    global::System.Runtime.Intrinsics.Vector512<float> a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t20 * (a20 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a20)), ref e2, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> a21 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, 8);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t21 * (a21 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a21)), ref e2, 8);
+                    global::System.Runtime.Intrinsics.Vector512<float> a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t30 * (a30 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a30)), ref e3, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> a31 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, 8);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t31 * (a31 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a31)), ref e3, 8);
+                }
             }
+            for (; s < m; s++)
+            {
+                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
+                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 32);
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> t00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (nint i = 0; i < 3; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 8);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512<float> a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a00)), ref e0, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, 8);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a01)), ref e0, 8);
+                }
+            }
+        }
 
+        /// <summary>Layer 3 (24 → 3) with Vector512 (AVX-512): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3UpdateV512(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 408); // w^3: 3 rows of 24
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 480); // b^3
+            // BP3 summed over the batch: Σ_x δ^3_i
+            for (nint i = 0; i < 3; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) -= rate * sum;
+            }
             // Lanes 0..7 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector512<float> mask = global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1));
-            // BP4 and BP2, a block of columns j at a time (4 vectors; a row is 1 vector of 16 and one more at 8 overlapping by 8):
-            // walk every row i, adding δ_i a_j to ∂C/∂w_ij and summing t_j += w_ij δ_i.
-            // Then δ^2_j = t_j ⊙ σ'(z^2_j), with σ'(z) = a ⊙ (1 − a) and a = a^2.
+            global::System.Runtime.Intrinsics.Vector512<float> decays = global::System.Runtime.Intrinsics.Vector512.Create(decay), rates = global::System.Runtime.Intrinsics.Vector512.Create(-rate);
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16 and one more at 8 overlapping by 8), walk the samples,
+            // accumulating δ_i a_j; the block is then applied to the weights once.
             {
-                global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 8);
-                global::System.Runtime.Intrinsics.Vector512<float> m1 = a1 & mask; // the overlapping columns add nothing to ∂C/∂w a second time
-                global::System.Runtime.Intrinsics.Vector512<float> t0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                for (nuint i = 0; i < 3; i++)
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> delta = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i));
-                    ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
-                    ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 24);
-                    t0 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 0), delta, t0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gi, 0)), ref gi, 0);
-                    t1 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 8), delta, t1);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, m1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gi, 8)), ref gi, 8);
-                }
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t0 * (a0 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a0)), ref dPrevious, 0);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t1 * (a1 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a1)), ref dPrevious, 8);
-            }
-        }
-
-        /// <summary>Layer 3 (24 → 3) with Vector256 (AVX2): z^3 = w^3 a^2 + b^3.</summary>
-        private static void Layer3ForwardV256(ref float p, ref float a, ref float z)
-        {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 408); // w^3: 3 rows of 24, row-major
-            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 480); // b^3
-            // z_i = Σ_j w_ij a_j + b_i, 2 rows at a time; a row is 3 vectors of 8.
-            for (nuint i = 0; i < 2; i += 2)
-            {
+                nint i = 0;
                 ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
                 ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
-                global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> s10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 24);
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 8);
-                    global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 16);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), a0, s00);
-                    s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8), a1, s01);
-                    s02 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 16), a2, s02);
-                    s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0), a0, s10);
-                    s11 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8), a1, s11);
-                    s12 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 16), a2, s12);
+                    global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 2));
+                        g20 = global::Backprop.Kernels.MultiplyAdd(delta2, x0, g20);
+                        g21 = global::Backprop.Kernels.MultiplyAdd(delta2, x1, g21);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 8) * decays), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 8)), ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0) * decays), ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g11, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 8) * decays), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 8)), ref w1, 8);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g20, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 0) * decays), ref w2, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g21, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 8) * decays), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 8)), ref w2, 8);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i) = global::System.Runtime.Intrinsics.Vector256.Sum((s00 + s01) + s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum((s10 + s11) + s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-            }
-            {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 48);
-                global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 8);
-                    global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 16);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), a0, s00);
-                    s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8), a1, s01);
-                    s02 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 16), a2, s02);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, 2) = global::System.Runtime.Intrinsics.Vector256.Sum((s00 + s01) + s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 2);
             }
         }
 
-        /// <summary>Layer 3 (24 → 3) with Vector256 (AVX2): adds ∂C/∂b^3 = δ^3 and ∂C/∂w^3 = δ^3 (a^2)ᵀ into g, and computes δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2).</summary>
-        private static void Layer3BackwardV256(ref float p, ref float a, ref float d, ref float g, ref float dPrevious)
+        /// <summary>Layer 3 (24 → 3) with Vector512 (AVX-512): adds ∂C/∂w^3 = Σ_x δ^3 (a^2)ᵀ and ∂C/∂b^3 = Σ_x δ^3 over m samples into g.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3AccumulateV512(ref float a, ref float d, nint m, ref float g)
         {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 408); // w^3: 3 rows of 24, row-major
-            ref float gw = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 408); // ∂C/∂w^3
-            ref float gb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 480); // ∂C/∂b^3
-
-            // BP3: ∂C/∂b^3_i += δ^3_i
-            for (nuint i = 0; i < 3; i++)
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 408); // ∂C/∂w^3: 3 rows of 24
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 480); // ∂C/∂b^3
+            // BP3 summed over the batch: Σ_x δ^3_i
+            for (nint i = 0; i < 3; i++)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gb, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
-            }
-
-            // BP4 and BP2, a block of columns j at a time (4 vectors; a row is 3 vectors of 8):
-            // walk every row i, adding δ_i a_j to ∂C/∂w_ij and summing t_j += w_ij δ_i.
-            // Then δ^2_j = t_j ⊙ σ'(z^2_j), with σ'(z) = a ⊙ (1 − a) and a = a^2.
-            {
-                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 8);
-                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 16);
-                global::System.Runtime.Intrinsics.Vector256<float> t0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                for (nuint i = 0; i < 3; i++)
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> delta = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i));
-                    ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
-                    ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 24);
-                    t0 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 0), delta, t0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi, 0)), ref gi, 0);
-                    t1 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 8), delta, t1);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi, 8)), ref gi, 8);
-                    t2 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 16), delta, t2);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi, 16)), ref gi, 16);
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
                 }
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t0 * (a0 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a0)), ref dPrevious, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t1 * (a1 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a1)), ref dPrevious, 8);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t2 * (a2 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a2)), ref dPrevious, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
             }
-        }
-
-        /// <summary>Layer 3 (24 → 3) with Vector128 (SSE, AdvSimd): z^3 = w^3 a^2 + b^3.</summary>
-        private static void Layer3ForwardV128(ref float p, ref float a, ref float z)
-        {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 408); // w^3: 3 rows of 24, row-major
-            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 480); // b^3
-            // z_i = Σ_j w_ij a_j + b_i, 2 rows at a time; a row is 6 vectors of 4.
-            for (nuint i = 0; i < 2; i += 2)
+            // Lanes 0..7 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
+            global::System.Runtime.Intrinsics.Vector512<float> mask = global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1));
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16 and one more at 8 overlapping by 8), walk the samples,
+            // accumulating δ_i a_j; the block is then added to the gradient once.
             {
+                nint i = 0;
                 ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
                 ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
-                global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> s10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 24);
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 12);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), a0, s00);
-                    s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), a1, s01);
-                    s02 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8), a2, s02);
-                    s03 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12), a3, s03);
-                    s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0), a0, s10);
-                    s11 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4), a1, s11);
-                    s12 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8), a2, s12);
-                    s13 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12), a3, s13);
+                    global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 2));
+                        g20 = global::Backprop.Kernels.MultiplyAdd(delta2, x0, g20);
+                        g21 = global::Backprop.Kernels.MultiplyAdd(delta2, x1, g21);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 8) + (g01 & mask), ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 8) + (g11 & mask), ref w1, 8);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 0) + g20, ref w2, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 8) + (g21 & mask), ref w2, 8);
                 }
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 16);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 20);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16), a0, s00);
-                    s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 20), a1, s01);
-                    s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 16), a0, s10);
-                    s11 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 20), a1, s11);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i) = global::System.Runtime.Intrinsics.Vector128.Sum((s00 + s01) + (s02 + s03)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum((s10 + s11) + (s12 + s13)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-            }
-            {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 48);
-                global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 12);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), a0, s00);
-                    s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), a1, s01);
-                    s02 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8), a2, s02);
-                    s03 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12), a3, s03);
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 16);
-                    global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 20);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16), a0, s00);
-                    s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 20), a1, s01);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, 2) = global::System.Runtime.Intrinsics.Vector128.Sum((s00 + s01) + (s02 + s03)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 2);
             }
         }
 
-        /// <summary>Layer 3 (24 → 3) with Vector128 (SSE, AdvSimd): adds ∂C/∂b^3 = δ^3 and ∂C/∂w^3 = δ^3 (a^2)ᵀ into g, and computes δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2).</summary>
-        private static void Layer3BackwardV128(ref float p, ref float a, ref float d, ref float g, ref float dPrevious)
-        {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 408); // w^3: 3 rows of 24, row-major
-            ref float gw = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 408); // ∂C/∂w^3
-            ref float gb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 480); // ∂C/∂b^3
-
-            // BP3: ∂C/∂b^3_i += δ^3_i
-            for (nuint i = 0; i < 3; i++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gb, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
-            }
-
-            // BP4 and BP2, a block of columns j at a time (4 vectors; a row is 6 vectors of 4):
-            // walk every row i, adding δ_i a_j to ∂C/∂w_ij and summing t_j += w_ij δ_i.
-            // Then δ^2_j = t_j ⊙ σ'(z^2_j), with σ'(z) = a ⊙ (1 − a) and a = a^2.
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 4);
-                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 8);
-                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 12);
-                global::System.Runtime.Intrinsics.Vector128<float> t0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                for (nuint i = 0; i < 3; i++)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> delta = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i));
-                    ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
-                    ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 24);
-                    t0 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0), delta, t0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, 0)), ref gi, 0);
-                    t1 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 4), delta, t1);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, 4)), ref gi, 4);
-                    t2 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 8), delta, t2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, 8)), ref gi, 8);
-                    t3 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 12), delta, t3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, 12)), ref gi, 12);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t0 * (a0 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a0)), ref dPrevious, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t1 * (a1 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a1)), ref dPrevious, 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t2 * (a2 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a2)), ref dPrevious, 8);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t3 * (a3 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a3)), ref dPrevious, 12);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 16);
-                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 20);
-                global::System.Runtime.Intrinsics.Vector128<float> t0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                for (nuint i = 0; i < 3; i++)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> delta = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i));
-                    ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
-                    ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 24);
-                    t0 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 16), delta, t0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, 16)), ref gi, 16);
-                    t1 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 20), delta, t1);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(delta, a1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi, 20)), ref gi, 20);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t0 * (a0 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a0)), ref dPrevious, 16);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t1 * (a1 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a1)), ref dPrevious, 20);
-            }
-        }
-
-        /// <summary>Layer 3 (24 → 3) with scalar code (no SIMD acceleration): z^3 = w^3 a^2 + b^3.</summary>
-        private static void Layer3ForwardScalar(ref float p, ref float a, ref float z)
+        /// <summary>Layer 3 (24 → 3) with Vector256 (AVX2): z^3 = w^3 a^2 + b^3 for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3ForwardV256(ref float p, ref float a, nint m, ref float z)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 408); // w^3: 3 rows of 24, row-major
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 480); // b^3
-            // z_i = b_i + Σ_j w_ij a_j, one row at a time.
-            for (nuint i = 0; i < 3; i++)
+            nint s = 0;
+            // 4 samples at a time, 2 rows of w^3 against each: every weight vector loaded serves 4 samples;
+            // one accumulator per (row, sample), over a row of 3 vectors of 8.
+            for (; s <= m - 4; s += 4)
             {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
-                float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                for (nuint j = 0; j < 24; j++)
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 32);
+                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 32);
+                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 32);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 16);
+                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 16);
+                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 16);
+                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 16);
                 {
-                    s += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) * global::System.Runtime.CompilerServices.Unsafe.Add(ref a, j);
+                    nint i = 0;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
+                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> s10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nuint j = 0; j < 24; j += 8)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, j);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, j);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, j);
+                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, j);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, j);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, j);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref z, i) = s;
+                {
+                    nint i = 2;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nuint j = 0; j < 24; j += 8)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, j);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, j);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, j);
+                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, j);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, j);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                }
+            }
+            // The remaining samples one at a time, with 4 accumulators per row.
+            for (; s < m; s++)
+            {
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 16);
+                {
+                    nint i = 0;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
+                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> s10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 16);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8), x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 16), x2, s02);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0), x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8), x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 16), x2, s12);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum((s00 + s01) + s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum((s10 + s11) + s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                }
+                {
+                    nint i = 2;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 16);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0), x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8), x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 16), x2, s02);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum((s00 + s01) + s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                }
             }
         }
-        /// <summary>Layer 3 (24 → 3) with scalar code (no SIMD acceleration): adds ∂C/∂b^3 = δ^3 and ∂C/∂w^3 = δ^3 (a^2)ᵀ into g, and computes δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2).</summary>
-        private static void Layer3BackwardScalar(ref float p, ref float a, ref float d, ref float g, ref float dPrevious)
+
+        /// <summary>Layer 3 (24 → 3) with Vector256 (AVX2): δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2) for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3DeltaV256(ref float p, ref float d, nint m, ref float a, ref float dPrevious)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 408); // w^3: 3 rows of 24, row-major
-            ref float gw = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 408); // ∂C/∂w^3
-            ref float gb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 480); // ∂C/∂b^3
-
-            // BP3: ∂C/∂b^3_i += δ^3_i
-            for (nuint i = 0; i < 3; i++)
+            // t_j = Σ_i w_ij δ_i: for a block of samples × column vectors, walk the rows i of w^3 (a row is 3 vectors of 8);
+            // then δ^2_j = t_j ⊙ σ'(z_j), with σ'(z) = a ⊙ (1 − a) and a = a^2. An overlapping last vector just recomputes equal values.
+            nint s = 0;
+            for (; s <= m - 2; s += 2)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gb, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
-            }
-
-            // t = (w^l)ᵀ δ^l accumulates in dPrevious.
-            for (nuint j = 0; j < 24; j++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, j) = 0f;
-            }
-            // BP4: ∂C/∂w_ij += δ_i a_j; and t_j += w_ij δ_i
-            for (nuint i = 0; i < 3; i++)
-            {
-                float delta = global::System.Runtime.CompilerServices.Unsafe.Add(ref d, i);
-                ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
-                ref float gi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gw, i * 24);
-                for (nuint j = 0; j < 24; j++)
+                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
+                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 32);
+                ref float d1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 1) * 16);
+                ref float a1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 32);
+                ref float e1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 1) * 32);
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gi, j) += delta * global::System.Runtime.CompilerServices.Unsafe.Add(ref a, j);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, j) += global::System.Runtime.CompilerServices.Unsafe.Add(ref wi, j) * delta;
+                    global::System.Runtime.Intrinsics.Vector256<float> t00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> t10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint i = 0; i < 3; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> v2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 16);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
+                        t02 = global::Backprop.Kernels.MultiplyAdd(v2, delta0, t02);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d1, i));
+                        t10 = global::Backprop.Kernels.MultiplyAdd(v0, delta1, t10);
+                        t11 = global::Backprop.Kernels.MultiplyAdd(v1, delta1, t11);
+                        t12 = global::Backprop.Kernels.MultiplyAdd(v2, delta1, t12);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256<float> a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a00)), ref e0, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a01)), ref e0, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t02 * (a02 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a02)), ref e0, 16);
+                    global::System.Runtime.Intrinsics.Vector256<float> a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t10 * (a10 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a10)), ref e1, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t11 * (a11 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a11)), ref e1, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t12 * (a12 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a12)), ref e1, 16);
                 }
             }
-            // BP2: δ^2_j = t_j ⊙ σ'(z_j), with σ'(z) = a ⊙ (1 − a)
-            for (nuint j = 0; j < 24; j++)
+            for (; s < m; s++)
             {
-                float aj = global::System.Runtime.CompilerServices.Unsafe.Add(ref a, j);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, j) *= aj * (1f - aj);
+                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
+                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 32);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> t00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint i = 0; i < 3; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> v2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 16);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
+                        t02 = global::Backprop.Kernels.MultiplyAdd(v2, delta0, t02);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256<float> a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a00)), ref e0, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a01)), ref e0, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t02 * (a02 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a02)), ref e0, 16);
+                }
             }
         }
 
+        /// <summary>Layer 3 (24 → 3) with Vector256 (AVX2): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3UpdateV256(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 408); // w^3: 3 rows of 24
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 480); // b^3
+            // BP3 summed over the batch: Σ_x δ^3_i
+            for (nint i = 0; i < 3; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) -= rate * sum;
+            }
+            global::System.Runtime.Intrinsics.Vector256<float> decays = global::System.Runtime.Intrinsics.Vector256.Create(decay), rates = global::System.Runtime.Intrinsics.Vector256.Create(-rate);
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 3 vectors of 8), walk the samples,
+            // accumulating δ_i a_j; the block is then applied to the weights once.
+            {
+                nint i = 0;
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 16);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8) * decays), ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g02, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 16) * decays), ref w0, 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0) * decays), ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g11, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8) * decays), ref w1, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g12, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 16) * decays), ref w1, 16);
+                }
+            }
+            {
+                nint i = 2;
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 16);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8) * decays), ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g02, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 16) * decays), ref w0, 16);
+                }
+            }
+        }
+
+        /// <summary>Layer 3 (24 → 3) with Vector256 (AVX2): adds ∂C/∂w^3 = Σ_x δ^3 (a^2)ᵀ and ∂C/∂b^3 = Σ_x δ^3 over m samples into g.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3AccumulateV256(ref float a, ref float d, nint m, ref float g)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 408); // ∂C/∂w^3: 3 rows of 24
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 480); // ∂C/∂b^3
+            // BP3 summed over the batch: Σ_x δ^3_i
+            for (nint i = 0; i < 3; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
+            }
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 3 vectors of 8), walk the samples,
+            // accumulating δ_i a_j; the block is then added to the gradient once.
+            {
+                nint i = 0;
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 16);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8) + g01, ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 16) + g02, ref w0, 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8) + g11, ref w1, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 16) + g12, ref w1, 16);
+                }
+            }
+            {
+                nint i = 2;
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 16);
+                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8) + g01, ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 16) + g02, ref w0, 16);
+                }
+            }
+        }
+
+        /// <summary>Layer 3 (24 → 3) with Vector128 (SSE, AdvSimd): z^3 = w^3 a^2 + b^3 for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3ForwardV128(ref float p, ref float a, nint m, ref float z)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 408); // w^3: 3 rows of 24, row-major
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 480); // b^3
+            nint s = 0;
+            // 4 samples at a time, 2 rows of w^3 against each: every weight vector loaded serves 4 samples;
+            // one accumulator per (row, sample), over a row of 6 vectors of 4.
+            for (; s <= m - 4; s += 4)
+            {
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 32);
+                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 32);
+                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 32);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 16);
+                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 16);
+                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 16);
+                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 16);
+                {
+                    nint i = 0;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
+                    global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> s10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nuint j = 0; j < 24; j += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in1, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in2, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in3, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                        global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                }
+                {
+                    nint i = 2;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                    global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nuint j = 0; j < 24; j += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in1, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in2, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in3, j);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                }
+            }
+            // The remaining samples one at a time, with 4 accumulators per row.
+            for (; s < m; s++)
+            {
+                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 16);
+                {
+                    nint i = 0;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
+                    global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> s10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 12);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8), x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12), x3, s03);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0), x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4), x1, s11);
+                        s12 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8), x2, s12);
+                        s13 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12), x3, s13);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 16);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 20);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16), x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 20), x1, s01);
+                        s10 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 16), x0, s10);
+                        s11 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 20), x1, s11);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum((s00 + s01) + (s02 + s03)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum((s10 + s11) + (s12 + s13)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                }
+                {
+                    nint i = 2;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                    global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 12);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0), x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4), x1, s01);
+                        s02 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8), x2, s02);
+                        s03 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12), x3, s03);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 16);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 20);
+                        s00 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16), x0, s00);
+                        s01 = global::Backprop.Kernels.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 20), x1, s01);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum((s00 + s01) + (s02 + s03)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                }
+            }
+        }
+
+        /// <summary>Layer 3 (24 → 3) with Vector128 (SSE, AdvSimd): δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2) for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3DeltaV128(ref float p, ref float d, nint m, ref float a, ref float dPrevious)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 408); // w^3: 3 rows of 24, row-major
+            // t_j = Σ_i w_ij δ_i: for a block of samples × column vectors, walk the rows i of w^3 (a row is 6 vectors of 4);
+            // then δ^2_j = t_j ⊙ σ'(z_j), with σ'(z) = a ⊙ (1 − a) and a = a^2. An overlapping last vector just recomputes equal values.
+            nint s = 0;
+            for (; s <= m - 2; s += 2)
+            {
+                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
+                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 32);
+                ref float d1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 1) * 16);
+                ref float a1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 32);
+                ref float e1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 1) * 32);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> t00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> t10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint i = 0; i < 3; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> v2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> v3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 12);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
+                        t02 = global::Backprop.Kernels.MultiplyAdd(v2, delta0, t02);
+                        t03 = global::Backprop.Kernels.MultiplyAdd(v3, delta0, t03);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d1, i));
+                        t10 = global::Backprop.Kernels.MultiplyAdd(v0, delta1, t10);
+                        t11 = global::Backprop.Kernels.MultiplyAdd(v1, delta1, t11);
+                        t12 = global::Backprop.Kernels.MultiplyAdd(v2, delta1, t12);
+                        t13 = global::Backprop.Kernels.MultiplyAdd(v3, delta1, t13);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128<float> a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a00)), ref e0, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a01)), ref e0, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t02 * (a02 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a02)), ref e0, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a03 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t03 * (a03 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a03)), ref e0, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t10 * (a10 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a10)), ref e1, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t11 * (a11 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a11)), ref e1, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t12 * (a12 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a12)), ref e1, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a13 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t13 * (a13 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a13)), ref e1, 12);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> t00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> t10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint i = 0; i < 3; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 16);
+                        global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 20);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d1, i));
+                        t10 = global::Backprop.Kernels.MultiplyAdd(v0, delta1, t10);
+                        t11 = global::Backprop.Kernels.MultiplyAdd(v1, delta1, t11);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128<float> a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a00)), ref e0, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 20);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a01)), ref e0, 20);
+                    global::System.Runtime.Intrinsics.Vector128<float> a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t10 * (a10 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a10)), ref e1, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, 20);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t11 * (a11 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a11)), ref e1, 20);
+                }
+            }
+            for (; s < m; s++)
+            {
+                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
+                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 32);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> t00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t04 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t05 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint i = 0; i < 3; i++)
+                    {
+                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> v2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> v3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 12);
+                        global::System.Runtime.Intrinsics.Vector128<float> v4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 16);
+                        global::System.Runtime.Intrinsics.Vector128<float> v5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 20);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
+                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
+                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
+                        t02 = global::Backprop.Kernels.MultiplyAdd(v2, delta0, t02);
+                        t03 = global::Backprop.Kernels.MultiplyAdd(v3, delta0, t03);
+                        t04 = global::Backprop.Kernels.MultiplyAdd(v4, delta0, t04);
+                        t05 = global::Backprop.Kernels.MultiplyAdd(v5, delta0, t05);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128<float> a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a00)), ref e0, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a01)), ref e0, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t02 * (a02 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a02)), ref e0, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a03 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t03 * (a03 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a03)), ref e0, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> a04 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t04 * (a04 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a04)), ref e0, 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> a05 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 20);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t05 * (a05 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a05)), ref e0, 20);
+                }
+            }
+        }
+
+        /// <summary>Layer 3 (24 → 3) with Vector128 (SSE, AdvSimd): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3UpdateV128(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 408); // w^3: 3 rows of 24
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 480); // b^3
+            // BP3 summed over the batch: Σ_x δ^3_i
+            for (nint i = 0; i < 3; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) -= rate * sum;
+            }
+            global::System.Runtime.Intrinsics.Vector128<float> decays = global::System.Runtime.Intrinsics.Vector128.Create(decay), rates = global::System.Runtime.Intrinsics.Vector128.Create(-rate);
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 6 vectors of 4), walk the samples,
+            // accumulating δ_i a_j; the block is then applied to the weights once.
+            {
+                nint i = 0;
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 12);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                        g03 = global::Backprop.Kernels.MultiplyAdd(delta0, x3, g03);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
+                        g13 = global::Backprop.Kernels.MultiplyAdd(delta1, x3, g13);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) * decays), ref w0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g02, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8) * decays), ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g03, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12) * decays), ref w0, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0) * decays), ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g11, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4) * decays), ref w1, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g12, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8) * decays), ref w1, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g13, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12) * decays), ref w1, 12);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 16);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 20);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16) * decays), ref w0, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 20) * decays), ref w0, 20);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 16) * decays), ref w1, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g11, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 20) * decays), ref w1, 20);
+                }
+            }
+            {
+                nint i = 2;
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 12);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                        g03 = global::Backprop.Kernels.MultiplyAdd(delta0, x3, g03);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) * decays), ref w0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g02, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8) * decays), ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g03, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12) * decays), ref w0, 12);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 16);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 20);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16) * decays), ref w0, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 20) * decays), ref w0, 20);
+                }
+            }
+        }
+
+        /// <summary>Layer 3 (24 → 3) with Vector128 (SSE, AdvSimd): adds ∂C/∂w^3 = Σ_x δ^3 (a^2)ᵀ and ∂C/∂b^3 = Σ_x δ^3 over m samples into g.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3AccumulateV128(ref float a, ref float d, nint m, ref float g)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 408); // ∂C/∂w^3: 3 rows of 24
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 480); // ∂C/∂b^3
+            // BP3 summed over the batch: Σ_x δ^3_i
+            for (nint i = 0; i < 3; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
+            }
+            // BP4 summed over the batch: for a block of rows × column vectors (a row is 6 vectors of 4), walk the samples,
+            // accumulating δ_i a_j; the block is then added to the gradient once.
+            {
+                nint i = 0;
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 12);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                        g03 = global::Backprop.Kernels.MultiplyAdd(delta0, x3, g03);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
+                        g13 = global::Backprop.Kernels.MultiplyAdd(delta1, x3, g13);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) + g01, ref w0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8) + g02, ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12) + g03, ref w0, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4) + g11, ref w1, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8) + g12, ref w1, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12) + g13, ref w1, 12);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 16);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 20);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16) + g00, ref w0, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 20) + g01, ref w0, 20);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 16) + g10, ref w1, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 20) + g11, ref w1, 20);
+                }
+            }
+            {
+                nint i = 2;
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 12);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
+                        g03 = global::Backprop.Kernels.MultiplyAdd(delta0, x3, g03);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) + g01, ref w0, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8) + g02, ref w0, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12) + g03, ref w0, 12);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 16);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 20);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16) + g00, ref w0, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 20) + g01, ref w0, 20);
+                }
+            }
+        }
+
+        /// <summary>Layer 3 (24 → 3) with scalar code (no SIMD acceleration): z^3 = w^3 a^2 + b^3 for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3ForwardScalar(ref float p, ref float a, nint m, ref float z)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 408); // w^3: 3 rows of 24, row-major
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 480); // b^3
+            for (nint s = 0; s < m; s++)
+            {
+                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                for (nint i = 0; i < 3; i++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                    float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
+                    for (nint j = 0; j < 24; j++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) * global::System.Runtime.CompilerServices.Unsafe.Add(ref input, j);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 16 + i) = sum;
+                }
+            }
+        }
+
+        /// <summary>Layer 3 (24 → 3) with scalar code (no SIMD acceleration): δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2) for m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3DeltaScalar(ref float p, ref float d, nint m, ref float a, ref float dPrevious)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 408); // w^3: 3 rows of 24, row-major
+            for (nint s = 0; s < m; s++)
+            {
+                for (nint j = 0; j < 24; j++)
+                {
+                    float t = 0f;
+                    for (nint i = 0; i < 3; i++)
+                    {
+                        t += global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24 + j) * global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                    }
+                    float aj = global::System.Runtime.CompilerServices.Unsafe.Add(ref a, s * 32 + j);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, s * 32 + j) = t * (aj * (1f - aj));
+                }
+            }
+        }
+
+        /// <summary>Layer 3 (24 → 3) with scalar code (no SIMD acceleration): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3UpdateScalar(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 408); // w^3: 3 rows of 24
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 480); // b^3
+            // BP3 summed over the batch: Σ_x δ^3_i
+            for (nint i = 0; i < 3; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) -= rate * sum;
+            }
+            // BP4 summed over the batch: Σ_x δ_i a_j
+            for (nint i = 0; i < 3; i++)
+            {
+                for (nint j = 0; j < 24; j++)
+                {
+                    float sum = 0f;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32), j);
+                    }
+                    ref float wij = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24 + j);
+                    wij = decay * wij - rate * sum;
+                }
+            }
+        }
+
+        /// <summary>Layer 3 (24 → 3) with scalar code (no SIMD acceleration): adds ∂C/∂w^3 = Σ_x δ^3 (a^2)ᵀ and ∂C/∂b^3 = Σ_x δ^3 over m samples into g.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3AccumulateScalar(ref float a, ref float d, nint m, ref float g)
+        {
+            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 408); // ∂C/∂w^3: 3 rows of 24
+            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 480); // ∂C/∂b^3
+            // BP3 summed over the batch: Σ_x δ^3_i
+            for (nint i = 0; i < 3; i++)
+            {
+                float sum = 0f;
+                for (nint s = 0; s < m; s++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
+            }
+            // BP4 summed over the batch: Σ_x δ_i a_j
+            for (nint i = 0; i < 3; i++)
+            {
+                for (nint j = 0; j < 24; j++)
+                {
+                    float sum = 0f;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32), j);
+                    }
+                    ref float wij = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24 + j);
+                    wij += sum;
+                }
+            }
+        }
     }
 }

@@ -23,7 +23,9 @@ namespace Samples
         public static int ParameterCount => 13;
 
         /// <summary>The size of every layer, input first.</summary>
-        public static global::System.ReadOnlySpan<int> LayerSizes => new int[] { 2, 3, 1 };
+        public static global::System.ReadOnlySpan<int> LayerSizes => s_layerSizes;
+
+        private static readonly int[] s_layerSizes = { 2, 3, 1 };
 
         /// <summary>The activation of the hidden layers.</summary>
         public static global::Backprop.ActivationKind HiddenActivation => global::Backprop.ActivationKind.Sigmoid;
@@ -155,9 +157,19 @@ namespace Samples
             public global::System.Span<float> Biases => _values.Slice(3, 1);
         }
 
+        /// <summary>
+        /// The floats of workspace <see cref="TrainBatch"/> needs for a mini-batch of <paramref name="batchSize"/> samples
+        /// (this unrolled network sums the batch's gradient there: one float per parameter, whatever the batch size).
+        /// </summary>
+        public static int BatchWorkspaceSize(int batchSize)
+        {
+            global::System.ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+            return 13;
+        }
+
         /// <summary>Computes the output a^L for one input. Reads the parameters only: safe to call from many threads at once.</summary>
         /// <param name="input">The input a^1: exactly 2 values.</param>
-        /// <param name="output">Receives a^L: exactly 1 values.</param>
+        /// <param name="output">Receives a^L: exactly 1 value.</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length.</exception>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
@@ -166,7 +178,47 @@ namespace Samples
             ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
-            ForwardUnrolled(ref p, ref x, ref y);
+            ForwardUnrolled(ref p, ref x, ref y, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), false);
+        }
+
+        /// <summary>
+        /// Computes the outputs of many inputs at once: each weight is read once for a block of samples, not once
+        /// per sample. Reads the parameters only: safe to call from many threads at once.
+        /// </summary>
+        /// <param name="inputs">n inputs of 2 values, one after another.</param>
+        /// <param name="outputs">Receives the n outputs of 1 values, one after another.</param>
+        /// <exception cref="global::System.ArgumentException">The spans do not hold whole samples, or not the same number of them.</exception>
+        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+        {
+            if (inputs.Length % 2 != 0) global::Backprop.Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 2, "the network's InputSize");
+            int count = inputs.Length / 2;
+            if (outputs.Length != count * 1) global::Backprop.Kernels.ThrowLengthMismatch(nameof(outputs), count * 1, outputs.Length, "OutputSize values for each of the inputs");
+            ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
+            ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
+            ForwardBatchUnrolled(ref p, ref x, ref y, count, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), false);
+        }
+
+        /// <summary>
+        /// Computes the outputs of many inputs at once, as <see cref="ForwardBatch"/>, and returns their total cost against
+        /// <paramref name="targets"/>, Σ_x C_x, computed from z^L (finite however saturated the outputs). Reads the parameters
+        /// only: safe to call from many threads at once.
+        /// </summary>
+        /// <param name="inputs">n inputs of 2 values, one after another.</param>
+        /// <param name="targets">n targets of 1 values, one after another.</param>
+        /// <param name="outputs">Receives the n outputs of 1 values, one after another.</param>
+        /// <exception cref="global::System.ArgumentException">The spans do not hold whole samples, or not the same number of them.</exception>
+        public float Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> outputs)
+        {
+            if (inputs.Length % 2 != 0) global::Backprop.Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 2, "the network's InputSize");
+            int count = inputs.Length / 2;
+            if (targets.Length != count * 1) global::Backprop.Kernels.ThrowLengthMismatch(nameof(targets), count * 1, targets.Length, "OutputSize values for each of the inputs");
+            if (outputs.Length != count * 1) global::Backprop.Kernels.ThrowLengthMismatch(nameof(outputs), count * 1, outputs.Length, "OutputSize values for each of the inputs");
+            ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
+            ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
+            ref float t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
+            return ForwardBatchUnrolled(ref p, ref x, ref y, count, ref t, true);
         }
 
         /// <summary>
@@ -175,7 +227,7 @@ namespace Samples
         /// from many threads at once (each with its own gradient).
         /// </summary>
         /// <param name="input">The input a^1 = x: exactly 2 values.</param>
-        /// <param name="target">The desired output y: exactly 1 values.</param>
+        /// <param name="target">The desired output y: exactly 1 value.</param>
         /// <param name="gradient">Accumulates ∂C_x/∂θ: exactly 13 values.</param>
         /// <returns>C_x = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)], computed from z^L so that it stays finite when a^L saturates.</returns>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length.</exception>
@@ -191,8 +243,39 @@ namespace Samples
             return BackpropUnrolled(ref p, ref x, ref y, ref g);
         }
 
-        /// <summary>Forward pass, unrolled: one statement per neuron.</summary>
-        private static void ForwardUnrolled(ref float p, ref float x, ref float y)
+        /// <summary>
+        /// One step of mini-batch gradient descent, in place: for the m samples in rows <paramref name="batch"/> of
+        /// <paramref name="inputs"/> and <paramref name="targets"/>, w ← <paramref name="weightDecay"/> · w − (η/m) Σ_x ∂C_x/∂w and
+        /// b ← b − (η/m) Σ_x ∂C_x/∂b, η = <paramref name="learningRate"/>. Not thread-safe: it writes the parameters.
+        /// </summary>
+        /// <param name="inputs">The data set's inputs, rows of 2 values.</param>
+        /// <param name="targets">The data set's targets, rows of 1 values, one per input row.</param>
+        /// <param name="batch">The rows of the mini-batch's samples (at least one).</param>
+        /// <param name="learningRate">η.</param>
+        /// <param name="weightDecay">Applied to every weight before the step: 1 − ηλ/n for L2 regularisation, 1 for none.</param>
+        /// <param name="workspace">At least <see cref="BatchWorkspaceSize"/>(m) floats of scratch.</param>
+        /// <returns>Σ_x C_x over the mini-batch, before the step.</returns>
+        /// <exception cref="global::System.ArgumentException">Spans of the wrong length, or a row out of range.</exception>
+        public float TrainBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> batch, float learningRate, float weightDecay, global::System.Span<float> workspace)
+        {
+            if (inputs.Length % 2 != 0) global::Backprop.Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 2, "the network's InputSize");
+            int count = inputs.Length / 2;
+            if (targets.Length != count * 1) global::Backprop.Kernels.ThrowLengthMismatch(nameof(targets), count * 1, targets.Length, "OutputSize values for each input row");
+            if (batch.Length == 0) global::Backprop.Kernels.ThrowEmptyBatch(nameof(batch));
+            global::Backprop.Kernels.CheckRows(batch, count, nameof(batch));
+            int required = BatchWorkspaceSize(batch.Length);
+            if (workspace.Length < required) global::Backprop.Kernels.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);
+            ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
+            ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
+            ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(batch);
+            ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspace);
+            return TrainBatchUnrolled(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+        }
+
+        /// <summary>Forward pass, unrolled: one statement per neuron; with <paramref name="withCost"/>, returns C_x against the target t.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float ForwardUnrolled(ref float p, ref float x, ref float y, ref float t, bool withCost)
         {
             // a^1 = x
             float a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0);
@@ -204,13 +287,22 @@ namespace Samples
             float a2_2 = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 4) * a1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 5) * a1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 8));
 
             // Layer 3 (3 → 1): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            float a3_0 = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 9) * a2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 10) * a2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 11) * a2_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 12));
+            float z3_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 9) * a2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 10) * a2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 11) * a2_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 12);
+            float a3_0 = global::Backprop.Kernels.Sigmoid(z3_0);
 
             // The output is a^3.
             global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0) = a3_0;
+            if (!withCost)
+            {
+                return 0f;
+            }
+            // C_x = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)], written in z as
+            //     Σ_k [max(z_k, 0) − y_k z_k + ln(1 + e^−|z_k|)], which stays finite however saturated a_k is
+            return global::Backprop.Kernels.SigmoidCrossEntropy(z3_0, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 0));
         }
 
         /// <summary>Backpropagation of one sample, unrolled: one statement per neuron and weight; returns C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static float BackpropUnrolled(ref float p, ref float x, ref float y, ref float g)
         {
             // ---- Forward pass, keeping every activation ----
@@ -262,5 +354,49 @@ namespace Samples
             return cost;
         }
 
+        /// <summary>Forward pass of <paramref name="count"/> samples, one after another; with <paramref name="withCost"/>, returns Σ_x C_x against the targets t.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float ForwardBatchUnrolled(ref float p, ref float x, ref float y, nint count, ref float t, bool withCost)
+        {
+            float cost = 0f;
+            for (nint s = 0; s < count; s++)
+            {
+                ref float target = ref withCost ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref t, s * 1) : ref t;
+                cost += ForwardUnrolled(ref p, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, s * 2), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, s * 1), ref target, withCost);
+            }
+            return cost;
+        }
+
+        /// <summary>One gradient-descent step on the m samples rows[0..m): the batch's gradient is summed in the workspace, then applied.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float TrainBatchUnrolled(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+        {
+            global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref workspace, 13).Clear();
+            float cost = 0f;
+            for (nint s = 0; s < m; s++)
+            {
+                nint row = global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s);
+                cost += BackpropUnrolled(ref p, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, row * 2), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, row * 1), ref workspace);
+            }
+            // Layer 2: w^2 ← decay · w^2 − (η/m) Σ_x ∂C_x/∂w^2; b^2 ← b^2 − (η/m) Σ_x ∂C_x/∂b^2
+            for (nint k = 0; k < 6; k++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref p, k) = decay * global::System.Runtime.CompilerServices.Unsafe.Add(ref p, k) - rate * global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, k);
+            }
+            for (nint k = 6; k < 9; k++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref p, k) -= rate * global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, k);
+            }
+            // Layer 3: w^3 ← decay · w^3 − (η/m) Σ_x ∂C_x/∂w^3; b^3 ← b^3 − (η/m) Σ_x ∂C_x/∂b^3
+            for (nint k = 9; k < 12; k++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref p, k) = decay * global::System.Runtime.CompilerServices.Unsafe.Add(ref p, k) - rate * global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, k);
+            }
+            for (nint k = 12; k < 13; k++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref p, k) -= rate * global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, k);
+            }
+            return cost;
+        }
     }
 }

@@ -27,7 +27,9 @@ namespace Samples
                 public static int ParameterCount => 39;
 
                 /// <summary>The size of every layer, input first.</summary>
-                public static global::System.ReadOnlySpan<int> LayerSizes => new int[] { 5, 4, 3 };
+                public static global::System.ReadOnlySpan<int> LayerSizes => s_layerSizes;
+
+                private static readonly int[] s_layerSizes = { 5, 4, 3 };
 
                 /// <summary>The activation of the hidden layers.</summary>
                 public static global::Backprop.ActivationKind HiddenActivation => global::Backprop.ActivationKind.Sigmoid;
@@ -159,6 +161,16 @@ namespace Samples
                     public global::System.Span<float> Biases => _values.Slice(12, 3);
                 }
 
+                /// <summary>
+                /// The floats of workspace <see cref="TrainBatch"/> needs for a mini-batch of <paramref name="batchSize"/> samples
+                /// (this unrolled network sums the batch's gradient there: one float per parameter, whatever the batch size).
+                /// </summary>
+                public static int BatchWorkspaceSize(int batchSize)
+                {
+                    global::System.ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+                    return 39;
+                }
+
                 /// <summary>Computes the output a^L for one input. Reads the parameters only: safe to call from many threads at once.</summary>
                 /// <param name="input">The input a^1: exactly 5 values.</param>
                 /// <param name="output">Receives a^L: exactly 3 values.</param>
@@ -170,7 +182,47 @@ namespace Samples
                     ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
                     ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
                     ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
-                    ForwardUnrolled(ref p, ref x, ref y);
+                    ForwardUnrolled(ref p, ref x, ref y, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), false);
+                }
+
+                /// <summary>
+                /// Computes the outputs of many inputs at once: each weight is read once for a block of samples, not once
+                /// per sample. Reads the parameters only: safe to call from many threads at once.
+                /// </summary>
+                /// <param name="inputs">n inputs of 5 values, one after another.</param>
+                /// <param name="outputs">Receives the n outputs of 3 values, one after another.</param>
+                /// <exception cref="global::System.ArgumentException">The spans do not hold whole samples, or not the same number of them.</exception>
+                public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+                {
+                    if (inputs.Length % 5 != 0) global::Backprop.Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 5, "the network's InputSize");
+                    int count = inputs.Length / 5;
+                    if (outputs.Length != count * 3) global::Backprop.Kernels.ThrowLengthMismatch(nameof(outputs), count * 3, outputs.Length, "OutputSize values for each of the inputs");
+                    ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
+                    ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
+                    ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
+                    ForwardBatchUnrolled(ref p, ref x, ref y, count, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), false);
+                }
+
+                /// <summary>
+                /// Computes the outputs of many inputs at once, as <see cref="ForwardBatch"/>, and returns their total cost against
+                /// <paramref name="targets"/>, Σ_x C_x, computed from z^L (finite however saturated the outputs). Reads the parameters
+                /// only: safe to call from many threads at once.
+                /// </summary>
+                /// <param name="inputs">n inputs of 5 values, one after another.</param>
+                /// <param name="targets">n targets of 3 values, one after another.</param>
+                /// <param name="outputs">Receives the n outputs of 3 values, one after another.</param>
+                /// <exception cref="global::System.ArgumentException">The spans do not hold whole samples, or not the same number of them.</exception>
+                public float Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> outputs)
+                {
+                    if (inputs.Length % 5 != 0) global::Backprop.Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 5, "the network's InputSize");
+                    int count = inputs.Length / 5;
+                    if (targets.Length != count * 3) global::Backprop.Kernels.ThrowLengthMismatch(nameof(targets), count * 3, targets.Length, "OutputSize values for each of the inputs");
+                    if (outputs.Length != count * 3) global::Backprop.Kernels.ThrowLengthMismatch(nameof(outputs), count * 3, outputs.Length, "OutputSize values for each of the inputs");
+                    ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
+                    ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
+                    ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
+                    ref float t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
+                    return ForwardBatchUnrolled(ref p, ref x, ref y, count, ref t, true);
                 }
 
                 /// <summary>
@@ -195,8 +247,39 @@ namespace Samples
                     return BackpropUnrolled(ref p, ref x, ref y, ref g);
                 }
 
-                /// <summary>Forward pass, unrolled: one statement per neuron.</summary>
-                private static void ForwardUnrolled(ref float p, ref float x, ref float y)
+                /// <summary>
+                /// One step of mini-batch gradient descent, in place: for the m samples in rows <paramref name="batch"/> of
+                /// <paramref name="inputs"/> and <paramref name="targets"/>, w ← <paramref name="weightDecay"/> · w − (η/m) Σ_x ∂C_x/∂w and
+                /// b ← b − (η/m) Σ_x ∂C_x/∂b, η = <paramref name="learningRate"/>. Not thread-safe: it writes the parameters.
+                /// </summary>
+                /// <param name="inputs">The data set's inputs, rows of 5 values.</param>
+                /// <param name="targets">The data set's targets, rows of 3 values, one per input row.</param>
+                /// <param name="batch">The rows of the mini-batch's samples (at least one).</param>
+                /// <param name="learningRate">η.</param>
+                /// <param name="weightDecay">Applied to every weight before the step: 1 − ηλ/n for L2 regularisation, 1 for none.</param>
+                /// <param name="workspace">At least <see cref="BatchWorkspaceSize"/>(m) floats of scratch.</param>
+                /// <returns>Σ_x C_x over the mini-batch, before the step.</returns>
+                /// <exception cref="global::System.ArgumentException">Spans of the wrong length, or a row out of range.</exception>
+                public float TrainBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> batch, float learningRate, float weightDecay, global::System.Span<float> workspace)
+                {
+                    if (inputs.Length % 5 != 0) global::Backprop.Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 5, "the network's InputSize");
+                    int count = inputs.Length / 5;
+                    if (targets.Length != count * 3) global::Backprop.Kernels.ThrowLengthMismatch(nameof(targets), count * 3, targets.Length, "OutputSize values for each input row");
+                    if (batch.Length == 0) global::Backprop.Kernels.ThrowEmptyBatch(nameof(batch));
+                    global::Backprop.Kernels.CheckRows(batch, count, nameof(batch));
+                    int required = BatchWorkspaceSize(batch.Length);
+                    if (workspace.Length < required) global::Backprop.Kernels.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);
+                    ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
+                    ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
+                    ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
+                    ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(batch);
+                    ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspace);
+                    return TrainBatchUnrolled(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+                }
+
+                /// <summary>Forward pass, unrolled: one statement per neuron; with <paramref name="withCost"/>, returns C_x against the target t.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static float ForwardUnrolled(ref float p, ref float x, ref float y, ref float t, bool withCost)
                 {
                     // a^1 = x
                     float a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0);
@@ -212,17 +295,28 @@ namespace Samples
                     float a2_3 = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 15) * a1_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 16) * a1_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 17) * a1_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 18) * a1_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 19) * a1_4 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 23));
 
                     // Layer 3 (4 → 3): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-                    float a3_0 = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 24) * a2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 25) * a2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 26) * a2_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 27) * a2_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 36));
-                    float a3_1 = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 28) * a2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 29) * a2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 30) * a2_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 31) * a2_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 37));
-                    float a3_2 = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 32) * a2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 33) * a2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 34) * a2_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 35) * a2_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 38));
+                    float z3_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 24) * a2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 25) * a2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 26) * a2_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 27) * a2_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 36);
+                    float a3_0 = global::Backprop.Kernels.Sigmoid(z3_0);
+                    float z3_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 28) * a2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 29) * a2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 30) * a2_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 31) * a2_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 37);
+                    float a3_1 = global::Backprop.Kernels.Sigmoid(z3_1);
+                    float z3_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 32) * a2_0 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 33) * a2_1 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 34) * a2_2 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 35) * a2_3 + global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 38);
+                    float a3_2 = global::Backprop.Kernels.Sigmoid(z3_2);
 
                     // The output is a^3.
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0) = a3_0;
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 1) = a3_1;
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 2) = a3_2;
+                    if (!withCost)
+                    {
+                        return 0f;
+                    }
+                    // C_x = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)], written in z as
+                    //     Σ_k [max(z_k, 0) − y_k z_k + ln(1 + e^−|z_k|)], which stays finite however saturated a_k is
+                    return global::Backprop.Kernels.SigmoidCrossEntropy(z3_0, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 0)) + global::Backprop.Kernels.SigmoidCrossEntropy(z3_1, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 1)) + global::Backprop.Kernels.SigmoidCrossEntropy(z3_2, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 2));
                 }
 
                 /// <summary>Backpropagation of one sample, unrolled: one statement per neuron and weight; returns C_x.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static float BackpropUnrolled(ref float p, ref float x, ref float y, ref float g)
                 {
                     // ---- Forward pass, keeping every activation ----
@@ -313,6 +407,50 @@ namespace Samples
                     return cost;
                 }
 
+                /// <summary>Forward pass of <paramref name="count"/> samples, one after another; with <paramref name="withCost"/>, returns Σ_x C_x against the targets t.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static float ForwardBatchUnrolled(ref float p, ref float x, ref float y, nint count, ref float t, bool withCost)
+                {
+                    float cost = 0f;
+                    for (nint s = 0; s < count; s++)
+                    {
+                        ref float target = ref withCost ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref t, s * 3) : ref t;
+                        cost += ForwardUnrolled(ref p, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, s * 5), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, s * 3), ref target, withCost);
+                    }
+                    return cost;
+                }
+
+                /// <summary>One gradient-descent step on the m samples rows[0..m): the batch's gradient is summed in the workspace, then applied.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static float TrainBatchUnrolled(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+                {
+                    global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref workspace, 39).Clear();
+                    float cost = 0f;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        nint row = global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s);
+                        cost += BackpropUnrolled(ref p, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, row * 5), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, row * 3), ref workspace);
+                    }
+                    // Layer 2: w^2 ← decay · w^2 − (η/m) Σ_x ∂C_x/∂w^2; b^2 ← b^2 − (η/m) Σ_x ∂C_x/∂b^2
+                    for (nint k = 0; k < 20; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref p, k) = decay * global::System.Runtime.CompilerServices.Unsafe.Add(ref p, k) - rate * global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, k);
+                    }
+                    for (nint k = 20; k < 24; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref p, k) -= rate * global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, k);
+                    }
+                    // Layer 3: w^3 ← decay · w^3 − (η/m) Σ_x ∂C_x/∂w^3; b^3 ← b^3 − (η/m) Σ_x ∂C_x/∂b^3
+                    for (nint k = 24; k < 36; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref p, k) = decay * global::System.Runtime.CompilerServices.Unsafe.Add(ref p, k) - rate * global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, k);
+                    }
+                    for (nint k = 36; k < 39; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref p, k) -= rate * global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, k);
+                    }
+                    return cost;
+                }
             }
         }
     }
