@@ -216,7 +216,7 @@ public sealed partial class NetworkGenerator
                 if (update)
                 {
                     w.Line($"// Layer {l}, BP3 and BP4 summed over the batch, then the step: w^{l} ← decay · w^{l} − (η/m) Σ_x δ^{l} ({a})ᵀ, b^{l} ← b^{l} − (η/m) Σ_x δ^{l}");
-                    w.Line($"{Kernel(layer, "Update", tier)}(ref p, {source}, ref d{l}, {m}, rate, decay);");
+                    w.Line($"{Kernel(layer, "Update", tier)}(ref p, {source}, ref d{l}, {m}, rate, decay{(layer.FeedsFromInput ? ", ref next, nextCount" : string.Empty)});");
                 }
                 else
                 {
@@ -254,7 +254,7 @@ public sealed partial class NetworkGenerator
         {
             w.Line($"/// <summary>One gradient-descent step on the m samples rows[0..m) with {tier.Description}; returns Σ_x C_x.</summary>");
             w.Line(HotPath);
-            using (w.Block($"private static float TrainBatch{tier.Suffix}(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)"))
+            using (w.Block($"private static float TrainBatch{tier.Suffix}(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)"))
             {
                 w.Line($"// The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^{n.L}.");
                 EmitBatchScratch(w, n, "m", onStack: false);
@@ -783,7 +783,8 @@ public sealed partial class NetworkGenerator
             {
                 w.Line($"/// <summary>Layer {l} ({Int(inputs)} → {Int(outputs)}) with {isa.Description}: w^{l} ← decay · w^{l} − rate · Σ_x δ^{l} ({a})ᵀ and b^{l} ← b^{l} − rate · Σ_x δ^{l} over m samples.</summary>");
                 w.Line(HotPath);
-                w.Line($"private static void Layer{l}Update{isa.Suffix}(ref float p, {InputParameters(layer)}, ref float d, nint m, float rate, float decay)");
+                string next = layer.FeedsFromInput ? ", ref int next, nint nextCount" : string.Empty;
+                w.Line($"private static void Layer{l}Update{isa.Suffix}(ref float p, {InputParameters(layer)}, ref float d, nint m, float rate, float decay{next})");
             }
             else
             {
@@ -837,10 +838,32 @@ public sealed partial class NetworkGenerator
                     }
                     w.Line($"// BP4 summed over the batch: for a block of rows × column vectors (a row is {plan.Describe()}), walk the samples,");
                     w.Line($"// accumulating δ_i a_j; the block is then {(update ? "applied to the weights" : "added to the gradient")} once.");
-                    EmitRowBlocks(w, outputs, rows, (count, row) =>
+                    // Column blocks outside, rows inside: a column block of every sample's input stays in L1 while
+                    // all the rows pass over it, so each input row is read from L2 once per batch.
+                    bool prefetch = update && layer.FeedsFromInput;
+                    if (prefetch)
                     {
-                        EmitWeightRows(w, "w", "w", count, inputs);
-                        EmitColumnBlocks(w, isa, plan, chunks, columns => EmitGradientBlock(w, layer, isa, count, columns, padded, update));
+                        w.Line("// While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))");
+                        w.Line("// are requested from memory: spread over the whole update, the loads of a shuffled data set overlap the math.");
+                    }
+                    EmitColumnBlocks(w, isa, plan, chunks, columns =>
+                    {
+                        if (prefetch)
+                        {
+                            using (w.Block("for (nint k = 0; k < nextCount; k++)"))
+                            {
+                                w.Line($"ref float upcoming = ref {Unsafe}.Add(ref a, (nint){Unsafe}.Add(ref next, k) * {Int(inputs)});");
+                                foreach ((string offset, _) in columns)
+                                {
+                                    w.Line($"{Kernels}.Prefetch(ref {Unsafe}.Add(ref upcoming, {offset}));");
+                                }
+                            }
+                        }
+                        EmitRowBlocks(w, outputs, rows, (count, row) =>
+                        {
+                            EmitWeightRows(w, "w", "w", count, inputs);
+                            EmitGradientBlock(w, layer, isa, count, columns, padded, update);
+                        });
                     });
                 }
             }

@@ -164,7 +164,7 @@ public sealed partial class NetworkGenerator
 
             w.Line("/// <summary>One gradient-descent step on the m samples rows[0..m): the batch's gradient is summed in the workspace, then applied.</summary>");
             w.Line(HotPath);
-            using (w.Block("private static float TrainBatchUnrolled(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)"))
+            using (w.Block("private static float TrainBatchUnrolled(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)"))
             {
                 w.Line($"{Marshal}.CreateSpan(ref workspace, {Int(n.ParameterCount)}).Clear();");
                 w.Line("float cost = 0f;");

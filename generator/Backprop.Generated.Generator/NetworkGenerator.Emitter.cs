@@ -323,15 +323,20 @@ public sealed partial class NetworkGenerator
             w.Line("/// <param name=\"learningRate\">η.</param>");
             w.Line("/// <param name=\"weightDecay\">Applied to every weight before the step: 1 − ηλ/n for L2 regularisation, 1 for none.</param>");
             w.Line("/// <param name=\"workspace\">At least <see cref=\"BatchWorkspaceSize\"/>(m) floats of scratch.</param>");
+            w.Line("/// <param name=\"upcoming\">");
+            w.Line("/// The rows the next call will train on, if known: they are requested from memory while this step runs, so");
+            w.Line("/// that shuffled samples scattered through a large data set arrive in cache in time. A hint only.");
+            w.Line("/// </param>");
             w.Line("/// <returns>Σ_x C_x over the mini-batch, before the step.</returns>");
             w.Line("/// <exception cref=\"global::System.ArgumentException\">Spans of the wrong length, or a row out of range.</exception>");
-            using (w.Block($"public float TrainBatch({ReadOnlySpanOfFloat} inputs, {ReadOnlySpanOfFloat} targets, global::System.ReadOnlySpan<int> batch, float learningRate, float weightDecay, {SpanOfFloat} workspace)"))
+            using (w.Block($"public float TrainBatch({ReadOnlySpanOfFloat} inputs, {ReadOnlySpanOfFloat} targets, global::System.ReadOnlySpan<int> batch, float learningRate, float weightDecay, {SpanOfFloat} workspace, global::System.ReadOnlySpan<int> upcoming = default)"))
             {
                 w.Line($"if (inputs.Length % {Int(inputs)} != 0) {Kernels}.ThrowNotWholeRows(nameof(inputs), inputs.Length, {Int(inputs)}, \"the network's InputSize\");");
                 w.Line($"int count = inputs.Length / {Int(inputs)};");
                 w.Line($"if (targets.Length != count * {Int(outputs)}) {Kernels}.ThrowLengthMismatch(nameof(targets), count * {Int(outputs)}, targets.Length, \"OutputSize values for each input row\");");
                 w.Line($"if (batch.Length == 0) {Kernels}.ThrowEmptyBatch(nameof(batch));");
                 w.Line($"{Kernels}.CheckRows(batch, count, nameof(batch));");
+                w.Line($"{Kernels}.CheckRows(upcoming, count, nameof(upcoming));");
                 w.Line("int required = BatchWorkspaceSize(batch.Length);");
                 w.Line($"if (workspace.Length < required) {Kernels}.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);");
                 w.Line($"ref float p = ref {Kernels}.AlignedStart(_parameterStorage);");
@@ -339,7 +344,8 @@ public sealed partial class NetworkGenerator
                 w.Line($"ref float y = ref {Marshal}.GetReference(targets);");
                 w.Line($"ref int rows = ref {Marshal}.GetReference(batch);");
                 w.Line($"ref float ws = ref {Marshal}.GetReference(workspace);");
-                EmitDispatch(w, n, "TrainBatch", "ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws", returns: true);
+                w.Line($"ref int next = ref {Marshal}.GetReference(upcoming);");
+                EmitDispatch(w, n, "TrainBatch", "ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length", returns: true);
             }
             w.Line();
         }

@@ -24,7 +24,7 @@ public sealed class Dataset
     /// afterwards.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="inputSize"/> is not positive, or a label is negative.</exception>
-    /// <exception cref="ArgumentException">The lengths of the arrays do not agree.</exception>
+    /// <exception cref="ArgumentException">The lengths of the arrays do not agree, or an input is NaN or infinite.</exception>
     public Dataset(float[] inputs, int[] labels, int inputSize)
     {
         ArgumentNullException.ThrowIfNull(inputs);
@@ -35,6 +35,18 @@ public sealed class Dataset
             throw new ArgumentException(
                 $"inputs must hold {labels.Length} samples × {inputSize} values = {(long)labels.Length * inputSize} floats but holds {inputs.Length}.",
                 nameof(inputs));
+        }
+
+        // Checked once here, so that training never has to: a NaN in the data would otherwise only
+        // show up as a diverged cost after it had reached the parameters.
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if (!float.IsFinite(inputs[i]))
+            {
+                throw new ArgumentException(
+                    $"inputs[{i}] (sample {i / inputSize}, value {i % inputSize}) is {inputs[i]}; every input must be a finite number.",
+                    nameof(inputs));
+            }
         }
 
         _inputs = inputs;

@@ -112,6 +112,11 @@ public interface INetwork<TSelf> where TSelf : INetwork<TSelf>
     /// <param name="learningRate">η.</param>
     /// <param name="weightDecay">The factor applied to every weight before the gradient step: 1 − ηλ/n for L2 regularisation, 1 for none.</param>
     /// <param name="workspace">At least <see cref="BatchWorkspaceSize"/>(m) floats of scratch.</param>
+    /// <param name="upcoming">
+    /// The rows the next call will train on, if known: they are requested from memory while this
+    /// step runs, so that shuffled samples scattered through a data set larger than the caches arrive
+    /// in time. A hint only; it changes no result.
+    /// </param>
     /// <returns>Σ_x C_x over the mini-batch, computed before the update.</returns>
-    float TrainBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> batch, float learningRate, float weightDecay, Span<float> workspace);
+    float TrainBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> batch, float learningRate, float weightDecay, Span<float> workspace, ReadOnlySpan<int> upcoming = default);
 }

@@ -124,7 +124,9 @@ public static class Trainer
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 int m = Math.Min(miniBatchSize, n - done);
-                double cost = network.TrainBatch(training.Inputs, targets, order.AsSpan(done, m), (float)eta, weightDecay, workspace);
+                int upcoming = Math.Min(miniBatchSize, n - done - m);
+                double cost = network.TrainBatch(
+                    training.Inputs, targets, order.AsSpan(done, m), (float)eta, weightDecay, workspace, order.AsSpan(done + m, upcoming));
                 miniBatch++;
                 if (!double.IsFinite(cost))
                 {

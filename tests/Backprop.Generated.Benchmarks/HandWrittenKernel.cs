@@ -59,9 +59,11 @@ public sealed unsafe class HandWrittenKernel
     public float TrainBatch(float* x, float* y, int* rows, float eta, float decay)
     {
         float rate = eta / Batch;
-        float* a1 = stackalloc float[Batch * 32];
-        float* d1 = stackalloc float[Batch * 32];
-        float* d2 = stackalloc float[Batch * 16];
+        // Stack buffers aligned to 64 bytes by hand (stackalloc only promises 16).
+        float* a1Raw = stackalloc float[Batch * 32 + 16];
+        float* d1Raw = stackalloc float[Batch * 32 + 16];
+        float* d2Raw = stackalloc float[Batch * 16 + 16];
+        float* a1 = Align(a1Raw), d1 = Align(d1Raw), d2 = Align(d2Raw);
         float** xs = stackalloc float*[Batch];
         float* z = stackalloc float[16];
         for (int s = 0; s < Batch; s++)
@@ -197,6 +199,8 @@ public sealed unsafe class HandWrittenKernel
         }
         return Vector512.Sum(costs);
     }
+
+    private static float* Align(float* p) => (float*)(((nuint)p + 63) & ~(nuint)63);
 
     /// <summary>Keeps lanes 30 and 31 (padding) of a hidden-layer vector at zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

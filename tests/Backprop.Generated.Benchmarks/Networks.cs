@@ -19,5 +19,5 @@ public partial class DigitNet { }
 [Network(4, 8, 3, Unroll = UnrollMode.Blocked)] public partial class Blocked483 { }
 [Network(8, 8, 8, Unroll = UnrollMode.Full)] public partial class Full888 { }
 [Network(8, 8, 8, Unroll = UnrollMode.Blocked)] public partial class Blocked888 { }
-[Network(16, 12, 4, Unroll = UnrollMode.Full)] public partial class Full16124 { }
-[Network(16, 12, 4, Unroll = UnrollMode.Blocked)] public partial class Blocked16124 { }
+[Network(12, 10, 4, Unroll = UnrollMode.Full)] public partial class Full12104 { }
+[Network(12, 10, 4, Unroll = UnrollMode.Blocked)] public partial class Blocked12104 { }

@@ -13,7 +13,7 @@ namespace Backprop.Generated.Benchmarks;
 [GenericTypeArguments(typeof(Full777), typeof(Blocked777))]
 [GenericTypeArguments(typeof(Full483), typeof(Blocked483))]
 [GenericTypeArguments(typeof(Full888), typeof(Blocked888))]
-[GenericTypeArguments(typeof(Full16124), typeof(Blocked16124))]
+[GenericTypeArguments(typeof(Full12104), typeof(Blocked12104))]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
 public class ShapeBenchmarks<TUnrolled, TBlocked>

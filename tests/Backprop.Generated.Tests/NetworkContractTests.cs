@@ -219,6 +219,34 @@ public abstract class NetworkContractTests<TNet> where TNet : class, INetwork<TN
         AssertClose(expected, network.Parameters, 2e-5, "θ after the step");
     }
 
+    [Fact]
+    public void The_upcoming_rows_hint_changes_no_result()
+    {
+        const int rows = 9;
+        var random = new DeterministicRandom(77);
+        var inputs = new float[rows * TNet.InputSize];
+        var targets = new float[rows * TNet.OutputSize];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            inputs[i] = (float)random.NextDouble();
+        }
+        for (int i = 0; i < targets.Length; i += 2)
+        {
+            targets[i] = 1f;
+        }
+        TNet plain = TNet.Create(3), hinted = TNet.Create(3);
+        var workspace = new float[TNet.BatchWorkspaceSize(4)];
+
+        float plainCost = plain.TrainBatch(inputs, targets, [1, 5, 2, 8], 0.3f, 0.999f, workspace);
+        float hintedCost = hinted.TrainBatch(inputs, targets, [1, 5, 2, 8], 0.3f, 0.999f, workspace, [0, 3, 4, 6, 7]);
+
+        Assert.Equal(plainCost, hintedCost);
+        Assert.Equal(plain.Parameters.ToArray(), hinted.Parameters.ToArray());
+        ArgumentOutOfRangeException e = Assert.Throws<ArgumentOutOfRangeException>(
+            () => hinted.TrainBatch(inputs, targets, [1], 0.3f, 1f, workspace, [2, rows]));
+        Assert.Equal("upcoming", e.ParamName);
+    }
+
     /// <summary>Which parameters are weights (true) and which biases (false), from the layout.</summary>
     private static bool[] WeightMask(int[] sizes)
     {

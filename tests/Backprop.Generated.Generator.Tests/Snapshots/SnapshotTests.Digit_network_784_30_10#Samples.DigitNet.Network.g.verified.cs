@@ -312,15 +312,20 @@ namespace Samples
         /// <param name="learningRate">η.</param>
         /// <param name="weightDecay">Applied to every weight before the step: 1 − ηλ/n for L2 regularisation, 1 for none.</param>
         /// <param name="workspace">At least <see cref="BatchWorkspaceSize"/>(m) floats of scratch.</param>
+        /// <param name="upcoming">
+        /// The rows the next call will train on, if known: they are requested from memory while this step runs, so
+        /// that shuffled samples scattered through a large data set arrive in cache in time. A hint only.
+        /// </param>
         /// <returns>Σ_x C_x over the mini-batch, before the step.</returns>
         /// <exception cref="global::System.ArgumentException">Spans of the wrong length, or a row out of range.</exception>
-        public float TrainBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> batch, float learningRate, float weightDecay, global::System.Span<float> workspace)
+        public float TrainBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> batch, float learningRate, float weightDecay, global::System.Span<float> workspace, global::System.ReadOnlySpan<int> upcoming = default)
         {
             if (inputs.Length % 784 != 0) global::Backprop.Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 784, "the network's InputSize");
             int count = inputs.Length / 784;
             if (targets.Length != count * 10) global::Backprop.Kernels.ThrowLengthMismatch(nameof(targets), count * 10, targets.Length, "OutputSize values for each input row");
             if (batch.Length == 0) global::Backprop.Kernels.ThrowEmptyBatch(nameof(batch));
             global::Backprop.Kernels.CheckRows(batch, count, nameof(batch));
+            global::Backprop.Kernels.CheckRows(upcoming, count, nameof(upcoming));
             int required = BatchWorkspaceSize(batch.Length);
             if (workspace.Length < required) global::Backprop.Kernels.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);
             ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
@@ -328,20 +333,21 @@ namespace Samples
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
             ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(batch);
             ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspace);
+            ref int next = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(upcoming);
             // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                return TrainBatchV512(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+                return TrainBatchV512(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                return TrainBatchV256(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+                return TrainBatchV256(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                return TrainBatchV128(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+                return TrainBatchV128(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
             }
-            return TrainBatchScalar(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+            return TrainBatchScalar(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
         }
 
         /// <summary>Forward pass of one sample with Vector512 (AVX-512).</summary>
@@ -476,7 +482,7 @@ namespace Samples
 
         /// <summary>One gradient-descent step on the m samples rows[0..m) with Vector512 (AVX-512); returns Σ_x C_x.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float TrainBatchV512(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+        private static float TrainBatchV512(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
         {
             // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
             ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
@@ -512,7 +518,7 @@ namespace Samples
             Layer3UpdateV512(ref p, ref a2, ref d3, m, rate, decay);
 
             // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-            Layer2UpdateV512(ref p, ref x, ref rows, ref d2, m, rate, decay);
+            Layer2UpdateV512(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
 
             return cost;
         }
@@ -683,7 +689,7 @@ namespace Samples
 
         /// <summary>One gradient-descent step on the m samples rows[0..m) with Vector256 (AVX2); returns Σ_x C_x.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float TrainBatchV256(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+        private static float TrainBatchV256(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
         {
             // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
             ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
@@ -719,7 +725,7 @@ namespace Samples
             Layer3UpdateV256(ref p, ref a2, ref d3, m, rate, decay);
 
             // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-            Layer2UpdateV256(ref p, ref x, ref rows, ref d2, m, rate, decay);
+            Layer2UpdateV256(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
 
             return cost;
         }
@@ -890,7 +896,7 @@ namespace Samples
 
         /// <summary>One gradient-descent step on the m samples rows[0..m) with Vector128 (SSE, AdvSimd); returns Σ_x C_x.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float TrainBatchV128(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+        private static float TrainBatchV128(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
         {
             // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
             ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
@@ -926,7 +932,7 @@ namespace Samples
             Layer3UpdateV128(ref p, ref a2, ref d3, m, rate, decay);
 
             // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-            Layer2UpdateV128(ref p, ref x, ref rows, ref d2, m, rate, decay);
+            Layer2UpdateV128(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
 
             return cost;
         }
@@ -1103,7 +1109,7 @@ namespace Samples
 
         /// <summary>One gradient-descent step on the m samples rows[0..m) with scalar code (no SIMD acceleration); returns Σ_x C_x.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float TrainBatchScalar(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+        private static float TrainBatchScalar(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
         {
             // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
             ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
@@ -1139,7 +1145,7 @@ namespace Samples
             Layer3UpdateScalar(ref p, ref a2, ref d3, m, rate, decay);
 
             // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-            Layer2UpdateScalar(ref p, ref x, ref rows, ref d2, m, rate, decay);
+            Layer2UpdateScalar(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
 
             return cost;
         }
@@ -1327,7 +1333,7 @@ namespace Samples
 
         /// <summary>Layer 2 (784 → 30) with Vector512 (AVX-512): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2UpdateV512(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay)
+        private static void Layer2UpdateV512(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 30 rows of 784
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 23520); // b^2
@@ -1344,14 +1350,24 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector512<float> decays = global::System.Runtime.Intrinsics.Vector512.Create(decay), rates = global::System.Runtime.Intrinsics.Vector512.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 49 vectors of 16), walk the samples,
             // accumulating δ_i a_j; the block is then applied to the weights once.
-            for (nint i = 0; i < 28; i += 4)
+            // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
+            // are requested from memory: spread over the whole update, the loads of a shuffled data set overlap the math.
+            for (nuint j = 0; j < 768; j += 64)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 784);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 784);
-                ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 784);
-                ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 784);
-                for (nuint j = 0; j < 768; j += 64)
+                for (nint k = 0; k < nextCount; k++)
                 {
+                    ref float upcoming = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref next, k) * 784);
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, j));
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, j + 16));
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, j + 32));
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, j + 48));
+                }
+                for (nint i = 0; i < 28; i += 4)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 784);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 784);
+                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 784);
+                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 784);
                     global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g23 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -1403,36 +1419,9 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g33, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, j + 48) * decays), ref w3, j + 48);
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> g30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 784);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
-                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 768);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
-                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 2));
-                        g20 = global::Backprop.Kernels.MultiplyAdd(delta2, x0, g20);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 3));
-                        g30 = global::Backprop.Kernels.MultiplyAdd(delta3, x0, g30);
-                    }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 768) * decays), ref w0, 768);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 768) * decays), ref w1, 768);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g20, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 768) * decays), ref w2, 768);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g30, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 768) * decays), ref w3, 768);
-                }
-            }
-            {
-                nint i = 28;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 784);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 784);
-                for (nuint j = 0; j < 768; j += 64)
-                {
+                    nint i = 28;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 784);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 784);
                     global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -1463,7 +1452,46 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g12, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, j + 32) * decays), ref w1, j + 32);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g13, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, j + 48) * decays), ref w1, j + 48);
                 }
+            }
+            {
+                for (nint k = 0; k < nextCount; k++)
                 {
+                    ref float upcoming = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref next, k) * 784);
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, 768));
+                }
+                for (nint i = 0; i < 28; i += 4)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 784);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 784);
+                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 784);
+                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 784);
+                    global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 784);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 768);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 2));
+                        g20 = global::Backprop.Kernels.MultiplyAdd(delta2, x0, g20);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 3));
+                        g30 = global::Backprop.Kernels.MultiplyAdd(delta3, x0, g30);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 768) * decays), ref w0, 768);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 768) * decays), ref w1, 768);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g20, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 768) * decays), ref w2, 768);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g30, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 768) * decays), ref w3, 768);
+                }
+                {
+                    nint i = 28;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 784);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 784);
                     global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -1500,14 +1528,14 @@ namespace Samples
             }
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 49 vectors of 16), walk the samples,
             // accumulating δ_i a_j; the block is then added to the gradient once.
-            for (nint i = 0; i < 28; i += 4)
+            for (nuint j = 0; j < 768; j += 64)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 784);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 784);
-                ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 784);
-                ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 784);
-                for (nuint j = 0; j < 768; j += 64)
+                for (nint i = 0; i < 28; i += 4)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 784);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 784);
+                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 784);
+                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 784);
                     global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g23 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -1559,36 +1587,9 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, j + 48) + g33, ref w3, j + 48);
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> g30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 784);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
-                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 768);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
-                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 2));
-                        g20 = global::Backprop.Kernels.MultiplyAdd(delta2, x0, g20);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 3));
-                        g30 = global::Backprop.Kernels.MultiplyAdd(delta3, x0, g30);
-                    }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 768) + g00, ref w0, 768);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 768) + g10, ref w1, 768);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 768) + g20, ref w2, 768);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 768) + g30, ref w3, 768);
-                }
-            }
-            {
-                nint i = 28;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 784);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 784);
-                for (nuint j = 0; j < 768; j += 64)
-                {
+                    nint i = 28;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 784);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 784);
                     global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -1619,7 +1620,41 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, j + 32) + g12, ref w1, j + 32);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, j + 48) + g13, ref w1, j + 48);
                 }
+            }
+            {
+                for (nint i = 0; i < 28; i += 4)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 784);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 784);
+                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 784);
+                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 784);
+                    global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 784);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 768);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 2));
+                        g20 = global::Backprop.Kernels.MultiplyAdd(delta2, x0, g20);
+                        global::System.Runtime.Intrinsics.Vector512<float> delta3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 3));
+                        g30 = global::Backprop.Kernels.MultiplyAdd(delta3, x0, g30);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 768) + g00, ref w0, 768);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 768) + g10, ref w1, 768);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 768) + g20, ref w2, 768);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 768) + g30, ref w3, 768);
+                }
+                {
+                    nint i = 28;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 784);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 784);
                     global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -1732,7 +1767,7 @@ namespace Samples
 
         /// <summary>Layer 2 (784 → 30) with Vector256 (AVX2): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2UpdateV256(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay)
+        private static void Layer2UpdateV256(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 30 rows of 784
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 23520); // b^2
@@ -1749,12 +1784,22 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector256<float> decays = global::System.Runtime.Intrinsics.Vector256.Create(decay), rates = global::System.Runtime.Intrinsics.Vector256.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 98 vectors of 8), walk the samples,
             // accumulating δ_i a_j; the block is then applied to the weights once.
-            for (nint i = 0; i < 30; i += 2)
+            // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
+            // are requested from memory: spread over the whole update, the loads of a shuffled data set overlap the math.
+            for (nuint j = 0; j < 768; j += 32)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 784);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 784);
-                for (nuint j = 0; j < 768; j += 32)
+                for (nint k = 0; k < nextCount; k++)
                 {
+                    ref float upcoming = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref next, k) * 784);
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, j));
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, j + 8));
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, j + 16));
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, j + 24));
+                }
+                for (nint i = 0; i < 30; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 784);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 784);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -1785,7 +1830,18 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g12, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, j + 16) * decays), ref w1, j + 16);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g13, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, j + 24) * decays), ref w1, j + 24);
                 }
+            }
+            {
+                for (nint k = 0; k < nextCount; k++)
                 {
+                    ref float upcoming = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref next, k) * 784);
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, 768));
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, 776));
+                }
+                for (nint i = 0; i < 30; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 784);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 784);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -1827,12 +1883,12 @@ namespace Samples
             }
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 98 vectors of 8), walk the samples,
             // accumulating δ_i a_j; the block is then added to the gradient once.
-            for (nint i = 0; i < 30; i += 2)
+            for (nuint j = 0; j < 768; j += 32)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 784);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 784);
-                for (nuint j = 0; j < 768; j += 32)
+                for (nint i = 0; i < 30; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 784);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 784);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -1863,7 +1919,12 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, j + 16) + g12, ref w1, j + 16);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, j + 24) + g13, ref w1, j + 24);
                 }
+            }
+            {
+                for (nint i = 0; i < 30; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 784);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 784);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -1973,7 +2034,7 @@ namespace Samples
 
         /// <summary>Layer 2 (784 → 30) with Vector128 (SSE, AdvSimd): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2UpdateV128(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay)
+        private static void Layer2UpdateV128(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 30 rows of 784
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 23520); // b^2
@@ -1990,12 +2051,22 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector128<float> decays = global::System.Runtime.Intrinsics.Vector128.Create(decay), rates = global::System.Runtime.Intrinsics.Vector128.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 196 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block is then applied to the weights once.
-            for (nint i = 0; i < 30; i += 2)
+            // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
+            // are requested from memory: spread over the whole update, the loads of a shuffled data set overlap the math.
+            for (nuint j = 0; j < 784; j += 16)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 784);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 784);
-                for (nuint j = 0; j < 784; j += 16)
+                for (nint k = 0; k < nextCount; k++)
                 {
+                    ref float upcoming = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref next, k) * 784);
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, j));
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, j + 4));
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, j + 8));
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, j + 12));
+                }
+                for (nint i = 0; i < 30; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 784);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 784);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -2047,12 +2118,12 @@ namespace Samples
             }
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 196 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block is then added to the gradient once.
-            for (nint i = 0; i < 30; i += 2)
+            for (nuint j = 0; j < 784; j += 16)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 784);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 784);
-                for (nuint j = 0; j < 784; j += 16)
+                for (nint i = 0; i < 30; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 784);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 784);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -2110,7 +2181,7 @@ namespace Samples
 
         /// <summary>Layer 2 (784 → 30) with scalar code (no SIMD acceleration): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2UpdateScalar(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay)
+        private static void Layer2UpdateScalar(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 30 rows of 784
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 23520); // b^2
@@ -2482,13 +2553,13 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector512<float> decays = global::System.Runtime.Intrinsics.Vector512.Create(decay), rates = global::System.Runtime.Intrinsics.Vector512.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16 and one more at 14 overlapping by 2), walk the samples,
             // accumulating δ_i a_j; the block is then applied to the weights once.
-            for (nint i = 0; i < 8; i += 4)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 30);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 30);
-                ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 30);
-                ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 30);
+                for (nint i = 0; i < 8; i += 4)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 30);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 30);
+                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 30);
+                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 30);
                     global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -2521,12 +2592,10 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g30, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 0) * decays), ref w3, 0);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g31, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 14) * decays), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 14)), ref w3, 14);
                 }
-            }
-            {
-                nint i = 8;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 30);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 30);
                 {
+                    nint i = 8;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 30);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 30);
                     global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -2570,13 +2639,13 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector512<float> mask = global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.Create(0, 0, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1));
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16 and one more at 14 overlapping by 2), walk the samples,
             // accumulating δ_i a_j; the block is then added to the gradient once.
-            for (nint i = 0; i < 8; i += 4)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 30);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 30);
-                ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 30);
-                ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 30);
+                for (nint i = 0; i < 8; i += 4)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 30);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 30);
+                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 30);
+                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 30);
                     global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -2609,12 +2678,10 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 0) + g30, ref w3, 0);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 14) + (g31 & mask), ref w3, 14);
                 }
-            }
-            {
-                nint i = 8;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 30);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 30);
                 {
+                    nint i = 8;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 30);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 30);
                     global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -2851,11 +2918,11 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector256<float> decays = global::System.Runtime.Intrinsics.Vector256.Create(decay), rates = global::System.Runtime.Intrinsics.Vector256.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 3 vectors of 8 and one more at 22 overlapping by 2), walk the samples,
             // accumulating δ_i a_j; the block is then applied to the weights once.
-            for (nint i = 0; i < 10; i += 2)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 30);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 30);
+                for (nint i = 0; i < 10; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 30);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 30);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -2909,11 +2976,11 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, -1, -1, -1, -1, -1, -1));
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 3 vectors of 8 and one more at 22 overlapping by 2), walk the samples,
             // accumulating δ_i a_j; the block is then added to the gradient once.
-            for (nint i = 0; i < 10; i += 2)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 30);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 30);
+                for (nint i = 0; i < 10; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 30);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 30);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -3226,11 +3293,11 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector128<float> decays = global::System.Runtime.Intrinsics.Vector128.Create(decay), rates = global::System.Runtime.Intrinsics.Vector128.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 7 vectors of 4 and one more at 26 overlapping by 2), walk the samples,
             // accumulating δ_i a_j; the block is then applied to the weights once.
-            for (nint i = 0; i < 10; i += 2)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 30);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 30);
+                for (nint i = 0; i < 10; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 30);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 30);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -3261,7 +3328,12 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g12, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8) * decays), ref w1, 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g13, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12) * decays), ref w1, 12);
                 }
+            }
+            {
+                for (nint i = 0; i < 10; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 30);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 30);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -3315,11 +3387,11 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector128<float> mask = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.Create(0, 0, -1, -1));
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 7 vectors of 4 and one more at 26 overlapping by 2), walk the samples,
             // accumulating δ_i a_j; the block is then added to the gradient once.
-            for (nint i = 0; i < 10; i += 2)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 30);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 30);
+                for (nint i = 0; i < 10; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 30);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 30);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -3350,7 +3422,12 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8) + g12, ref w1, 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12) + g13, ref w1, 12);
                 }
+            }
+            {
+                for (nint i = 0; i < 10; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 30);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 30);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)

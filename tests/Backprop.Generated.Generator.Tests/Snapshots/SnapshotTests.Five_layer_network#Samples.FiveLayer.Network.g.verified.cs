@@ -398,15 +398,20 @@ namespace Samples
         /// <param name="learningRate">η.</param>
         /// <param name="weightDecay">Applied to every weight before the step: 1 − ηλ/n for L2 regularisation, 1 for none.</param>
         /// <param name="workspace">At least <see cref="BatchWorkspaceSize"/>(m) floats of scratch.</param>
+        /// <param name="upcoming">
+        /// The rows the next call will train on, if known: they are requested from memory while this step runs, so
+        /// that shuffled samples scattered through a large data set arrive in cache in time. A hint only.
+        /// </param>
         /// <returns>Σ_x C_x over the mini-batch, before the step.</returns>
         /// <exception cref="global::System.ArgumentException">Spans of the wrong length, or a row out of range.</exception>
-        public float TrainBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> batch, float learningRate, float weightDecay, global::System.Span<float> workspace)
+        public float TrainBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> batch, float learningRate, float weightDecay, global::System.Span<float> workspace, global::System.ReadOnlySpan<int> upcoming = default)
         {
             if (inputs.Length % 9 != 0) global::Backprop.Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 9, "the network's InputSize");
             int count = inputs.Length / 9;
             if (targets.Length != count * 5) global::Backprop.Kernels.ThrowLengthMismatch(nameof(targets), count * 5, targets.Length, "OutputSize values for each input row");
             if (batch.Length == 0) global::Backprop.Kernels.ThrowEmptyBatch(nameof(batch));
             global::Backprop.Kernels.CheckRows(batch, count, nameof(batch));
+            global::Backprop.Kernels.CheckRows(upcoming, count, nameof(upcoming));
             int required = BatchWorkspaceSize(batch.Length);
             if (workspace.Length < required) global::Backprop.Kernels.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);
             ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
@@ -414,20 +419,21 @@ namespace Samples
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
             ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(batch);
             ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspace);
+            ref int next = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(upcoming);
             // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                return TrainBatchV512(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+                return TrainBatchV512(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                return TrainBatchV256(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+                return TrainBatchV256(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                return TrainBatchV128(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+                return TrainBatchV128(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
             }
-            return TrainBatchScalar(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+            return TrainBatchScalar(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
         }
 
         /// <summary>Forward pass of one sample with Vector512 (AVX-512).</summary>
@@ -630,7 +636,7 @@ namespace Samples
 
         /// <summary>One gradient-descent step on the m samples rows[0..m) with Vector512 (AVX-512); returns Σ_x C_x.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float TrainBatchV512(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+        private static float TrainBatchV512(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
         {
             // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^5.
             ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
@@ -694,7 +700,7 @@ namespace Samples
             Layer3UpdateV512(ref p, ref a2, ref d3, m, rate, decay);
 
             // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-            Layer2UpdateV256(ref p, ref x, ref rows, ref d2, m, rate, decay);
+            Layer2UpdateV256(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
 
             return cost;
         }
@@ -933,7 +939,7 @@ namespace Samples
 
         /// <summary>One gradient-descent step on the m samples rows[0..m) with Vector256 (AVX2); returns Σ_x C_x.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float TrainBatchV256(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+        private static float TrainBatchV256(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
         {
             // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^5.
             ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
@@ -997,7 +1003,7 @@ namespace Samples
             Layer3UpdateV256(ref p, ref a2, ref d3, m, rate, decay);
 
             // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-            Layer2UpdateV256(ref p, ref x, ref rows, ref d2, m, rate, decay);
+            Layer2UpdateV256(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
 
             return cost;
         }
@@ -1236,7 +1242,7 @@ namespace Samples
 
         /// <summary>One gradient-descent step on the m samples rows[0..m) with Vector128 (SSE, AdvSimd); returns Σ_x C_x.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float TrainBatchV128(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+        private static float TrainBatchV128(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
         {
             // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^5.
             ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
@@ -1300,7 +1306,7 @@ namespace Samples
             Layer3UpdateV128(ref p, ref a2, ref d3, m, rate, decay);
 
             // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-            Layer2UpdateV128(ref p, ref x, ref rows, ref d2, m, rate, decay);
+            Layer2UpdateV128(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
 
             return cost;
         }
@@ -1539,7 +1545,7 @@ namespace Samples
 
         /// <summary>One gradient-descent step on the m samples rows[0..m) with scalar code (no SIMD acceleration); returns Σ_x C_x.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float TrainBatchScalar(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+        private static float TrainBatchScalar(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
         {
             // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^5.
             ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
@@ -1603,7 +1609,7 @@ namespace Samples
             Layer3UpdateScalar(ref p, ref a2, ref d3, m, rate, decay);
 
             // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-            Layer2UpdateScalar(ref p, ref x, ref rows, ref d2, m, rate, decay);
+            Layer2UpdateScalar(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
 
             return cost;
         }
@@ -1777,7 +1783,7 @@ namespace Samples
 
         /// <summary>Layer 2 (9 → 17) with Vector256 (AVX2): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2UpdateV256(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay)
+        private static void Layer2UpdateV256(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 17 rows of 9
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 153); // b^2
@@ -1796,11 +1802,19 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector256<float> decays = global::System.Runtime.Intrinsics.Vector256.Create(decay), rates = global::System.Runtime.Intrinsics.Vector256.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8 and one more at 1 overlapping by 7), walk the samples,
             // accumulating δ_i a_j; the block is then applied to the weights once.
-            for (nint i = 0; i < 16; i += 2)
+            // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
+            // are requested from memory: spread over the whole update, the loads of a shuffled data set overlap the math.
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 9);
+                for (nint k = 0; k < nextCount; k++)
                 {
+                    ref float upcoming = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref next, k) * 9);
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, 0));
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, 1));
+                }
+                for (nint i = 0; i < 16; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 9);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -1821,11 +1835,9 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0) * decays), ref w1, 0);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g11, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 1) * decays), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 1)), ref w1, 1);
                 }
-            }
-            {
-                nint i = 16;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
                 {
+                    nint i = 16;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
                     {
@@ -1863,11 +1875,11 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8 and one more at 1 overlapping by 7), walk the samples,
             // accumulating δ_i a_j; the block is then added to the gradient once.
-            for (nint i = 0; i < 16; i += 2)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 9);
+                for (nint i = 0; i < 16; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 9);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -1888,11 +1900,9 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 1) + (g11 & mask), ref w1, 1);
                 }
-            }
-            {
-                nint i = 16;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
                 {
+                    nint i = 16;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
                     {
@@ -2064,7 +2074,7 @@ namespace Samples
 
         /// <summary>Layer 2 (9 → 17) with Vector128 (SSE, AdvSimd): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2UpdateV128(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay)
+        private static void Layer2UpdateV128(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 17 rows of 9
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 153); // b^2
@@ -2083,11 +2093,20 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector128<float> decays = global::System.Runtime.Intrinsics.Vector128.Create(decay), rates = global::System.Runtime.Intrinsics.Vector128.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 4 and one more at 5 overlapping by 3), walk the samples,
             // accumulating δ_i a_j; the block is then applied to the weights once.
-            for (nint i = 0; i < 16; i += 2)
+            // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
+            // are requested from memory: spread over the whole update, the loads of a shuffled data set overlap the math.
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 9);
+                for (nint k = 0; k < nextCount; k++)
                 {
+                    ref float upcoming = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref next, k) * 9);
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, 0));
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, 4));
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, 5));
+                }
+                for (nint i = 0; i < 16; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 9);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -2113,11 +2132,9 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g11, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4) * decays), ref w1, 4);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g12, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 5) * decays), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 5)), ref w1, 5);
                 }
-            }
-            {
-                nint i = 16;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
                 {
+                    nint i = 16;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
                     {
@@ -2158,11 +2175,11 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector128<float> mask = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.Create(0, 0, 0, -1));
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 4 and one more at 5 overlapping by 3), walk the samples,
             // accumulating δ_i a_j; the block is then added to the gradient once.
-            for (nint i = 0; i < 16; i += 2)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 9);
+                for (nint i = 0; i < 16; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 9);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -2188,11 +2205,9 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4) + g11, ref w1, 4);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 5) + (g12 & mask), ref w1, 5);
                 }
-            }
-            {
-                nint i = 16;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
                 {
+                    nint i = 16;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
                     {
@@ -2237,7 +2252,7 @@ namespace Samples
 
         /// <summary>Layer 2 (9 → 17) with scalar code (no SIMD acceleration): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2UpdateScalar(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay)
+        private static void Layer2UpdateScalar(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 17 rows of 9
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 153); // b^2
@@ -2605,13 +2620,13 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector512<float> decays = global::System.Runtime.Intrinsics.Vector512.Create(decay), rates = global::System.Runtime.Intrinsics.Vector512.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16 and one more at 1 overlapping by 15), walk the samples,
             // accumulating δ_i a_j; the block is then applied to the weights once.
-            for (nint i = 0; i < 32; i += 4)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
-                ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17);
-                ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 17);
+                for (nint i = 0; i < 32; i += 4)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
+                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17);
+                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 17);
                     global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -2644,11 +2659,9 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g30, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 0) * decays), ref w3, 0);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g31, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 1) * decays), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 1)), ref w3, 1);
                 }
-            }
-            {
-                nint i = 32;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
                 {
+                    nint i = 32;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
                     global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     for (nint s = 0; s < m; s++)
                     {
@@ -2686,13 +2699,13 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector512<float> mask = global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16 and one more at 1 overlapping by 15), walk the samples,
             // accumulating δ_i a_j; the block is then added to the gradient once.
-            for (nint i = 0; i < 32; i += 4)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
-                ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17);
-                ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 17);
+                for (nint i = 0; i < 32; i += 4)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
+                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17);
+                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 17);
                     global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -2725,11 +2738,9 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 0) + g30, ref w3, 0);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 1) + (g31 & mask), ref w3, 1);
                 }
-            }
-            {
-                nint i = 32;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
                 {
+                    nint i = 32;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
                     global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     for (nint s = 0; s < m; s++)
                     {
@@ -2996,11 +3007,11 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector256<float> decays = global::System.Runtime.Intrinsics.Vector256.Create(decay), rates = global::System.Runtime.Intrinsics.Vector256.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 8 and one more at 9 overlapping by 7), walk the samples,
             // accumulating δ_i a_j; the block is then applied to the weights once.
-            for (nint i = 0; i < 32; i += 2)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
+                for (nint i = 0; i < 32; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -3026,11 +3037,9 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g11, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8) * decays), ref w1, 8);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g12, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 9) * decays), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 9)), ref w1, 9);
                 }
-            }
-            {
-                nint i = 32;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
                 {
+                    nint i = 32;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
                     {
@@ -3071,11 +3080,11 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 8 and one more at 9 overlapping by 7), walk the samples,
             // accumulating δ_i a_j; the block is then added to the gradient once.
-            for (nint i = 0; i < 32; i += 2)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
+                for (nint i = 0; i < 32; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -3101,11 +3110,9 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8) + g11, ref w1, 8);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 9) + (g12 & mask), ref w1, 9);
                 }
-            }
-            {
-                nint i = 32;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
                 {
+                    nint i = 32;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
                     {
@@ -3417,11 +3424,11 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector128<float> decays = global::System.Runtime.Intrinsics.Vector128.Create(decay), rates = global::System.Runtime.Intrinsics.Vector128.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 4 and one more at 13 overlapping by 3), walk the samples,
             // accumulating δ_i a_j; the block is then applied to the weights once.
-            for (nint i = 0; i < 32; i += 2)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
+                for (nint i = 0; i < 32; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -3453,26 +3460,8 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g13, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12) * decays), ref w1, 12);
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 13);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
-                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 13) * decays), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 13)), ref w0, 13);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 13) * decays), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 13)), ref w1, 13);
-                }
-            }
-            {
-                nint i = 32;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                {
+                    nint i = 32;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
                     {
@@ -3493,7 +3482,30 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g02, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8) * decays), ref w0, 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g03, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12) * decays), ref w0, 12);
                 }
+            }
+            {
+                for (nint i = 0; i < 32; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 13);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 13) * decays), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 13)), ref w0, 13);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 13) * decays), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 13)), ref w1, 13);
+                }
+                {
+                    nint i = 32;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
                     {
@@ -3528,11 +3540,11 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector128<float> mask = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.Create(0, 0, 0, -1));
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 4 and one more at 13 overlapping by 3), walk the samples,
             // accumulating δ_i a_j; the block is then added to the gradient once.
-            for (nint i = 0; i < 32; i += 2)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
+                for (nint i = 0; i < 32; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -3564,26 +3576,8 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12) + g13, ref w1, 12);
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 13);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
-                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 13) + (g00 & mask), ref w0, 13);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 13) + (g10 & mask), ref w1, 13);
-                }
-            }
-            {
-                nint i = 32;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                {
+                    nint i = 32;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
                     {
@@ -3604,7 +3598,30 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8) + g02, ref w0, 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12) + g03, ref w0, 12);
                 }
+            }
+            {
+                for (nint i = 0; i < 32; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 13);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 13) + (g00 & mask), ref w0, 13);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 13) + (g10 & mask), ref w1, 13);
+                }
+                {
+                    nint i = 32;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
                     {
@@ -4000,13 +4017,13 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector512<float> decays = global::System.Runtime.Intrinsics.Vector512.Create(decay), rates = global::System.Runtime.Intrinsics.Vector512.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 16 and one more at 17 overlapping by 15), walk the samples,
             // accumulating δ_i a_j; the block is then applied to the weights once.
-            for (nint i = 0; i < 12; i += 4)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
-                ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 33);
-                ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 33);
+                for (nint i = 0; i < 12; i += 4)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
+                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 33);
+                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 33);
                     global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -4071,13 +4088,13 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector512<float> mask = global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 16 and one more at 17 overlapping by 15), walk the samples,
             // accumulating δ_i a_j; the block is then added to the gradient once.
-            for (nint i = 0; i < 12; i += 4)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
-                ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 33);
-                ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 33);
+                for (nint i = 0; i < 12; i += 4)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
+                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 33);
+                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 33);
                     global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -4359,11 +4376,11 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector256<float> decays = global::System.Runtime.Intrinsics.Vector256.Create(decay), rates = global::System.Runtime.Intrinsics.Vector256.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 8 and one more at 25 overlapping by 7), walk the samples,
             // accumulating δ_i a_j; the block is then applied to the weights once.
-            for (nint i = 0; i < 12; i += 2)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
+                for (nint i = 0; i < 12; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -4394,7 +4411,12 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g12, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 16) * decays), ref w1, 16);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g13, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 24) * decays), ref w1, 24);
                 }
+            }
+            {
+                for (nint i = 0; i < 12; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -4433,11 +4455,11 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 8 and one more at 25 overlapping by 7), walk the samples,
             // accumulating δ_i a_j; the block is then added to the gradient once.
-            for (nint i = 0; i < 12; i += 2)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
+                for (nint i = 0; i < 12; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -4468,7 +4490,12 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 16) + g12, ref w1, 16);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 24) + g13, ref w1, 24);
                 }
+            }
+            {
+                for (nint i = 0; i < 12; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -4750,12 +4777,12 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector128<float> decays = global::System.Runtime.Intrinsics.Vector128.Create(decay), rates = global::System.Runtime.Intrinsics.Vector128.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 8 vectors of 4 and one more at 29 overlapping by 3), walk the samples,
             // accumulating δ_i a_j; the block is then applied to the weights once.
-            for (nint i = 0; i < 12; i += 2)
+            for (nuint j = 0; j < 32; j += 16)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
-                for (nuint j = 0; j < 32; j += 16)
+                for (nint i = 0; i < 12; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -4786,7 +4813,12 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g12, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j + 8) * decays), ref w1, j + 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g13, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j + 12) * decays), ref w1, j + 12);
                 }
+            }
+            {
+                for (nint i = 0; i < 12; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -4825,12 +4857,12 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector128<float> mask = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.Create(0, 0, 0, -1));
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 8 vectors of 4 and one more at 29 overlapping by 3), walk the samples,
             // accumulating δ_i a_j; the block is then added to the gradient once.
-            for (nint i = 0; i < 12; i += 2)
+            for (nuint j = 0; j < 32; j += 16)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
-                for (nuint j = 0; j < 32; j += 16)
+                for (nint i = 0; i < 12; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -4861,7 +4893,12 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j + 8) + g12, ref w1, j + 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j + 12) + g13, ref w1, j + 12);
                 }
+            }
+            {
+                for (nint i = 0; i < 12; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -5217,11 +5254,11 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector256<float> decays = global::System.Runtime.Intrinsics.Vector256.Create(decay), rates = global::System.Runtime.Intrinsics.Vector256.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8 and one more at 4 overlapping by 4), walk the samples,
             // accumulating δ_i a_j; the block is then applied to the weights once.
-            for (nint i = 0; i < 4; i += 2)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
+                for (nint i = 0; i < 4; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -5242,11 +5279,9 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0) * decays), ref w1, 0);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g11, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 4) * decays), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 4)), ref w1, 4);
                 }
-            }
-            {
-                nint i = 4;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
                 {
+                    nint i = 4;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
                     {
@@ -5284,11 +5319,11 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, 0, 0, -1, -1, -1, -1));
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8 and one more at 4 overlapping by 4), walk the samples,
             // accumulating δ_i a_j; the block is then added to the gradient once.
-            for (nint i = 0; i < 4; i += 2)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
+                for (nint i = 0; i < 4; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -5309,11 +5344,9 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 4) + (g11 & mask), ref w1, 4);
                 }
-            }
-            {
-                nint i = 4;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
                 {
+                    nint i = 4;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
                     {
@@ -5541,11 +5574,11 @@ namespace Samples
             global::System.Runtime.Intrinsics.Vector128<float> decays = global::System.Runtime.Intrinsics.Vector128.Create(decay), rates = global::System.Runtime.Intrinsics.Vector128.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 3 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block is then applied to the weights once.
-            for (nint i = 0; i < 4; i += 2)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
+                for (nint i = 0; i < 4; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -5571,11 +5604,9 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g11, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4) * decays), ref w1, 4);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g12, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8) * decays), ref w1, 8);
                 }
-            }
-            {
-                nint i = 4;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
                 {
+                    nint i = 4;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
                     {
@@ -5614,11 +5645,11 @@ namespace Samples
             }
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 3 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block is then added to the gradient once.
-            for (nint i = 0; i < 4; i += 2)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
+                for (nint i = 0; i < 4; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -5644,11 +5675,9 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4) + g11, ref w1, 4);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8) + g12, ref w1, 8);
                 }
-            }
-            {
-                nint i = 4;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
                 {
+                    nint i = 4;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
                     {

@@ -312,15 +312,20 @@ namespace Samples.FileScoped
         /// <param name="learningRate">η.</param>
         /// <param name="weightDecay">Applied to every weight before the step: 1 − ηλ/n for L2 regularisation, 1 for none.</param>
         /// <param name="workspace">At least <see cref="BatchWorkspaceSize"/>(m) floats of scratch.</param>
+        /// <param name="upcoming">
+        /// The rows the next call will train on, if known: they are requested from memory while this step runs, so
+        /// that shuffled samples scattered through a large data set arrive in cache in time. A hint only.
+        /// </param>
         /// <returns>Σ_x C_x over the mini-batch, before the step.</returns>
         /// <exception cref="global::System.ArgumentException">Spans of the wrong length, or a row out of range.</exception>
-        public float TrainBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> batch, float learningRate, float weightDecay, global::System.Span<float> workspace)
+        public float TrainBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> batch, float learningRate, float weightDecay, global::System.Span<float> workspace, global::System.ReadOnlySpan<int> upcoming = default)
         {
             if (inputs.Length % 16 != 0) global::Backprop.Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 16, "the network's InputSize");
             int count = inputs.Length / 16;
             if (targets.Length != count * 3) global::Backprop.Kernels.ThrowLengthMismatch(nameof(targets), count * 3, targets.Length, "OutputSize values for each input row");
             if (batch.Length == 0) global::Backprop.Kernels.ThrowEmptyBatch(nameof(batch));
             global::Backprop.Kernels.CheckRows(batch, count, nameof(batch));
+            global::Backprop.Kernels.CheckRows(upcoming, count, nameof(upcoming));
             int required = BatchWorkspaceSize(batch.Length);
             if (workspace.Length < required) global::Backprop.Kernels.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);
             ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
@@ -328,20 +333,21 @@ namespace Samples.FileScoped
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
             ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(batch);
             ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspace);
+            ref int next = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(upcoming);
             // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                return TrainBatchV512(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+                return TrainBatchV512(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                return TrainBatchV256(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+                return TrainBatchV256(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                return TrainBatchV128(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+                return TrainBatchV128(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
             }
-            return TrainBatchScalar(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+            return TrainBatchScalar(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
         }
 
         /// <summary>Forward pass of one sample with Vector512 (AVX-512).</summary>
@@ -476,7 +482,7 @@ namespace Samples.FileScoped
 
         /// <summary>One gradient-descent step on the m samples rows[0..m) with Vector512 (AVX-512); returns Σ_x C_x.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float TrainBatchV512(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+        private static float TrainBatchV512(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
         {
             // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
             ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
@@ -512,7 +518,7 @@ namespace Samples.FileScoped
             Layer3UpdateV512(ref p, ref a2, ref d3, m, rate, decay);
 
             // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-            Layer2UpdateV512(ref p, ref x, ref rows, ref d2, m, rate, decay);
+            Layer2UpdateV512(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
 
             return cost;
         }
@@ -671,7 +677,7 @@ namespace Samples.FileScoped
 
         /// <summary>One gradient-descent step on the m samples rows[0..m) with Vector256 (AVX2); returns Σ_x C_x.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float TrainBatchV256(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+        private static float TrainBatchV256(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
         {
             // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
             ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
@@ -707,7 +713,7 @@ namespace Samples.FileScoped
             Layer3UpdateV256(ref p, ref a2, ref d3, m, rate, decay);
 
             // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-            Layer2UpdateV256(ref p, ref x, ref rows, ref d2, m, rate, decay);
+            Layer2UpdateV256(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
 
             return cost;
         }
@@ -866,7 +872,7 @@ namespace Samples.FileScoped
 
         /// <summary>One gradient-descent step on the m samples rows[0..m) with Vector128 (SSE, AdvSimd); returns Σ_x C_x.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float TrainBatchV128(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+        private static float TrainBatchV128(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
         {
             // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
             ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
@@ -902,7 +908,7 @@ namespace Samples.FileScoped
             Layer3UpdateV128(ref p, ref a2, ref d3, m, rate, decay);
 
             // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-            Layer2UpdateV128(ref p, ref x, ref rows, ref d2, m, rate, decay);
+            Layer2UpdateV128(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
 
             return cost;
         }
@@ -1061,7 +1067,7 @@ namespace Samples.FileScoped
 
         /// <summary>One gradient-descent step on the m samples rows[0..m) with scalar code (no SIMD acceleration); returns Σ_x C_x.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float TrainBatchScalar(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+        private static float TrainBatchScalar(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
         {
             // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
             ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
@@ -1097,7 +1103,7 @@ namespace Samples.FileScoped
             Layer3UpdateScalar(ref p, ref a2, ref d3, m, rate, decay);
 
             // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-            Layer2UpdateScalar(ref p, ref x, ref rows, ref d2, m, rate, decay);
+            Layer2UpdateScalar(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
 
             return cost;
         }
@@ -1232,7 +1238,7 @@ namespace Samples.FileScoped
 
         /// <summary>Layer 2 (16 → 24) with Vector512 (AVX-512): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2UpdateV512(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay)
+        private static void Layer2UpdateV512(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 24 rows of 16
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 384); // b^2
@@ -1249,13 +1255,20 @@ namespace Samples.FileScoped
             global::System.Runtime.Intrinsics.Vector512<float> decays = global::System.Runtime.Intrinsics.Vector512.Create(decay), rates = global::System.Runtime.Intrinsics.Vector512.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16), walk the samples,
             // accumulating δ_i a_j; the block is then applied to the weights once.
-            for (nint i = 0; i < 24; i += 4)
+            // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
+            // are requested from memory: spread over the whole update, the loads of a shuffled data set overlap the math.
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
-                ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16);
-                ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 16);
+                for (nint k = 0; k < nextCount; k++)
                 {
+                    ref float upcoming = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref next, k) * 16);
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, 0));
+                }
+                for (nint i = 0; i < 24; i += 4)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
+                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16);
+                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 16);
                     global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -1300,13 +1313,13 @@ namespace Samples.FileScoped
             }
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16), walk the samples,
             // accumulating δ_i a_j; the block is then added to the gradient once.
-            for (nint i = 0; i < 24; i += 4)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
-                ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16);
-                ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 16);
+                for (nint i = 0; i < 24; i += 4)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
+                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16);
+                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 16);
                     global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -1412,7 +1425,7 @@ namespace Samples.FileScoped
 
         /// <summary>Layer 2 (16 → 24) with Vector256 (AVX2): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2UpdateV256(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay)
+        private static void Layer2UpdateV256(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 24 rows of 16
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 384); // b^2
@@ -1429,11 +1442,19 @@ namespace Samples.FileScoped
             global::System.Runtime.Intrinsics.Vector256<float> decays = global::System.Runtime.Intrinsics.Vector256.Create(decay), rates = global::System.Runtime.Intrinsics.Vector256.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 8), walk the samples,
             // accumulating δ_i a_j; the block is then applied to the weights once.
-            for (nint i = 0; i < 24; i += 2)
+            // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
+            // are requested from memory: spread over the whole update, the loads of a shuffled data set overlap the math.
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
+                for (nint k = 0; k < nextCount; k++)
                 {
+                    ref float upcoming = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref next, k) * 16);
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, 0));
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, 8));
+                }
+                for (nint i = 0; i < 24; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -1475,11 +1496,11 @@ namespace Samples.FileScoped
             }
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 8), walk the samples,
             // accumulating δ_i a_j; the block is then added to the gradient once.
-            for (nint i = 0; i < 24; i += 2)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
+                for (nint i = 0; i < 24; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -1588,7 +1609,7 @@ namespace Samples.FileScoped
 
         /// <summary>Layer 2 (16 → 24) with Vector128 (SSE, AdvSimd): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2UpdateV128(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay)
+        private static void Layer2UpdateV128(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 24 rows of 16
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 384); // b^2
@@ -1605,11 +1626,21 @@ namespace Samples.FileScoped
             global::System.Runtime.Intrinsics.Vector128<float> decays = global::System.Runtime.Intrinsics.Vector128.Create(decay), rates = global::System.Runtime.Intrinsics.Vector128.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block is then applied to the weights once.
-            for (nint i = 0; i < 24; i += 2)
+            // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
+            // are requested from memory: spread over the whole update, the loads of a shuffled data set overlap the math.
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
+                for (nint k = 0; k < nextCount; k++)
                 {
+                    ref float upcoming = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref next, k) * 16);
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, 0));
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, 4));
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, 8));
+                    global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, 12));
+                }
+                for (nint i = 0; i < 24; i += 2)
+                {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -1661,11 +1692,11 @@ namespace Samples.FileScoped
             }
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block is then added to the gradient once.
-            for (nint i = 0; i < 24; i += 2)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
+                for (nint i = 0; i < 24; i += 2)
                 {
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 16);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -1723,7 +1754,7 @@ namespace Samples.FileScoped
 
         /// <summary>Layer 2 (16 → 24) with scalar code (no SIMD acceleration): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2UpdateScalar(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay)
+        private static void Layer2UpdateScalar(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
         {
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 24 rows of 16
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 384); // b^2
@@ -2036,11 +2067,11 @@ namespace Samples.FileScoped
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16 and one more at 8 overlapping by 8), walk the samples,
             // accumulating δ_i a_j; the block is then applied to the weights once.
             {
-                nint i = 0;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
-                ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 24);
                 {
+                    nint i = 0;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
+                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 24);
                     global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -2091,11 +2122,11 @@ namespace Samples.FileScoped
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16 and one more at 8 overlapping by 8), walk the samples,
             // accumulating δ_i a_j; the block is then added to the gradient once.
             {
-                nint i = 0;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
-                ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 24);
                 {
+                    nint i = 0;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
+                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 24);
                     global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -2336,10 +2367,10 @@ namespace Samples.FileScoped
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 3 vectors of 8), walk the samples,
             // accumulating δ_i a_j; the block is then applied to the weights once.
             {
-                nint i = 0;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
                 {
+                    nint i = 0;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -2365,11 +2396,9 @@ namespace Samples.FileScoped
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g11, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8) * decays), ref w1, 8);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g12, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 16) * decays), ref w1, 16);
                 }
-            }
-            {
-                nint i = 2;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
                 {
+                    nint i = 2;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
                     {
@@ -2409,10 +2438,10 @@ namespace Samples.FileScoped
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 3 vectors of 8), walk the samples,
             // accumulating δ_i a_j; the block is then added to the gradient once.
             {
-                nint i = 0;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
                 {
+                    nint i = 0;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -2438,11 +2467,9 @@ namespace Samples.FileScoped
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8) + g11, ref w1, 8);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 16) + g12, ref w1, 16);
                 }
-            }
-            {
-                nint i = 2;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
                 {
+                    nint i = 2;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
                     global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nint s = 0; s < m; s++)
                     {
@@ -2736,10 +2763,10 @@ namespace Samples.FileScoped
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 6 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block is then applied to the weights once.
             {
-                nint i = 0;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
                 {
+                    nint i = 0;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -2771,31 +2798,8 @@ namespace Samples.FileScoped
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g13, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12) * decays), ref w1, 12);
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 16);
-                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 20);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
-                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
-                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16) * decays), ref w0, 16);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 20) * decays), ref w0, 20);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 16) * decays), ref w1, 16);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g11, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 20) * decays), ref w1, 20);
-                }
-            }
-            {
-                nint i = 2;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
-                {
+                    nint i = 2;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
                     {
@@ -2816,7 +2820,35 @@ namespace Samples.FileScoped
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g02, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8) * decays), ref w0, 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g03, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12) * decays), ref w0, 12);
                 }
+            }
+            {
                 {
+                    nint i = 0;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 16);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 20);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16) * decays), ref w0, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 20) * decays), ref w0, 20);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 16) * decays), ref w1, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g11, rates, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 20) * decays), ref w1, 20);
+                }
+                {
+                    nint i = 2;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
                     {
@@ -2853,10 +2885,10 @@ namespace Samples.FileScoped
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 6 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block is then added to the gradient once.
             {
-                nint i = 0;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
                 {
+                    nint i = 0;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
@@ -2888,31 +2920,8 @@ namespace Samples.FileScoped
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12) + g13, ref w1, 12);
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 16);
-                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 20);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
-                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
-                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16) + g00, ref w0, 16);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 20) + g01, ref w0, 20);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 16) + g10, ref w1, 16);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 20) + g11, ref w1, 20);
-                }
-            }
-            {
-                nint i = 2;
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
-                {
+                    nint i = 2;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
                     {
@@ -2933,7 +2942,35 @@ namespace Samples.FileScoped
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8) + g02, ref w0, 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12) + g03, ref w0, 12);
                 }
+            }
+            {
                 {
+                    nint i = 0;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
+                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
+                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (nint s = 0; s < m; s++)
+                    {
+                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
+                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 16);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 20);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
+                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
+                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
+                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
+                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
+                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 16) + g00, ref w0, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 20) + g01, ref w0, 20);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 16) + g10, ref w1, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 20) + g11, ref w1, 20);
+                }
+                {
+                    nint i = 2;
+                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 24);
                     global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nint s = 0; s < m; s++)
                     {

@@ -310,15 +310,20 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
     /// <param name="learningRate">η.</param>
     /// <param name="weightDecay">Applied to every weight before the step: 1 − ηλ/n for L2 regularisation, 1 for none.</param>
     /// <param name="workspace">At least <see cref="BatchWorkspaceSize"/>(m) floats of scratch.</param>
+    /// <param name="upcoming">
+    /// The rows the next call will train on, if known: they are requested from memory while this step runs, so
+    /// that shuffled samples scattered through a large data set arrive in cache in time. A hint only.
+    /// </param>
     /// <returns>Σ_x C_x over the mini-batch, before the step.</returns>
     /// <exception cref="global::System.ArgumentException">Spans of the wrong length, or a row out of range.</exception>
-    public float TrainBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> batch, float learningRate, float weightDecay, global::System.Span<float> workspace)
+    public float TrainBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> batch, float learningRate, float weightDecay, global::System.Span<float> workspace, global::System.ReadOnlySpan<int> upcoming = default)
     {
         if (inputs.Length % 8 != 0) global::Backprop.Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 8, "the network's InputSize");
         int count = inputs.Length / 8;
         if (targets.Length != count * 8) global::Backprop.Kernels.ThrowLengthMismatch(nameof(targets), count * 8, targets.Length, "OutputSize values for each input row");
         if (batch.Length == 0) global::Backprop.Kernels.ThrowEmptyBatch(nameof(batch));
         global::Backprop.Kernels.CheckRows(batch, count, nameof(batch));
+        global::Backprop.Kernels.CheckRows(upcoming, count, nameof(upcoming));
         int required = BatchWorkspaceSize(batch.Length);
         if (workspace.Length < required) global::Backprop.Kernels.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);
         ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
@@ -326,20 +331,21 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
         ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(batch);
         ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspace);
+        ref int next = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(upcoming);
         // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
         if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
         {
-            return TrainBatchV512(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+            return TrainBatchV512(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
         }
         else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
         {
-            return TrainBatchV256(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+            return TrainBatchV256(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
         }
         else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
         {
-            return TrainBatchV128(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+            return TrainBatchV128(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
         }
-        return TrainBatchScalar(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+        return TrainBatchScalar(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
     }
 
     /// <summary>Forward pass of one sample with Vector512 (AVX-512).</summary>
@@ -474,7 +480,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
 
     /// <summary>One gradient-descent step on the m samples rows[0..m) with Vector512 (AVX-512); returns Σ_x C_x.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static float TrainBatchV512(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+    private static float TrainBatchV512(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
     {
         // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
         ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
@@ -510,7 +516,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         Layer3UpdateV256(ref p, ref a2, ref d3, m, rate, decay);
 
         // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-        Layer2UpdateV256(ref p, ref x, ref rows, ref d2, m, rate, decay);
+        Layer2UpdateV256(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
 
         return cost;
     }
@@ -672,7 +678,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
 
     /// <summary>One gradient-descent step on the m samples rows[0..m) with Vector256 (AVX2); returns Σ_x C_x.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static float TrainBatchV256(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+    private static float TrainBatchV256(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
     {
         // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
         ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
@@ -708,7 +714,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         Layer3UpdateV256(ref p, ref a2, ref d3, m, rate, decay);
 
         // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-        Layer2UpdateV256(ref p, ref x, ref rows, ref d2, m, rate, decay);
+        Layer2UpdateV256(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
 
         return cost;
     }
@@ -870,7 +876,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
 
     /// <summary>One gradient-descent step on the m samples rows[0..m) with Vector128 (SSE, AdvSimd); returns Σ_x C_x.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static float TrainBatchV128(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+    private static float TrainBatchV128(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
     {
         // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
         ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
@@ -906,7 +912,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         Layer3UpdateV128(ref p, ref a2, ref d3, m, rate, decay);
 
         // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-        Layer2UpdateV128(ref p, ref x, ref rows, ref d2, m, rate, decay);
+        Layer2UpdateV128(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
 
         return cost;
     }
@@ -1074,7 +1080,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
 
     /// <summary>One gradient-descent step on the m samples rows[0..m) with scalar code (no SIMD acceleration); returns Σ_x C_x.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static float TrainBatchScalar(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+    private static float TrainBatchScalar(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
     {
         // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
         ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
@@ -1110,7 +1116,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         Layer3UpdateScalar(ref p, ref a2, ref d3, m, rate, decay);
 
         // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-        Layer2UpdateScalar(ref p, ref x, ref rows, ref d2, m, rate, decay);
+        Layer2UpdateScalar(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
 
         return cost;
     }
@@ -1212,7 +1218,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
 
     /// <summary>Layer 2 (8 → 8) with Vector256 (AVX2): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void Layer2UpdateV256(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay)
+    private static void Layer2UpdateV256(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
     {
         ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 8 rows of 8
         ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 64); // b^2
@@ -1229,11 +1235,18 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         global::System.Runtime.Intrinsics.Vector256<float> decays = global::System.Runtime.Intrinsics.Vector256.Create(decay), rates = global::System.Runtime.Intrinsics.Vector256.Create(-rate);
         // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8), walk the samples,
         // accumulating δ_i a_j; the block is then applied to the weights once.
-        for (nint i = 0; i < 8; i += 2)
+        // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
+        // are requested from memory: spread over the whole update, the loads of a shuffled data set overlap the math.
         {
-            ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
-            ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
+            for (nint k = 0; k < nextCount; k++)
             {
+                ref float upcoming = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref next, k) * 8);
+                global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, 0));
+            }
+            for (nint i = 0; i < 8; i += 2)
+            {
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
                 global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                 for (nint s = 0; s < m; s++)
@@ -1270,11 +1283,11 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         }
         // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8), walk the samples,
         // accumulating δ_i a_j; the block is then added to the gradient once.
-        for (nint i = 0; i < 8; i += 2)
         {
-            ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
-            ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
+            for (nint i = 0; i < 8; i += 2)
             {
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
                 global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                 for (nint s = 0; s < m; s++)
@@ -1372,7 +1385,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
 
     /// <summary>Layer 2 (8 → 8) with Vector128 (SSE, AdvSimd): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void Layer2UpdateV128(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay)
+    private static void Layer2UpdateV128(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
     {
         ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 8 rows of 8
         ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 64); // b^2
@@ -1389,11 +1402,19 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         global::System.Runtime.Intrinsics.Vector128<float> decays = global::System.Runtime.Intrinsics.Vector128.Create(decay), rates = global::System.Runtime.Intrinsics.Vector128.Create(-rate);
         // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 4), walk the samples,
         // accumulating δ_i a_j; the block is then applied to the weights once.
-        for (nint i = 0; i < 8; i += 2)
+        // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
+        // are requested from memory: spread over the whole update, the loads of a shuffled data set overlap the math.
         {
-            ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
-            ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
+            for (nint k = 0; k < nextCount; k++)
             {
+                ref float upcoming = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref next, k) * 8);
+                global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, 0));
+                global::Backprop.Kernels.Prefetch(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref upcoming, 4));
+            }
+            for (nint i = 0; i < 8; i += 2)
+            {
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
                 global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 for (nint s = 0; s < m; s++)
@@ -1435,11 +1456,11 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         }
         // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 4), walk the samples,
         // accumulating δ_i a_j; the block is then added to the gradient once.
-        for (nint i = 0; i < 8; i += 2)
         {
-            ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
-            ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
+            for (nint i = 0; i < 8; i += 2)
             {
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
                 global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 for (nint s = 0; s < m; s++)
@@ -1487,7 +1508,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
 
     /// <summary>Layer 2 (8 → 8) with scalar code (no SIMD acceleration): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void Layer2UpdateScalar(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay)
+    private static void Layer2UpdateScalar(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
     {
         ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 8 rows of 8
         ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 64); // b^2
@@ -1695,11 +1716,11 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         global::System.Runtime.Intrinsics.Vector256<float> decays = global::System.Runtime.Intrinsics.Vector256.Create(decay), rates = global::System.Runtime.Intrinsics.Vector256.Create(-rate);
         // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8), walk the samples,
         // accumulating δ_i a_j; the block is then applied to the weights once.
-        for (nint i = 0; i < 8; i += 2)
         {
-            ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
-            ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
+            for (nint i = 0; i < 8; i += 2)
             {
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
                 global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                 for (nint s = 0; s < m; s++)
@@ -1736,11 +1757,11 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         }
         // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8), walk the samples,
         // accumulating δ_i a_j; the block is then added to the gradient once.
-        for (nint i = 0; i < 8; i += 2)
         {
-            ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
-            ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
+            for (nint i = 0; i < 8; i += 2)
             {
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
                 global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                 for (nint s = 0; s < m; s++)
@@ -1920,11 +1941,11 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         global::System.Runtime.Intrinsics.Vector128<float> decays = global::System.Runtime.Intrinsics.Vector128.Create(decay), rates = global::System.Runtime.Intrinsics.Vector128.Create(-rate);
         // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 4), walk the samples,
         // accumulating δ_i a_j; the block is then applied to the weights once.
-        for (nint i = 0; i < 8; i += 2)
         {
-            ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
-            ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
+            for (nint i = 0; i < 8; i += 2)
             {
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
                 global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 for (nint s = 0; s < m; s++)
@@ -1966,11 +1987,11 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         }
         // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 4), walk the samples,
         // accumulating δ_i a_j; the block is then added to the gradient once.
-        for (nint i = 0; i < 8; i += 2)
         {
-            ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
-            ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
+            for (nint i = 0; i < 8; i += 2)
             {
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
                 global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 for (nint s = 0; s < m; s++)

@@ -254,15 +254,20 @@ namespace Samples
         /// <param name="learningRate">η.</param>
         /// <param name="weightDecay">Applied to every weight before the step: 1 − ηλ/n for L2 regularisation, 1 for none.</param>
         /// <param name="workspace">At least <see cref="BatchWorkspaceSize"/>(m) floats of scratch.</param>
+        /// <param name="upcoming">
+        /// The rows the next call will train on, if known: they are requested from memory while this step runs, so
+        /// that shuffled samples scattered through a large data set arrive in cache in time. A hint only.
+        /// </param>
         /// <returns>Σ_x C_x over the mini-batch, before the step.</returns>
         /// <exception cref="global::System.ArgumentException">Spans of the wrong length, or a row out of range.</exception>
-        public float TrainBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> batch, float learningRate, float weightDecay, global::System.Span<float> workspace)
+        public float TrainBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> batch, float learningRate, float weightDecay, global::System.Span<float> workspace, global::System.ReadOnlySpan<int> upcoming = default)
         {
             if (inputs.Length % 2 != 0) global::Backprop.Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 2, "the network's InputSize");
             int count = inputs.Length / 2;
             if (targets.Length != count * 1) global::Backprop.Kernels.ThrowLengthMismatch(nameof(targets), count * 1, targets.Length, "OutputSize values for each input row");
             if (batch.Length == 0) global::Backprop.Kernels.ThrowEmptyBatch(nameof(batch));
             global::Backprop.Kernels.CheckRows(batch, count, nameof(batch));
+            global::Backprop.Kernels.CheckRows(upcoming, count, nameof(upcoming));
             int required = BatchWorkspaceSize(batch.Length);
             if (workspace.Length < required) global::Backprop.Kernels.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);
             ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
@@ -270,7 +275,8 @@ namespace Samples
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
             ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(batch);
             ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspace);
-            return TrainBatchUnrolled(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws);
+            ref int next = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(upcoming);
+            return TrainBatchUnrolled(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
         }
 
         /// <summary>Forward pass, unrolled: one statement per neuron; with <paramref name="withCost"/>, returns C_x against the target t.</summary>
@@ -369,7 +375,7 @@ namespace Samples
 
         /// <summary>One gradient-descent step on the m samples rows[0..m): the batch's gradient is summed in the workspace, then applied.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float TrainBatchUnrolled(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace)
+        private static float TrainBatchUnrolled(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
         {
             global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref workspace, 13).Clear();
             float cost = 0f;
