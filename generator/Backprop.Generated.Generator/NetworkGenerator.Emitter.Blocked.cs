@@ -232,18 +232,28 @@ public sealed partial class NetworkGenerator
             w.Line(HotPath);
             using (w.Block($"private static float Backprop{tier.Suffix}(ref float p, ref float x, ref float y, ref float g)"))
             {
-                w.Line($"// On the stack, padded to whole vectors: a^l and δ^l of every layer, and z^{n.L}.");
-                EmitBatchScratch(w, n, "1", onStack: true);
+                w.Line($"// A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^{n.L}) on the stack.");
+                EmitScratch(w, "workspace", Int(WorkspacePerSample(n)));
                 w.Line("int row = 0; // the sample is one row: x itself, and its target y");
+                w.Line($"return Accumulate{tier.Suffix}(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);");
+            }
+            w.Line();
+
+            w.Line($"/// <summary>Backpropagation of the m samples rows[0..m) with {tier.Description}; adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>");
+            w.Line(HotPath);
+            using (w.Block($"private static float Accumulate{tier.Suffix}(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)"))
+            {
+                w.Line($"// The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^{n.L}.");
+                EmitBatchScratch(w, n, "m", onStack: false);
                 w.Line();
                 w.Line("// ---- Forward pass, keeping every activation ----");
-                EmitForwardLayers(w, n, tier, "x", "row", "1", keepOutputZ: true);
+                EmitForwardLayers(w, n, tier, "x", "rows", "m", keepOutputZ: true);
                 w.Line();
                 w.Line($"// ---- The cost and the output error δ^{n.L} (BP1) ----");
-                w.Line($"float cost = OutputError{tier.Suffix}(ref z{n.L}, ref a{n.L}, ref y, ref row, 1, ref d{n.L});");
+                w.Line($"float cost = OutputError{tier.Suffix}(ref z{n.L}, ref a{n.L}, ref y, ref rows, m, ref d{n.L});");
                 w.Line();
                 w.Line("// ---- Backward pass, layer L down to 2 ----");
-                EmitBackwardLayers(w, n, tier, "row", "1", update: false);
+                EmitBackwardLayers(w, n, tier, "rows", "m", update: false);
                 w.Line();
                 w.Line("return cost;");
             }

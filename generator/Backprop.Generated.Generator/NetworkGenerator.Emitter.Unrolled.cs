@@ -162,17 +162,26 @@ public sealed partial class NetworkGenerator
             }
             w.Line();
 
+            w.Line("/// <summary>Backpropagation of the m samples rows[0..m), one after another; adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>");
+            w.Line(HotPath);
+            using (w.Block("private static float AccumulateUnrolled(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)"))
+            {
+                w.Line("float cost = 0f;");
+                using (w.Block("for (nint s = 0; s < m; s++)"))
+                {
+                    w.Line($"nint row = {Unsafe}.Add(ref rows, s);");
+                    w.Line($"cost += BackpropUnrolled(ref p, ref {Unsafe}.Add(ref x, row * {Int(inputs)}), ref {Unsafe}.Add(ref y, row * {Int(outputs)}), ref g);");
+                }
+                w.Line("return cost;");
+            }
+            w.Line();
+
             w.Line("/// <summary>One gradient-descent step on the m samples rows[0..m): the batch's gradient is summed in the workspace, then applied.</summary>");
             w.Line(HotPath);
             using (w.Block("private static float TrainBatchUnrolled(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)"))
             {
                 w.Line($"{Marshal}.CreateSpan(ref workspace, {Int(n.ParameterCount)}).Clear();");
-                w.Line("float cost = 0f;");
-                using (w.Block("for (nint s = 0; s < m; s++)"))
-                {
-                    w.Line($"nint row = {Unsafe}.Add(ref rows, s);");
-                    w.Line($"cost += BackpropUnrolled(ref p, ref {Unsafe}.Add(ref x, row * {Int(inputs)}), ref {Unsafe}.Add(ref y, row * {Int(outputs)}), ref workspace);");
-                }
+                w.Line("float cost = AccumulateUnrolled(ref p, ref x, ref y, ref rows, m, ref workspace, ref workspace);");
                 foreach (LayerModel layer in n.Layers)
                 {
                     w.Line($"// Layer {layer.Number}: w^{layer.Number} ← decay · w^{layer.Number} − (η/m) Σ_x ∂C_x/∂w^{layer.Number}; b^{layer.Number} ← b^{layer.Number} − (η/m) Σ_x ∂C_x/∂b^{layer.Number}");

@@ -313,6 +313,33 @@ public sealed partial class NetworkGenerator
             w.Line();
 
             w.Line("/// <summary>");
+            w.Line("/// Backpropagates a mini-batch: <b>adds</b> Σ_x ∂C_x/∂θ over the samples in rows <paramref name=\"batch\"/> of");
+            w.Line("/// <paramref name=\"inputs\"/> and <paramref name=\"targets\"/> into <paramref name=\"gradient\"/> and returns Σ_x C_x: the gradient");
+            w.Line("/// for an optimiser of your own, or for data-parallel training. Reads the parameters only: safe to call from");
+            w.Line("/// many threads at once, each with its own gradient and workspace.");
+            w.Line("/// </summary>");
+            w.Line($"/// <param name=\"inputs\">The data set's inputs, rows of {Plural(inputs, "value")}.</param>");
+            w.Line($"/// <param name=\"targets\">The data set's targets, rows of {Plural(outputs, "value")}, one per input row.</param>");
+            w.Line("/// <param name=\"batch\">The rows of the mini-batch's samples (at least one).</param>");
+            w.Line($"/// <param name=\"gradient\">Accumulates Σ_x ∂C_x/∂θ: exactly {Count(n.ParameterCount)} values, laid out as <see cref=\"Parameters\"/>.</param>");
+            w.Line("/// <param name=\"workspace\">At least <see cref=\"BatchWorkspaceSize\"/>(m) floats of scratch.</param>");
+            w.Line("/// <returns>Σ_x C_x over the mini-batch.</returns>");
+            w.Line("/// <exception cref=\"global::System.ArgumentException\">Spans of the wrong length, or a row out of range.</exception>");
+            using (w.Block($"public float AccumulateGradient({ReadOnlySpanOfFloat} inputs, {ReadOnlySpanOfFloat} targets, global::System.ReadOnlySpan<int> batch, {SpanOfFloat} gradient, {SpanOfFloat} workspace)"))
+            {
+                EmitBatchChecks(w, inputs, outputs);
+                EmitLengthCheck(w, "gradient", n.ParameterCount, "the network's ParameterCount");
+                w.Line($"ref float p = ref {Kernels}.AlignedStart(_parameterStorage);");
+                w.Line($"ref float x = ref {Marshal}.GetReference(inputs);");
+                w.Line($"ref float y = ref {Marshal}.GetReference(targets);");
+                w.Line($"ref int rows = ref {Marshal}.GetReference(batch);");
+                w.Line($"ref float g = ref {Marshal}.GetReference(gradient);");
+                w.Line($"ref float ws = ref {Marshal}.GetReference(workspace);");
+                EmitDispatch(w, n, "Accumulate", "ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws", returns: true);
+            }
+            w.Line();
+
+            w.Line("/// <summary>");
             w.Line("/// One step of mini-batch gradient descent, in place: for the m samples in rows <paramref name=\"batch\"/> of");
             w.Line("/// <paramref name=\"inputs\"/> and <paramref name=\"targets\"/>, w ← <paramref name=\"weightDecay\"/> · w − (η/m) Σ_x ∂C_x/∂w and");
             w.Line("/// b ← b − (η/m) Σ_x ∂C_x/∂b, η = <paramref name=\"learningRate\"/>. Not thread-safe: it writes the parameters.");
@@ -331,14 +358,8 @@ public sealed partial class NetworkGenerator
             w.Line("/// <exception cref=\"global::System.ArgumentException\">Spans of the wrong length, or a row out of range.</exception>");
             using (w.Block($"public float TrainBatch({ReadOnlySpanOfFloat} inputs, {ReadOnlySpanOfFloat} targets, global::System.ReadOnlySpan<int> batch, float learningRate, float weightDecay, {SpanOfFloat} workspace, global::System.ReadOnlySpan<int> upcoming = default)"))
             {
-                w.Line($"if (inputs.Length % {Int(inputs)} != 0) {Kernels}.ThrowNotWholeRows(nameof(inputs), inputs.Length, {Int(inputs)}, \"the network's InputSize\");");
-                w.Line($"int count = inputs.Length / {Int(inputs)};");
-                w.Line($"if (targets.Length != count * {Int(outputs)}) {Kernels}.ThrowLengthMismatch(nameof(targets), count * {Int(outputs)}, targets.Length, \"OutputSize values for each input row\");");
-                w.Line($"if (batch.Length == 0) {Kernels}.ThrowEmptyBatch(nameof(batch));");
-                w.Line($"{Kernels}.CheckRows(batch, count, nameof(batch));");
-                w.Line($"{Kernels}.CheckRows(upcoming, count, nameof(upcoming));");
-                w.Line("int required = BatchWorkspaceSize(batch.Length);");
-                w.Line($"if (workspace.Length < required) {Kernels}.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);");
+                EmitBatchChecks(w, inputs, outputs);
+                w.Line($"{Kernels}.CheckRows(upcoming, inputs.Length / {Int(inputs)}, nameof(upcoming));");
                 w.Line($"ref float p = ref {Kernels}.AlignedStart(_parameterStorage);");
                 w.Line($"ref float x = ref {Marshal}.GetReference(inputs);");
                 w.Line($"ref float y = ref {Marshal}.GetReference(targets);");
@@ -348,6 +369,18 @@ public sealed partial class NetworkGenerator
                 EmitDispatch(w, n, "TrainBatch", "ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length", returns: true);
             }
             w.Line();
+        }
+
+        /// <summary>The argument checks TrainBatch and AccumulateGradient share.</summary>
+        private static void EmitBatchChecks(SourceWriter w, int inputs, int outputs)
+        {
+            w.Line($"if (inputs.Length % {Int(inputs)} != 0) {Kernels}.ThrowNotWholeRows(nameof(inputs), inputs.Length, {Int(inputs)}, \"the network's InputSize\");");
+            w.Line($"int count = inputs.Length / {Int(inputs)};");
+            w.Line($"if (targets.Length != count * {Int(outputs)}) {Kernels}.ThrowLengthMismatch(nameof(targets), count * {Int(outputs)}, targets.Length, \"OutputSize values for each input row\");");
+            w.Line($"if (batch.Length == 0) {Kernels}.ThrowEmptyBatch(nameof(batch));");
+            w.Line($"{Kernels}.CheckRows(batch, count, nameof(batch));");
+            w.Line("int required = BatchWorkspaceSize(batch.Length);");
+            w.Line($"if (workspace.Length < required) {Kernels}.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);");
         }
 
         private static void EmitLengthCheck(SourceWriter w, string name, int expected, string meaning)
@@ -396,13 +429,13 @@ public sealed partial class NetworkGenerator
             {
                 "InputSize", "OutputSize", "ParameterCount", "LayerSizes", "HiddenActivation", "OutputActivation", "Cost",
                 "BatchWorkspaceSize", "Create", "Parameters", "InitializeParameters", "Forward", "ForwardBatch", "Evaluate",
-                "Backprop", "TrainBatch", "OutputError",
+                "Backprop", "TrainBatch", "OutputError", "AccumulateGradient", "Accumulate",
             };
             if (members.Contains(name) || name == "_parameterStorage" || name == "s_layerSizes")
             {
                 return true;
             }
-            foreach (string kernel in new[] { "Forward", "ForwardBatch", "Backprop", "TrainBatch", "OutputError" })
+            foreach (string kernel in new[] { "Forward", "ForwardBatch", "Backprop", "TrainBatch", "OutputError", "Accumulate" })
             {
                 if (Isa.All.Any(isa => name == kernel + isa.Suffix) || name == kernel + "Unrolled")
                 {

@@ -99,6 +99,20 @@ public interface INetwork<TSelf> where TSelf : INetwork<TSelf>
     float Backprop(ReadOnlySpan<float> input, ReadOnlySpan<float> target, Span<float> gradient);
 
     /// <summary>
+    /// Backpropagates a mini-batch: <b>adds</b> Σ_x ∂C_x/∂θ over the samples x = rows
+    /// <paramref name="batch"/>[k] of <paramref name="inputs"/> and <paramref name="targets"/> into
+    /// <paramref name="gradient"/> (laid out as <see cref="Parameters"/>) and returns Σ_x C_x: the
+    /// gradient for an optimiser of your own, or for data-parallel training. Reads the parameters
+    /// only; thread-safe, each thread with its own gradient and workspace.
+    /// </summary>
+    /// <param name="inputs">The data set's inputs: rows of <see cref="InputSize"/> values.</param>
+    /// <param name="targets">The data set's targets: rows of <see cref="OutputSize"/> values, as many rows as <paramref name="inputs"/>.</param>
+    /// <param name="batch">The row of each sample of the mini-batch (at least one).</param>
+    /// <param name="gradient">Exactly <see cref="ParameterCount"/> values; receives the sum.</param>
+    /// <param name="workspace">At least <see cref="BatchWorkspaceSize"/>(m) floats of scratch.</param>
+    float AccumulateGradient(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> batch, Span<float> gradient, Span<float> workspace);
+
+    /// <summary>
     /// One step of mini-batch gradient descent, in place: for the m = <paramref name="batch"/>.Length
     /// samples x = rows <paramref name="batch"/>[k] of <paramref name="inputs"/> (targets the same rows
     /// of <paramref name="targets"/>), sets w ← <paramref name="weightDecay"/> · w − (η/m) Σ_x ∂C_x/∂w and

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Threading;
 using static System.FormattableString;
 
@@ -25,11 +24,11 @@ namespace Backprop;
 /// </code>
 /// <para>
 /// with n the training-set size (1 − ηλ/n is computed in double and rounded to float). Same seed,
-/// data, starting parameters and machine give bit-identical parameters.
+/// data, starting parameters, thread count and machine give bit-identical parameters.
 /// </para>
 /// <para>
-/// Nothing is allocated per sample or per mini-batch: the buffers are allocated once per call to
-/// <see cref="Train"/>, and each epoch allocates only its <see cref="EpochResult"/>.
+/// The work lives in <see cref="TrainingSession{TNet}"/>, which allocates its buffers once and then
+/// nothing at all per epoch; <see cref="Train"/> runs one for <see cref="TrainingOptions.Epochs"/> epochs.
 /// </para>
 /// </remarks>
 public static class Trainer
@@ -80,91 +79,11 @@ public static class Trainer
         CancellationToken cancellationToken = default)
         where TNet : class, INetwork<TNet>
     {
-        ArgumentNullException.ThrowIfNull(network);
-        ArgumentNullException.ThrowIfNull(training);
-        ArgumentNullException.ThrowIfNull(options);
-        CheckFits<TNet>(training, nameof(training), "training set");
-        if (test is not null)
+        using var session = new TrainingSession<TNet>(network, training, options, test);
+        var results = new List<EpochResult>(options.Epochs);
+        for (int epoch = 1; epoch <= options.Epochs; epoch++)
         {
-            CheckFits<TNet>(test, nameof(test), "test set");
-        }
-
-        int n = training.Count;
-        int epochs = options.Epochs;
-        int miniBatchSize = options.MiniBatchSize;
-        double eta = options.LearningRate;
-
-        // Everything the epochs need, allocated once.
-        var order = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            order[i] = i;
-        }
-        var random = new DeterministicRandom(options.Seed);
-        float[] targets = OneHotTargets<TNet>(training);
-        var workspace = new float[TNet.BatchWorkspaceSize(miniBatchSize)];
-        var evaluation = test is null ? null : new EvaluationBuffers<TNet>(test);
-        var results = new List<EpochResult>(epochs);
-
-        // w ← weightDecay·w − step·Σ∂C/∂w with weightDecay = 1 − ηλ/n; step = η/m per mini-batch.
-        float weightDecay = (float)(1.0 - eta * options.L2Regularization / n);
-        int reportInterval = Math.Max(1, (n + ProgressReportsPerEpoch - 1) / ProgressReportsPerEpoch);
-
-        for (int epoch = 1; epoch <= epochs; epoch++)
-        {
-            long epochStart = Stopwatch.GetTimestamp();
-            random.Shuffle(order.AsSpan());
-            sampleProgress?.Report(new EpochProgress(epoch, epochs, 0, n));
-
-            double costSum = 0;
-            int done = 0;
-            int nextReport = reportInterval;
-            int miniBatch = 0;
-            while (done < n)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                int m = Math.Min(miniBatchSize, n - done);
-                int upcoming = Math.Min(miniBatchSize, n - done - m);
-                double cost = network.TrainBatch(
-                    training.Inputs, targets, order.AsSpan(done, m), (float)eta, weightDecay, workspace, order.AsSpan(done + m, upcoming));
-                miniBatch++;
-                if (!double.IsFinite(cost))
-                {
-                    throw Diverged(epoch, eta, Invariant($"the cost of mini-batch {miniBatch} (samples {done + 1}–{done + m} of the epoch) is {cost}"));
-                }
-
-                costSum += cost;
-                done += m;
-                if (sampleProgress is not null && (done >= nextReport || done == n))
-                {
-                    sampleProgress.Report(new EpochProgress(epoch, epochs, done, n));
-                    while (nextReport <= done)
-                    {
-                        nextReport += reportInterval;
-                    }
-                }
-            }
-            long trainingEnd = Stopwatch.GetTimestamp();
-
-            int bad = IndexOfNonFinite(network.Parameters);
-            if (bad >= 0)
-            {
-                throw Diverged(epoch, eta, Invariant($"parameter {bad} is {network.Parameters[bad]} at the end of the epoch"));
-            }
-
-            EvaluationResult? testResult = evaluation?.Evaluate(network);
-            long epochEnd = Stopwatch.GetTimestamp();
-
-            TimeSpan trainingTime = Stopwatch.GetElapsedTime(epochStart, trainingEnd);
-            double seconds = trainingTime.TotalSeconds;
-            var result = new EpochResult(
-                epoch,
-                epochs,
-                costSum / n,
-                testResult,
-                trainingTime,
-                Stopwatch.GetElapsedTime(epochStart, epochEnd),
-                seconds > 0 ? n / seconds : double.PositiveInfinity);
+            EpochResult result = session.RunEpoch(sampleProgress, cancellationToken);
             results.Add(result);
             progress?.Report(result);
         }
@@ -186,7 +105,7 @@ public static class Trainer
     }
 
     /// <summary>The one-hot targets of every sample, rows of the network's output width.</summary>
-    private static float[] OneHotTargets<TNet>(Dataset data) where TNet : class, INetwork<TNet>
+    internal static float[] OneHotTargets<TNet>(Dataset data) where TNet : class, INetwork<TNet>
     {
         var targets = new float[checked(data.Count * TNet.OutputSize)];
         for (int i = 0; i < data.Count; i++)
@@ -197,7 +116,7 @@ public static class Trainer
     }
 
     /// <summary>What evaluating a dataset needs, allocated once so that each epoch's evaluation allocates nothing.</summary>
-    private sealed class EvaluationBuffers<TNet> where TNet : class, INetwork<TNet>
+    internal sealed class EvaluationBuffers<TNet> where TNet : class, INetwork<TNet>
     {
         private readonly Dataset _data;
         private readonly float[] _targets;
@@ -251,7 +170,7 @@ public static class Trainer
         return best;
     }
 
-    private static int IndexOfNonFinite(ReadOnlySpan<float> values)
+    internal static int IndexOfNonFinite(ReadOnlySpan<float> values)
     {
         for (int i = 0; i < values.Length; i++)
         {
@@ -263,13 +182,13 @@ public static class Trainer
         return -1;
     }
 
-    private static TrainingDivergedException Diverged(int epoch, double eta, string what)
+    internal static TrainingDivergedException Diverged(int epoch, double eta, string what)
         => new(
             Invariant($"Training diverged in epoch {epoch}: {what}. The learning rate η = {eta} is probably too large; try a smaller one, e.g. η = {eta / 10:G3}."),
             epoch,
             eta);
 
-    private static void CheckFits<TNet>(Dataset data, string paramName, string what) where TNet : class, INetwork<TNet>
+    internal static void CheckFits<TNet>(Dataset data, string paramName, string what) where TNet : class, INetwork<TNet>
     {
         if (data.Count == 0)
         {

@@ -19,6 +19,7 @@ public sealed record TrainingOptions
     private readonly int _miniBatchSize = 10;
     private readonly double _learningRate = 0.1;
     private readonly double _l2Regularization;
+    private readonly int _threads = 1;
 
     /// <summary>The number of epochs: full passes over the training set. At least 1; 30 by default.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
@@ -66,6 +67,24 @@ public sealed record TrainingOptions
         init => _l2Regularization = value >= 0 && double.IsFinite(value)
             ? value
             : throw new ArgumentOutOfRangeException(nameof(L2Regularization), value, Invariant($"L2Regularization (λ) must be zero or positive and finite but is {value}."));
+    }
+
+    /// <summary>
+    /// The threads that work on each mini-batch. 1 by default: the network's fused
+    /// <see cref="INetwork{TSelf}.TrainBatch"/>, the fastest for small mini-batches. With more, each
+    /// mini-batch is split between the threads, each backpropagating its part into a gradient of its
+    /// own (<see cref="INetwork{TSelf}.AccumulateGradient"/>); the gradients are then summed and the
+    /// same step is taken. That pays only when the parts are large (measured on two cores: see the
+    /// README); the result differs from one thread's in the last bits (summation order) and is
+    /// reproducible for a given thread count. At least 1, at most 64.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1 or more than 64.</exception>
+    public int Threads
+    {
+        get => _threads;
+        init => _threads = value is >= 1 and <= 64
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(Threads), value, Invariant($"Threads must be between 1 and 64 but is {value}."));
     }
 
     /// <summary>

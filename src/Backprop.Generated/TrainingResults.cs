@@ -20,7 +20,7 @@ public readonly record struct EvaluationResult(int Correct, int Count, double Me
 /// <param name="TrainingTime">The time spent training (shuffling, backpropagation, updates), without the evaluation.</param>
 /// <param name="Elapsed">The time of the whole epoch, evaluation included.</param>
 /// <param name="SamplesPerSecond">Training samples per second, measured over <paramref name="TrainingTime"/>.</param>
-public sealed record EpochResult(
+public readonly record struct EpochResult(
     int Epoch,
     int Epochs,
     double TrainingCost,

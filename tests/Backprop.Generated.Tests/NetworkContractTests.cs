@@ -219,6 +219,42 @@ public abstract class NetworkContractTests<TNet> where TNet : class, INetwork<TN
         AssertClose(expected, network.Parameters, 2e-5, "θ after the step");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(6)]
+    [InlineData(11)]
+    public void AccumulateGradient_adds_the_sum_of_the_per_sample_gradients(int m)
+    {
+        const int rows = 13;
+        TNet network = TNet.Create(8);
+        var inputs = new float[rows * TNet.InputSize];
+        var targets = new float[rows * TNet.OutputSize];
+        for (int r = 0; r < rows; r++)
+        {
+            (float[] x, float[] y) = Sample(1000 + r);
+            x.CopyTo(inputs, r * TNet.InputSize);
+            y.CopyTo(targets, r * TNet.OutputSize);
+        }
+        int[] batch = Enumerable.Range(0, m).Select(k => (k * 5 + 2) % rows).ToArray();
+
+        var expected = new float[TNet.ParameterCount];
+        Array.Fill(expected, 0.5f);
+        double expectedCost = 0;
+        foreach (int r in batch)
+        {
+            expectedCost += network.Backprop(inputs.AsSpan(r * TNet.InputSize, TNet.InputSize), targets.AsSpan(r * TNet.OutputSize, TNet.OutputSize), expected);
+        }
+
+        var gradient = new float[TNet.ParameterCount];
+        Array.Fill(gradient, 0.5f);
+        float cost = network.AccumulateGradient(inputs, targets, batch, gradient, new float[TNet.BatchWorkspaceSize(m)]);
+
+        Assert.True(Math.Abs(cost - expectedCost) <= 1e-5 * Math.Max(1, expectedCost), $"cost: expected {expectedCost:R}, got {cost:R}");
+        AssertClose(Reference.ToDouble(expected), gradient, 1e-5, "Σ ∂C_x/∂θ");
+        Assert.Equal("gradient", Assert.Throws<ArgumentException>(
+            () => network.AccumulateGradient(inputs, targets, batch, gradient[..^1], new float[TNet.BatchWorkspaceSize(m)])).ParamName);
+    }
+
     [Fact]
     public void The_upcoming_rows_hint_changes_no_result()
     {

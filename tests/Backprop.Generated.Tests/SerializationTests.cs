@@ -331,6 +331,9 @@ public sealed class SerializationTests : IDisposable
 
         public static int BatchWorkspaceSize(int batchSize) => throw new NotSupportedException();
 
+        public float AccumulateGradient(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> batch, Span<float> gradient, Span<float> workspace)
+            => throw new NotSupportedException();
+
         public void ForwardBatch(ReadOnlySpan<float> inputs, Span<float> outputs) => throw new NotSupportedException();
 
         public float Evaluate(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, Span<float> outputs) => throw new NotSupportedException();

@@ -433,4 +433,71 @@ public sealed class TrainingTests(ITestOutputHelper output)
         Assert.True(large <= 1024, $"{large} bytes per epoch of 1,000 samples");
         Assert.True(large - small <= 64, $"{small} bytes per epoch of 100 samples, {large} of 1,000");
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_session_epoch_allocates_nothing_at_all(int threads)
+    {
+        Dataset data = RandomData(500, 9, 5, seed: 31);
+        Dataset test = RandomData(120, 9, 5, seed: 32);
+        using var session = new TrainingSession<FiveLayer>(FiveLayer.Create(1), data, new TrainingOptions { MiniBatchSize = 8, Threads = threads }, test);
+        var steps = new SyncProgress<EpochProgress>(_ => { });
+        session.RunEpoch(steps);
+        session.RunEpoch(steps);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        EpochResult result = session.RunEpoch(steps);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(3, result.Epoch);
+        Assert.Equal(3, session.EpochsCompleted);
+        Assert.Equal(0, allocated);
+    }
+
+    [Theory]
+    [InlineData(2, 10)]
+    [InlineData(3, 32)]
+    [InlineData(4, 7)]
+    public void Several_threads_take_the_same_steps_up_to_rounding_and_are_reproducible(int threads, int miniBatch)
+    {
+        Dataset data = TestData.Training10k.Take(600);
+        var single = new TrainingOptions { Epochs = 2, MiniBatchSize = miniBatch, LearningRate = 0.1, L2Regularization = 5, Seed = 4 };
+        var parallel = single with { Threads = threads };
+
+        DigitNet one = DigitNet.Create(5), many = DigitNet.Create(5), again = DigitNet.Create(5);
+        IReadOnlyList<EpochResult> oneResults = Trainer.Train(one, data, single);
+        IReadOnlyList<EpochResult> manyResults = Trainer.Train(many, data, parallel);
+        Trainer.Train(again, data, parallel);
+
+        Assert.Equal(many.Parameters.ToArray(), again.Parameters.ToArray());
+        Assert.Equal(oneResults[^1].TrainingCost, manyResults[^1].TrainingCost, 3);
+        float[] a = one.Parameters.ToArray(), b = many.Parameters.ToArray();
+        double worst = 0;
+        for (int k = 0; k < a.Length; k++)
+        {
+            worst = Math.Max(worst, Math.Abs(a[k] - b[k]));
+        }
+        Assert.True(worst < 1e-3, $"largest difference between one and {threads} threads: {worst}");
+        Assert.NotEqual(DigitNet.Create(5).Parameters.ToArray(), b);
+    }
+
+    [Fact]
+    public void Options_reject_a_thread_count_out_of_range()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new TrainingOptions { Threads = 0 });
+        Assert.Contains("Threads must be between 1 and 64", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TrainingOptions { Threads = 65 });
+    }
+
+    [Fact]
+    public void A_disposed_session_refuses_to_run()
+    {
+        Dataset data = RandomData(50, 9, 5, seed: 33);
+        var session = new TrainingSession<FiveLayer>(FiveLayer.Create(1), data, new TrainingOptions { Threads = 2 });
+        session.RunEpoch();
+        session.Dispose();
+        session.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => session.RunEpoch());
+    }
 }
