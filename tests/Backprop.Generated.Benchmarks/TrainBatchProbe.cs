@@ -52,7 +52,7 @@ public static class TrainBatchProbe
                 double cost = 0;
                 for (int start = 0; start < count; start += batchSize)
                 {
-                    cost += hand.TrainBatch(x, y, rows + start, 0.1f, 1f - 0.1f * 5f / count);
+                    cost += hand.TrainBatch(x, y, rows + start, rows + Math.Min(start + batchSize, count - batchSize), 0.1f, 1f - 0.1f * 5f / count);
                 }
                 clock.Stop();
                 Console.WriteLine($"hand epoch {epoch}: {count / clock.Elapsed.TotalSeconds,12:N0} samples/s, mean cost {cost / count:F4}");
