@@ -388,7 +388,7 @@ public sealed partial class NetworkGenerator
         }
 
         /// <summary>Register blocking for a kernel width: AVX-512 has 32 vector registers, the others 16.</summary>
-        private static (int Rows, int Samples) ForwardBlock(Isa isa) => isa.Width == 16 ? (4, 5) : (2, 4);
+        private static (int Rows, int Samples) ForwardBlock(Isa isa) => isa.Width == 16 ? (5, 5) : (2, 4);
 
         private static (int Samples, int Chunks) DeltaBlock(Isa isa) => isa.Width == 16 ? (4, 4) : (2, 4);
 

@@ -14,6 +14,7 @@ namespace Backprop;
 public sealed class Dataset
 {
     private readonly float[] _inputs;
+    private readonly int _offset;
     private readonly int[] _labels;
     private readonly int _start;
 
@@ -50,6 +51,19 @@ public sealed class Dataset
         }
 
         _inputs = inputs;
+        _offset = 0;
+        _labels = labels;
+        _start = 0;
+        InputSize = inputSize;
+        Count = labels.Length;
+        ClassCount = CountClasses(labels, nameof(labels));
+    }
+
+    /// <summary>A dataset over inputs that start at <paramref name="offset"/> in <paramref name="storage"/> (see <see cref="InputStorage"/>); values known finite.</summary>
+    internal Dataset(float[] storage, int offset, int[] labels, int inputSize)
+    {
+        _inputs = storage;
+        _offset = offset;
         _labels = labels;
         _start = 0;
         InputSize = inputSize;
@@ -60,6 +74,7 @@ public sealed class Dataset
     private Dataset(Dataset source, int start, int count)
     {
         _inputs = source._inputs;
+        _offset = source._offset;
         _labels = source._labels;
         _start = source._start + start;
         InputSize = source.InputSize;
@@ -77,7 +92,7 @@ public sealed class Dataset
     public int ClassCount { get; }
 
     /// <summary>Every input, contiguous: sample i at [i·<see cref="InputSize"/>, (i + 1)·<see cref="InputSize"/>).</summary>
-    public ReadOnlySpan<float> Inputs => _inputs.AsSpan(_start * InputSize, Count * InputSize);
+    public ReadOnlySpan<float> Inputs => _inputs.AsSpan(_offset + _start * InputSize, Count * InputSize);
 
     /// <summary>Every label, in sample order.</summary>
     public ReadOnlySpan<int> Labels => _labels.AsSpan(_start, Count);
@@ -87,7 +102,7 @@ public sealed class Dataset
     public ReadOnlySpan<float> Input(int index)
     {
         CheckIndex(index);
-        return _inputs.AsSpan((_start + index) * InputSize, InputSize);
+        return _inputs.AsSpan(_offset + (_start + index) * InputSize, InputSize);
     }
 
     /// <summary>The label of sample <paramref name="index"/>.</summary>

@@ -147,7 +147,7 @@ public static class IdxReader
 
         int count = Math.Min(imageCount, maxCount);
         int inputSize = rows * columns;
-        float[] inputs = imageSource.ReadPixels((long)count * inputSize, 16);
+        float[] inputs = imageSource.ReadPixels((long)count * inputSize, 16, out int offset);
         int[] labelValues = labelSource.ReadLabels(count, 8);
         if (count == imageCount)
         {
@@ -155,7 +155,7 @@ public static class IdxReader
             labelSource.RequireEnd(8 + (long)labelCount);
         }
 
-        return new Dataset(inputs, labelValues, inputSize);
+        return new Dataset(inputs, offset, labelValues, inputSize);
     }
 
     private static string FindFile(string directory, string name)
@@ -237,7 +237,7 @@ public static class IdxReader
         }
 
         /// <summary>Reads <paramref name="count"/> pixels, growing memory only as data arrives, and scales them to [0, 1].</summary>
-        public float[] ReadPixels(long count, long offset)
+        public float[] ReadPixels(long count, long offset, out int start)
         {
             var chunks = new List<byte[]>();
             long remaining = count;
@@ -256,9 +256,10 @@ public static class IdxReader
                 remaining -= read;
             }
 
-            var pixels = new float[count];
+            // Pixels of a large set go to huge-page storage (see InputStorage); they start at 'start'.
+            float[] pixels = InputStorage.Allocate(count, out start);
             float[] scale = s_unitScale;
-            int at = 0;
+            int at = start;
             foreach (byte[] chunk in chunks)
             {
                 Span<float> target = pixels.AsSpan(at, chunk.Length);

@@ -19,6 +19,10 @@ public class KernelBenchmarks
     private float[] _target = null!;
     private float[] _output = null!;
     private float[] _gradient = null!;
+    private Full231 _tiny = null!;
+    private float[] _tinyInput = null!, _tinyOutput = null!;
+    private float[] _batchInputs = null!, _batchOutputs = null!;
+    private const int BatchCount = 1000;
 
     [GlobalSetup]
     public void Setup()
@@ -36,6 +40,15 @@ public class KernelBenchmarks
         _target[3] = 1f;
         _output = new float[10];
         _gradient = new float[DigitNet.ParameterCount];
+        _tiny = Full231.Create(1);
+        _tinyInput = new[] { 0.25f, 0.75f };
+        _tinyOutput = new float[1];
+        _batchInputs = new float[BatchCount * 784];
+        for (int i = 0; i < _batchInputs.Length; i++)
+        {
+            _batchInputs[i] = (float)random.NextDouble();
+        }
+        _batchOutputs = new float[BatchCount * 10];
         Check();
     }
 
@@ -59,6 +72,13 @@ public class KernelBenchmarks
 
     [Benchmark, BenchmarkCategory("Forward")]
     public void GeneratedForward() => _network.Forward(_input, _output);
+
+    [Benchmark, BenchmarkCategory("Forward")]
+    public void GeneratedForward231() => _tiny.Forward(_tinyInput, _tinyOutput);
+
+    /// <summary>ForwardBatch of 1,000 samples, per sample.</summary>
+    [Benchmark(OperationsPerInvoke = BatchCount), BenchmarkCategory("Forward")]
+    public void GeneratedForwardBatch() => _network.ForwardBatch(_batchInputs, _batchOutputs);
 
     [Benchmark(Baseline = true), BenchmarkCategory("Backprop")]
     public float NaiveBackprop() => _naive.Backprop(_input, _target, _gradient);

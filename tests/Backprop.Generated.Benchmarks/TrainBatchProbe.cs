@@ -38,7 +38,7 @@ public static class TrainBatchProbe
                 cost += network.TrainBatch(inputs, targets, order.AsSpan(start, batchSize), 0.1f, 1f - 0.1f * 5f / count, workspace, order.AsSpan(start + batchSize, upcoming));
             }
             clock.Stop();
-            Console.WriteLine($"epoch {epoch}: {count / clock.Elapsed.TotalSeconds,12:N0} samples/s, mean cost {cost / count:F4}");
+            Console.WriteLine($"epoch {epoch}: {count / clock.Elapsed.TotalSeconds,12:N0} samples/s, mean cost {cost / count:F4}, JIT so far {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F1} ms in {System.Runtime.JitInfo.GetCompiledMethodCount()} methods");
         }
 
         var hand = new HandWrittenKernel(DigitNet.Create(1));

@@ -12,6 +12,8 @@ namespace Backprop.Generated.Benchmarks;
 /// sample (OperationsPerInvoke); samples/s = 1 / Mean.
 /// </summary>
 [MemoryDiagnoser]
+[WarmupCount(2)]
+[IterationCount(10)]
 public class TrainingBenchmarks
 {
     private const int Samples = 60_000, BatchSize = 10;
@@ -123,6 +125,8 @@ public class ColdStartBenchmarks
 /// with one and two threads, for small and large mini-batches. Per sample.
 /// </summary>
 [MemoryDiagnoser]
+[WarmupCount(2)]
+[IterationCount(8)]
 public class ThreadScalingBenchmarks
 {
     private TrainingSession<DigitNet> _session = null!;
