@@ -387,6 +387,9 @@ public sealed partial class NetworkGenerator
             w.Line($"{isa.Type} mask = {isa.Vector}.AsSingle({isa.Vector}.Create({string.Join(", ", lanes)}));");
         }
 
+        /// <summary>Below this many whole vectors per row, the forward kernel takes samples one at a time.</summary>
+        private const int SampleBlockMinimumVectors = 4;
+
         /// <summary>Register blocking for a kernel width: AVX-512 has 32 vector registers, the others 16.</summary>
         private static (int Rows, int Samples) ForwardBlock(Isa isa) => isa.Width == 16 ? (5, 5) : (2, 4);
 
@@ -428,21 +431,28 @@ public sealed partial class NetworkGenerator
                     (int rows, int samples) = ForwardBlock(isa);
                     rows = System.Math.Min(rows, outputs);
                     w.Line("nint s = 0;");
-                    w.Line($"// {Int(samples)} samples at a time, {Plural(rows, "row")} of w^{l} against each: every weight vector loaded serves {Int(samples)} samples;");
-                    w.Line($"// one accumulator per (row, sample), over a row of {plan.Describe()}.");
-                    using (w.Block($"for (; s <= m - {Int(samples)}; s += {Int(samples)})"))
+                    // A sample block pays only when rows are long enough to stream: for short rows (a layer
+                    // fed by few neurons) it is all set-up and horizontal sums, and slow to JIT-compile.
+                    if (plan.FullChunks >= SampleBlockMinimumVectors)
                     {
-                        for (int k = 0; k < samples; k++)
+                        w.Line($"// {Int(samples)} samples at a time, {Plural(rows, "row")} of w^{l} against each: every weight vector loaded serves {Int(samples)} samples;");
+                        w.Line($"// one accumulator per (row, sample), over a row of {plan.Describe()}.");
+                        using (w.Block($"for (; s <= m - {Int(samples)}; s += {Int(samples)})"))
                         {
-                            w.Line($"ref float in{k} = {InputRow(layer, Plus("s", k))};");
+                            for (int k = 0; k < samples; k++)
+                            {
+                                w.Line($"ref float in{k} = {InputRow(layer, Plus("s", k))};");
+                            }
+                            for (int k = 0; k < samples; k++)
+                            {
+                                w.Line($"ref float out{k} = ref {Unsafe}.Add(ref z, ({Plus("s", k)}) * {Int(padded)});");
+                            }
+                            EmitRowBlocks(w, outputs, rows, (count, row) => EmitForwardBlock(w, isa, plan, inputs, count, samples, row));
                         }
-                        for (int k = 0; k < samples; k++)
-                        {
-                            w.Line($"ref float out{k} = ref {Unsafe}.Add(ref z, ({Plus("s", k)}) * {Int(padded)});");
-                        }
-                        EmitRowBlocks(w, outputs, rows, (count, row) => EmitForwardBlock(w, isa, plan, inputs, count, samples, row));
                     }
-                    w.Line($"// The remaining samples one at a time, with {Int(AccumulatorsPerRow)} accumulators per row.");
+                    w.Line(plan.FullChunks >= SampleBlockMinimumVectors
+                        ? $"// The remaining samples one at a time, with up to {Int(AccumulatorsPerRow)} accumulators per row."
+                        : $"// One sample at a time (rows of {Plural(inputs, "value")} are too short for sample blocks to pay), with up to {Int(AccumulatorsPerRow)} accumulators per row.");
                     using (w.Block("for (; s < m; s++)"))
                     {
                         w.Line($"ref float in0 = {InputRow(layer, "s")};");

@@ -302,6 +302,51 @@ namespace Samples
         }
 
         /// <summary>
+        /// Backpropagates a mini-batch: <b>adds</b> Σ_x ∂C_x/∂θ over the samples in rows <paramref name="batch"/> of
+        /// <paramref name="inputs"/> and <paramref name="targets"/> into <paramref name="gradient"/> and returns Σ_x C_x: the gradient
+        /// for an optimiser of your own, or for data-parallel training. Reads the parameters only: safe to call from
+        /// many threads at once, each with its own gradient and workspace.
+        /// </summary>
+        /// <param name="inputs">The data set's inputs, rows of 784 values.</param>
+        /// <param name="targets">The data set's targets, rows of 10 values, one per input row.</param>
+        /// <param name="batch">The rows of the mini-batch's samples (at least one).</param>
+        /// <param name="gradient">Accumulates Σ_x ∂C_x/∂θ: exactly 23,860 values, laid out as <see cref="Parameters"/>.</param>
+        /// <param name="workspace">At least <see cref="BatchWorkspaceSize"/>(m) floats of scratch.</param>
+        /// <returns>Σ_x C_x over the mini-batch.</returns>
+        /// <exception cref="global::System.ArgumentException">Spans of the wrong length, or a row out of range.</exception>
+        public float AccumulateGradient(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> batch, global::System.Span<float> gradient, global::System.Span<float> workspace)
+        {
+            if (inputs.Length % 784 != 0) global::Backprop.Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 784, "the network's InputSize");
+            int count = inputs.Length / 784;
+            if (targets.Length != count * 10) global::Backprop.Kernels.ThrowLengthMismatch(nameof(targets), count * 10, targets.Length, "OutputSize values for each input row");
+            if (batch.Length == 0) global::Backprop.Kernels.ThrowEmptyBatch(nameof(batch));
+            global::Backprop.Kernels.CheckRows(batch, count, nameof(batch));
+            int required = BatchWorkspaceSize(batch.Length);
+            if (workspace.Length < required) global::Backprop.Kernels.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);
+            if (gradient.Length != 23860) global::Backprop.Kernels.ThrowLengthMismatch(nameof(gradient), 23860, gradient.Length, "the network's ParameterCount");
+            ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
+            ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
+            ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(batch);
+            ref float g = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspace);
+            // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                return AccumulateV512(ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                return AccumulateV256(ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                return AccumulateV128(ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws);
+            }
+            return AccumulateScalar(ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws);
+        }
+
+        /// <summary>
         /// One step of mini-batch gradient descent, in place: for the m samples in rows <paramref name="batch"/> of
         /// <paramref name="inputs"/> and <paramref name="targets"/>, w ← <paramref name="weightDecay"/> · w − (η/m) Σ_x ∂C_x/∂w and
         /// b ← b − (η/m) Σ_x ∂C_x/∂b, η = <paramref name="learningRate"/>. Not thread-safe: it writes the parameters.
@@ -325,9 +370,9 @@ namespace Samples
             if (targets.Length != count * 10) global::Backprop.Kernels.ThrowLengthMismatch(nameof(targets), count * 10, targets.Length, "OutputSize values for each input row");
             if (batch.Length == 0) global::Backprop.Kernels.ThrowEmptyBatch(nameof(batch));
             global::Backprop.Kernels.CheckRows(batch, count, nameof(batch));
-            global::Backprop.Kernels.CheckRows(upcoming, count, nameof(upcoming));
             int required = BatchWorkspaceSize(batch.Length);
             if (workspace.Length < required) global::Backprop.Kernels.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);
+            global::Backprop.Kernels.CheckRows(upcoming, inputs.Length / 784, nameof(upcoming));
             ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
@@ -435,47 +480,52 @@ namespace Samples
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static float BackpropV512(ref float p, ref float x, ref float y, ref float g)
         {
-            // On the stack, padded to whole vectors: a^l and δ^l of every layer, and z^3.
-            global::System.Span<float> a2Buffer = stackalloc float[32];
-            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-            global::System.Span<float> d2Buffer = stackalloc float[32];
-            ref float d2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d2Buffer);
-            global::System.Span<float> a3Buffer = stackalloc float[16];
-            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-            global::System.Span<float> d3Buffer = stackalloc float[16];
-            ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
-            global::System.Span<float> z3Buffer = stackalloc float[16];
-            ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
+            // A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^3) on the stack.
+            global::System.Span<float> workspaceBuffer = stackalloc float[112];
+            ref float workspace = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspaceBuffer);
             int row = 0; // the sample is one row: x itself, and its target y
+            return AccumulateV512(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);
+        }
+
+        /// <summary>Backpropagation of the m samples rows[0..m) with Vector512 (AVX-512); adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float AccumulateV512(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)
+        {
+            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
+            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
+            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
+            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
+            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 16);
+            ref float z3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 16);
 
             // ---- Forward pass, keeping every activation ----
 
             // Layer 2 (784 → 30): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV512(ref p, ref x, ref row, 1, ref a2);
-            for (nint k = 0; k < 1 * 32; k += 16)
+            Layer2ForwardV512(ref p, ref x, ref rows, m, ref a2);
+            for (nint k = 0; k < m * 32; k += 16)
             {
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
             }
 
             // Layer 3 (30 → 10): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV512(ref p, ref a2, 1, ref z3);
-            for (nint k = 0; k < 1 * 16; k += 16)
+            Layer3ForwardV512(ref p, ref a2, m, ref z3);
+            for (nint k = 0; k < m * 16; k += 16)
             {
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z3, (nuint)k)), ref a3, (nuint)k);
             }
 
             // ---- The cost and the output error δ^3 (BP1) ----
-            float cost = OutputErrorV512(ref z3, ref a3, ref y, ref row, 1, ref d3);
+            float cost = OutputErrorV512(ref z3, ref a3, ref y, ref rows, m, ref d3);
 
             // ---- Backward pass, layer L down to 2 ----
 
             // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
-            Layer3DeltaV512(ref p, ref d3, 1, ref a2, ref d2);
+            Layer3DeltaV512(ref p, ref d3, m, ref a2, ref d2);
             // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
-            Layer3AccumulateV512(ref a2, ref d3, 1, ref g);
+            Layer3AccumulateV512(ref a2, ref d3, m, ref g);
 
             // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
-            Layer2AccumulateV512(ref x, ref row, ref d2, 1, ref g);
+            Layer2AccumulateV512(ref x, ref rows, ref d2, m, ref g);
 
             return cost;
         }
@@ -642,47 +692,52 @@ namespace Samples
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static float BackpropV256(ref float p, ref float x, ref float y, ref float g)
         {
-            // On the stack, padded to whole vectors: a^l and δ^l of every layer, and z^3.
-            global::System.Span<float> a2Buffer = stackalloc float[32];
-            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-            global::System.Span<float> d2Buffer = stackalloc float[32];
-            ref float d2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d2Buffer);
-            global::System.Span<float> a3Buffer = stackalloc float[16];
-            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-            global::System.Span<float> d3Buffer = stackalloc float[16];
-            ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
-            global::System.Span<float> z3Buffer = stackalloc float[16];
-            ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
+            // A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^3) on the stack.
+            global::System.Span<float> workspaceBuffer = stackalloc float[112];
+            ref float workspace = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspaceBuffer);
             int row = 0; // the sample is one row: x itself, and its target y
+            return AccumulateV256(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);
+        }
+
+        /// <summary>Backpropagation of the m samples rows[0..m) with Vector256 (AVX2); adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float AccumulateV256(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)
+        {
+            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
+            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
+            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
+            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
+            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 16);
+            ref float z3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 16);
 
             // ---- Forward pass, keeping every activation ----
 
             // Layer 2 (784 → 30): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV256(ref p, ref x, ref row, 1, ref a2);
-            for (nint k = 0; k < 1 * 32; k += 8)
+            Layer2ForwardV256(ref p, ref x, ref rows, m, ref a2);
+            for (nint k = 0; k < m * 32; k += 8)
             {
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
             }
 
             // Layer 3 (30 → 10): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV256(ref p, ref a2, 1, ref z3);
-            for (nint k = 0; k < 1 * 16; k += 8)
+            Layer3ForwardV256(ref p, ref a2, m, ref z3);
+            for (nint k = 0; k < m * 16; k += 8)
             {
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z3, (nuint)k)), ref a3, (nuint)k);
             }
 
             // ---- The cost and the output error δ^3 (BP1) ----
-            float cost = OutputErrorV256(ref z3, ref a3, ref y, ref row, 1, ref d3);
+            float cost = OutputErrorV256(ref z3, ref a3, ref y, ref rows, m, ref d3);
 
             // ---- Backward pass, layer L down to 2 ----
 
             // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
-            Layer3DeltaV256(ref p, ref d3, 1, ref a2, ref d2);
+            Layer3DeltaV256(ref p, ref d3, m, ref a2, ref d2);
             // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
-            Layer3AccumulateV256(ref a2, ref d3, 1, ref g);
+            Layer3AccumulateV256(ref a2, ref d3, m, ref g);
 
             // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
-            Layer2AccumulateV256(ref x, ref row, ref d2, 1, ref g);
+            Layer2AccumulateV256(ref x, ref rows, ref d2, m, ref g);
 
             return cost;
         }
@@ -849,47 +904,52 @@ namespace Samples
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static float BackpropV128(ref float p, ref float x, ref float y, ref float g)
         {
-            // On the stack, padded to whole vectors: a^l and δ^l of every layer, and z^3.
-            global::System.Span<float> a2Buffer = stackalloc float[32];
-            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-            global::System.Span<float> d2Buffer = stackalloc float[32];
-            ref float d2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d2Buffer);
-            global::System.Span<float> a3Buffer = stackalloc float[16];
-            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-            global::System.Span<float> d3Buffer = stackalloc float[16];
-            ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
-            global::System.Span<float> z3Buffer = stackalloc float[16];
-            ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
+            // A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^3) on the stack.
+            global::System.Span<float> workspaceBuffer = stackalloc float[112];
+            ref float workspace = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspaceBuffer);
             int row = 0; // the sample is one row: x itself, and its target y
+            return AccumulateV128(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);
+        }
+
+        /// <summary>Backpropagation of the m samples rows[0..m) with Vector128 (SSE, AdvSimd); adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float AccumulateV128(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)
+        {
+            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
+            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
+            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
+            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
+            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 16);
+            ref float z3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 16);
 
             // ---- Forward pass, keeping every activation ----
 
             // Layer 2 (784 → 30): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV128(ref p, ref x, ref row, 1, ref a2);
-            for (nint k = 0; k < 1 * 32; k += 4)
+            Layer2ForwardV128(ref p, ref x, ref rows, m, ref a2);
+            for (nint k = 0; k < m * 32; k += 4)
             {
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
             }
 
             // Layer 3 (30 → 10): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV128(ref p, ref a2, 1, ref z3);
-            for (nint k = 0; k < 1 * 16; k += 4)
+            Layer3ForwardV128(ref p, ref a2, m, ref z3);
+            for (nint k = 0; k < m * 16; k += 4)
             {
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z3, (nuint)k)), ref a3, (nuint)k);
             }
 
             // ---- The cost and the output error δ^3 (BP1) ----
-            float cost = OutputErrorV128(ref z3, ref a3, ref y, ref row, 1, ref d3);
+            float cost = OutputErrorV128(ref z3, ref a3, ref y, ref rows, m, ref d3);
 
             // ---- Backward pass, layer L down to 2 ----
 
             // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
-            Layer3DeltaV128(ref p, ref d3, 1, ref a2, ref d2);
+            Layer3DeltaV128(ref p, ref d3, m, ref a2, ref d2);
             // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
-            Layer3AccumulateV128(ref a2, ref d3, 1, ref g);
+            Layer3AccumulateV128(ref a2, ref d3, m, ref g);
 
             // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
-            Layer2AccumulateV128(ref x, ref row, ref d2, 1, ref g);
+            Layer2AccumulateV128(ref x, ref rows, ref d2, m, ref g);
 
             return cost;
         }
@@ -1062,47 +1122,52 @@ namespace Samples
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static float BackpropScalar(ref float p, ref float x, ref float y, ref float g)
         {
-            // On the stack, padded to whole vectors: a^l and δ^l of every layer, and z^3.
-            global::System.Span<float> a2Buffer = stackalloc float[32];
-            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-            global::System.Span<float> d2Buffer = stackalloc float[32];
-            ref float d2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d2Buffer);
-            global::System.Span<float> a3Buffer = stackalloc float[16];
-            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-            global::System.Span<float> d3Buffer = stackalloc float[16];
-            ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
-            global::System.Span<float> z3Buffer = stackalloc float[16];
-            ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
+            // A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^3) on the stack.
+            global::System.Span<float> workspaceBuffer = stackalloc float[112];
+            ref float workspace = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspaceBuffer);
             int row = 0; // the sample is one row: x itself, and its target y
+            return AccumulateScalar(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);
+        }
+
+        /// <summary>Backpropagation of the m samples rows[0..m) with scalar code (no SIMD acceleration); adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float AccumulateScalar(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)
+        {
+            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
+            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
+            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
+            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
+            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 16);
+            ref float z3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 16);
 
             // ---- Forward pass, keeping every activation ----
 
             // Layer 2 (784 → 30): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardScalar(ref p, ref x, ref row, 1, ref a2);
-            for (nint k = 0; k < 1 * 32; k++)
+            Layer2ForwardScalar(ref p, ref x, ref rows, m, ref a2);
+            for (nint k = 0; k < m * 32; k++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k));
             }
 
             // Layer 3 (30 → 10): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardScalar(ref p, ref a2, 1, ref z3);
-            for (nint k = 0; k < 1 * 16; k++)
+            Layer3ForwardScalar(ref p, ref a2, m, ref z3);
+            for (nint k = 0; k < m * 16; k++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref z3, k));
             }
 
             // ---- The cost and the output error δ^3 (BP1) ----
-            float cost = OutputErrorScalar(ref z3, ref a3, ref y, ref row, 1, ref d3);
+            float cost = OutputErrorScalar(ref z3, ref a3, ref y, ref rows, m, ref d3);
 
             // ---- Backward pass, layer L down to 2 ----
 
             // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
-            Layer3DeltaScalar(ref p, ref d3, 1, ref a2, ref d2);
+            Layer3DeltaScalar(ref p, ref d3, m, ref a2, ref d2);
             // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
-            Layer3AccumulateScalar(ref a2, ref d3, 1, ref g);
+            Layer3AccumulateScalar(ref a2, ref d3, m, ref g);
 
             // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
-            Layer2AccumulateScalar(ref x, ref row, ref d2, 1, ref g);
+            Layer2AccumulateScalar(ref x, ref rows, ref d2, m, ref g);
 
             return cost;
         }
@@ -1179,7 +1244,7 @@ namespace Samples
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 30 rows of 784, row-major
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 23520); // b^2
             nint s = 0;
-            // 5 samples at a time, 4 rows of w^2 against each: every weight vector loaded serves 5 samples;
+            // 5 samples at a time, 5 rows of w^2 against each: every weight vector loaded serves 5 samples;
             // one accumulator per (row, sample), over a row of 49 vectors of 16.
             for (; s <= m - 5; s += 5)
             {
@@ -1193,16 +1258,18 @@ namespace Samples
                 ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 32);
                 ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 32);
                 ref float out4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 4) * 32);
-                for (nint i = 0; i < 28; i += 4)
+                for (nint i = 0; i < 30; i += 5)
                 {
                     ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 784);
                     ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 784);
                     ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 784);
                     ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 784);
+                    ref float w4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 784);
                     global::System.Runtime.Intrinsics.Vector512<float> s00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s04 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> s10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s14 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> s20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s23 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s24 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> s30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s31 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s32 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s33 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s34 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> s40 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s41 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s42 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s43 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s44 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     for (nuint j = 0; j < 784; j += 16)
                     {
                         global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, j);
@@ -1234,6 +1301,12 @@ namespace Samples
                         s32 = global::Backprop.Kernels.MultiplyAdd(v3, x2, s32);
                         s33 = global::Backprop.Kernels.MultiplyAdd(v3, x3, s33);
                         s34 = global::Backprop.Kernels.MultiplyAdd(v3, x4, s34);
+                        global::System.Runtime.Intrinsics.Vector512<float> v4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w4, j);
+                        s40 = global::Backprop.Kernels.MultiplyAdd(v4, x0, s40);
+                        s41 = global::Backprop.Kernels.MultiplyAdd(v4, x1, s41);
+                        s42 = global::Backprop.Kernels.MultiplyAdd(v4, x2, s42);
+                        s43 = global::Backprop.Kernels.MultiplyAdd(v4, x3, s43);
+                        s44 = global::Backprop.Kernels.MultiplyAdd(v4, x4, s44);
                     }
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
@@ -1255,46 +1328,14 @@ namespace Samples
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s32) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s33) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s34) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
-                }
-                {
-                    nint i = 28;
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 784);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 784);
-                    global::System.Runtime.Intrinsics.Vector512<float> s00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s04 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> s10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s14 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    for (nuint j = 0; j < 784; j += 16)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, j);
-                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in1, j);
-                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in2, j);
-                        global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in3, j);
-                        global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in4, j);
-                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, j);
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                        s04 = global::Backprop.Kernels.MultiplyAdd(v0, x4, s04);
-                        global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, j);
-                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
-                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
-                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
-                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
-                        s14 = global::Backprop.Kernels.MultiplyAdd(v1, x4, s14);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s04) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s14) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 4) = global::System.Runtime.Intrinsics.Vector512.Sum(s40) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 4);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 4) = global::System.Runtime.Intrinsics.Vector512.Sum(s41) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 4);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 4) = global::System.Runtime.Intrinsics.Vector512.Sum(s42) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 4);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 4) = global::System.Runtime.Intrinsics.Vector512.Sum(s43) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 4);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i + 4) = global::System.Runtime.Intrinsics.Vector512.Sum(s44) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 4);
                 }
             }
-            // The remaining samples one at a time, with 4 accumulators per row.
+            // The remaining samples one at a time, with up to 4 accumulators per row.
             for (; s < m; s++)
             {
                 ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 784);
@@ -1725,7 +1766,7 @@ namespace Samples
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
                 }
             }
-            // The remaining samples one at a time, with 4 accumulators per row.
+            // The remaining samples one at a time, with up to 4 accumulators per row.
             for (; s < m; s++)
             {
                 ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 784);
@@ -2000,7 +2041,7 @@ namespace Samples
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
                 }
             }
-            // The remaining samples one at a time, with 4 accumulators per row.
+            // The remaining samples one at a time, with up to 4 accumulators per row.
             for (; s < m; s++)
             {
                 ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 784);
@@ -2252,172 +2293,7 @@ namespace Samples
             // Lanes 0..1 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector512<float> mask = global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.Create(0, 0, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1));
             nint s = 0;
-            // 5 samples at a time, 4 rows of w^3 against each: every weight vector loaded serves 5 samples;
-            // one accumulator per (row, sample), over a row of 1 vector of 16 and one more at 14 overlapping by 2.
-            for (; s <= m - 5; s += 5)
-            {
-                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
-                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 32);
-                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 32);
-                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 32);
-                ref float in4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 4) * 32);
-                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 16);
-                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 16);
-                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 16);
-                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 16);
-                ref float out4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 4) * 16);
-                for (nint i = 0; i < 8; i += 4)
-                {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 30);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 30);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 30);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 30);
-                    global::System.Runtime.Intrinsics.Vector512<float> s00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s04 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> s10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s14 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> s20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s23 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s24 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> s30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s31 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s32 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s33 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s34 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in1, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in2, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in3, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in4, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0);
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                        s04 = global::Backprop.Kernels.MultiplyAdd(v0, x4, s04);
-                        global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0);
-                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
-                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
-                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
-                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
-                        s14 = global::Backprop.Kernels.MultiplyAdd(v1, x4, s14);
-                        global::System.Runtime.Intrinsics.Vector512<float> v2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 0);
-                        s20 = global::Backprop.Kernels.MultiplyAdd(v2, x0, s20);
-                        s21 = global::Backprop.Kernels.MultiplyAdd(v2, x1, s21);
-                        s22 = global::Backprop.Kernels.MultiplyAdd(v2, x2, s22);
-                        s23 = global::Backprop.Kernels.MultiplyAdd(v2, x3, s23);
-                        s24 = global::Backprop.Kernels.MultiplyAdd(v2, x4, s24);
-                        global::System.Runtime.Intrinsics.Vector512<float> v3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 0);
-                        s30 = global::Backprop.Kernels.MultiplyAdd(v3, x0, s30);
-                        s31 = global::Backprop.Kernels.MultiplyAdd(v3, x1, s31);
-                        s32 = global::Backprop.Kernels.MultiplyAdd(v3, x2, s32);
-                        s33 = global::Backprop.Kernels.MultiplyAdd(v3, x3, s33);
-                        s34 = global::Backprop.Kernels.MultiplyAdd(v3, x4, s34);
-                    }
-                    // The last vector overlaps the one before; the mask drops the 2 columns already summed.
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 14);
-                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in1, 14);
-                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in2, 14);
-                        global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in3, 14);
-                        global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in4, 14);
-                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 14) & mask;
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                        s04 = global::Backprop.Kernels.MultiplyAdd(v0, x4, s04);
-                        global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 14) & mask;
-                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
-                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
-                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
-                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
-                        s14 = global::Backprop.Kernels.MultiplyAdd(v1, x4, s14);
-                        global::System.Runtime.Intrinsics.Vector512<float> v2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 14) & mask;
-                        s20 = global::Backprop.Kernels.MultiplyAdd(v2, x0, s20);
-                        s21 = global::Backprop.Kernels.MultiplyAdd(v2, x1, s21);
-                        s22 = global::Backprop.Kernels.MultiplyAdd(v2, x2, s22);
-                        s23 = global::Backprop.Kernels.MultiplyAdd(v2, x3, s23);
-                        s24 = global::Backprop.Kernels.MultiplyAdd(v2, x4, s24);
-                        global::System.Runtime.Intrinsics.Vector512<float> v3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 14) & mask;
-                        s30 = global::Backprop.Kernels.MultiplyAdd(v3, x0, s30);
-                        s31 = global::Backprop.Kernels.MultiplyAdd(v3, x1, s31);
-                        s32 = global::Backprop.Kernels.MultiplyAdd(v3, x2, s32);
-                        s33 = global::Backprop.Kernels.MultiplyAdd(v3, x3, s33);
-                        s34 = global::Backprop.Kernels.MultiplyAdd(v3, x4, s34);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s04) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s14) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s20) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s21) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s22) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s23) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s24) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s30) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s31) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s32) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s33) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s34) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
-                }
-                {
-                    nint i = 8;
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 30);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 30);
-                    global::System.Runtime.Intrinsics.Vector512<float> s00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s04 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> s10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s14 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in1, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in2, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in3, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in4, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0);
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                        s04 = global::Backprop.Kernels.MultiplyAdd(v0, x4, s04);
-                        global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0);
-                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
-                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
-                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
-                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
-                        s14 = global::Backprop.Kernels.MultiplyAdd(v1, x4, s14);
-                    }
-                    // The last vector overlaps the one before; the mask drops the 2 columns already summed.
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 14);
-                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in1, 14);
-                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in2, 14);
-                        global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in3, 14);
-                        global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in4, 14);
-                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 14) & mask;
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                        s04 = global::Backprop.Kernels.MultiplyAdd(v0, x4, s04);
-                        global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 14) & mask;
-                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
-                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
-                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
-                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
-                        s14 = global::Backprop.Kernels.MultiplyAdd(v1, x4, s14);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s04) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s14) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                }
-            }
-            // The remaining samples one at a time, with 4 accumulators per row.
+            // One sample at a time (rows of 30 values are too short for sample blocks to pay), with up to 4 accumulators per row.
             for (; s < m; s++)
             {
                 ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
@@ -2714,69 +2590,7 @@ namespace Samples
             // Lanes 0..1 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, -1, -1, -1, -1, -1, -1));
             nint s = 0;
-            // 4 samples at a time, 2 rows of w^3 against each: every weight vector loaded serves 4 samples;
-            // one accumulator per (row, sample), over a row of 3 vectors of 8 and one more at 22 overlapping by 2.
-            for (; s <= m - 4; s += 4)
-            {
-                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
-                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 32);
-                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 32);
-                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 32);
-                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 16);
-                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 16);
-                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 16);
-                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 16);
-                for (nint i = 0; i < 10; i += 2)
-                {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 30);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 30);
-                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> s10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nuint j = 0; j < 24; j += 8)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, j);
-                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, j);
-                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, j);
-                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, j);
-                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, j);
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, j);
-                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
-                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
-                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
-                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
-                    }
-                    // The last vector overlaps the one before; the mask drops the 2 columns already summed.
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 22);
-                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, 22);
-                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, 22);
-                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, 22);
-                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 22) & mask;
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 22) & mask;
-                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
-                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
-                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
-                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                }
-            }
-            // The remaining samples one at a time, with 4 accumulators per row.
+            // One sample at a time (rows of 30 values are too short for sample blocks to pay), with up to 4 accumulators per row.
             for (; s < m; s++)
             {
                 ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
@@ -3085,7 +2899,7 @@ namespace Samples
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
                 }
             }
-            // The remaining samples one at a time, with 4 accumulators per row.
+            // The remaining samples one at a time, with up to 4 accumulators per row.
             for (; s < m; s++)
             {
                 ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);

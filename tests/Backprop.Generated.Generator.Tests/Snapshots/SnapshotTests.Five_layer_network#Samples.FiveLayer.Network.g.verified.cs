@@ -388,6 +388,51 @@ namespace Samples
         }
 
         /// <summary>
+        /// Backpropagates a mini-batch: <b>adds</b> Σ_x ∂C_x/∂θ over the samples in rows <paramref name="batch"/> of
+        /// <paramref name="inputs"/> and <paramref name="targets"/> into <paramref name="gradient"/> and returns Σ_x C_x: the gradient
+        /// for an optimiser of your own, or for data-parallel training. Reads the parameters only: safe to call from
+        /// many threads at once, each with its own gradient and workspace.
+        /// </summary>
+        /// <param name="inputs">The data set's inputs, rows of 9 values.</param>
+        /// <param name="targets">The data set's targets, rows of 5 values, one per input row.</param>
+        /// <param name="batch">The rows of the mini-batch's samples (at least one).</param>
+        /// <param name="gradient">Accumulates Σ_x ∂C_x/∂θ: exactly 1,237 values, laid out as <see cref="Parameters"/>.</param>
+        /// <param name="workspace">At least <see cref="BatchWorkspaceSize"/>(m) floats of scratch.</param>
+        /// <returns>Σ_x C_x over the mini-batch.</returns>
+        /// <exception cref="global::System.ArgumentException">Spans of the wrong length, or a row out of range.</exception>
+        public float AccumulateGradient(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> batch, global::System.Span<float> gradient, global::System.Span<float> workspace)
+        {
+            if (inputs.Length % 9 != 0) global::Backprop.Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 9, "the network's InputSize");
+            int count = inputs.Length / 9;
+            if (targets.Length != count * 5) global::Backprop.Kernels.ThrowLengthMismatch(nameof(targets), count * 5, targets.Length, "OutputSize values for each input row");
+            if (batch.Length == 0) global::Backprop.Kernels.ThrowEmptyBatch(nameof(batch));
+            global::Backprop.Kernels.CheckRows(batch, count, nameof(batch));
+            int required = BatchWorkspaceSize(batch.Length);
+            if (workspace.Length < required) global::Backprop.Kernels.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);
+            if (gradient.Length != 1237) global::Backprop.Kernels.ThrowLengthMismatch(nameof(gradient), 1237, gradient.Length, "the network's ParameterCount");
+            ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
+            ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
+            ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(batch);
+            ref float g = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspace);
+            // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                return AccumulateV512(ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                return AccumulateV256(ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                return AccumulateV128(ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws);
+            }
+            return AccumulateScalar(ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws);
+        }
+
+        /// <summary>
         /// One step of mini-batch gradient descent, in place: for the m samples in rows <paramref name="batch"/> of
         /// <paramref name="inputs"/> and <paramref name="targets"/>, w ← <paramref name="weightDecay"/> · w − (η/m) Σ_x ∂C_x/∂w and
         /// b ← b − (η/m) Σ_x ∂C_x/∂b, η = <paramref name="learningRate"/>. Not thread-safe: it writes the parameters.
@@ -411,9 +456,9 @@ namespace Samples
             if (targets.Length != count * 5) global::Backprop.Kernels.ThrowLengthMismatch(nameof(targets), count * 5, targets.Length, "OutputSize values for each input row");
             if (batch.Length == 0) global::Backprop.Kernels.ThrowEmptyBatch(nameof(batch));
             global::Backprop.Kernels.CheckRows(batch, count, nameof(batch));
-            global::Backprop.Kernels.CheckRows(upcoming, count, nameof(upcoming));
             int required = BatchWorkspaceSize(batch.Length);
             if (workspace.Length < required) global::Backprop.Kernels.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);
+            global::Backprop.Kernels.CheckRows(upcoming, inputs.Length / 9, nameof(upcoming));
             ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
@@ -557,79 +602,80 @@ namespace Samples
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static float BackpropV512(ref float p, ref float x, ref float y, ref float g)
         {
-            // On the stack, padded to whole vectors: a^l and δ^l of every layer, and z^5.
-            global::System.Span<float> a2Buffer = stackalloc float[32];
-            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-            global::System.Span<float> d2Buffer = stackalloc float[32];
-            ref float d2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d2Buffer);
-            global::System.Span<float> a3Buffer = stackalloc float[48];
-            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-            global::System.Span<float> d3Buffer = stackalloc float[48];
-            ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
-            global::System.Span<float> a4Buffer = stackalloc float[16];
-            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
-            global::System.Span<float> d4Buffer = stackalloc float[16];
-            ref float d4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d4Buffer);
-            global::System.Span<float> a5Buffer = stackalloc float[16];
-            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
-            global::System.Span<float> d5Buffer = stackalloc float[16];
-            ref float d5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d5Buffer);
-            global::System.Span<float> z5Buffer = stackalloc float[16];
-            ref float z5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z5Buffer);
+            // A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^5) on the stack.
+            global::System.Span<float> workspaceBuffer = stackalloc float[240];
+            ref float workspace = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspaceBuffer);
             int row = 0; // the sample is one row: x itself, and its target y
+            return AccumulateV512(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);
+        }
+
+        /// <summary>Backpropagation of the m samples rows[0..m) with Vector512 (AVX-512); adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float AccumulateV512(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)
+        {
+            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^5.
+            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
+            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
+            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
+            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 48);
+            ref float a4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 48);
+            ref float d4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, m * 16);
+            ref float a5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d4, m * 16);
+            ref float d5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, m * 16);
+            ref float z5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d5, m * 16);
 
             // ---- Forward pass, keeping every activation ----
 
             // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV256(ref p, ref x, ref row, 1, ref a2);
-            for (nint k = 0; k < 1 * 32; k += 16)
+            Layer2ForwardV256(ref p, ref x, ref rows, m, ref a2);
+            for (nint k = 0; k < m * 32; k += 16)
             {
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
             }
 
             // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV512(ref p, ref a2, 1, ref a3);
-            for (nint k = 0; k < 1 * 48; k += 16)
+            Layer3ForwardV512(ref p, ref a2, m, ref a3);
+            for (nint k = 0; k < m * 48; k += 16)
             {
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
             }
 
             // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-            Layer4ForwardV512(ref p, ref a3, 1, ref a4);
-            for (nint k = 0; k < 1 * 16; k += 16)
+            Layer4ForwardV512(ref p, ref a3, m, ref a4);
+            for (nint k = 0; k < m * 16; k += 16)
             {
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
             }
 
             // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-            Layer5ForwardV256(ref p, ref a4, 1, ref z5);
-            for (nint k = 0; k < 1 * 16; k += 16)
+            Layer5ForwardV256(ref p, ref a4, m, ref z5);
+            for (nint k = 0; k < m * 16; k += 16)
             {
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z5, (nuint)k)), ref a5, (nuint)k);
             }
 
             // ---- The cost and the output error δ^5 (BP1) ----
-            float cost = OutputErrorV512(ref z5, ref a5, ref y, ref row, 1, ref d5);
+            float cost = OutputErrorV512(ref z5, ref a5, ref y, ref rows, m, ref d5);
 
             // ---- Backward pass, layer L down to 2 ----
 
             // Layer 5, BP2: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a)
-            Layer5DeltaV256(ref p, ref d5, 1, ref a4, ref d4);
+            Layer5DeltaV256(ref p, ref d5, m, ref a4, ref d4);
             // Layer 5: ∂C/∂b^5 += δ^5 (BP3); ∂C/∂w^5 += δ^5 (a^4)ᵀ (BP4)
-            Layer5AccumulateV256(ref a4, ref d5, 1, ref g);
+            Layer5AccumulateV256(ref a4, ref d5, m, ref g);
 
             // Layer 4, BP2: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a)
-            Layer4DeltaV512(ref p, ref d4, 1, ref a3, ref d3);
+            Layer4DeltaV512(ref p, ref d4, m, ref a3, ref d3);
             // Layer 4: ∂C/∂b^4 += δ^4 (BP3); ∂C/∂w^4 += δ^4 (a^3)ᵀ (BP4)
-            Layer4AccumulateV512(ref a3, ref d4, 1, ref g);
+            Layer4AccumulateV512(ref a3, ref d4, m, ref g);
 
             // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
-            Layer3DeltaV512(ref p, ref d3, 1, ref a2, ref d2);
+            Layer3DeltaV512(ref p, ref d3, m, ref a2, ref d2);
             // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
-            Layer3AccumulateV512(ref a2, ref d3, 1, ref g);
+            Layer3AccumulateV512(ref a2, ref d3, m, ref g);
 
             // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
-            Layer2AccumulateV256(ref x, ref row, ref d2, 1, ref g);
+            Layer2AccumulateV256(ref x, ref rows, ref d2, m, ref g);
 
             return cost;
         }
@@ -860,79 +906,80 @@ namespace Samples
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static float BackpropV256(ref float p, ref float x, ref float y, ref float g)
         {
-            // On the stack, padded to whole vectors: a^l and δ^l of every layer, and z^5.
-            global::System.Span<float> a2Buffer = stackalloc float[32];
-            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-            global::System.Span<float> d2Buffer = stackalloc float[32];
-            ref float d2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d2Buffer);
-            global::System.Span<float> a3Buffer = stackalloc float[48];
-            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-            global::System.Span<float> d3Buffer = stackalloc float[48];
-            ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
-            global::System.Span<float> a4Buffer = stackalloc float[16];
-            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
-            global::System.Span<float> d4Buffer = stackalloc float[16];
-            ref float d4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d4Buffer);
-            global::System.Span<float> a5Buffer = stackalloc float[16];
-            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
-            global::System.Span<float> d5Buffer = stackalloc float[16];
-            ref float d5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d5Buffer);
-            global::System.Span<float> z5Buffer = stackalloc float[16];
-            ref float z5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z5Buffer);
+            // A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^5) on the stack.
+            global::System.Span<float> workspaceBuffer = stackalloc float[240];
+            ref float workspace = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspaceBuffer);
             int row = 0; // the sample is one row: x itself, and its target y
+            return AccumulateV256(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);
+        }
+
+        /// <summary>Backpropagation of the m samples rows[0..m) with Vector256 (AVX2); adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float AccumulateV256(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)
+        {
+            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^5.
+            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
+            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
+            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
+            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 48);
+            ref float a4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 48);
+            ref float d4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, m * 16);
+            ref float a5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d4, m * 16);
+            ref float d5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, m * 16);
+            ref float z5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d5, m * 16);
 
             // ---- Forward pass, keeping every activation ----
 
             // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV256(ref p, ref x, ref row, 1, ref a2);
-            for (nint k = 0; k < 1 * 32; k += 8)
+            Layer2ForwardV256(ref p, ref x, ref rows, m, ref a2);
+            for (nint k = 0; k < m * 32; k += 8)
             {
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
             }
 
             // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV256(ref p, ref a2, 1, ref a3);
-            for (nint k = 0; k < 1 * 48; k += 8)
+            Layer3ForwardV256(ref p, ref a2, m, ref a3);
+            for (nint k = 0; k < m * 48; k += 8)
             {
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
             }
 
             // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-            Layer4ForwardV256(ref p, ref a3, 1, ref a4);
-            for (nint k = 0; k < 1 * 16; k += 8)
+            Layer4ForwardV256(ref p, ref a3, m, ref a4);
+            for (nint k = 0; k < m * 16; k += 8)
             {
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
             }
 
             // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-            Layer5ForwardV256(ref p, ref a4, 1, ref z5);
-            for (nint k = 0; k < 1 * 16; k += 8)
+            Layer5ForwardV256(ref p, ref a4, m, ref z5);
+            for (nint k = 0; k < m * 16; k += 8)
             {
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z5, (nuint)k)), ref a5, (nuint)k);
             }
 
             // ---- The cost and the output error δ^5 (BP1) ----
-            float cost = OutputErrorV256(ref z5, ref a5, ref y, ref row, 1, ref d5);
+            float cost = OutputErrorV256(ref z5, ref a5, ref y, ref rows, m, ref d5);
 
             // ---- Backward pass, layer L down to 2 ----
 
             // Layer 5, BP2: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a)
-            Layer5DeltaV256(ref p, ref d5, 1, ref a4, ref d4);
+            Layer5DeltaV256(ref p, ref d5, m, ref a4, ref d4);
             // Layer 5: ∂C/∂b^5 += δ^5 (BP3); ∂C/∂w^5 += δ^5 (a^4)ᵀ (BP4)
-            Layer5AccumulateV256(ref a4, ref d5, 1, ref g);
+            Layer5AccumulateV256(ref a4, ref d5, m, ref g);
 
             // Layer 4, BP2: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a)
-            Layer4DeltaV256(ref p, ref d4, 1, ref a3, ref d3);
+            Layer4DeltaV256(ref p, ref d4, m, ref a3, ref d3);
             // Layer 4: ∂C/∂b^4 += δ^4 (BP3); ∂C/∂w^4 += δ^4 (a^3)ᵀ (BP4)
-            Layer4AccumulateV256(ref a3, ref d4, 1, ref g);
+            Layer4AccumulateV256(ref a3, ref d4, m, ref g);
 
             // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
-            Layer3DeltaV256(ref p, ref d3, 1, ref a2, ref d2);
+            Layer3DeltaV256(ref p, ref d3, m, ref a2, ref d2);
             // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
-            Layer3AccumulateV256(ref a2, ref d3, 1, ref g);
+            Layer3AccumulateV256(ref a2, ref d3, m, ref g);
 
             // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
-            Layer2AccumulateV256(ref x, ref row, ref d2, 1, ref g);
+            Layer2AccumulateV256(ref x, ref rows, ref d2, m, ref g);
 
             return cost;
         }
@@ -1163,79 +1210,80 @@ namespace Samples
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static float BackpropV128(ref float p, ref float x, ref float y, ref float g)
         {
-            // On the stack, padded to whole vectors: a^l and δ^l of every layer, and z^5.
-            global::System.Span<float> a2Buffer = stackalloc float[32];
-            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-            global::System.Span<float> d2Buffer = stackalloc float[32];
-            ref float d2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d2Buffer);
-            global::System.Span<float> a3Buffer = stackalloc float[48];
-            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-            global::System.Span<float> d3Buffer = stackalloc float[48];
-            ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
-            global::System.Span<float> a4Buffer = stackalloc float[16];
-            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
-            global::System.Span<float> d4Buffer = stackalloc float[16];
-            ref float d4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d4Buffer);
-            global::System.Span<float> a5Buffer = stackalloc float[16];
-            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
-            global::System.Span<float> d5Buffer = stackalloc float[16];
-            ref float d5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d5Buffer);
-            global::System.Span<float> z5Buffer = stackalloc float[16];
-            ref float z5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z5Buffer);
+            // A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^5) on the stack.
+            global::System.Span<float> workspaceBuffer = stackalloc float[240];
+            ref float workspace = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspaceBuffer);
             int row = 0; // the sample is one row: x itself, and its target y
+            return AccumulateV128(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);
+        }
+
+        /// <summary>Backpropagation of the m samples rows[0..m) with Vector128 (SSE, AdvSimd); adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float AccumulateV128(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)
+        {
+            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^5.
+            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
+            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
+            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
+            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 48);
+            ref float a4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 48);
+            ref float d4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, m * 16);
+            ref float a5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d4, m * 16);
+            ref float d5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, m * 16);
+            ref float z5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d5, m * 16);
 
             // ---- Forward pass, keeping every activation ----
 
             // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV128(ref p, ref x, ref row, 1, ref a2);
-            for (nint k = 0; k < 1 * 32; k += 4)
+            Layer2ForwardV128(ref p, ref x, ref rows, m, ref a2);
+            for (nint k = 0; k < m * 32; k += 4)
             {
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
             }
 
             // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV128(ref p, ref a2, 1, ref a3);
-            for (nint k = 0; k < 1 * 48; k += 4)
+            Layer3ForwardV128(ref p, ref a2, m, ref a3);
+            for (nint k = 0; k < m * 48; k += 4)
             {
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
             }
 
             // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-            Layer4ForwardV128(ref p, ref a3, 1, ref a4);
-            for (nint k = 0; k < 1 * 16; k += 4)
+            Layer4ForwardV128(ref p, ref a3, m, ref a4);
+            for (nint k = 0; k < m * 16; k += 4)
             {
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
             }
 
             // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-            Layer5ForwardV128(ref p, ref a4, 1, ref z5);
-            for (nint k = 0; k < 1 * 16; k += 4)
+            Layer5ForwardV128(ref p, ref a4, m, ref z5);
+            for (nint k = 0; k < m * 16; k += 4)
             {
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z5, (nuint)k)), ref a5, (nuint)k);
             }
 
             // ---- The cost and the output error δ^5 (BP1) ----
-            float cost = OutputErrorV128(ref z5, ref a5, ref y, ref row, 1, ref d5);
+            float cost = OutputErrorV128(ref z5, ref a5, ref y, ref rows, m, ref d5);
 
             // ---- Backward pass, layer L down to 2 ----
 
             // Layer 5, BP2: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a)
-            Layer5DeltaV128(ref p, ref d5, 1, ref a4, ref d4);
+            Layer5DeltaV128(ref p, ref d5, m, ref a4, ref d4);
             // Layer 5: ∂C/∂b^5 += δ^5 (BP3); ∂C/∂w^5 += δ^5 (a^4)ᵀ (BP4)
-            Layer5AccumulateV128(ref a4, ref d5, 1, ref g);
+            Layer5AccumulateV128(ref a4, ref d5, m, ref g);
 
             // Layer 4, BP2: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a)
-            Layer4DeltaV128(ref p, ref d4, 1, ref a3, ref d3);
+            Layer4DeltaV128(ref p, ref d4, m, ref a3, ref d3);
             // Layer 4: ∂C/∂b^4 += δ^4 (BP3); ∂C/∂w^4 += δ^4 (a^3)ᵀ (BP4)
-            Layer4AccumulateV128(ref a3, ref d4, 1, ref g);
+            Layer4AccumulateV128(ref a3, ref d4, m, ref g);
 
             // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
-            Layer3DeltaV128(ref p, ref d3, 1, ref a2, ref d2);
+            Layer3DeltaV128(ref p, ref d3, m, ref a2, ref d2);
             // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
-            Layer3AccumulateV128(ref a2, ref d3, 1, ref g);
+            Layer3AccumulateV128(ref a2, ref d3, m, ref g);
 
             // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
-            Layer2AccumulateV128(ref x, ref row, ref d2, 1, ref g);
+            Layer2AccumulateV128(ref x, ref rows, ref d2, m, ref g);
 
             return cost;
         }
@@ -1466,79 +1514,80 @@ namespace Samples
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static float BackpropScalar(ref float p, ref float x, ref float y, ref float g)
         {
-            // On the stack, padded to whole vectors: a^l and δ^l of every layer, and z^5.
-            global::System.Span<float> a2Buffer = stackalloc float[32];
-            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-            global::System.Span<float> d2Buffer = stackalloc float[32];
-            ref float d2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d2Buffer);
-            global::System.Span<float> a3Buffer = stackalloc float[48];
-            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-            global::System.Span<float> d3Buffer = stackalloc float[48];
-            ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
-            global::System.Span<float> a4Buffer = stackalloc float[16];
-            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
-            global::System.Span<float> d4Buffer = stackalloc float[16];
-            ref float d4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d4Buffer);
-            global::System.Span<float> a5Buffer = stackalloc float[16];
-            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
-            global::System.Span<float> d5Buffer = stackalloc float[16];
-            ref float d5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d5Buffer);
-            global::System.Span<float> z5Buffer = stackalloc float[16];
-            ref float z5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z5Buffer);
+            // A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^5) on the stack.
+            global::System.Span<float> workspaceBuffer = stackalloc float[240];
+            ref float workspace = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspaceBuffer);
             int row = 0; // the sample is one row: x itself, and its target y
+            return AccumulateScalar(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);
+        }
+
+        /// <summary>Backpropagation of the m samples rows[0..m) with scalar code (no SIMD acceleration); adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float AccumulateScalar(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)
+        {
+            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^5.
+            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
+            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
+            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
+            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 48);
+            ref float a4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 48);
+            ref float d4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, m * 16);
+            ref float a5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d4, m * 16);
+            ref float d5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, m * 16);
+            ref float z5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d5, m * 16);
 
             // ---- Forward pass, keeping every activation ----
 
             // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardScalar(ref p, ref x, ref row, 1, ref a2);
-            for (nint k = 0; k < 1 * 32; k++)
+            Layer2ForwardScalar(ref p, ref x, ref rows, m, ref a2);
+            for (nint k = 0; k < m * 32; k++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k));
             }
 
             // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardScalar(ref p, ref a2, 1, ref a3);
-            for (nint k = 0; k < 1 * 48; k++)
+            Layer3ForwardScalar(ref p, ref a2, m, ref a3);
+            for (nint k = 0; k < m * 48; k++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k));
             }
 
             // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-            Layer4ForwardScalar(ref p, ref a3, 1, ref a4);
-            for (nint k = 0; k < 1 * 16; k++)
+            Layer4ForwardScalar(ref p, ref a3, m, ref a4);
+            for (nint k = 0; k < m * 16; k++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, k));
             }
 
             // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-            Layer5ForwardScalar(ref p, ref a4, 1, ref z5);
-            for (nint k = 0; k < 1 * 16; k++)
+            Layer5ForwardScalar(ref p, ref a4, m, ref z5);
+            for (nint k = 0; k < m * 16; k++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref z5, k));
             }
 
             // ---- The cost and the output error δ^5 (BP1) ----
-            float cost = OutputErrorScalar(ref z5, ref a5, ref y, ref row, 1, ref d5);
+            float cost = OutputErrorScalar(ref z5, ref a5, ref y, ref rows, m, ref d5);
 
             // ---- Backward pass, layer L down to 2 ----
 
             // Layer 5, BP2: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a)
-            Layer5DeltaScalar(ref p, ref d5, 1, ref a4, ref d4);
+            Layer5DeltaScalar(ref p, ref d5, m, ref a4, ref d4);
             // Layer 5: ∂C/∂b^5 += δ^5 (BP3); ∂C/∂w^5 += δ^5 (a^4)ᵀ (BP4)
-            Layer5AccumulateScalar(ref a4, ref d5, 1, ref g);
+            Layer5AccumulateScalar(ref a4, ref d5, m, ref g);
 
             // Layer 4, BP2: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a)
-            Layer4DeltaScalar(ref p, ref d4, 1, ref a3, ref d3);
+            Layer4DeltaScalar(ref p, ref d4, m, ref a3, ref d3);
             // Layer 4: ∂C/∂b^4 += δ^4 (BP3); ∂C/∂w^4 += δ^4 (a^3)ᵀ (BP4)
-            Layer4AccumulateScalar(ref a3, ref d4, 1, ref g);
+            Layer4AccumulateScalar(ref a3, ref d4, m, ref g);
 
             // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
-            Layer3DeltaScalar(ref p, ref d3, 1, ref a2, ref d2);
+            Layer3DeltaScalar(ref p, ref d3, m, ref a2, ref d2);
             // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
-            Layer3AccumulateScalar(ref a2, ref d3, 1, ref g);
+            Layer3AccumulateScalar(ref a2, ref d3, m, ref g);
 
             // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
-            Layer2AccumulateScalar(ref x, ref row, ref d2, 1, ref g);
+            Layer2AccumulateScalar(ref x, ref rows, ref d2, m, ref g);
 
             return cost;
         }
@@ -1645,100 +1694,7 @@ namespace Samples
             // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
             nint s = 0;
-            // 4 samples at a time, 2 rows of w^2 against each: every weight vector loaded serves 4 samples;
-            // one accumulator per (row, sample), over a row of 1 vector of 8 and one more at 1 overlapping by 7.
-            for (; s <= m - 4; s += 4)
-            {
-                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 9);
-                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 1) * 9);
-                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 2) * 9);
-                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 3) * 9);
-                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 32);
-                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 32);
-                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 32);
-                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 32);
-                for (nint i = 0; i < 16; i += 2)
-                {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 9);
-                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> s10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0);
-                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
-                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
-                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
-                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
-                    }
-                    // The last vector overlaps the one before; the mask drops the 7 columns already summed.
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 1);
-                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, 1);
-                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, 1);
-                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, 1);
-                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 1) & mask;
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 1) & mask;
-                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
-                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
-                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
-                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                }
-                {
-                    nint i = 16;
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
-                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                    }
-                    // The last vector overlaps the one before; the mask drops the 7 columns already summed.
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 1);
-                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, 1);
-                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, 1);
-                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, 1);
-                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 1) & mask;
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                }
-            }
-            // The remaining samples one at a time, with 4 accumulators per row.
+            // One sample at a time (rows of 9 values are too short for sample blocks to pay), with up to 4 accumulators per row.
             for (; s < m; s++)
             {
                 ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 9);
@@ -1929,102 +1885,7 @@ namespace Samples
             // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector128<float> mask = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.Create(0, 0, 0, -1));
             nint s = 0;
-            // 4 samples at a time, 2 rows of w^2 against each: every weight vector loaded serves 4 samples;
-            // one accumulator per (row, sample), over a row of 2 vectors of 4 and one more at 5 overlapping by 3.
-            for (; s <= m - 4; s += 4)
-            {
-                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 9);
-                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 1) * 9);
-                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 2) * 9);
-                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 3) * 9);
-                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 32);
-                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 32);
-                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 32);
-                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 32);
-                for (nint i = 0; i < 16; i += 2)
-                {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 9);
-                    global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> s10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nuint j = 0; j < 8; j += 4)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, j);
-                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in1, j);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in2, j);
-                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in3, j);
-                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j);
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                        global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j);
-                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
-                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
-                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
-                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
-                    }
-                    // The last vector overlaps the one before; the mask drops the 3 columns already summed.
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 5);
-                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in1, 5);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in2, 5);
-                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in3, 5);
-                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 5) & mask;
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                        global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 5) & mask;
-                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
-                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
-                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
-                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                }
-                {
-                    nint i = 16;
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
-                    global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nuint j = 0; j < 8; j += 4)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, j);
-                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in1, j);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in2, j);
-                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in3, j);
-                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j);
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                    }
-                    // The last vector overlaps the one before; the mask drops the 3 columns already summed.
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, 5);
-                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in1, 5);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in2, 5);
-                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in3, 5);
-                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 5) & mask;
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                }
-            }
-            // The remaining samples one at a time, with 4 accumulators per row.
+            // One sample at a time (rows of 9 values are too short for sample blocks to pay), with up to 4 accumulators per row.
             for (; s < m; s++)
             {
                 ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 9);
@@ -2323,153 +2184,7 @@ namespace Samples
             // Lanes 0..14 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector512<float> mask = global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
             nint s = 0;
-            // 5 samples at a time, 4 rows of w^3 against each: every weight vector loaded serves 5 samples;
-            // one accumulator per (row, sample), over a row of 1 vector of 16 and one more at 1 overlapping by 15.
-            for (; s <= m - 5; s += 5)
-            {
-                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
-                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 32);
-                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 32);
-                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 32);
-                ref float in4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 4) * 32);
-                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 48);
-                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 48);
-                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 48);
-                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 48);
-                ref float out4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 4) * 48);
-                for (nint i = 0; i < 32; i += 4)
-                {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 17);
-                    global::System.Runtime.Intrinsics.Vector512<float> s00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s04 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> s10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s14 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> s20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s23 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s24 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> s30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s31 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s32 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s33 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s34 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in1, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in2, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in3, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in4, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0);
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                        s04 = global::Backprop.Kernels.MultiplyAdd(v0, x4, s04);
-                        global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0);
-                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
-                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
-                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
-                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
-                        s14 = global::Backprop.Kernels.MultiplyAdd(v1, x4, s14);
-                        global::System.Runtime.Intrinsics.Vector512<float> v2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 0);
-                        s20 = global::Backprop.Kernels.MultiplyAdd(v2, x0, s20);
-                        s21 = global::Backprop.Kernels.MultiplyAdd(v2, x1, s21);
-                        s22 = global::Backprop.Kernels.MultiplyAdd(v2, x2, s22);
-                        s23 = global::Backprop.Kernels.MultiplyAdd(v2, x3, s23);
-                        s24 = global::Backprop.Kernels.MultiplyAdd(v2, x4, s24);
-                        global::System.Runtime.Intrinsics.Vector512<float> v3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 0);
-                        s30 = global::Backprop.Kernels.MultiplyAdd(v3, x0, s30);
-                        s31 = global::Backprop.Kernels.MultiplyAdd(v3, x1, s31);
-                        s32 = global::Backprop.Kernels.MultiplyAdd(v3, x2, s32);
-                        s33 = global::Backprop.Kernels.MultiplyAdd(v3, x3, s33);
-                        s34 = global::Backprop.Kernels.MultiplyAdd(v3, x4, s34);
-                    }
-                    // The last vector overlaps the one before; the mask drops the 15 columns already summed.
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 1);
-                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in1, 1);
-                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in2, 1);
-                        global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in3, 1);
-                        global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in4, 1);
-                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 1) & mask;
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                        s04 = global::Backprop.Kernels.MultiplyAdd(v0, x4, s04);
-                        global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 1) & mask;
-                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
-                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
-                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
-                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
-                        s14 = global::Backprop.Kernels.MultiplyAdd(v1, x4, s14);
-                        global::System.Runtime.Intrinsics.Vector512<float> v2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 1) & mask;
-                        s20 = global::Backprop.Kernels.MultiplyAdd(v2, x0, s20);
-                        s21 = global::Backprop.Kernels.MultiplyAdd(v2, x1, s21);
-                        s22 = global::Backprop.Kernels.MultiplyAdd(v2, x2, s22);
-                        s23 = global::Backprop.Kernels.MultiplyAdd(v2, x3, s23);
-                        s24 = global::Backprop.Kernels.MultiplyAdd(v2, x4, s24);
-                        global::System.Runtime.Intrinsics.Vector512<float> v3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 1) & mask;
-                        s30 = global::Backprop.Kernels.MultiplyAdd(v3, x0, s30);
-                        s31 = global::Backprop.Kernels.MultiplyAdd(v3, x1, s31);
-                        s32 = global::Backprop.Kernels.MultiplyAdd(v3, x2, s32);
-                        s33 = global::Backprop.Kernels.MultiplyAdd(v3, x3, s33);
-                        s34 = global::Backprop.Kernels.MultiplyAdd(v3, x4, s34);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s04) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s14) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s20) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s21) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s22) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s23) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s24) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s30) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s31) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s32) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s33) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s34) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
-                }
-                {
-                    nint i = 32;
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                    global::System.Runtime.Intrinsics.Vector512<float> s00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s04 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in1, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in2, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in3, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in4, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0);
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                        s04 = global::Backprop.Kernels.MultiplyAdd(v0, x4, s04);
-                    }
-                    // The last vector overlaps the one before; the mask drops the 15 columns already summed.
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 1);
-                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in1, 1);
-                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in2, 1);
-                        global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in3, 1);
-                        global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in4, 1);
-                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 1) & mask;
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                        s04 = global::Backprop.Kernels.MultiplyAdd(v0, x4, s04);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s04) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                }
-            }
-            // The remaining samples one at a time, with 4 accumulators per row.
+            // One sample at a time (rows of 17 values are too short for sample blocks to pay), with up to 4 accumulators per row.
             for (; s < m; s++)
             {
                 ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
@@ -2767,102 +2482,7 @@ namespace Samples
             // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
             nint s = 0;
-            // 4 samples at a time, 2 rows of w^3 against each: every weight vector loaded serves 4 samples;
-            // one accumulator per (row, sample), over a row of 2 vectors of 8 and one more at 9 overlapping by 7.
-            for (; s <= m - 4; s += 4)
-            {
-                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
-                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 32);
-                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 32);
-                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 32);
-                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 48);
-                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 48);
-                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 48);
-                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 48);
-                for (nint i = 0; i < 32; i += 2)
-                {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
-                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> s10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nuint j = 0; j < 16; j += 8)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, j);
-                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, j);
-                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, j);
-                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, j);
-                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, j);
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, j);
-                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
-                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
-                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
-                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
-                    }
-                    // The last vector overlaps the one before; the mask drops the 7 columns already summed.
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 9);
-                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, 9);
-                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, 9);
-                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, 9);
-                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 9) & mask;
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 9) & mask;
-                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
-                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
-                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
-                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                }
-                {
-                    nint i = 32;
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nuint j = 0; j < 16; j += 8)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, j);
-                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, j);
-                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, j);
-                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, j);
-                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, j);
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                    }
-                    // The last vector overlaps the one before; the mask drops the 7 columns already summed.
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 9);
-                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, 9);
-                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, 9);
-                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, 9);
-                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 9) & mask;
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                }
-            }
-            // The remaining samples one at a time, with 4 accumulators per row.
+            // One sample at a time (rows of 17 values are too short for sample blocks to pay), with up to 4 accumulators per row.
             for (; s < m; s++)
             {
                 ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
@@ -3237,7 +2857,7 @@ namespace Samples
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
                 }
             }
-            // The remaining samples one at a time, with 4 accumulators per row.
+            // The remaining samples one at a time, with up to 4 accumulators per row.
             for (; s < m; s++)
             {
                 ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
@@ -3751,117 +3371,7 @@ namespace Samples
             // Lanes 0..14 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector512<float> mask = global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
             nint s = 0;
-            // 5 samples at a time, 4 rows of w^4 against each: every weight vector loaded serves 5 samples;
-            // one accumulator per (row, sample), over a row of 2 vectors of 16 and one more at 17 overlapping by 15.
-            for (; s <= m - 5; s += 5)
-            {
-                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
-                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 48);
-                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 48);
-                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 48);
-                ref float in4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 4) * 48);
-                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 16);
-                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 16);
-                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 16);
-                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 16);
-                ref float out4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 4) * 16);
-                for (nint i = 0; i < 12; i += 4)
-                {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 33);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 33);
-                    global::System.Runtime.Intrinsics.Vector512<float> s00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s04 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> s10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s14 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> s20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s23 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s24 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> s30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s31 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s32 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s33 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s34 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    for (nuint j = 0; j < 32; j += 16)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, j);
-                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in1, j);
-                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in2, j);
-                        global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in3, j);
-                        global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in4, j);
-                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, j);
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                        s04 = global::Backprop.Kernels.MultiplyAdd(v0, x4, s04);
-                        global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, j);
-                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
-                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
-                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
-                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
-                        s14 = global::Backprop.Kernels.MultiplyAdd(v1, x4, s14);
-                        global::System.Runtime.Intrinsics.Vector512<float> v2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, j);
-                        s20 = global::Backprop.Kernels.MultiplyAdd(v2, x0, s20);
-                        s21 = global::Backprop.Kernels.MultiplyAdd(v2, x1, s21);
-                        s22 = global::Backprop.Kernels.MultiplyAdd(v2, x2, s22);
-                        s23 = global::Backprop.Kernels.MultiplyAdd(v2, x3, s23);
-                        s24 = global::Backprop.Kernels.MultiplyAdd(v2, x4, s24);
-                        global::System.Runtime.Intrinsics.Vector512<float> v3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, j);
-                        s30 = global::Backprop.Kernels.MultiplyAdd(v3, x0, s30);
-                        s31 = global::Backprop.Kernels.MultiplyAdd(v3, x1, s31);
-                        s32 = global::Backprop.Kernels.MultiplyAdd(v3, x2, s32);
-                        s33 = global::Backprop.Kernels.MultiplyAdd(v3, x3, s33);
-                        s34 = global::Backprop.Kernels.MultiplyAdd(v3, x4, s34);
-                    }
-                    // The last vector overlaps the one before; the mask drops the 15 columns already summed.
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in0, 17);
-                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in1, 17);
-                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in2, 17);
-                        global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in3, 17);
-                        global::System.Runtime.Intrinsics.Vector512<float> x4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref in4, 17);
-                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 17) & mask;
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                        s04 = global::Backprop.Kernels.MultiplyAdd(v0, x4, s04);
-                        global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 17) & mask;
-                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
-                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
-                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
-                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
-                        s14 = global::Backprop.Kernels.MultiplyAdd(v1, x4, s14);
-                        global::System.Runtime.Intrinsics.Vector512<float> v2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 17) & mask;
-                        s20 = global::Backprop.Kernels.MultiplyAdd(v2, x0, s20);
-                        s21 = global::Backprop.Kernels.MultiplyAdd(v2, x1, s21);
-                        s22 = global::Backprop.Kernels.MultiplyAdd(v2, x2, s22);
-                        s23 = global::Backprop.Kernels.MultiplyAdd(v2, x3, s23);
-                        s24 = global::Backprop.Kernels.MultiplyAdd(v2, x4, s24);
-                        global::System.Runtime.Intrinsics.Vector512<float> v3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 17) & mask;
-                        s30 = global::Backprop.Kernels.MultiplyAdd(v3, x0, s30);
-                        s31 = global::Backprop.Kernels.MultiplyAdd(v3, x1, s31);
-                        s32 = global::Backprop.Kernels.MultiplyAdd(v3, x2, s32);
-                        s33 = global::Backprop.Kernels.MultiplyAdd(v3, x3, s33);
-                        s34 = global::Backprop.Kernels.MultiplyAdd(v3, x4, s34);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i) = global::System.Runtime.Intrinsics.Vector512.Sum(s04) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i + 1) = global::System.Runtime.Intrinsics.Vector512.Sum(s14) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s20) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s21) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s22) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s23) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i + 2) = global::System.Runtime.Intrinsics.Vector512.Sum(s24) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s30) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s31) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s32) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s33) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out4, i + 3) = global::System.Runtime.Intrinsics.Vector512.Sum(s34) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 3);
-                }
-            }
-            // The remaining samples one at a time, with 4 accumulators per row.
+            // One sample at a time (rows of 33 values are too short for sample blocks to pay), with up to 4 accumulators per row.
             for (; s < m; s++)
             {
                 ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
@@ -4210,7 +3720,7 @@ namespace Samples
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
                 }
             }
-            // The remaining samples one at a time, with 4 accumulators per row.
+            // The remaining samples one at a time, with up to 4 accumulators per row.
             for (; s < m; s++)
             {
                 ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
@@ -4585,7 +4095,7 @@ namespace Samples
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
                 }
             }
-            // The remaining samples one at a time, with 4 accumulators per row.
+            // The remaining samples one at a time, with up to 4 accumulators per row.
             for (; s < m; s++)
             {
                 ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
@@ -5032,100 +4542,7 @@ namespace Samples
             // Lanes 0..3 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, 0, 0, -1, -1, -1, -1));
             nint s = 0;
-            // 4 samples at a time, 2 rows of w^5 against each: every weight vector loaded serves 4 samples;
-            // one accumulator per (row, sample), over a row of 1 vector of 8 and one more at 4 overlapping by 4.
-            for (; s <= m - 4; s += 4)
-            {
-                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
-                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 16);
-                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 16);
-                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 16);
-                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 16);
-                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 16);
-                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 16);
-                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 16);
-                for (nint i = 0; i < 4; i += 2)
-                {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
-                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> s10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0);
-                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
-                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
-                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
-                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
-                    }
-                    // The last vector overlaps the one before; the mask drops the 4 columns already summed.
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 4);
-                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, 4);
-                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, 4);
-                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, 4);
-                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 4) & mask;
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 4) & mask;
-                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
-                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
-                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
-                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                }
-                {
-                    nint i = 4;
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
-                    global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                    }
-                    // The last vector overlaps the one before; the mask drops the 4 columns already summed.
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 4);
-                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, 4);
-                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, 4);
-                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, 4);
-                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 4) & mask;
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                }
-            }
-            // The remaining samples one at a time, with 4 accumulators per row.
+            // One sample at a time (rows of 12 values are too short for sample blocks to pay), with up to 4 accumulators per row.
             for (; s < m; s++)
             {
                 ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
@@ -5371,73 +4788,7 @@ namespace Samples
             ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1172); // w^5: 5 rows of 12, row-major
             ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 1232); // b^5
             nint s = 0;
-            // 4 samples at a time, 2 rows of w^5 against each: every weight vector loaded serves 4 samples;
-            // one accumulator per (row, sample), over a row of 3 vectors of 4.
-            for (; s <= m - 4; s += 4)
-            {
-                ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
-                ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 16);
-                ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 16);
-                ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 16);
-                ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 16);
-                ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 16);
-                ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 16);
-                ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 16);
-                for (nint i = 0; i < 4; i += 2)
-                {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
-                    global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> s10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nuint j = 0; j < 12; j += 4)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, j);
-                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in1, j);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in2, j);
-                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in3, j);
-                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j);
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                        global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j);
-                        s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
-                        s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
-                        s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
-                        s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                }
-                {
-                    nint i = 4;
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
-                    global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nuint j = 0; j < 12; j += 4)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, j);
-                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in1, j);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in2, j);
-                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in3, j);
-                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j);
-                        s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                        s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                        s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                        s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                }
-            }
-            // The remaining samples one at a time, with 4 accumulators per row.
+            // One sample at a time (rows of 12 values are too short for sample blocks to pay), with up to 4 accumulators per row.
             for (; s < m; s++)
             {
                 ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);

@@ -300,6 +300,51 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
     }
 
     /// <summary>
+    /// Backpropagates a mini-batch: <b>adds</b> Σ_x ∂C_x/∂θ over the samples in rows <paramref name="batch"/> of
+    /// <paramref name="inputs"/> and <paramref name="targets"/> into <paramref name="gradient"/> and returns Σ_x C_x: the gradient
+    /// for an optimiser of your own, or for data-parallel training. Reads the parameters only: safe to call from
+    /// many threads at once, each with its own gradient and workspace.
+    /// </summary>
+    /// <param name="inputs">The data set's inputs, rows of 8 values.</param>
+    /// <param name="targets">The data set's targets, rows of 8 values, one per input row.</param>
+    /// <param name="batch">The rows of the mini-batch's samples (at least one).</param>
+    /// <param name="gradient">Accumulates Σ_x ∂C_x/∂θ: exactly 144 values, laid out as <see cref="Parameters"/>.</param>
+    /// <param name="workspace">At least <see cref="BatchWorkspaceSize"/>(m) floats of scratch.</param>
+    /// <returns>Σ_x C_x over the mini-batch.</returns>
+    /// <exception cref="global::System.ArgumentException">Spans of the wrong length, or a row out of range.</exception>
+    public float AccumulateGradient(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> batch, global::System.Span<float> gradient, global::System.Span<float> workspace)
+    {
+        if (inputs.Length % 8 != 0) global::Backprop.Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 8, "the network's InputSize");
+        int count = inputs.Length / 8;
+        if (targets.Length != count * 8) global::Backprop.Kernels.ThrowLengthMismatch(nameof(targets), count * 8, targets.Length, "OutputSize values for each input row");
+        if (batch.Length == 0) global::Backprop.Kernels.ThrowEmptyBatch(nameof(batch));
+        global::Backprop.Kernels.CheckRows(batch, count, nameof(batch));
+        int required = BatchWorkspaceSize(batch.Length);
+        if (workspace.Length < required) global::Backprop.Kernels.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);
+        if (gradient.Length != 144) global::Backprop.Kernels.ThrowLengthMismatch(nameof(gradient), 144, gradient.Length, "the network's ParameterCount");
+        ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
+        ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
+        ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
+        ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(batch);
+        ref float g = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+        ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspace);
+        // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+        {
+            return AccumulateV512(ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws);
+        }
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+        {
+            return AccumulateV256(ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws);
+        }
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            return AccumulateV128(ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws);
+        }
+        return AccumulateScalar(ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws);
+    }
+
+    /// <summary>
     /// One step of mini-batch gradient descent, in place: for the m samples in rows <paramref name="batch"/> of
     /// <paramref name="inputs"/> and <paramref name="targets"/>, w ← <paramref name="weightDecay"/> · w − (η/m) Σ_x ∂C_x/∂w and
     /// b ← b − (η/m) Σ_x ∂C_x/∂b, η = <paramref name="learningRate"/>. Not thread-safe: it writes the parameters.
@@ -323,9 +368,9 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         if (targets.Length != count * 8) global::Backprop.Kernels.ThrowLengthMismatch(nameof(targets), count * 8, targets.Length, "OutputSize values for each input row");
         if (batch.Length == 0) global::Backprop.Kernels.ThrowEmptyBatch(nameof(batch));
         global::Backprop.Kernels.CheckRows(batch, count, nameof(batch));
-        global::Backprop.Kernels.CheckRows(upcoming, count, nameof(upcoming));
         int required = BatchWorkspaceSize(batch.Length);
         if (workspace.Length < required) global::Backprop.Kernels.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);
+        global::Backprop.Kernels.CheckRows(upcoming, inputs.Length / 8, nameof(upcoming));
         ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
         ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
         ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
@@ -433,47 +478,52 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static float BackpropV512(ref float p, ref float x, ref float y, ref float g)
     {
-        // On the stack, padded to whole vectors: a^l and δ^l of every layer, and z^3.
-        global::System.Span<float> a2Buffer = stackalloc float[16];
-        ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-        global::System.Span<float> d2Buffer = stackalloc float[16];
-        ref float d2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d2Buffer);
-        global::System.Span<float> a3Buffer = stackalloc float[16];
-        ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-        global::System.Span<float> d3Buffer = stackalloc float[16];
-        ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
-        global::System.Span<float> z3Buffer = stackalloc float[16];
-        ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
+        // A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^3) on the stack.
+        global::System.Span<float> workspaceBuffer = stackalloc float[80];
+        ref float workspace = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspaceBuffer);
         int row = 0; // the sample is one row: x itself, and its target y
+        return AccumulateV512(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);
+    }
+
+    /// <summary>Backpropagation of the m samples rows[0..m) with Vector512 (AVX-512); adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static float AccumulateV512(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)
+    {
+        // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
+        ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
+        ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 16);
+        ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 16);
+        ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 16);
+        ref float z3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 16);
 
         // ---- Forward pass, keeping every activation ----
 
         // Layer 2 (8 → 8): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-        Layer2ForwardV256(ref p, ref x, ref row, 1, ref a2);
-        for (nint k = 0; k < 1 * 16; k += 16)
+        Layer2ForwardV256(ref p, ref x, ref rows, m, ref a2);
+        for (nint k = 0; k < m * 16; k += 16)
         {
             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
         }
 
         // Layer 3 (8 → 8): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-        Layer3ForwardV256(ref p, ref a2, 1, ref z3);
-        for (nint k = 0; k < 1 * 16; k += 16)
+        Layer3ForwardV256(ref p, ref a2, m, ref z3);
+        for (nint k = 0; k < m * 16; k += 16)
         {
             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z3, (nuint)k)), ref a3, (nuint)k);
         }
 
         // ---- The cost and the output error δ^3 (BP1) ----
-        float cost = OutputErrorV512(ref z3, ref a3, ref y, ref row, 1, ref d3);
+        float cost = OutputErrorV512(ref z3, ref a3, ref y, ref rows, m, ref d3);
 
         // ---- Backward pass, layer L down to 2 ----
 
         // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
-        Layer3DeltaV256(ref p, ref d3, 1, ref a2, ref d2);
+        Layer3DeltaV256(ref p, ref d3, m, ref a2, ref d2);
         // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
-        Layer3AccumulateV256(ref a2, ref d3, 1, ref g);
+        Layer3AccumulateV256(ref a2, ref d3, m, ref g);
 
         // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
-        Layer2AccumulateV256(ref x, ref row, ref d2, 1, ref g);
+        Layer2AccumulateV256(ref x, ref rows, ref d2, m, ref g);
 
         return cost;
     }
@@ -631,47 +681,52 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static float BackpropV256(ref float p, ref float x, ref float y, ref float g)
     {
-        // On the stack, padded to whole vectors: a^l and δ^l of every layer, and z^3.
-        global::System.Span<float> a2Buffer = stackalloc float[16];
-        ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-        global::System.Span<float> d2Buffer = stackalloc float[16];
-        ref float d2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d2Buffer);
-        global::System.Span<float> a3Buffer = stackalloc float[16];
-        ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-        global::System.Span<float> d3Buffer = stackalloc float[16];
-        ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
-        global::System.Span<float> z3Buffer = stackalloc float[16];
-        ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
+        // A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^3) on the stack.
+        global::System.Span<float> workspaceBuffer = stackalloc float[80];
+        ref float workspace = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspaceBuffer);
         int row = 0; // the sample is one row: x itself, and its target y
+        return AccumulateV256(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);
+    }
+
+    /// <summary>Backpropagation of the m samples rows[0..m) with Vector256 (AVX2); adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static float AccumulateV256(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)
+    {
+        // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
+        ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
+        ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 16);
+        ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 16);
+        ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 16);
+        ref float z3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 16);
 
         // ---- Forward pass, keeping every activation ----
 
         // Layer 2 (8 → 8): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-        Layer2ForwardV256(ref p, ref x, ref row, 1, ref a2);
-        for (nint k = 0; k < 1 * 16; k += 8)
+        Layer2ForwardV256(ref p, ref x, ref rows, m, ref a2);
+        for (nint k = 0; k < m * 16; k += 8)
         {
             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
         }
 
         // Layer 3 (8 → 8): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-        Layer3ForwardV256(ref p, ref a2, 1, ref z3);
-        for (nint k = 0; k < 1 * 16; k += 8)
+        Layer3ForwardV256(ref p, ref a2, m, ref z3);
+        for (nint k = 0; k < m * 16; k += 8)
         {
             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z3, (nuint)k)), ref a3, (nuint)k);
         }
 
         // ---- The cost and the output error δ^3 (BP1) ----
-        float cost = OutputErrorV256(ref z3, ref a3, ref y, ref row, 1, ref d3);
+        float cost = OutputErrorV256(ref z3, ref a3, ref y, ref rows, m, ref d3);
 
         // ---- Backward pass, layer L down to 2 ----
 
         // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
-        Layer3DeltaV256(ref p, ref d3, 1, ref a2, ref d2);
+        Layer3DeltaV256(ref p, ref d3, m, ref a2, ref d2);
         // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
-        Layer3AccumulateV256(ref a2, ref d3, 1, ref g);
+        Layer3AccumulateV256(ref a2, ref d3, m, ref g);
 
         // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
-        Layer2AccumulateV256(ref x, ref row, ref d2, 1, ref g);
+        Layer2AccumulateV256(ref x, ref rows, ref d2, m, ref g);
 
         return cost;
     }
@@ -829,47 +884,52 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static float BackpropV128(ref float p, ref float x, ref float y, ref float g)
     {
-        // On the stack, padded to whole vectors: a^l and δ^l of every layer, and z^3.
-        global::System.Span<float> a2Buffer = stackalloc float[16];
-        ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-        global::System.Span<float> d2Buffer = stackalloc float[16];
-        ref float d2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d2Buffer);
-        global::System.Span<float> a3Buffer = stackalloc float[16];
-        ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-        global::System.Span<float> d3Buffer = stackalloc float[16];
-        ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
-        global::System.Span<float> z3Buffer = stackalloc float[16];
-        ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
+        // A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^3) on the stack.
+        global::System.Span<float> workspaceBuffer = stackalloc float[80];
+        ref float workspace = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspaceBuffer);
         int row = 0; // the sample is one row: x itself, and its target y
+        return AccumulateV128(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);
+    }
+
+    /// <summary>Backpropagation of the m samples rows[0..m) with Vector128 (SSE, AdvSimd); adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static float AccumulateV128(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)
+    {
+        // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
+        ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
+        ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 16);
+        ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 16);
+        ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 16);
+        ref float z3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 16);
 
         // ---- Forward pass, keeping every activation ----
 
         // Layer 2 (8 → 8): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-        Layer2ForwardV128(ref p, ref x, ref row, 1, ref a2);
-        for (nint k = 0; k < 1 * 16; k += 4)
+        Layer2ForwardV128(ref p, ref x, ref rows, m, ref a2);
+        for (nint k = 0; k < m * 16; k += 4)
         {
             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
         }
 
         // Layer 3 (8 → 8): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-        Layer3ForwardV128(ref p, ref a2, 1, ref z3);
-        for (nint k = 0; k < 1 * 16; k += 4)
+        Layer3ForwardV128(ref p, ref a2, m, ref z3);
+        for (nint k = 0; k < m * 16; k += 4)
         {
             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z3, (nuint)k)), ref a3, (nuint)k);
         }
 
         // ---- The cost and the output error δ^3 (BP1) ----
-        float cost = OutputErrorV128(ref z3, ref a3, ref y, ref row, 1, ref d3);
+        float cost = OutputErrorV128(ref z3, ref a3, ref y, ref rows, m, ref d3);
 
         // ---- Backward pass, layer L down to 2 ----
 
         // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
-        Layer3DeltaV128(ref p, ref d3, 1, ref a2, ref d2);
+        Layer3DeltaV128(ref p, ref d3, m, ref a2, ref d2);
         // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
-        Layer3AccumulateV128(ref a2, ref d3, 1, ref g);
+        Layer3AccumulateV128(ref a2, ref d3, m, ref g);
 
         // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
-        Layer2AccumulateV128(ref x, ref row, ref d2, 1, ref g);
+        Layer2AccumulateV128(ref x, ref rows, ref d2, m, ref g);
 
         return cost;
     }
@@ -1033,47 +1093,52 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static float BackpropScalar(ref float p, ref float x, ref float y, ref float g)
     {
-        // On the stack, padded to whole vectors: a^l and δ^l of every layer, and z^3.
-        global::System.Span<float> a2Buffer = stackalloc float[16];
-        ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-        global::System.Span<float> d2Buffer = stackalloc float[16];
-        ref float d2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d2Buffer);
-        global::System.Span<float> a3Buffer = stackalloc float[16];
-        ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-        global::System.Span<float> d3Buffer = stackalloc float[16];
-        ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
-        global::System.Span<float> z3Buffer = stackalloc float[16];
-        ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
+        // A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^3) on the stack.
+        global::System.Span<float> workspaceBuffer = stackalloc float[80];
+        ref float workspace = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspaceBuffer);
         int row = 0; // the sample is one row: x itself, and its target y
+        return AccumulateScalar(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);
+    }
+
+    /// <summary>Backpropagation of the m samples rows[0..m) with scalar code (no SIMD acceleration); adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static float AccumulateScalar(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)
+    {
+        // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
+        ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
+        ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 16);
+        ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 16);
+        ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 16);
+        ref float z3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 16);
 
         // ---- Forward pass, keeping every activation ----
 
         // Layer 2 (8 → 8): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-        Layer2ForwardScalar(ref p, ref x, ref row, 1, ref a2);
-        for (nint k = 0; k < 1 * 16; k++)
+        Layer2ForwardScalar(ref p, ref x, ref rows, m, ref a2);
+        for (nint k = 0; k < m * 16; k++)
         {
             global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k));
         }
 
         // Layer 3 (8 → 8): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-        Layer3ForwardScalar(ref p, ref a2, 1, ref z3);
-        for (nint k = 0; k < 1 * 16; k++)
+        Layer3ForwardScalar(ref p, ref a2, m, ref z3);
+        for (nint k = 0; k < m * 16; k++)
         {
             global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref z3, k));
         }
 
         // ---- The cost and the output error δ^3 (BP1) ----
-        float cost = OutputErrorScalar(ref z3, ref a3, ref y, ref row, 1, ref d3);
+        float cost = OutputErrorScalar(ref z3, ref a3, ref y, ref rows, m, ref d3);
 
         // ---- Backward pass, layer L down to 2 ----
 
         // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
-        Layer3DeltaScalar(ref p, ref d3, 1, ref a2, ref d2);
+        Layer3DeltaScalar(ref p, ref d3, m, ref a2, ref d2);
         // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
-        Layer3AccumulateScalar(ref a2, ref d3, 1, ref g);
+        Layer3AccumulateScalar(ref a2, ref d3, m, ref g);
 
         // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
-        Layer2AccumulateScalar(ref x, ref row, ref d2, 1, ref g);
+        Layer2AccumulateScalar(ref x, ref rows, ref d2, m, ref g);
 
         return cost;
     }
@@ -1150,51 +1215,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 8 rows of 8, row-major
         ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 64); // b^2
         nint s = 0;
-        // 4 samples at a time, 2 rows of w^2 against each: every weight vector loaded serves 4 samples;
-        // one accumulator per (row, sample), over a row of 1 vector of 8.
-        for (; s <= m - 4; s += 4)
-        {
-            ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 8);
-            ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 1) * 8);
-            ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 2) * 8);
-            ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 3) * 8);
-            ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 16);
-            ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 16);
-            ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 16);
-            ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 16);
-            for (nint i = 0; i < 8; i += 2)
-            {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
-                global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> s10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                    s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                    s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                    s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                    global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0);
-                    s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
-                    s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
-                    s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
-                    s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-            }
-        }
-        // The remaining samples one at a time, with 4 accumulators per row.
+        // One sample at a time (rows of 8 values are too short for sample blocks to pay), with up to 4 accumulators per row.
         for (; s < m; s++)
         {
             ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 8);
@@ -1313,52 +1334,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 0); // w^2: 8 rows of 8, row-major
         ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 64); // b^2
         nint s = 0;
-        // 4 samples at a time, 2 rows of w^2 against each: every weight vector loaded serves 4 samples;
-        // one accumulator per (row, sample), over a row of 2 vectors of 4.
-        for (; s <= m - 4; s += 4)
-        {
-            ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 8);
-            ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 1) * 8);
-            ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 2) * 8);
-            ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s + 3) * 8);
-            ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 16);
-            ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 16);
-            ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 16);
-            ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 16);
-            for (nint i = 0; i < 8; i += 2)
-            {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
-                global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> s10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                for (nuint j = 0; j < 8; j += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, j);
-                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in1, j);
-                    global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in2, j);
-                    global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in3, j);
-                    global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                    s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                    s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                    s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                    global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j);
-                    s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
-                    s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
-                    s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
-                    s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-            }
-        }
-        // The remaining samples one at a time, with 4 accumulators per row.
+        // One sample at a time (rows of 8 values are too short for sample blocks to pay), with up to 4 accumulators per row.
         for (; s < m; s++)
         {
             ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 8);
@@ -1577,51 +1553,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 72); // w^3: 8 rows of 8, row-major
         ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 136); // b^3
         nint s = 0;
-        // 4 samples at a time, 2 rows of w^3 against each: every weight vector loaded serves 4 samples;
-        // one accumulator per (row, sample), over a row of 1 vector of 8.
-        for (; s <= m - 4; s += 4)
-        {
-            ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
-            ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 16);
-            ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 16);
-            ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 16);
-            ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 16);
-            ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 16);
-            ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 16);
-            ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 16);
-            for (nint i = 0; i < 8; i += 2)
-            {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
-                global::System.Runtime.Intrinsics.Vector256<float> s00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> s10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in0, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in1, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in2, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref in3, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                    s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                    s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                    s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                    global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0);
-                    s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
-                    s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
-                    s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
-                    s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector256.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector256.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-            }
-        }
-        // The remaining samples one at a time, with 4 accumulators per row.
+        // One sample at a time (rows of 8 values are too short for sample blocks to pay), with up to 4 accumulators per row.
         for (; s < m; s++)
         {
             ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
@@ -1787,52 +1719,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 72); // w^3: 8 rows of 8, row-major
         ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, 136); // b^3
         nint s = 0;
-        // 4 samples at a time, 2 rows of w^3 against each: every weight vector loaded serves 4 samples;
-        // one accumulator per (row, sample), over a row of 2 vectors of 4.
-        for (; s <= m - 4; s += 4)
-        {
-            ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
-            ref float in1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 16);
-            ref float in2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 16);
-            ref float in3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 16);
-            ref float out0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s) * 16);
-            ref float out1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 1) * 16);
-            ref float out2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 2) * 16);
-            ref float out3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, (s + 3) * 16);
-            for (nint i = 0; i < 8; i += 2)
-            {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
-                global::System.Runtime.Intrinsics.Vector128<float> s00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> s10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                for (nuint j = 0; j < 8; j += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in0, j);
-                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in1, j);
-                    global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in2, j);
-                    global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref in3, j);
-                    global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j);
-                    s00 = global::Backprop.Kernels.MultiplyAdd(v0, x0, s00);
-                    s01 = global::Backprop.Kernels.MultiplyAdd(v0, x1, s01);
-                    s02 = global::Backprop.Kernels.MultiplyAdd(v0, x2, s02);
-                    s03 = global::Backprop.Kernels.MultiplyAdd(v0, x3, s03);
-                    global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j);
-                    s10 = global::Backprop.Kernels.MultiplyAdd(v1, x0, s10);
-                    s11 = global::Backprop.Kernels.MultiplyAdd(v1, x1, s11);
-                    s12 = global::Backprop.Kernels.MultiplyAdd(v1, x2, s12);
-                    s13 = global::Backprop.Kernels.MultiplyAdd(v1, x3, s13);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s00) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s01) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s02) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i) = global::System.Runtime.Intrinsics.Vector128.Sum(s03) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out0, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s10) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out1, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s11) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out2, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s12) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref out3, i + 1) = global::System.Runtime.Intrinsics.Vector128.Sum(s13) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i + 1);
-            }
-        }
-        // The remaining samples one at a time, with 4 accumulators per row.
+        // One sample at a time (rows of 8 values are too short for sample blocks to pay), with up to 4 accumulators per row.
         for (; s < m; s++)
         {
             ref float in0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);

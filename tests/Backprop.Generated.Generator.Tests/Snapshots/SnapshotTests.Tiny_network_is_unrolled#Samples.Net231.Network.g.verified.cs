@@ -244,6 +244,38 @@ namespace Samples
         }
 
         /// <summary>
+        /// Backpropagates a mini-batch: <b>adds</b> Σ_x ∂C_x/∂θ over the samples in rows <paramref name="batch"/> of
+        /// <paramref name="inputs"/> and <paramref name="targets"/> into <paramref name="gradient"/> and returns Σ_x C_x: the gradient
+        /// for an optimiser of your own, or for data-parallel training. Reads the parameters only: safe to call from
+        /// many threads at once, each with its own gradient and workspace.
+        /// </summary>
+        /// <param name="inputs">The data set's inputs, rows of 2 values.</param>
+        /// <param name="targets">The data set's targets, rows of 1 value, one per input row.</param>
+        /// <param name="batch">The rows of the mini-batch's samples (at least one).</param>
+        /// <param name="gradient">Accumulates Σ_x ∂C_x/∂θ: exactly 13 values, laid out as <see cref="Parameters"/>.</param>
+        /// <param name="workspace">At least <see cref="BatchWorkspaceSize"/>(m) floats of scratch.</param>
+        /// <returns>Σ_x C_x over the mini-batch.</returns>
+        /// <exception cref="global::System.ArgumentException">Spans of the wrong length, or a row out of range.</exception>
+        public float AccumulateGradient(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> batch, global::System.Span<float> gradient, global::System.Span<float> workspace)
+        {
+            if (inputs.Length % 2 != 0) global::Backprop.Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 2, "the network's InputSize");
+            int count = inputs.Length / 2;
+            if (targets.Length != count * 1) global::Backprop.Kernels.ThrowLengthMismatch(nameof(targets), count * 1, targets.Length, "OutputSize values for each input row");
+            if (batch.Length == 0) global::Backprop.Kernels.ThrowEmptyBatch(nameof(batch));
+            global::Backprop.Kernels.CheckRows(batch, count, nameof(batch));
+            int required = BatchWorkspaceSize(batch.Length);
+            if (workspace.Length < required) global::Backprop.Kernels.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);
+            if (gradient.Length != 13) global::Backprop.Kernels.ThrowLengthMismatch(nameof(gradient), 13, gradient.Length, "the network's ParameterCount");
+            ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
+            ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
+            ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(batch);
+            ref float g = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspace);
+            return AccumulateUnrolled(ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws);
+        }
+
+        /// <summary>
         /// One step of mini-batch gradient descent, in place: for the m samples in rows <paramref name="batch"/> of
         /// <paramref name="inputs"/> and <paramref name="targets"/>, w ← <paramref name="weightDecay"/> · w − (η/m) Σ_x ∂C_x/∂w and
         /// b ← b − (η/m) Σ_x ∂C_x/∂b, η = <paramref name="learningRate"/>. Not thread-safe: it writes the parameters.
@@ -267,9 +299,9 @@ namespace Samples
             if (targets.Length != count * 1) global::Backprop.Kernels.ThrowLengthMismatch(nameof(targets), count * 1, targets.Length, "OutputSize values for each input row");
             if (batch.Length == 0) global::Backprop.Kernels.ThrowEmptyBatch(nameof(batch));
             global::Backprop.Kernels.CheckRows(batch, count, nameof(batch));
-            global::Backprop.Kernels.CheckRows(upcoming, count, nameof(upcoming));
             int required = BatchWorkspaceSize(batch.Length);
             if (workspace.Length < required) global::Backprop.Kernels.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);
+            global::Backprop.Kernels.CheckRows(upcoming, inputs.Length / 2, nameof(upcoming));
             ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
@@ -373,17 +405,25 @@ namespace Samples
             return cost;
         }
 
+        /// <summary>Backpropagation of the m samples rows[0..m), one after another; adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float AccumulateUnrolled(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)
+        {
+            float cost = 0f;
+            for (nint s = 0; s < m; s++)
+            {
+                nint row = global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s);
+                cost += BackpropUnrolled(ref p, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, row * 2), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, row * 1), ref g);
+            }
+            return cost;
+        }
+
         /// <summary>One gradient-descent step on the m samples rows[0..m): the batch's gradient is summed in the workspace, then applied.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static float TrainBatchUnrolled(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
         {
             global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref workspace, 13).Clear();
-            float cost = 0f;
-            for (nint s = 0; s < m; s++)
-            {
-                nint row = global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s);
-                cost += BackpropUnrolled(ref p, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, row * 2), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, row * 1), ref workspace);
-            }
+            float cost = AccumulateUnrolled(ref p, ref x, ref y, ref rows, m, ref workspace, ref workspace);
             // Layer 2: w^2 ← decay · w^2 − (η/m) Σ_x ∂C_x/∂w^2; b^2 ← b^2 − (η/m) Σ_x ∂C_x/∂b^2
             for (nint k = 0; k < 6; k++)
             {
