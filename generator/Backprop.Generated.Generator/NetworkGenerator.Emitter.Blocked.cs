@@ -12,12 +12,15 @@ public sealed partial class NetworkGenerator
         // of m samples (m = 1 for Forward and Backprop):
         //   Forward:  z^l = w^l a^(l−1) + b^l, blocks of rows × samples with one accumulator each;
         //   Delta:    δ^(l−1) = ((w^l)ᵀ δ^l) ⊙ σ'(z^(l−1)), blocks of samples × column vectors;
-        //   Update / Accumulate: Σ_x δ^l (a^(l−1))ᵀ over the batch for a block of rows × column
-        //             vectors, then straight into the weights (TrainBatch) or the gradient (Backprop).
-        // Every bound except m, every offset, tail and mask is a constant, and every method is a few
-        // loops: far below the JIT's 20,000-IL-instruction limit whatever the sizes.
+        //   Update:   Σ_x δ^l (a^(l−1))ᵀ over the batch for a block of column vectors × rows, then
+        //             straight into the weights (TrainBatch: w ← decay·w − rate·Σ) or, with decay 1
+        //             and rate −1, into a gradient (Backprop, AccumulateGradient: g ← g + Σ).
+        // A small dispatcher per layer and kernel calls the widest width the hardware accelerates
+        // (IsHardwareAccelerated is a JIT-time constant, so one call remains), and one driver per
+        // public operation chains the layers. Every bound except m, every offset, tail and mask is a
+        // constant, and every method is a few loops: far below the JIT's 20,000-IL-instruction limit.
 
-        /// <summary>Scratch rows are padded to whole Vector512s, so every tier can process whole vectors.</summary>
+        /// <summary>Scratch rows are padded to whole Vector512s, so every width can process whole vectors.</summary>
         private static int Padded(int count) => (count + 15) / 16 * 16;
 
         /// <summary>Samples a block of ForwardBatch keeps on the stack (about 64 KB at most).</summary>
@@ -30,17 +33,38 @@ public sealed partial class NetworkGenerator
 
         private static void EmitBlocked(SourceWriter w, NetworkModel n)
         {
-            foreach (Isa tier in Isa.All)
+            EmitForwardDriver(w, n);
+            EmitForwardBatchDriver(w, n);
+            EmitBackpropDrivers(w, n);
+            EmitTrainBatchDriver(w, n);
+
+            LayerModel output = n.Layers[n.Layers.Count - 1];
+            EmitWidthDispatch(w, "OutputError", output.Outputs, "float",
+                "ref float z, ref float a, ref float y, ref int rows, nint m, ref float d", "ref z, ref a, ref y, ref rows, m, ref d",
+                $"The cost and output errors of m samples, with the widest vectors that fit {Plural(output.Outputs, "output")}.");
+            foreach (Isa isa in Isa.All.Select(tier => tier.For(output.Outputs)).Distinct())
             {
-                EmitForwardTier(w, n, tier);
-                EmitForwardBatchTier(w, n, tier);
-                EmitBackpropTier(w, n, tier);
-                EmitTrainBatchTier(w, n, tier);
-                EmitOutputError(w, n, tier);
+                EmitOutputError(w, n, isa);
             }
 
             foreach (LayerModel layer in n.Layers)
             {
+                int l = layer.Number;
+                string inputs = InputParameters(layer), inputArguments = layer.FeedsFromInput ? "ref a, ref rows" : "ref a";
+                string next = layer.FeedsFromInput ? ", ref int next, nint nextCount" : string.Empty;
+                string nextArguments = layer.FeedsFromInput ? ", ref next, nextCount" : string.Empty;
+                EmitWidthDispatch(w, $"Layer{l}Forward", layer.Inputs, "void",
+                    $"ref float p, {inputs}, nint m, ref float z", $"ref p, {inputArguments}, m, ref z",
+                    $"Layer {l}'s forward kernel: z^{l} = w^{l} a^{l - 1} + b^{l} for m samples.");
+                if (!layer.FeedsFromInput)
+                {
+                    EmitWidthDispatch(w, $"Layer{l}Delta", layer.Inputs, "void",
+                        "ref float p, ref float d, nint m, ref float a, ref float dPrevious", "ref p, ref d, m, ref a, ref dPrevious",
+                        $"Layer {l}'s error kernel: δ^{l - 1} = ((w^{l})ᵀ δ^{l}) ⊙ σ'(z^{l - 1}) for m samples.");
+                }
+                EmitWidthDispatch(w, $"Layer{l}Update", layer.Inputs, "void",
+                    $"ref float p, {inputs}, ref float d, nint m, float rate, float decay{next}", $"ref p, {inputArguments}, ref d, m, rate, decay{nextArguments}",
+                    $"Layer {l}'s update kernel: w^{l} ← decay · w^{l} − rate · Σ_x δ^{l} (a^{l - 1})ᵀ and b^{l} ← b^{l} − rate · Σ_x δ^{l}, for m samples.");
                 foreach (Isa isa in Isa.All.Select(tier => tier.For(layer.Inputs)).Distinct())
                 {
                     EmitForwardKernel(w, layer, isa);
@@ -48,13 +72,42 @@ public sealed partial class NetworkGenerator
                     {
                         EmitDeltaKernel(w, n, layer, isa);
                     }
-                    EmitGradientKernel(w, layer, isa, update: true);
-                    EmitGradientKernel(w, layer, isa, update: false);
+                    EmitGradientKernel(w, layer, isa);
                 }
             }
         }
 
-        // ---- Per-tier drivers ----
+        /// <summary>
+        /// A method that calls <paramref name="name"/> + the suffix of the widest vector the hardware
+        /// accelerates and that fits <paramref name="count"/> floats.
+        /// </summary>
+        private static void EmitWidthDispatch(SourceWriter w, string name, int count, string returns, string parameters, string arguments, string summary)
+        {
+            w.Line($"/// <summary>{summary} Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>");
+            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+            using (w.Block($"private static {returns} {name}({parameters})"))
+            {
+                string call = returns == "void" ? string.Empty : "return ";
+                string keyword = "if";
+                foreach (Isa tier in Isa.Vectors)
+                {
+                    w.Line($"{keyword} ({tier.Vector}.IsHardwareAccelerated)");
+                    using (w.Open())
+                    {
+                        w.Line($"{call}{name}{tier.For(count).Suffix}({arguments});");
+                        if (returns == "void")
+                        {
+                            w.Line("return;");
+                        }
+                    }
+                    keyword = "else if";
+                }
+                w.Line($"{call}{name}{Isa.Scalar.Suffix}({arguments});");
+            }
+            w.Line();
+        }
+
+        // ---- Drivers ----
 
         private static void EmitScratch(SourceWriter w, string name, string count)
         {
@@ -62,10 +115,8 @@ public sealed partial class NetworkGenerator
             w.Line($"ref float {name} = ref {Marshal}.GetReference({name}Buffer);");
         }
 
-        private static string Kernel(LayerModel layer, string kind, Isa tier) => $"Layer{layer.Number}{kind}{tier.For(layer.Inputs).Suffix}";
-
-        /// <summary>Calls the forward kernels of every layer for m samples, activating each layer's rows in place.</summary>
-        private static void EmitForwardLayers(SourceWriter w, NetworkModel n, Isa tier, string input, string rows, string m, bool keepOutputZ)
+        /// <summary>Calls the forward kernels of every layer for m samples, activating each layer's rows.</summary>
+        private static void EmitForwardLayers(SourceWriter w, NetworkModel n, string input, string rows, string m, bool keepOutputZ)
         {
             string previous = input;
             foreach (LayerModel layer in n.Layers)
@@ -74,8 +125,8 @@ public sealed partial class NetworkGenerator
                 EmitLayerComment(w, layer);
                 string target = layer.IsOutput && keepOutputZ ? $"z{n.L}" : $"a{layer.Number}";
                 string source = layer.FeedsFromInput ? $"ref {previous}, ref {rows}" : $"ref {previous}";
-                w.Line($"{Kernel(layer, "Forward", tier)}(ref p, {source}, {m}, ref {target});");
-                EmitActivate(w, tier, layer, target, $"a{layer.Number}", $"{m} * {Int(Padded(layer.Outputs))}");
+                w.Line($"Layer{layer.Number}Forward(ref p, {source}, {m}, ref {target});");
+                w.Line(ActivateRows(layer.Activation, target, $"a{layer.Number}", $"{m} * {Int(Padded(layer.Outputs))}"));
                 previous = $"a{layer.Number}";
             }
         }
@@ -87,36 +138,19 @@ public sealed partial class NetworkGenerator
             w.Line($"// Layer {layer.Number} ({Int(layer.Inputs)} → {Int(layer.Outputs)}): z^{layer.Number} = w^{layer.Number} {input} + b^{layer.Number}; a^{layer.Number} = {σ}(z^{layer.Number}), {ActivationFormula(layer.Activation)}");
         }
 
-        /// <summary>Activates <paramref name="count"/> floats (whole padded rows) from source into target.</summary>
-        private static void EmitActivate(SourceWriter w, Isa tier, LayerModel layer, string source, string target, string count)
+        private static void EmitForwardDriver(SourceWriter w, NetworkModel n)
         {
-            if (tier.IsScalar)
-            {
-                using (w.Block($"for (nint k = 0; k < {count}; k++)"))
-                {
-                    w.Line($"{Unsafe}.Add(ref {target}, k) = {ActivateScalar(layer.Activation, $"{Unsafe}.Add(ref {source}, k)")};");
-                }
-                return;
-            }
-            using (w.Block($"for (nint k = 0; k < {count}; k += {Int(tier.Width)})"))
-            {
-                w.Line(tier.Store(ActivateVector(layer.Activation, tier.Load(source, "(nuint)k")), target, "(nuint)k"));
-            }
-        }
-
-        private static void EmitForwardTier(SourceWriter w, NetworkModel n, Isa tier)
-        {
-            w.Line($"/// <summary>Forward pass of one sample with {tier.Description}.</summary>");
+            w.Line("/// <summary>Forward pass of one sample.</summary>");
             w.Line(HotPath);
-            using (w.Block($"private static void Forward{tier.Suffix}(ref float p, ref float x, ref float y)"))
+            using (w.Block("private static void ForwardCore(ref float p, ref float x, ref float y)"))
             {
-                w.Line("// Activations on the stack, padded to whole vectors; each layer writes z^l, then turns it into a^l in place.");
+                w.Line("// Activations on the stack, padded to whole vectors; each layer writes z^l, then turns it into a^l.");
                 foreach (LayerModel layer in n.Layers)
                 {
                     EmitScratch(w, $"a{layer.Number}", Int(Padded(layer.Outputs)));
                 }
                 w.Line("int row = 0; // the input is one row: x itself");
-                EmitForwardLayers(w, n, tier, "x", "row", "1", keepOutputZ: false);
+                EmitForwardLayers(w, n, "x", "row", "1", keepOutputZ: false);
                 int outputs = n.Sizes[n.L - 1];
                 w.Line();
                 w.Line($"// The output is a^{n.L}.");
@@ -125,13 +159,13 @@ public sealed partial class NetworkGenerator
             w.Line();
         }
 
-        private static void EmitForwardBatchTier(SourceWriter w, NetworkModel n, Isa tier)
+        private static void EmitForwardBatchDriver(SourceWriter w, NetworkModel n)
         {
             int block = ForwardBatchBlock(n);
             int inputs = n.Sizes[0], outputs = n.Sizes[n.L - 1];
-            w.Line($"/// <summary>Forward pass of <paramref name=\"count\"/> samples with {tier.Description}, {Int(block)} at a time; with <paramref name=\"withCost\"/>, returns Σ_x C_x against the targets t.</summary>");
+            w.Line($"/// <summary>Forward pass of <paramref name=\"count\"/> samples, {Int(block)} at a time; with <paramref name=\"withCost\"/>, returns Σ_x C_x against the targets t.</summary>");
             w.Line(HotPath);
-            using (w.Block($"private static float ForwardBatch{tier.Suffix}(ref float p, ref float x, ref float y, nint count, ref float t, bool withCost)"))
+            using (w.Block("private static float ForwardBatchCore(ref float p, ref float x, ref float y, nint count, ref float t, bool withCost)"))
             {
                 w.Line($"// Activations of up to {Int(block)} samples on the stack, one padded row per sample; z^{n.L} and δ^{n.L} for the cost.");
                 foreach (LayerModel layer in n.Layers)
@@ -151,7 +185,7 @@ public sealed partial class NetworkGenerator
                 {
                     w.Line($"nint m = global::System.Math.Min({Int(block)}, count - start);");
                     w.Line($"ref float input = ref {Unsafe}.Add(ref x, start * {Int(inputs)});");
-                    EmitForwardLayers(w, n, tier, "input", "rows", "m", keepOutputZ: true);
+                    EmitForwardLayers(w, n, "input", "rows", "m", keepOutputZ: true);
                     w.Line();
                     w.Line($"// The outputs are the rows of a^{n.L}.");
                     using (w.Block("for (nint s = 0; s < m; s++)"))
@@ -160,7 +194,7 @@ public sealed partial class NetworkGenerator
                     }
                     using (w.Block("if (withCost)"))
                     {
-                        w.Line($"cost += OutputError{tier.Suffix}(ref z{n.L}, ref a{n.L}, ref {Unsafe}.Add(ref t, start * {Int(outputs)}), ref rows, m, ref d{n.L});");
+                        w.Line($"cost += OutputError(ref z{n.L}, ref a{n.L}, ref {Unsafe}.Add(ref t, start * {Int(outputs)}), ref rows, m, ref d{n.L});");
                     }
                 }
                 w.Line("return cost;");
@@ -169,7 +203,7 @@ public sealed partial class NetworkGenerator
         }
 
         /// <summary>Declares the TrainBatch/Backprop scratch: a^l, δ^l for every layer and z^L, m rows each.</summary>
-        private static void EmitBatchScratch(SourceWriter w, NetworkModel n, string m, bool onStack)
+        private static void EmitBatchScratch(SourceWriter w, NetworkModel n, string m)
         {
             LayerModel output = n.Layers[n.Layers.Count - 1];
             var buffers = new List<(string Name, int Width)>();
@@ -180,14 +214,6 @@ public sealed partial class NetworkGenerator
             }
             buffers.Add(($"z{n.L}", Padded(output.Outputs)));
 
-            if (onStack)
-            {
-                foreach ((string name, int width) in buffers)
-                {
-                    EmitScratch(w, name, Int(width));
-                }
-                return;
-            }
             string previous = "workspace";
             string previousSize = "0";
             foreach ((string name, int width) in buffers)
@@ -198,85 +224,85 @@ public sealed partial class NetworkGenerator
             }
         }
 
-        private static void EmitBackwardLayers(SourceWriter w, NetworkModel n, Isa tier, string rows, string m, bool update)
+        private static void EmitBackwardLayers(SourceWriter w, NetworkModel n, string rows, string m, bool update)
         {
             for (int k = n.Layers.Count - 1; k >= 0; k--)
             {
                 LayerModel layer = n.Layers[k];
                 int l = layer.Number;
-                string input = layer.FeedsFromInput ? "x" : $"a{l - 1}";
-                string source = layer.FeedsFromInput ? $"ref x, ref {rows}" : $"ref {input}";
+                string source = layer.FeedsFromInput ? $"ref x, ref {rows}" : $"ref a{l - 1}";
+                string next = layer.FeedsFromInput ? (update ? ", ref next, nextCount" : $", ref {rows}, 0") : string.Empty;
                 w.Line();
                 if (!layer.FeedsFromInput)
                 {
                     w.Line($"// Layer {l}, BP2: δ^{l - 1} = ((w^{l})ᵀ δ^{l}) ⊙ {ActivationSymbol(n.Spec.HiddenActivation)}'(z^{l - 1}), with {DerivativeFormula(n.Spec.HiddenActivation)}{(update ? " (before w^" + l + " changes)" : string.Empty)}");
-                    w.Line($"{Kernel(layer, "Delta", tier)}(ref p, ref d{l}, {m}, ref a{l - 1}, ref d{l - 1});");
+                    w.Line($"Layer{l}Delta(ref p, ref d{l}, {m}, ref a{l - 1}, ref d{l - 1});");
                 }
                 string a = layer.FeedsFromInput ? "x" : $"a^{l - 1}";
                 if (update)
                 {
                     w.Line($"// Layer {l}, BP3 and BP4 summed over the batch, then the step: w^{l} ← decay · w^{l} − (η/m) Σ_x δ^{l} ({a})ᵀ, b^{l} ← b^{l} − (η/m) Σ_x δ^{l}");
-                    w.Line($"{Kernel(layer, "Update", tier)}(ref p, {source}, ref d{l}, {m}, rate, decay{(layer.FeedsFromInput ? ", ref next, nextCount" : string.Empty)});");
+                    w.Line($"Layer{l}Update(ref p, {source}, ref d{l}, {m}, rate, decay{next});");
                 }
                 else
                 {
-                    w.Line($"// Layer {l}: ∂C/∂b^{l} += δ^{l} (BP3); ∂C/∂w^{l} += δ^{l} ({a})ᵀ (BP4){(layer.FeedsFromInput ? ". The input layer has no error term." : string.Empty)}");
-                    w.Line($"{Kernel(layer, "Accumulate", tier)}({source}, ref d{l}, {m}, ref g);");
+                    w.Line($"// Layer {l}: ∂C/∂b^{l} += Σ_x δ^{l} (BP3); ∂C/∂w^{l} += Σ_x δ^{l} ({a})ᵀ (BP4): the update kernel with decay 1 and rate −1, on g{(layer.FeedsFromInput ? ". The input layer has no error term." : string.Empty)}");
+                    w.Line($"Layer{l}Update(ref g, {source}, ref d{l}, {m}, -1f, 1f{next});");
                 }
             }
         }
 
-        private static void EmitBackpropTier(SourceWriter w, NetworkModel n, Isa tier)
+        private static void EmitBackpropDrivers(SourceWriter w, NetworkModel n)
         {
-            w.Line($"/// <summary>Backpropagation of one sample with {tier.Description}; adds ∂C_x/∂θ into g and returns C_x.</summary>");
+            w.Line("/// <summary>Backpropagation of one sample; adds ∂C_x/∂θ into g and returns C_x.</summary>");
             w.Line(HotPath);
-            using (w.Block($"private static float Backprop{tier.Suffix}(ref float p, ref float x, ref float y, ref float g)"))
+            using (w.Block("private static float BackpropCore(ref float p, ref float x, ref float y, ref float g)"))
             {
                 w.Line($"// A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^{n.L}) on the stack.");
                 EmitScratch(w, "workspace", Int(WorkspacePerSample(n)));
                 w.Line("int row = 0; // the sample is one row: x itself, and its target y");
-                w.Line($"return Accumulate{tier.Suffix}(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);");
+                w.Line("return AccumulateCore(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);");
             }
             w.Line();
 
-            w.Line($"/// <summary>Backpropagation of the m samples rows[0..m) with {tier.Description}; adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>");
+            w.Line("/// <summary>Backpropagation of the m samples rows[0..m); adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>");
             w.Line(HotPath);
-            using (w.Block($"private static float Accumulate{tier.Suffix}(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)"))
+            using (w.Block("private static float AccumulateCore(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)"))
             {
                 w.Line($"// The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^{n.L}.");
-                EmitBatchScratch(w, n, "m", onStack: false);
+                EmitBatchScratch(w, n, "m");
                 w.Line();
                 w.Line("// ---- Forward pass, keeping every activation ----");
-                EmitForwardLayers(w, n, tier, "x", "rows", "m", keepOutputZ: true);
+                EmitForwardLayers(w, n, "x", "rows", "m", keepOutputZ: true);
                 w.Line();
                 w.Line($"// ---- The cost and the output error δ^{n.L} (BP1) ----");
-                w.Line($"float cost = OutputError{tier.Suffix}(ref z{n.L}, ref a{n.L}, ref y, ref rows, m, ref d{n.L});");
+                w.Line($"float cost = OutputError(ref z{n.L}, ref a{n.L}, ref y, ref rows, m, ref d{n.L});");
                 w.Line();
                 w.Line("// ---- Backward pass, layer L down to 2 ----");
-                EmitBackwardLayers(w, n, tier, "rows", "m", update: false);
+                EmitBackwardLayers(w, n, "rows", "m", update: false);
                 w.Line();
                 w.Line("return cost;");
             }
             w.Line();
         }
 
-        private static void EmitTrainBatchTier(SourceWriter w, NetworkModel n, Isa tier)
+        private static void EmitTrainBatchDriver(SourceWriter w, NetworkModel n)
         {
-            w.Line($"/// <summary>One gradient-descent step on the m samples rows[0..m) with {tier.Description}; returns Σ_x C_x.</summary>");
+            w.Line("/// <summary>One gradient-descent step on the m samples rows[0..m); prefetches the rows next[0..nextCount); returns Σ_x C_x.</summary>");
             w.Line(HotPath);
-            using (w.Block($"private static float TrainBatch{tier.Suffix}(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)"))
+            using (w.Block("private static float TrainBatchCore(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)"))
             {
                 w.Line($"// The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^{n.L}.");
-                EmitBatchScratch(w, n, "m", onStack: false);
+                EmitBatchScratch(w, n, "m");
                 w.Line();
                 w.Line("// ---- Forward pass of the whole batch, keeping every activation ----");
-                EmitForwardLayers(w, n, tier, "x", "rows", "m", keepOutputZ: true);
+                EmitForwardLayers(w, n, "x", "rows", "m", keepOutputZ: true);
                 w.Line();
                 w.Line($"// ---- The cost and the output error δ^{n.L} (BP1) of every sample ----");
-                w.Line($"float cost = OutputError{tier.Suffix}(ref z{n.L}, ref a{n.L}, ref y, ref rows, m, ref d{n.L});");
+                w.Line($"float cost = OutputError(ref z{n.L}, ref a{n.L}, ref y, ref rows, m, ref d{n.L});");
                 w.Line();
                 w.Line("// ---- Backward pass, layer L down to 2, each layer's step as soon as its errors are known ----");
-                EmitBackwardLayers(w, n, tier, "rows", "m", update: true);
+                EmitBackwardLayers(w, n, "rows", "m", update: true);
                 w.Line();
                 w.Line("return cost;");
             }
@@ -736,10 +762,14 @@ public sealed partial class NetworkGenerator
                     w.Line($"// t_j = Σ_i w_ij δ_i: for a block of samples × column vectors, walk the rows i of w^{l} (a row is {plan.Describe()});");
                     w.Line($"// then δ^{l - 1}_j = t_j ⊙ {σ}'(z_j), with {DerivativeFormula(n.Spec.HiddenActivation)} and a = a^{l - 1}. An overlapping last vector just recomputes equal values.");
                     w.Line("nint s = 0;");
-                    using (w.Block($"for (; s <= m - {Int(samples)}; s += {Int(samples)})"))
+                    // As in the forward kernel: sample blocks only for rows long enough to pay.
+                    if (plan.FullChunks >= SampleBlockMinimumVectors)
                     {
-                        EmitDeltaRows(w, samples, padded, paddedInputs);
-                        EmitColumnBlocks(w, isa, plan, chunks, columns => EmitDeltaBlock(w, n, isa, outputs, inputs, samples, columns));
+                        using (w.Block($"for (; s <= m - {Int(samples)}; s += {Int(samples)})"))
+                        {
+                            EmitDeltaRows(w, samples, padded, paddedInputs);
+                            EmitColumnBlocks(w, isa, plan, chunks, columns => EmitDeltaBlock(w, n, isa, outputs, inputs, samples, columns));
+                        }
                     }
                     using (w.Block("for (; s < m; s++)"))
                     {
@@ -795,29 +825,19 @@ public sealed partial class NetworkGenerator
             }
         }
 
-        private static void EmitGradientKernel(SourceWriter w, LayerModel layer, Isa isa, bool update)
+        private static void EmitGradientKernel(SourceWriter w, LayerModel layer, Isa isa)
         {
             int l = layer.Number, inputs = layer.Inputs, outputs = layer.Outputs, padded = Padded(outputs);
             string a = layer.FeedsFromInput ? "x" : $"a^{l - 1}";
-            if (update)
-            {
-                w.Line($"/// <summary>Layer {l} ({Int(inputs)} → {Int(outputs)}) with {isa.Description}: w^{l} ← decay · w^{l} − rate · Σ_x δ^{l} ({a})ᵀ and b^{l} ← b^{l} − rate · Σ_x δ^{l} over m samples.</summary>");
-                w.Line(HotPath);
-                string next = layer.FeedsFromInput ? ", ref int next, nint nextCount" : string.Empty;
-                w.Line($"private static void Layer{l}Update{isa.Suffix}(ref float p, {InputParameters(layer)}, ref float d, nint m, float rate, float decay{next})");
-            }
-            else
-            {
-                w.Line($"/// <summary>Layer {l} ({Int(inputs)} → {Int(outputs)}) with {isa.Description}: adds ∂C/∂w^{l} = Σ_x δ^{l} ({a})ᵀ and ∂C/∂b^{l} = Σ_x δ^{l} over m samples into g.</summary>");
-                w.Line(HotPath);
-                w.Line($"private static void Layer{l}Accumulate{isa.Suffix}({InputParameters(layer)}, ref float d, nint m, ref float g)");
-            }
+            w.Line($"/// <summary>Layer {l} ({Int(inputs)} → {Int(outputs)}) with {isa.Description}: w^{l} ← decay · w^{l} − rate · Σ_x δ^{l} ({a})ᵀ and b^{l} ← b^{l} − rate · Σ_x δ^{l} over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>");
+            w.Line(HotPath);
+            string next = layer.FeedsFromInput ? ", ref int next, nint nextCount" : string.Empty;
+            w.Line($"private static void Layer{l}Update{isa.Suffix}(ref float p, {InputParameters(layer)}, ref float d, nint m, float rate, float decay{next})");
 
             using (w.Open())
             {
-                string target = update ? "p" : "g";
-                w.Line($"ref float w = ref {Unsafe}.Add(ref {target}, {Int(layer.WeightOffset)}); // {(update ? $"w^{l}" : $"∂C/∂w^{l}")}: {Int(outputs)} rows of {Int(inputs)}");
-                w.Line($"ref float b = ref {Unsafe}.Add(ref {target}, {Int(layer.BiasOffset)}); // {(update ? $"b^{l}" : $"∂C/∂b^{l}")}");
+                w.Line($"ref float w = ref {Unsafe}.Add(ref p, {Int(layer.WeightOffset)}); // w^{l}: {Int(outputs)} rows of {Int(inputs)}");
+                w.Line($"ref float b = ref {Unsafe}.Add(ref p, {Int(layer.BiasOffset)}); // b^{l}");
                 w.Line($"// BP3 summed over the batch: Σ_x δ^{l}_i");
                 using (w.Block($"for (nint i = 0; i < {Int(outputs)}; i++)"))
                 {
@@ -826,7 +846,7 @@ public sealed partial class NetworkGenerator
                     {
                         w.Line($"sum += {Unsafe}.Add(ref d, s * {Int(padded)} + i);");
                     }
-                    w.Line(update ? $"{Unsafe}.Add(ref b, i) -= rate * sum;" : $"{Unsafe}.Add(ref b, i) += sum;");
+                    w.Line($"{Unsafe}.Add(ref b, i) -= rate * sum;");
                 }
 
                 if (isa.IsScalar)
@@ -842,7 +862,7 @@ public sealed partial class NetworkGenerator
                                 w.Line($"sum += {Unsafe}.Add(ref d, s * {Int(padded)} + i) * {Unsafe}.Add({InputRow(layer, "s")}, j);");
                             }
                             w.Line($"ref float wij = ref {Unsafe}.Add(ref w, i * {Int(inputs)} + j);");
-                            w.Line(update ? "wij = decay * wij - rate * sum;" : "wij += sum;");
+                            w.Line("wij = decay * wij - rate * sum;");
                         }
                     }
                 }
@@ -852,15 +872,12 @@ public sealed partial class NetworkGenerator
                     EmitMask(w, isa, plan);
                     (int rows, int chunks) = GradientBlock(isa);
                     rows = System.Math.Min(rows, outputs);
-                    if (update)
-                    {
-                        w.Line($"{isa.Type} decays = {isa.Broadcast("decay")}, rates = {isa.Broadcast("-rate")};");
-                    }
+                    w.Line($"{isa.Type} decays = {isa.Broadcast("decay")}, rates = {isa.Broadcast("-rate")};");
                     w.Line($"// BP4 summed over the batch: for a block of rows × column vectors (a row is {plan.Describe()}), walk the samples,");
-                    w.Line($"// accumulating δ_i a_j; the block is then {(update ? "applied to the weights" : "added to the gradient")} once.");
+                    w.Line("// accumulating δ_i a_j; the block is then applied to the weights once.");
                     // Column blocks outside, rows inside: a column block of every sample's input stays in L1 while
                     // all the rows pass over it, so each input row is read from L2 once per batch.
-                    bool prefetch = update && layer.FeedsFromInput;
+                    bool prefetch = layer.FeedsFromInput;
                     if (prefetch)
                     {
                         w.Line("// While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))");
@@ -882,7 +899,7 @@ public sealed partial class NetworkGenerator
                         EmitRowBlocks(w, outputs, rows, (count, row) =>
                         {
                             EmitWeightRows(w, "w", "w", count, inputs);
-                            EmitGradientBlock(w, layer, isa, count, columns, padded, update);
+                            EmitGradientBlock(w, layer, isa, count, columns, padded);
                         });
                     });
                 }
@@ -890,7 +907,7 @@ public sealed partial class NetworkGenerator
             w.Line();
         }
 
-        private static void EmitGradientBlock(SourceWriter w, LayerModel layer, Isa isa, int rows, List<(string Offset, bool Masked)> columns, int padded, bool update)
+        private static void EmitGradientBlock(SourceWriter w, LayerModel layer, Isa isa, int rows, List<(string Offset, bool Masked)> columns, int padded)
         {
             for (int r = 0; r < rows; r++)
             {
@@ -919,15 +936,8 @@ public sealed partial class NetworkGenerator
                 {
                     (string offset, bool masked) = columns[c];
                     string old = isa.Load($"w{r}", offset);
-                    if (update)
-                    {
-                        string stepped = $"{Kernels}.MultiplyAdd(g{r}{c}, rates, {old} * decays)";
-                        w.Line(isa.Store(masked ? $"{isa.Vector}.ConditionalSelect(mask, {stepped}, {old})" : stepped, $"w{r}", offset));
-                    }
-                    else
-                    {
-                        w.Line(isa.Store(masked ? $"{old} + (g{r}{c} & mask)" : $"{old} + g{r}{c}", $"w{r}", offset));
-                    }
+                    string stepped = $"{Kernels}.MultiplyAdd(g{r}{c}, rates, {old} * decays)";
+                    w.Line(isa.Store(masked ? $"{isa.Vector}.ConditionalSelect(mask, {stepped}, {old})" : stepped, $"w{r}", offset));
                 }
             }
         }

@@ -34,6 +34,12 @@ public sealed partial class NetworkGenerator
             _ => $"{Kernels}.Sigmoid({z})",
         };
 
+        /// <summary>A statement activating <paramref name="count"/> floats of <paramref name="source"/> into <paramref name="target"/> (whole padded rows).</summary>
+        private static string ActivateRows(Activation activation, string source, string target, string count) => activation switch
+        {
+            _ => $"{Kernels}.Sigmoid(ref {source}, ref {target}, {count});",
+        };
+
         /// <summary>The comment for the derivative written in terms of the activation a.</summary>
         private static string DerivativeFormula(Activation activation) => activation switch
         {

@@ -236,14 +236,9 @@ public sealed partial class NetworkGenerator
                 w.Line($"ref float p = ref {Kernels}.AlignedStart(_parameterStorage);");
                 w.Line($"ref float x = ref {Marshal}.GetReference(input);");
                 w.Line($"ref float y = ref {Marshal}.GetReference(output);");
-                if (unrolled)
-                {
-                    w.Line($"ForwardUnrolled(ref p, ref x, ref y, ref {Unsafe}.NullRef<float>(), false);");
-                }
-                else
-                {
-                    EmitDispatch(w, n, "Forward", "ref p, ref x, ref y", returns: false);
-                }
+                w.Line(unrolled
+                    ? $"ForwardUnrolled(ref p, ref x, ref y, ref {Unsafe}.NullRef<float>(), false);"
+                    : "ForwardCore(ref p, ref x, ref y);");
             }
             w.Line();
 
@@ -262,7 +257,7 @@ public sealed partial class NetworkGenerator
                 w.Line($"ref float p = ref {Kernels}.AlignedStart(_parameterStorage);");
                 w.Line($"ref float x = ref {Marshal}.GetReference(inputs);");
                 w.Line($"ref float y = ref {Marshal}.GetReference(outputs);");
-                EmitDispatch(w, n, "ForwardBatch", $"ref p, ref x, ref y, count, ref {Unsafe}.NullRef<float>(), false", returns: false);
+                w.Line($"ForwardBatch{Core(n)}(ref p, ref x, ref y, count, ref {Unsafe}.NullRef<float>(), false);");
             }
             w.Line();
 
@@ -285,7 +280,7 @@ public sealed partial class NetworkGenerator
                 w.Line($"ref float x = ref {Marshal}.GetReference(inputs);");
                 w.Line($"ref float y = ref {Marshal}.GetReference(outputs);");
                 w.Line($"ref float t = ref {Marshal}.GetReference(targets);");
-                EmitDispatch(w, n, "ForwardBatch", "ref p, ref x, ref y, count, ref t, true", returns: true);
+                w.Line($"return ForwardBatch{Core(n)}(ref p, ref x, ref y, count, ref t, true);");
             }
             w.Line();
 
@@ -308,7 +303,7 @@ public sealed partial class NetworkGenerator
                 w.Line($"ref float x = ref {Marshal}.GetReference(input);");
                 w.Line($"ref float y = ref {Marshal}.GetReference(target);");
                 w.Line($"ref float g = ref {Marshal}.GetReference(gradient);");
-                EmitDispatch(w, n, "Backprop", "ref p, ref x, ref y, ref g", returns: true);
+                w.Line($"return Backprop{Core(n)}(ref p, ref x, ref y, ref g);");
             }
             w.Line();
 
@@ -335,7 +330,7 @@ public sealed partial class NetworkGenerator
                 w.Line($"ref int rows = ref {Marshal}.GetReference(batch);");
                 w.Line($"ref float g = ref {Marshal}.GetReference(gradient);");
                 w.Line($"ref float ws = ref {Marshal}.GetReference(workspace);");
-                EmitDispatch(w, n, "Accumulate", "ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws", returns: true);
+                w.Line($"return Accumulate{Core(n)}(ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws);");
             }
             w.Line();
 
@@ -366,7 +361,7 @@ public sealed partial class NetworkGenerator
                 w.Line($"ref int rows = ref {Marshal}.GetReference(batch);");
                 w.Line($"ref float ws = ref {Marshal}.GetReference(workspace);");
                 w.Line($"ref int next = ref {Marshal}.GetReference(upcoming);");
-                EmitDispatch(w, n, "TrainBatch", "ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length", returns: true);
+                w.Line($"return TrainBatch{Core(n)}(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);");
             }
             w.Line();
         }
@@ -388,32 +383,8 @@ public sealed partial class NetworkGenerator
             w.Line($"if ({name}.Length != {Int(expected)}) {Kernels}.ThrowLengthMismatch(nameof({name}), {Int(expected)}, {name}.Length, \"{meaning}\");");
         }
 
-        /// <summary>Calls the kernel for the widest vector the hardware accelerates (JIT-time constants: untaken branches vanish).</summary>
-        private static void EmitDispatch(SourceWriter w, NetworkModel n, string method, string arguments, bool returns)
-        {
-            string call = returns ? "return " : string.Empty;
-            if (n.Spec.Shape == CodeShape.Unrolled)
-            {
-                w.Line($"{call}{method}Unrolled({arguments});");
-                return;
-            }
-            w.Line("// The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.");
-            string keyword = "if";
-            foreach (Isa isa in Isa.Vectors)
-            {
-                w.Line($"{keyword} ({isa.Vector}.IsHardwareAccelerated)");
-                using (w.Open())
-                {
-                    w.Line($"{call}{method}{isa.Suffix}({arguments});");
-                    if (!returns)
-                    {
-                        w.Line("return;");
-                    }
-                }
-                keyword = "else if";
-            }
-            w.Line($"{call}{method}{Isa.Scalar.Suffix}({arguments});");
-        }
+        /// <summary>The suffix of the private methods behind the public ones: "Core" (blocked) or "Unrolled".</summary>
+        private static string Core(NetworkModel n) => n.Spec.Shape == CodeShape.Unrolled ? "Unrolled" : "Core";
 
         private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 
@@ -435,17 +406,21 @@ public sealed partial class NetworkGenerator
             {
                 return true;
             }
-            foreach (string kernel in new[] { "Forward", "ForwardBatch", "Backprop", "TrainBatch", "OutputError", "Accumulate" })
+            foreach (string driver in new[] { "Forward", "ForwardBatch", "Backprop", "TrainBatch", "Accumulate" })
             {
-                if (Isa.All.Any(isa => name == kernel + isa.Suffix) || name == kernel + "Unrolled")
+                if (name == driver + "Core" || name == driver + "Unrolled")
                 {
                     return true;
                 }
             }
+            if (Isa.All.Any(isa => name == "OutputError" + isa.Suffix))
+            {
+                return true;
+            }
             for (int l = 2; l <= layers; l++)
             {
                 if (name == $"Layer{l}" || name == $"Layer{l}Parameters"
-                    || new[] { "Forward", "Delta", "Update", "Accumulate" }.Any(kind => Isa.All.Any(isa => name == $"Layer{l}{kind}{isa.Suffix}")))
+                    || new[] { "Forward", "Delta", "Update" }.Any(kind => name == $"Layer{l}{kind}" || Isa.All.Any(isa => name == $"Layer{l}{kind}{isa.Suffix}")))
                 {
                     return true;
                 }

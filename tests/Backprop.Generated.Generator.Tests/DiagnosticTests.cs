@@ -402,7 +402,8 @@ public sealed class DiagnosticTests
     [InlineData("Forward", 3)]
     [InlineData("Layer3", 3)]
     [InlineData("Layer2Parameters", 3)]
-    [InlineData("TrainBatchV512", 3)]
+    [InlineData("TrainBatchCore", 3)]
+    [InlineData("Layer2UpdateV512", 3)]
     public void BPG014_network_type_must_not_be_named_like_a_generated_member(string name, int layers)
     {
         string sizes = string.Join(", ", Enumerable.Repeat("4", layers));

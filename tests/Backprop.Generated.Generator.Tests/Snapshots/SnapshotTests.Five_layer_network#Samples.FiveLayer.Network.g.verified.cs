@@ -264,23 +264,7 @@ namespace Samples
             ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
-            // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                ForwardV512(ref p, ref x, ref y);
-                return;
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                ForwardV256(ref p, ref x, ref y);
-                return;
-            }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                ForwardV128(ref p, ref x, ref y);
-                return;
-            }
-            ForwardScalar(ref p, ref x, ref y);
+            ForwardCore(ref p, ref x, ref y);
         }
 
         /// <summary>
@@ -298,23 +282,7 @@ namespace Samples
             ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
-            // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                ForwardBatchV512(ref p, ref x, ref y, count, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), false);
-                return;
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                ForwardBatchV256(ref p, ref x, ref y, count, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), false);
-                return;
-            }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                ForwardBatchV128(ref p, ref x, ref y, count, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), false);
-                return;
-            }
-            ForwardBatchScalar(ref p, ref x, ref y, count, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), false);
+            ForwardBatchCore(ref p, ref x, ref y, count, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), false);
         }
 
         /// <summary>
@@ -336,20 +304,7 @@ namespace Samples
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
             ref float t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
-            // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                return ForwardBatchV512(ref p, ref x, ref y, count, ref t, true);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                return ForwardBatchV256(ref p, ref x, ref y, count, ref t, true);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                return ForwardBatchV128(ref p, ref x, ref y, count, ref t, true);
-            }
-            return ForwardBatchScalar(ref p, ref x, ref y, count, ref t, true);
+            return ForwardBatchCore(ref p, ref x, ref y, count, ref t, true);
         }
 
         /// <summary>
@@ -371,20 +326,7 @@ namespace Samples
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
             ref float g = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                return BackpropV512(ref p, ref x, ref y, ref g);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                return BackpropV256(ref p, ref x, ref y, ref g);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                return BackpropV128(ref p, ref x, ref y, ref g);
-            }
-            return BackpropScalar(ref p, ref x, ref y, ref g);
+            return BackpropCore(ref p, ref x, ref y, ref g);
         }
 
         /// <summary>
@@ -416,20 +358,7 @@ namespace Samples
             ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(batch);
             ref float g = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
             ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspace);
-            // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                return AccumulateV512(ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                return AccumulateV256(ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                return AccumulateV128(ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws);
-            }
-            return AccumulateScalar(ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws);
+            return AccumulateCore(ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws);
         }
 
         /// <summary>
@@ -465,898 +394,248 @@ namespace Samples
             ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(batch);
             ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspace);
             ref int next = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(upcoming);
-            // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
+            return TrainBatchCore(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
+        }
+
+        /// <summary>Forward pass of one sample.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void ForwardCore(ref float p, ref float x, ref float y)
+        {
+            // Activations on the stack, padded to whole vectors; each layer writes z^l, then turns it into a^l.
+            global::System.Span<float> a2Buffer = stackalloc float[32];
+            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
+            global::System.Span<float> a3Buffer = stackalloc float[48];
+            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
+            global::System.Span<float> a4Buffer = stackalloc float[16];
+            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
+            global::System.Span<float> a5Buffer = stackalloc float[16];
+            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
+            int row = 0; // the input is one row: x itself
+
+            // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
+            Layer2Forward(ref p, ref x, ref row, 1, ref a2);
+            global::Backprop.Kernels.Sigmoid(ref a2, ref a2, 1 * 32);
+
+            // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
+            Layer3Forward(ref p, ref a2, 1, ref a3);
+            global::Backprop.Kernels.Sigmoid(ref a3, ref a3, 1 * 48);
+
+            // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
+            Layer4Forward(ref p, ref a3, 1, ref a4);
+            global::Backprop.Kernels.Sigmoid(ref a4, ref a4, 1 * 16);
+
+            // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
+            Layer5Forward(ref p, ref a4, 1, ref a5);
+            global::Backprop.Kernels.Sigmoid(ref a5, ref a5, 1 * 16);
+
+            // The output is a^5.
+            global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref a5, 5).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref y, 5));
+        }
+
+        /// <summary>Forward pass of <paramref name="count"/> samples, 64 at a time; with <paramref name="withCost"/>, returns Σ_x C_x against the targets t.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float ForwardBatchCore(ref float p, ref float x, ref float y, nint count, ref float t, bool withCost)
+        {
+            // Activations of up to 64 samples on the stack, one padded row per sample; z^5 and δ^5 for the cost.
+            global::System.Span<float> a2Buffer = stackalloc float[2048];
+            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
+            global::System.Span<float> a3Buffer = stackalloc float[3072];
+            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
+            global::System.Span<float> a4Buffer = stackalloc float[1024];
+            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
+            global::System.Span<float> a5Buffer = stackalloc float[1024];
+            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
+            global::System.Span<float> z5Buffer = stackalloc float[1024];
+            ref float z5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z5Buffer);
+            global::System.Span<float> d5Buffer = stackalloc float[1024];
+            ref float d5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d5Buffer);
+            global::System.Span<int> rowsBuffer = stackalloc int[64];
+            ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rowsBuffer);
+            for (nint k = 0; k < 64; k++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, k) = (int)k;
+            }
+            float cost = 0f;
+            for (nint start = 0; start < count; start += 64)
+            {
+                nint m = global::System.Math.Min(64, count - start);
+                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start * 9);
+
+                // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
+                Layer2Forward(ref p, ref input, ref rows, m, ref a2);
+                global::Backprop.Kernels.Sigmoid(ref a2, ref a2, m * 32);
+
+                // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
+                Layer3Forward(ref p, ref a2, m, ref a3);
+                global::Backprop.Kernels.Sigmoid(ref a3, ref a3, m * 48);
+
+                // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
+                Layer4Forward(ref p, ref a3, m, ref a4);
+                global::Backprop.Kernels.Sigmoid(ref a4, ref a4, m * 16);
+
+                // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
+                Layer5Forward(ref p, ref a4, m, ref z5);
+                global::Backprop.Kernels.Sigmoid(ref z5, ref a5, m * 16);
+
+                // The outputs are the rows of a^5.
+                for (nint s = 0; s < m; s++)
+                {
+                    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, s * 16), 5).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (start + s) * 5), 5));
+                }
+                if (withCost)
+                {
+                    cost += OutputError(ref z5, ref a5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref t, start * 5), ref rows, m, ref d5);
+                }
+            }
+            return cost;
+        }
+
+        /// <summary>Backpropagation of one sample; adds ∂C_x/∂θ into g and returns C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float BackpropCore(ref float p, ref float x, ref float y, ref float g)
+        {
+            // A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^5) on the stack.
+            global::System.Span<float> workspaceBuffer = stackalloc float[240];
+            ref float workspace = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspaceBuffer);
+            int row = 0; // the sample is one row: x itself, and its target y
+            return AccumulateCore(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);
+        }
+
+        /// <summary>Backpropagation of the m samples rows[0..m); adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float AccumulateCore(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)
+        {
+            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^5.
+            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
+            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
+            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
+            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 48);
+            ref float a4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 48);
+            ref float d4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, m * 16);
+            ref float a5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d4, m * 16);
+            ref float d5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, m * 16);
+            ref float z5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d5, m * 16);
+
+            // ---- Forward pass, keeping every activation ----
+
+            // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
+            Layer2Forward(ref p, ref x, ref rows, m, ref a2);
+            global::Backprop.Kernels.Sigmoid(ref a2, ref a2, m * 32);
+
+            // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
+            Layer3Forward(ref p, ref a2, m, ref a3);
+            global::Backprop.Kernels.Sigmoid(ref a3, ref a3, m * 48);
+
+            // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
+            Layer4Forward(ref p, ref a3, m, ref a4);
+            global::Backprop.Kernels.Sigmoid(ref a4, ref a4, m * 16);
+
+            // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
+            Layer5Forward(ref p, ref a4, m, ref z5);
+            global::Backprop.Kernels.Sigmoid(ref z5, ref a5, m * 16);
+
+            // ---- The cost and the output error δ^5 (BP1) ----
+            float cost = OutputError(ref z5, ref a5, ref y, ref rows, m, ref d5);
+
+            // ---- Backward pass, layer L down to 2 ----
+
+            // Layer 5, BP2: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a)
+            Layer5Delta(ref p, ref d5, m, ref a4, ref d4);
+            // Layer 5: ∂C/∂b^5 += Σ_x δ^5 (BP3); ∂C/∂w^5 += Σ_x δ^5 (a^4)ᵀ (BP4): the update kernel with decay 1 and rate −1, on g
+            Layer5Update(ref g, ref a4, ref d5, m, -1f, 1f);
+
+            // Layer 4, BP2: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a)
+            Layer4Delta(ref p, ref d4, m, ref a3, ref d3);
+            // Layer 4: ∂C/∂b^4 += Σ_x δ^4 (BP3); ∂C/∂w^4 += Σ_x δ^4 (a^3)ᵀ (BP4): the update kernel with decay 1 and rate −1, on g
+            Layer4Update(ref g, ref a3, ref d4, m, -1f, 1f);
+
+            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
+            Layer3Delta(ref p, ref d3, m, ref a2, ref d2);
+            // Layer 3: ∂C/∂b^3 += Σ_x δ^3 (BP3); ∂C/∂w^3 += Σ_x δ^3 (a^2)ᵀ (BP4): the update kernel with decay 1 and rate −1, on g
+            Layer3Update(ref g, ref a2, ref d3, m, -1f, 1f);
+
+            // Layer 2: ∂C/∂b^2 += Σ_x δ^2 (BP3); ∂C/∂w^2 += Σ_x δ^2 (x)ᵀ (BP4): the update kernel with decay 1 and rate −1, on g. The input layer has no error term.
+            Layer2Update(ref g, ref x, ref rows, ref d2, m, -1f, 1f, ref rows, 0);
+
+            return cost;
+        }
+
+        /// <summary>One gradient-descent step on the m samples rows[0..m); prefetches the rows next[0..nextCount); returns Σ_x C_x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static float TrainBatchCore(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
+        {
+            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^5.
+            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
+            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
+            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
+            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 48);
+            ref float a4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 48);
+            ref float d4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, m * 16);
+            ref float a5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d4, m * 16);
+            ref float d5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, m * 16);
+            ref float z5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d5, m * 16);
+
+            // ---- Forward pass of the whole batch, keeping every activation ----
+
+            // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
+            Layer2Forward(ref p, ref x, ref rows, m, ref a2);
+            global::Backprop.Kernels.Sigmoid(ref a2, ref a2, m * 32);
+
+            // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
+            Layer3Forward(ref p, ref a2, m, ref a3);
+            global::Backprop.Kernels.Sigmoid(ref a3, ref a3, m * 48);
+
+            // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
+            Layer4Forward(ref p, ref a3, m, ref a4);
+            global::Backprop.Kernels.Sigmoid(ref a4, ref a4, m * 16);
+
+            // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
+            Layer5Forward(ref p, ref a4, m, ref z5);
+            global::Backprop.Kernels.Sigmoid(ref z5, ref a5, m * 16);
+
+            // ---- The cost and the output error δ^5 (BP1) of every sample ----
+            float cost = OutputError(ref z5, ref a5, ref y, ref rows, m, ref d5);
+
+            // ---- Backward pass, layer L down to 2, each layer's step as soon as its errors are known ----
+
+            // Layer 5, BP2: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a) (before w^5 changes)
+            Layer5Delta(ref p, ref d5, m, ref a4, ref d4);
+            // Layer 5, BP3 and BP4 summed over the batch, then the step: w^5 ← decay · w^5 − (η/m) Σ_x δ^5 (a^4)ᵀ, b^5 ← b^5 − (η/m) Σ_x δ^5
+            Layer5Update(ref p, ref a4, ref d5, m, rate, decay);
+
+            // Layer 4, BP2: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a) (before w^4 changes)
+            Layer4Delta(ref p, ref d4, m, ref a3, ref d3);
+            // Layer 4, BP3 and BP4 summed over the batch, then the step: w^4 ← decay · w^4 − (η/m) Σ_x δ^4 (a^3)ᵀ, b^4 ← b^4 − (η/m) Σ_x δ^4
+            Layer4Update(ref p, ref a3, ref d4, m, rate, decay);
+
+            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (before w^3 changes)
+            Layer3Delta(ref p, ref d3, m, ref a2, ref d2);
+            // Layer 3, BP3 and BP4 summed over the batch, then the step: w^3 ← decay · w^3 − (η/m) Σ_x δ^3 (a^2)ᵀ, b^3 ← b^3 − (η/m) Σ_x δ^3
+            Layer3Update(ref p, ref a2, ref d3, m, rate, decay);
+
+            // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
+            Layer2Update(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
+
+            return cost;
+        }
+
+        /// <summary>The cost and output errors of m samples, with the widest vectors that fit 5 outputs. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static float OutputError(ref float z, ref float a, ref float y, ref int rows, nint m, ref float d)
+        {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                return TrainBatchV512(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
+                return OutputErrorV128(ref z, ref a, ref y, ref rows, m, ref d);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                return TrainBatchV256(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
+                return OutputErrorV128(ref z, ref a, ref y, ref rows, m, ref d);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                return TrainBatchV128(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
+                return OutputErrorV128(ref z, ref a, ref y, ref rows, m, ref d);
             }
-            return TrainBatchScalar(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
-        }
-
-        /// <summary>Forward pass of one sample with Vector512 (AVX-512).</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void ForwardV512(ref float p, ref float x, ref float y)
-        {
-            // Activations on the stack, padded to whole vectors; each layer writes z^l, then turns it into a^l in place.
-            global::System.Span<float> a2Buffer = stackalloc float[32];
-            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-            global::System.Span<float> a3Buffer = stackalloc float[48];
-            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-            global::System.Span<float> a4Buffer = stackalloc float[16];
-            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
-            global::System.Span<float> a5Buffer = stackalloc float[16];
-            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
-            int row = 0; // the input is one row: x itself
-
-            // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV256(ref p, ref x, ref row, 1, ref a2);
-            for (nint k = 0; k < 1 * 32; k += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
-            }
-
-            // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV512(ref p, ref a2, 1, ref a3);
-            for (nint k = 0; k < 1 * 48; k += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
-            }
-
-            // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-            Layer4ForwardV512(ref p, ref a3, 1, ref a4);
-            for (nint k = 0; k < 1 * 16; k += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
-            }
-
-            // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-            Layer5ForwardV256(ref p, ref a4, 1, ref a5);
-            for (nint k = 0; k < 1 * 16; k += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a5, (nuint)k)), ref a5, (nuint)k);
-            }
-
-            // The output is a^5.
-            global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref a5, 5).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref y, 5));
-        }
-
-        /// <summary>Forward pass of <paramref name="count"/> samples with Vector512 (AVX-512), 64 at a time; with <paramref name="withCost"/>, returns Σ_x C_x against the targets t.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float ForwardBatchV512(ref float p, ref float x, ref float y, nint count, ref float t, bool withCost)
-        {
-            // Activations of up to 64 samples on the stack, one padded row per sample; z^5 and δ^5 for the cost.
-            global::System.Span<float> a2Buffer = stackalloc float[2048];
-            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-            global::System.Span<float> a3Buffer = stackalloc float[3072];
-            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-            global::System.Span<float> a4Buffer = stackalloc float[1024];
-            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
-            global::System.Span<float> a5Buffer = stackalloc float[1024];
-            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
-            global::System.Span<float> z5Buffer = stackalloc float[1024];
-            ref float z5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z5Buffer);
-            global::System.Span<float> d5Buffer = stackalloc float[1024];
-            ref float d5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d5Buffer);
-            global::System.Span<int> rowsBuffer = stackalloc int[64];
-            ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rowsBuffer);
-            for (nint k = 0; k < 64; k++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, k) = (int)k;
-            }
-            float cost = 0f;
-            for (nint start = 0; start < count; start += 64)
-            {
-                nint m = global::System.Math.Min(64, count - start);
-                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start * 9);
-
-                // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-                Layer2ForwardV256(ref p, ref input, ref rows, m, ref a2);
-                for (nint k = 0; k < m * 32; k += 16)
-                {
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
-                }
-
-                // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-                Layer3ForwardV512(ref p, ref a2, m, ref a3);
-                for (nint k = 0; k < m * 48; k += 16)
-                {
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
-                }
-
-                // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-                Layer4ForwardV512(ref p, ref a3, m, ref a4);
-                for (nint k = 0; k < m * 16; k += 16)
-                {
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
-                }
-
-                // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-                Layer5ForwardV256(ref p, ref a4, m, ref z5);
-                for (nint k = 0; k < m * 16; k += 16)
-                {
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z5, (nuint)k)), ref a5, (nuint)k);
-                }
-
-                // The outputs are the rows of a^5.
-                for (nint s = 0; s < m; s++)
-                {
-                    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, s * 16), 5).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (start + s) * 5), 5));
-                }
-                if (withCost)
-                {
-                    cost += OutputErrorV512(ref z5, ref a5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref t, start * 5), ref rows, m, ref d5);
-                }
-            }
-            return cost;
-        }
-
-        /// <summary>Backpropagation of one sample with Vector512 (AVX-512); adds ∂C_x/∂θ into g and returns C_x.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float BackpropV512(ref float p, ref float x, ref float y, ref float g)
-        {
-            // A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^5) on the stack.
-            global::System.Span<float> workspaceBuffer = stackalloc float[240];
-            ref float workspace = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspaceBuffer);
-            int row = 0; // the sample is one row: x itself, and its target y
-            return AccumulateV512(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);
-        }
-
-        /// <summary>Backpropagation of the m samples rows[0..m) with Vector512 (AVX-512); adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float AccumulateV512(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)
-        {
-            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^5.
-            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
-            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
-            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
-            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 48);
-            ref float a4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 48);
-            ref float d4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, m * 16);
-            ref float a5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d4, m * 16);
-            ref float d5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, m * 16);
-            ref float z5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d5, m * 16);
-
-            // ---- Forward pass, keeping every activation ----
-
-            // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV256(ref p, ref x, ref rows, m, ref a2);
-            for (nint k = 0; k < m * 32; k += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
-            }
-
-            // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV512(ref p, ref a2, m, ref a3);
-            for (nint k = 0; k < m * 48; k += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
-            }
-
-            // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-            Layer4ForwardV512(ref p, ref a3, m, ref a4);
-            for (nint k = 0; k < m * 16; k += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
-            }
-
-            // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-            Layer5ForwardV256(ref p, ref a4, m, ref z5);
-            for (nint k = 0; k < m * 16; k += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z5, (nuint)k)), ref a5, (nuint)k);
-            }
-
-            // ---- The cost and the output error δ^5 (BP1) ----
-            float cost = OutputErrorV512(ref z5, ref a5, ref y, ref rows, m, ref d5);
-
-            // ---- Backward pass, layer L down to 2 ----
-
-            // Layer 5, BP2: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a)
-            Layer5DeltaV256(ref p, ref d5, m, ref a4, ref d4);
-            // Layer 5: ∂C/∂b^5 += δ^5 (BP3); ∂C/∂w^5 += δ^5 (a^4)ᵀ (BP4)
-            Layer5AccumulateV256(ref a4, ref d5, m, ref g);
-
-            // Layer 4, BP2: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a)
-            Layer4DeltaV512(ref p, ref d4, m, ref a3, ref d3);
-            // Layer 4: ∂C/∂b^4 += δ^4 (BP3); ∂C/∂w^4 += δ^4 (a^3)ᵀ (BP4)
-            Layer4AccumulateV512(ref a3, ref d4, m, ref g);
-
-            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
-            Layer3DeltaV512(ref p, ref d3, m, ref a2, ref d2);
-            // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
-            Layer3AccumulateV512(ref a2, ref d3, m, ref g);
-
-            // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
-            Layer2AccumulateV256(ref x, ref rows, ref d2, m, ref g);
-
-            return cost;
-        }
-
-        /// <summary>One gradient-descent step on the m samples rows[0..m) with Vector512 (AVX-512); returns Σ_x C_x.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float TrainBatchV512(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
-        {
-            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^5.
-            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
-            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
-            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
-            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 48);
-            ref float a4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 48);
-            ref float d4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, m * 16);
-            ref float a5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d4, m * 16);
-            ref float d5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, m * 16);
-            ref float z5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d5, m * 16);
-
-            // ---- Forward pass of the whole batch, keeping every activation ----
-
-            // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV256(ref p, ref x, ref rows, m, ref a2);
-            for (nint k = 0; k < m * 32; k += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
-            }
-
-            // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV512(ref p, ref a2, m, ref a3);
-            for (nint k = 0; k < m * 48; k += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
-            }
-
-            // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-            Layer4ForwardV512(ref p, ref a3, m, ref a4);
-            for (nint k = 0; k < m * 16; k += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
-            }
-
-            // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-            Layer5ForwardV256(ref p, ref a4, m, ref z5);
-            for (nint k = 0; k < m * 16; k += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z5, (nuint)k)), ref a5, (nuint)k);
-            }
-
-            // ---- The cost and the output error δ^5 (BP1) of every sample ----
-            float cost = OutputErrorV512(ref z5, ref a5, ref y, ref rows, m, ref d5);
-
-            // ---- Backward pass, layer L down to 2, each layer's step as soon as its errors are known ----
-
-            // Layer 5, BP2: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a) (before w^5 changes)
-            Layer5DeltaV256(ref p, ref d5, m, ref a4, ref d4);
-            // Layer 5, BP3 and BP4 summed over the batch, then the step: w^5 ← decay · w^5 − (η/m) Σ_x δ^5 (a^4)ᵀ, b^5 ← b^5 − (η/m) Σ_x δ^5
-            Layer5UpdateV256(ref p, ref a4, ref d5, m, rate, decay);
-
-            // Layer 4, BP2: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a) (before w^4 changes)
-            Layer4DeltaV512(ref p, ref d4, m, ref a3, ref d3);
-            // Layer 4, BP3 and BP4 summed over the batch, then the step: w^4 ← decay · w^4 − (η/m) Σ_x δ^4 (a^3)ᵀ, b^4 ← b^4 − (η/m) Σ_x δ^4
-            Layer4UpdateV512(ref p, ref a3, ref d4, m, rate, decay);
-
-            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (before w^3 changes)
-            Layer3DeltaV512(ref p, ref d3, m, ref a2, ref d2);
-            // Layer 3, BP3 and BP4 summed over the batch, then the step: w^3 ← decay · w^3 − (η/m) Σ_x δ^3 (a^2)ᵀ, b^3 ← b^3 − (η/m) Σ_x δ^3
-            Layer3UpdateV512(ref p, ref a2, ref d3, m, rate, decay);
-
-            // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-            Layer2UpdateV256(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
-
-            return cost;
-        }
-
-        /// <summary>The cost Σ_x C_x and the output errors δ^5 of m samples with Vector512 (AVX-512).</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float OutputErrorV512(ref float z, ref float a, ref float y, ref int rows, nint m, ref float d)
-        {
-            // C_x = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)], written in z as
-            //     Σ_k [max(z_k, 0) − y_k z_k + ln(1 + e^−|z_k|)], which stays finite however saturated a_k is
-            // δ^5 = ∇_a C ⊙ σ'(z^5) = (a^5 − y) / (a^5 ⊙ (1 − a^5)) ⊙ a^5 ⊙ (1 − a^5) = a^5 − y
-            //   (with cross-entropy the sigmoid's slope cancels: no σ' factor, no learning slowdown)
-            // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
-            global::System.Runtime.Intrinsics.Vector128<float> mask = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.Create(0, 0, 0, -1));
-            global::System.Runtime.Intrinsics.Vector128<float> costs = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-            for (nint s = 0; s < m; s++)
-            {
-                ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 5);
-                ref float zRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 16);
-                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, s * 16);
-                ref float dRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16);
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> yv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref target, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> cv = global::Backprop.Kernels.SigmoidCrossEntropy(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref zRow, 0), yv);
-                    costs += cv;
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0) - yv, ref dRow, 0);
-                }
-                // The last vector overlaps the one before: its first 3 lanes are left out of the cost (δ is just written twice).
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> yv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref target, 1);
-                    global::System.Runtime.Intrinsics.Vector128<float> cv = global::Backprop.Kernels.SigmoidCrossEntropy(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref zRow, 1), yv);
-                    costs += cv & mask;
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 1) - yv, ref dRow, 1);
-                }
-            }
-            return global::System.Runtime.Intrinsics.Vector128.Sum(costs);
-        }
-
-        /// <summary>Forward pass of one sample with Vector256 (AVX2).</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void ForwardV256(ref float p, ref float x, ref float y)
-        {
-            // Activations on the stack, padded to whole vectors; each layer writes z^l, then turns it into a^l in place.
-            global::System.Span<float> a2Buffer = stackalloc float[32];
-            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-            global::System.Span<float> a3Buffer = stackalloc float[48];
-            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-            global::System.Span<float> a4Buffer = stackalloc float[16];
-            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
-            global::System.Span<float> a5Buffer = stackalloc float[16];
-            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
-            int row = 0; // the input is one row: x itself
-
-            // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV256(ref p, ref x, ref row, 1, ref a2);
-            for (nint k = 0; k < 1 * 32; k += 8)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
-            }
-
-            // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV256(ref p, ref a2, 1, ref a3);
-            for (nint k = 0; k < 1 * 48; k += 8)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
-            }
-
-            // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-            Layer4ForwardV256(ref p, ref a3, 1, ref a4);
-            for (nint k = 0; k < 1 * 16; k += 8)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
-            }
-
-            // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-            Layer5ForwardV256(ref p, ref a4, 1, ref a5);
-            for (nint k = 0; k < 1 * 16; k += 8)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a5, (nuint)k)), ref a5, (nuint)k);
-            }
-
-            // The output is a^5.
-            global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref a5, 5).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref y, 5));
-        }
-
-        /// <summary>Forward pass of <paramref name="count"/> samples with Vector256 (AVX2), 64 at a time; with <paramref name="withCost"/>, returns Σ_x C_x against the targets t.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float ForwardBatchV256(ref float p, ref float x, ref float y, nint count, ref float t, bool withCost)
-        {
-            // Activations of up to 64 samples on the stack, one padded row per sample; z^5 and δ^5 for the cost.
-            global::System.Span<float> a2Buffer = stackalloc float[2048];
-            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-            global::System.Span<float> a3Buffer = stackalloc float[3072];
-            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-            global::System.Span<float> a4Buffer = stackalloc float[1024];
-            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
-            global::System.Span<float> a5Buffer = stackalloc float[1024];
-            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
-            global::System.Span<float> z5Buffer = stackalloc float[1024];
-            ref float z5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z5Buffer);
-            global::System.Span<float> d5Buffer = stackalloc float[1024];
-            ref float d5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d5Buffer);
-            global::System.Span<int> rowsBuffer = stackalloc int[64];
-            ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rowsBuffer);
-            for (nint k = 0; k < 64; k++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, k) = (int)k;
-            }
-            float cost = 0f;
-            for (nint start = 0; start < count; start += 64)
-            {
-                nint m = global::System.Math.Min(64, count - start);
-                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start * 9);
-
-                // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-                Layer2ForwardV256(ref p, ref input, ref rows, m, ref a2);
-                for (nint k = 0; k < m * 32; k += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
-                }
-
-                // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-                Layer3ForwardV256(ref p, ref a2, m, ref a3);
-                for (nint k = 0; k < m * 48; k += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
-                }
-
-                // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-                Layer4ForwardV256(ref p, ref a3, m, ref a4);
-                for (nint k = 0; k < m * 16; k += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
-                }
-
-                // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-                Layer5ForwardV256(ref p, ref a4, m, ref z5);
-                for (nint k = 0; k < m * 16; k += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z5, (nuint)k)), ref a5, (nuint)k);
-                }
-
-                // The outputs are the rows of a^5.
-                for (nint s = 0; s < m; s++)
-                {
-                    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, s * 16), 5).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (start + s) * 5), 5));
-                }
-                if (withCost)
-                {
-                    cost += OutputErrorV256(ref z5, ref a5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref t, start * 5), ref rows, m, ref d5);
-                }
-            }
-            return cost;
-        }
-
-        /// <summary>Backpropagation of one sample with Vector256 (AVX2); adds ∂C_x/∂θ into g and returns C_x.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float BackpropV256(ref float p, ref float x, ref float y, ref float g)
-        {
-            // A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^5) on the stack.
-            global::System.Span<float> workspaceBuffer = stackalloc float[240];
-            ref float workspace = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspaceBuffer);
-            int row = 0; // the sample is one row: x itself, and its target y
-            return AccumulateV256(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);
-        }
-
-        /// <summary>Backpropagation of the m samples rows[0..m) with Vector256 (AVX2); adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float AccumulateV256(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)
-        {
-            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^5.
-            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
-            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
-            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
-            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 48);
-            ref float a4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 48);
-            ref float d4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, m * 16);
-            ref float a5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d4, m * 16);
-            ref float d5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, m * 16);
-            ref float z5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d5, m * 16);
-
-            // ---- Forward pass, keeping every activation ----
-
-            // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV256(ref p, ref x, ref rows, m, ref a2);
-            for (nint k = 0; k < m * 32; k += 8)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
-            }
-
-            // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV256(ref p, ref a2, m, ref a3);
-            for (nint k = 0; k < m * 48; k += 8)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
-            }
-
-            // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-            Layer4ForwardV256(ref p, ref a3, m, ref a4);
-            for (nint k = 0; k < m * 16; k += 8)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
-            }
-
-            // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-            Layer5ForwardV256(ref p, ref a4, m, ref z5);
-            for (nint k = 0; k < m * 16; k += 8)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z5, (nuint)k)), ref a5, (nuint)k);
-            }
-
-            // ---- The cost and the output error δ^5 (BP1) ----
-            float cost = OutputErrorV256(ref z5, ref a5, ref y, ref rows, m, ref d5);
-
-            // ---- Backward pass, layer L down to 2 ----
-
-            // Layer 5, BP2: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a)
-            Layer5DeltaV256(ref p, ref d5, m, ref a4, ref d4);
-            // Layer 5: ∂C/∂b^5 += δ^5 (BP3); ∂C/∂w^5 += δ^5 (a^4)ᵀ (BP4)
-            Layer5AccumulateV256(ref a4, ref d5, m, ref g);
-
-            // Layer 4, BP2: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a)
-            Layer4DeltaV256(ref p, ref d4, m, ref a3, ref d3);
-            // Layer 4: ∂C/∂b^4 += δ^4 (BP3); ∂C/∂w^4 += δ^4 (a^3)ᵀ (BP4)
-            Layer4AccumulateV256(ref a3, ref d4, m, ref g);
-
-            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
-            Layer3DeltaV256(ref p, ref d3, m, ref a2, ref d2);
-            // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
-            Layer3AccumulateV256(ref a2, ref d3, m, ref g);
-
-            // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
-            Layer2AccumulateV256(ref x, ref rows, ref d2, m, ref g);
-
-            return cost;
-        }
-
-        /// <summary>One gradient-descent step on the m samples rows[0..m) with Vector256 (AVX2); returns Σ_x C_x.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float TrainBatchV256(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
-        {
-            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^5.
-            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
-            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
-            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
-            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 48);
-            ref float a4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 48);
-            ref float d4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, m * 16);
-            ref float a5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d4, m * 16);
-            ref float d5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, m * 16);
-            ref float z5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d5, m * 16);
-
-            // ---- Forward pass of the whole batch, keeping every activation ----
-
-            // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV256(ref p, ref x, ref rows, m, ref a2);
-            for (nint k = 0; k < m * 32; k += 8)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
-            }
-
-            // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV256(ref p, ref a2, m, ref a3);
-            for (nint k = 0; k < m * 48; k += 8)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
-            }
-
-            // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-            Layer4ForwardV256(ref p, ref a3, m, ref a4);
-            for (nint k = 0; k < m * 16; k += 8)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
-            }
-
-            // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-            Layer5ForwardV256(ref p, ref a4, m, ref z5);
-            for (nint k = 0; k < m * 16; k += 8)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z5, (nuint)k)), ref a5, (nuint)k);
-            }
-
-            // ---- The cost and the output error δ^5 (BP1) of every sample ----
-            float cost = OutputErrorV256(ref z5, ref a5, ref y, ref rows, m, ref d5);
-
-            // ---- Backward pass, layer L down to 2, each layer's step as soon as its errors are known ----
-
-            // Layer 5, BP2: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a) (before w^5 changes)
-            Layer5DeltaV256(ref p, ref d5, m, ref a4, ref d4);
-            // Layer 5, BP3 and BP4 summed over the batch, then the step: w^5 ← decay · w^5 − (η/m) Σ_x δ^5 (a^4)ᵀ, b^5 ← b^5 − (η/m) Σ_x δ^5
-            Layer5UpdateV256(ref p, ref a4, ref d5, m, rate, decay);
-
-            // Layer 4, BP2: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a) (before w^4 changes)
-            Layer4DeltaV256(ref p, ref d4, m, ref a3, ref d3);
-            // Layer 4, BP3 and BP4 summed over the batch, then the step: w^4 ← decay · w^4 − (η/m) Σ_x δ^4 (a^3)ᵀ, b^4 ← b^4 − (η/m) Σ_x δ^4
-            Layer4UpdateV256(ref p, ref a3, ref d4, m, rate, decay);
-
-            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (before w^3 changes)
-            Layer3DeltaV256(ref p, ref d3, m, ref a2, ref d2);
-            // Layer 3, BP3 and BP4 summed over the batch, then the step: w^3 ← decay · w^3 − (η/m) Σ_x δ^3 (a^2)ᵀ, b^3 ← b^3 − (η/m) Σ_x δ^3
-            Layer3UpdateV256(ref p, ref a2, ref d3, m, rate, decay);
-
-            // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-            Layer2UpdateV256(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
-
-            return cost;
-        }
-
-        /// <summary>The cost Σ_x C_x and the output errors δ^5 of m samples with Vector256 (AVX2).</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float OutputErrorV256(ref float z, ref float a, ref float y, ref int rows, nint m, ref float d)
-        {
-            // C_x = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)], written in z as
-            //     Σ_k [max(z_k, 0) − y_k z_k + ln(1 + e^−|z_k|)], which stays finite however saturated a_k is
-            // δ^5 = ∇_a C ⊙ σ'(z^5) = (a^5 − y) / (a^5 ⊙ (1 − a^5)) ⊙ a^5 ⊙ (1 − a^5) = a^5 − y
-            //   (with cross-entropy the sigmoid's slope cancels: no σ' factor, no learning slowdown)
-            // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
-            global::System.Runtime.Intrinsics.Vector128<float> mask = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.Create(0, 0, 0, -1));
-            global::System.Runtime.Intrinsics.Vector128<float> costs = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-            for (nint s = 0; s < m; s++)
-            {
-                ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 5);
-                ref float zRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 16);
-                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, s * 16);
-                ref float dRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16);
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> yv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref target, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> cv = global::Backprop.Kernels.SigmoidCrossEntropy(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref zRow, 0), yv);
-                    costs += cv;
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0) - yv, ref dRow, 0);
-                }
-                // The last vector overlaps the one before: its first 3 lanes are left out of the cost (δ is just written twice).
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> yv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref target, 1);
-                    global::System.Runtime.Intrinsics.Vector128<float> cv = global::Backprop.Kernels.SigmoidCrossEntropy(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref zRow, 1), yv);
-                    costs += cv & mask;
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 1) - yv, ref dRow, 1);
-                }
-            }
-            return global::System.Runtime.Intrinsics.Vector128.Sum(costs);
-        }
-
-        /// <summary>Forward pass of one sample with Vector128 (SSE, AdvSimd).</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void ForwardV128(ref float p, ref float x, ref float y)
-        {
-            // Activations on the stack, padded to whole vectors; each layer writes z^l, then turns it into a^l in place.
-            global::System.Span<float> a2Buffer = stackalloc float[32];
-            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-            global::System.Span<float> a3Buffer = stackalloc float[48];
-            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-            global::System.Span<float> a4Buffer = stackalloc float[16];
-            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
-            global::System.Span<float> a5Buffer = stackalloc float[16];
-            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
-            int row = 0; // the input is one row: x itself
-
-            // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV128(ref p, ref x, ref row, 1, ref a2);
-            for (nint k = 0; k < 1 * 32; k += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
-            }
-
-            // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV128(ref p, ref a2, 1, ref a3);
-            for (nint k = 0; k < 1 * 48; k += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
-            }
-
-            // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-            Layer4ForwardV128(ref p, ref a3, 1, ref a4);
-            for (nint k = 0; k < 1 * 16; k += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
-            }
-
-            // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-            Layer5ForwardV128(ref p, ref a4, 1, ref a5);
-            for (nint k = 0; k < 1 * 16; k += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a5, (nuint)k)), ref a5, (nuint)k);
-            }
-
-            // The output is a^5.
-            global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref a5, 5).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref y, 5));
-        }
-
-        /// <summary>Forward pass of <paramref name="count"/> samples with Vector128 (SSE, AdvSimd), 64 at a time; with <paramref name="withCost"/>, returns Σ_x C_x against the targets t.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float ForwardBatchV128(ref float p, ref float x, ref float y, nint count, ref float t, bool withCost)
-        {
-            // Activations of up to 64 samples on the stack, one padded row per sample; z^5 and δ^5 for the cost.
-            global::System.Span<float> a2Buffer = stackalloc float[2048];
-            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-            global::System.Span<float> a3Buffer = stackalloc float[3072];
-            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-            global::System.Span<float> a4Buffer = stackalloc float[1024];
-            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
-            global::System.Span<float> a5Buffer = stackalloc float[1024];
-            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
-            global::System.Span<float> z5Buffer = stackalloc float[1024];
-            ref float z5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z5Buffer);
-            global::System.Span<float> d5Buffer = stackalloc float[1024];
-            ref float d5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d5Buffer);
-            global::System.Span<int> rowsBuffer = stackalloc int[64];
-            ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rowsBuffer);
-            for (nint k = 0; k < 64; k++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, k) = (int)k;
-            }
-            float cost = 0f;
-            for (nint start = 0; start < count; start += 64)
-            {
-                nint m = global::System.Math.Min(64, count - start);
-                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start * 9);
-
-                // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-                Layer2ForwardV128(ref p, ref input, ref rows, m, ref a2);
-                for (nint k = 0; k < m * 32; k += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
-                }
-
-                // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-                Layer3ForwardV128(ref p, ref a2, m, ref a3);
-                for (nint k = 0; k < m * 48; k += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
-                }
-
-                // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-                Layer4ForwardV128(ref p, ref a3, m, ref a4);
-                for (nint k = 0; k < m * 16; k += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
-                }
-
-                // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-                Layer5ForwardV128(ref p, ref a4, m, ref z5);
-                for (nint k = 0; k < m * 16; k += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z5, (nuint)k)), ref a5, (nuint)k);
-                }
-
-                // The outputs are the rows of a^5.
-                for (nint s = 0; s < m; s++)
-                {
-                    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, s * 16), 5).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (start + s) * 5), 5));
-                }
-                if (withCost)
-                {
-                    cost += OutputErrorV128(ref z5, ref a5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref t, start * 5), ref rows, m, ref d5);
-                }
-            }
-            return cost;
-        }
-
-        /// <summary>Backpropagation of one sample with Vector128 (SSE, AdvSimd); adds ∂C_x/∂θ into g and returns C_x.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float BackpropV128(ref float p, ref float x, ref float y, ref float g)
-        {
-            // A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^5) on the stack.
-            global::System.Span<float> workspaceBuffer = stackalloc float[240];
-            ref float workspace = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspaceBuffer);
-            int row = 0; // the sample is one row: x itself, and its target y
-            return AccumulateV128(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);
-        }
-
-        /// <summary>Backpropagation of the m samples rows[0..m) with Vector128 (SSE, AdvSimd); adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float AccumulateV128(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)
-        {
-            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^5.
-            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
-            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
-            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
-            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 48);
-            ref float a4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 48);
-            ref float d4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, m * 16);
-            ref float a5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d4, m * 16);
-            ref float d5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, m * 16);
-            ref float z5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d5, m * 16);
-
-            // ---- Forward pass, keeping every activation ----
-
-            // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV128(ref p, ref x, ref rows, m, ref a2);
-            for (nint k = 0; k < m * 32; k += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
-            }
-
-            // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV128(ref p, ref a2, m, ref a3);
-            for (nint k = 0; k < m * 48; k += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
-            }
-
-            // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-            Layer4ForwardV128(ref p, ref a3, m, ref a4);
-            for (nint k = 0; k < m * 16; k += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
-            }
-
-            // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-            Layer5ForwardV128(ref p, ref a4, m, ref z5);
-            for (nint k = 0; k < m * 16; k += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z5, (nuint)k)), ref a5, (nuint)k);
-            }
-
-            // ---- The cost and the output error δ^5 (BP1) ----
-            float cost = OutputErrorV128(ref z5, ref a5, ref y, ref rows, m, ref d5);
-
-            // ---- Backward pass, layer L down to 2 ----
-
-            // Layer 5, BP2: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a)
-            Layer5DeltaV128(ref p, ref d5, m, ref a4, ref d4);
-            // Layer 5: ∂C/∂b^5 += δ^5 (BP3); ∂C/∂w^5 += δ^5 (a^4)ᵀ (BP4)
-            Layer5AccumulateV128(ref a4, ref d5, m, ref g);
-
-            // Layer 4, BP2: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a)
-            Layer4DeltaV128(ref p, ref d4, m, ref a3, ref d3);
-            // Layer 4: ∂C/∂b^4 += δ^4 (BP3); ∂C/∂w^4 += δ^4 (a^3)ᵀ (BP4)
-            Layer4AccumulateV128(ref a3, ref d4, m, ref g);
-
-            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
-            Layer3DeltaV128(ref p, ref d3, m, ref a2, ref d2);
-            // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
-            Layer3AccumulateV128(ref a2, ref d3, m, ref g);
-
-            // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
-            Layer2AccumulateV128(ref x, ref rows, ref d2, m, ref g);
-
-            return cost;
-        }
-
-        /// <summary>One gradient-descent step on the m samples rows[0..m) with Vector128 (SSE, AdvSimd); returns Σ_x C_x.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float TrainBatchV128(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
-        {
-            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^5.
-            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
-            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
-            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
-            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 48);
-            ref float a4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 48);
-            ref float d4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, m * 16);
-            ref float a5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d4, m * 16);
-            ref float d5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, m * 16);
-            ref float z5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d5, m * 16);
-
-            // ---- Forward pass of the whole batch, keeping every activation ----
-
-            // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV128(ref p, ref x, ref rows, m, ref a2);
-            for (nint k = 0; k < m * 32; k += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
-            }
-
-            // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV128(ref p, ref a2, m, ref a3);
-            for (nint k = 0; k < m * 48; k += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
-            }
-
-            // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-            Layer4ForwardV128(ref p, ref a3, m, ref a4);
-            for (nint k = 0; k < m * 16; k += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a4, (nuint)k)), ref a4, (nuint)k);
-            }
-
-            // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-            Layer5ForwardV128(ref p, ref a4, m, ref z5);
-            for (nint k = 0; k < m * 16; k += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z5, (nuint)k)), ref a5, (nuint)k);
-            }
-
-            // ---- The cost and the output error δ^5 (BP1) of every sample ----
-            float cost = OutputErrorV128(ref z5, ref a5, ref y, ref rows, m, ref d5);
-
-            // ---- Backward pass, layer L down to 2, each layer's step as soon as its errors are known ----
-
-            // Layer 5, BP2: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a) (before w^5 changes)
-            Layer5DeltaV128(ref p, ref d5, m, ref a4, ref d4);
-            // Layer 5, BP3 and BP4 summed over the batch, then the step: w^5 ← decay · w^5 − (η/m) Σ_x δ^5 (a^4)ᵀ, b^5 ← b^5 − (η/m) Σ_x δ^5
-            Layer5UpdateV128(ref p, ref a4, ref d5, m, rate, decay);
-
-            // Layer 4, BP2: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a) (before w^4 changes)
-            Layer4DeltaV128(ref p, ref d4, m, ref a3, ref d3);
-            // Layer 4, BP3 and BP4 summed over the batch, then the step: w^4 ← decay · w^4 − (η/m) Σ_x δ^4 (a^3)ᵀ, b^4 ← b^4 − (η/m) Σ_x δ^4
-            Layer4UpdateV128(ref p, ref a3, ref d4, m, rate, decay);
-
-            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (before w^3 changes)
-            Layer3DeltaV128(ref p, ref d3, m, ref a2, ref d2);
-            // Layer 3, BP3 and BP4 summed over the batch, then the step: w^3 ← decay · w^3 − (η/m) Σ_x δ^3 (a^2)ᵀ, b^3 ← b^3 − (η/m) Σ_x δ^3
-            Layer3UpdateV128(ref p, ref a2, ref d3, m, rate, decay);
-
-            // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-            Layer2UpdateV128(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
-
-            return cost;
+            return OutputErrorScalar(ref z, ref a, ref y, ref rows, m, ref d);
         }
 
         /// <summary>The cost Σ_x C_x and the output errors δ^5 of m samples with Vector128 (SSE, AdvSimd).</summary>
@@ -1393,276 +672,6 @@ namespace Samples
             return global::System.Runtime.Intrinsics.Vector128.Sum(costs);
         }
 
-        /// <summary>Forward pass of one sample with scalar code (no SIMD acceleration).</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void ForwardScalar(ref float p, ref float x, ref float y)
-        {
-            // Activations on the stack, padded to whole vectors; each layer writes z^l, then turns it into a^l in place.
-            global::System.Span<float> a2Buffer = stackalloc float[32];
-            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-            global::System.Span<float> a3Buffer = stackalloc float[48];
-            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-            global::System.Span<float> a4Buffer = stackalloc float[16];
-            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
-            global::System.Span<float> a5Buffer = stackalloc float[16];
-            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
-            int row = 0; // the input is one row: x itself
-
-            // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardScalar(ref p, ref x, ref row, 1, ref a2);
-            for (nint k = 0; k < 1 * 32; k++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k));
-            }
-
-            // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardScalar(ref p, ref a2, 1, ref a3);
-            for (nint k = 0; k < 1 * 48; k++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k));
-            }
-
-            // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-            Layer4ForwardScalar(ref p, ref a3, 1, ref a4);
-            for (nint k = 0; k < 1 * 16; k++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, k));
-            }
-
-            // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-            Layer5ForwardScalar(ref p, ref a4, 1, ref a5);
-            for (nint k = 0; k < 1 * 16; k++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, k));
-            }
-
-            // The output is a^5.
-            global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref a5, 5).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref y, 5));
-        }
-
-        /// <summary>Forward pass of <paramref name="count"/> samples with scalar code (no SIMD acceleration), 64 at a time; with <paramref name="withCost"/>, returns Σ_x C_x against the targets t.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float ForwardBatchScalar(ref float p, ref float x, ref float y, nint count, ref float t, bool withCost)
-        {
-            // Activations of up to 64 samples on the stack, one padded row per sample; z^5 and δ^5 for the cost.
-            global::System.Span<float> a2Buffer = stackalloc float[2048];
-            ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-            global::System.Span<float> a3Buffer = stackalloc float[3072];
-            ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-            global::System.Span<float> a4Buffer = stackalloc float[1024];
-            ref float a4 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a4Buffer);
-            global::System.Span<float> a5Buffer = stackalloc float[1024];
-            ref float a5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a5Buffer);
-            global::System.Span<float> z5Buffer = stackalloc float[1024];
-            ref float z5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z5Buffer);
-            global::System.Span<float> d5Buffer = stackalloc float[1024];
-            ref float d5 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d5Buffer);
-            global::System.Span<int> rowsBuffer = stackalloc int[64];
-            ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rowsBuffer);
-            for (nint k = 0; k < 64; k++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, k) = (int)k;
-            }
-            float cost = 0f;
-            for (nint start = 0; start < count; start += 64)
-            {
-                nint m = global::System.Math.Min(64, count - start);
-                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start * 9);
-
-                // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-                Layer2ForwardScalar(ref p, ref input, ref rows, m, ref a2);
-                for (nint k = 0; k < m * 32; k++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k));
-                }
-
-                // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-                Layer3ForwardScalar(ref p, ref a2, m, ref a3);
-                for (nint k = 0; k < m * 48; k++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k));
-                }
-
-                // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-                Layer4ForwardScalar(ref p, ref a3, m, ref a4);
-                for (nint k = 0; k < m * 16; k++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, k));
-                }
-
-                // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-                Layer5ForwardScalar(ref p, ref a4, m, ref z5);
-                for (nint k = 0; k < m * 16; k++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref z5, k));
-                }
-
-                // The outputs are the rows of a^5.
-                for (nint s = 0; s < m; s++)
-                {
-                    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, s * 16), 5).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (start + s) * 5), 5));
-                }
-                if (withCost)
-                {
-                    cost += OutputErrorScalar(ref z5, ref a5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref t, start * 5), ref rows, m, ref d5);
-                }
-            }
-            return cost;
-        }
-
-        /// <summary>Backpropagation of one sample with scalar code (no SIMD acceleration); adds ∂C_x/∂θ into g and returns C_x.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float BackpropScalar(ref float p, ref float x, ref float y, ref float g)
-        {
-            // A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^5) on the stack.
-            global::System.Span<float> workspaceBuffer = stackalloc float[240];
-            ref float workspace = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspaceBuffer);
-            int row = 0; // the sample is one row: x itself, and its target y
-            return AccumulateScalar(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);
-        }
-
-        /// <summary>Backpropagation of the m samples rows[0..m) with scalar code (no SIMD acceleration); adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float AccumulateScalar(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)
-        {
-            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^5.
-            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
-            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
-            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
-            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 48);
-            ref float a4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 48);
-            ref float d4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, m * 16);
-            ref float a5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d4, m * 16);
-            ref float d5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, m * 16);
-            ref float z5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d5, m * 16);
-
-            // ---- Forward pass, keeping every activation ----
-
-            // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardScalar(ref p, ref x, ref rows, m, ref a2);
-            for (nint k = 0; k < m * 32; k++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k));
-            }
-
-            // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardScalar(ref p, ref a2, m, ref a3);
-            for (nint k = 0; k < m * 48; k++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k));
-            }
-
-            // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-            Layer4ForwardScalar(ref p, ref a3, m, ref a4);
-            for (nint k = 0; k < m * 16; k++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, k));
-            }
-
-            // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-            Layer5ForwardScalar(ref p, ref a4, m, ref z5);
-            for (nint k = 0; k < m * 16; k++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref z5, k));
-            }
-
-            // ---- The cost and the output error δ^5 (BP1) ----
-            float cost = OutputErrorScalar(ref z5, ref a5, ref y, ref rows, m, ref d5);
-
-            // ---- Backward pass, layer L down to 2 ----
-
-            // Layer 5, BP2: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a)
-            Layer5DeltaScalar(ref p, ref d5, m, ref a4, ref d4);
-            // Layer 5: ∂C/∂b^5 += δ^5 (BP3); ∂C/∂w^5 += δ^5 (a^4)ᵀ (BP4)
-            Layer5AccumulateScalar(ref a4, ref d5, m, ref g);
-
-            // Layer 4, BP2: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a)
-            Layer4DeltaScalar(ref p, ref d4, m, ref a3, ref d3);
-            // Layer 4: ∂C/∂b^4 += δ^4 (BP3); ∂C/∂w^4 += δ^4 (a^3)ᵀ (BP4)
-            Layer4AccumulateScalar(ref a3, ref d4, m, ref g);
-
-            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
-            Layer3DeltaScalar(ref p, ref d3, m, ref a2, ref d2);
-            // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
-            Layer3AccumulateScalar(ref a2, ref d3, m, ref g);
-
-            // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
-            Layer2AccumulateScalar(ref x, ref rows, ref d2, m, ref g);
-
-            return cost;
-        }
-
-        /// <summary>One gradient-descent step on the m samples rows[0..m) with scalar code (no SIMD acceleration); returns Σ_x C_x.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static float TrainBatchScalar(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
-        {
-            // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^5.
-            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
-            ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 32);
-            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 32);
-            ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 48);
-            ref float a4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 48);
-            ref float d4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, m * 16);
-            ref float a5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d4, m * 16);
-            ref float d5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, m * 16);
-            ref float z5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d5, m * 16);
-
-            // ---- Forward pass of the whole batch, keeping every activation ----
-
-            // Layer 2 (9 → 17): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardScalar(ref p, ref x, ref rows, m, ref a2);
-            for (nint k = 0; k < m * 32; k++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k));
-            }
-
-            // Layer 3 (17 → 33): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardScalar(ref p, ref a2, m, ref a3);
-            for (nint k = 0; k < m * 48; k++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k));
-            }
-
-            // Layer 4 (33 → 12): z^4 = w^4 a^3 + b^4; a^4 = σ(z^4), σ(z) = 1/(1 + e^−z)
-            Layer4ForwardScalar(ref p, ref a3, m, ref a4);
-            for (nint k = 0; k < m * 16; k++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a4, k));
-            }
-
-            // Layer 5 (12 → 5): z^5 = w^5 a^4 + b^5; a^5 = σ(z^5), σ(z) = 1/(1 + e^−z)
-            Layer5ForwardScalar(ref p, ref a4, m, ref z5);
-            for (nint k = 0; k < m * 16; k++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref a5, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref z5, k));
-            }
-
-            // ---- The cost and the output error δ^5 (BP1) of every sample ----
-            float cost = OutputErrorScalar(ref z5, ref a5, ref y, ref rows, m, ref d5);
-
-            // ---- Backward pass, layer L down to 2, each layer's step as soon as its errors are known ----
-
-            // Layer 5, BP2: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a) (before w^5 changes)
-            Layer5DeltaScalar(ref p, ref d5, m, ref a4, ref d4);
-            // Layer 5, BP3 and BP4 summed over the batch, then the step: w^5 ← decay · w^5 − (η/m) Σ_x δ^5 (a^4)ᵀ, b^5 ← b^5 − (η/m) Σ_x δ^5
-            Layer5UpdateScalar(ref p, ref a4, ref d5, m, rate, decay);
-
-            // Layer 4, BP2: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a) (before w^4 changes)
-            Layer4DeltaScalar(ref p, ref d4, m, ref a3, ref d3);
-            // Layer 4, BP3 and BP4 summed over the batch, then the step: w^4 ← decay · w^4 − (η/m) Σ_x δ^4 (a^3)ᵀ, b^4 ← b^4 − (η/m) Σ_x δ^4
-            Layer4UpdateScalar(ref p, ref a3, ref d4, m, rate, decay);
-
-            // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (before w^3 changes)
-            Layer3DeltaScalar(ref p, ref d3, m, ref a2, ref d2);
-            // Layer 3, BP3 and BP4 summed over the batch, then the step: w^3 ← decay · w^3 − (η/m) Σ_x δ^3 (a^2)ᵀ, b^3 ← b^3 − (η/m) Σ_x δ^3
-            Layer3UpdateScalar(ref p, ref a2, ref d3, m, rate, decay);
-
-            // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-            Layer2UpdateScalar(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
-
-            return cost;
-        }
-
         /// <summary>The cost Σ_x C_x and the output errors δ^5 of m samples with scalar code (no SIMD acceleration).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static float OutputErrorScalar(ref float z, ref float a, ref float y, ref int rows, nint m, ref float d)
@@ -1685,6 +694,50 @@ namespace Samples
             }
             return cost;
         }
+        /// <summary>Layer 2's forward kernel: z^2 = w^2 a^1 + b^2 for m samples. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer2Forward(ref float p, ref float a, ref int rows, nint m, ref float z)
+        {
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer2ForwardV256(ref p, ref a, ref rows, m, ref z);
+                return;
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer2ForwardV256(ref p, ref a, ref rows, m, ref z);
+                return;
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer2ForwardV128(ref p, ref a, ref rows, m, ref z);
+                return;
+            }
+            Layer2ForwardScalar(ref p, ref a, ref rows, m, ref z);
+        }
+
+        /// <summary>Layer 2's update kernel: w^2 ← decay · w^2 − rate · Σ_x δ^2 (a^1)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2, for m samples. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer2Update(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
+        {
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer2UpdateV256(ref p, ref a, ref rows, ref d, m, rate, decay, ref next, nextCount);
+                return;
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer2UpdateV256(ref p, ref a, ref rows, ref d, m, rate, decay, ref next, nextCount);
+                return;
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer2UpdateV128(ref p, ref a, ref rows, ref d, m, rate, decay, ref next, nextCount);
+                return;
+            }
+            Layer2UpdateScalar(ref p, ref a, ref rows, ref d, m, rate, decay, ref next, nextCount);
+        }
+
         /// <summary>Layer 2 (9 → 17) with Vector256 (AVX2): z^2 = w^2 a^1 + b^2 for m samples.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer2ForwardV256(ref float p, ref float a, ref int rows, nint m, ref float z)
@@ -1737,7 +790,7 @@ namespace Samples
             }
         }
 
-        /// <summary>Layer 2 (9 → 17) with Vector256 (AVX2): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
+        /// <summary>Layer 2 (9 → 17) with Vector256 (AVX2): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer2UpdateV256(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
         {
@@ -1811,71 +864,6 @@ namespace Samples
             }
         }
 
-        /// <summary>Layer 2 (9 → 17) with Vector256 (AVX2): adds ∂C/∂w^2 = Σ_x δ^2 (x)ᵀ and ∂C/∂b^2 = Σ_x δ^2 over m samples into g.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2AccumulateV256(ref float a, ref int rows, ref float d, nint m, ref float g)
-        {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 0); // ∂C/∂w^2: 17 rows of 9
-            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 153); // ∂C/∂b^2
-            // BP3 summed over the batch: Σ_x δ^2_i
-            for (nint i = 0; i < 17; i++)
-            {
-                float sum = 0f;
-                for (nint s = 0; s < m; s++)
-                {
-                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
-            }
-            // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
-            global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
-            // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8 and one more at 1 overlapping by 7), walk the samples,
-            // accumulating δ_i a_j; the block is then added to the gradient once.
-            {
-                for (nint i = 0; i < 16; i += 2)
-                {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 9);
-                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 9);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
-                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 1);
-                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
-                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
-                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
-                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
-                    }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 1) + (g01 & mask), ref w0, 1);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 1) + (g11 & mask), ref w1, 1);
-                }
-                {
-                    nint i = 16;
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
-                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 9);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
-                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 1);
-                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
-                    }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 1) + (g01 & mask), ref w0, 1);
-                }
-            }
-        }
-
         /// <summary>Layer 2 (9 → 17) with Vector128 (SSE, AdvSimd): z^2 = w^2 a^1 + b^2 for m samples.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer2ForwardV128(ref float p, ref float a, ref int rows, nint m, ref float z)
@@ -1933,7 +921,7 @@ namespace Samples
             }
         }
 
-        /// <summary>Layer 2 (9 → 17) with Vector128 (SSE, AdvSimd): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
+        /// <summary>Layer 2 (9 → 17) with Vector128 (SSE, AdvSimd): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer2UpdateV128(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
         {
@@ -2016,79 +1004,6 @@ namespace Samples
             }
         }
 
-        /// <summary>Layer 2 (9 → 17) with Vector128 (SSE, AdvSimd): adds ∂C/∂w^2 = Σ_x δ^2 (x)ᵀ and ∂C/∂b^2 = Σ_x δ^2 over m samples into g.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2AccumulateV128(ref float a, ref int rows, ref float d, nint m, ref float g)
-        {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 0); // ∂C/∂w^2: 17 rows of 9
-            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 153); // ∂C/∂b^2
-            // BP3 summed over the batch: Σ_x δ^2_i
-            for (nint i = 0; i < 17; i++)
-            {
-                float sum = 0f;
-                for (nint s = 0; s < m; s++)
-                {
-                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
-            }
-            // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
-            global::System.Runtime.Intrinsics.Vector128<float> mask = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.Create(0, 0, 0, -1));
-            // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 4 and one more at 5 overlapping by 3), walk the samples,
-            // accumulating δ_i a_j; the block is then added to the gradient once.
-            {
-                for (nint i = 0; i < 16; i += 2)
-                {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 9);
-                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 9);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
-                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 5);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
-                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
-                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
-                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
-                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) + g01, ref w0, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 5) + (g02 & mask), ref w0, 5);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4) + g11, ref w1, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 5) + (g12 & mask), ref w1, 5);
-                }
-                {
-                    nint i = 16;
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9);
-                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 9);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
-                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 5);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
-                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) + g01, ref w0, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 5) + (g02 & mask), ref w0, 5);
-                }
-            }
-        }
-
         /// <summary>Layer 2 (9 → 17) with scalar code (no SIMD acceleration): z^2 = w^2 a^1 + b^2 for m samples.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer2ForwardScalar(ref float p, ref float a, ref int rows, nint m, ref float z)
@@ -2111,7 +1026,7 @@ namespace Samples
             }
         }
 
-        /// <summary>Layer 2 (9 → 17) with scalar code (no SIMD acceleration): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
+        /// <summary>Layer 2 (9 → 17) with scalar code (no SIMD acceleration): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer2UpdateScalar(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
         {
@@ -2143,36 +1058,70 @@ namespace Samples
             }
         }
 
-        /// <summary>Layer 2 (9 → 17) with scalar code (no SIMD acceleration): adds ∂C/∂w^2 = Σ_x δ^2 (x)ᵀ and ∂C/∂b^2 = Σ_x δ^2 over m samples into g.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2AccumulateScalar(ref float a, ref int rows, ref float d, nint m, ref float g)
+        /// <summary>Layer 3's forward kernel: z^3 = w^3 a^2 + b^3 for m samples. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer3Forward(ref float p, ref float a, nint m, ref float z)
         {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 0); // ∂C/∂w^2: 17 rows of 9
-            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 153); // ∂C/∂b^2
-            // BP3 summed over the batch: Σ_x δ^2_i
-            for (nint i = 0; i < 17; i++)
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                float sum = 0f;
-                for (nint s = 0; s < m; s++)
-                {
-                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
+                Layer3ForwardV512(ref p, ref a, m, ref z);
+                return;
             }
-            // BP4 summed over the batch: Σ_x δ_i a_j
-            for (nint i = 0; i < 17; i++)
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                for (nint j = 0; j < 9; j++)
-                {
-                    float sum = 0f;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 32 + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 9), j);
-                    }
-                    ref float wij = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 9 + j);
-                    wij += sum;
-                }
+                Layer3ForwardV256(ref p, ref a, m, ref z);
+                return;
             }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer3ForwardV128(ref p, ref a, m, ref z);
+                return;
+            }
+            Layer3ForwardScalar(ref p, ref a, m, ref z);
+        }
+
+        /// <summary>Layer 3's error kernel: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2) for m samples. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer3Delta(ref float p, ref float d, nint m, ref float a, ref float dPrevious)
+        {
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer3DeltaV512(ref p, ref d, m, ref a, ref dPrevious);
+                return;
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer3DeltaV256(ref p, ref d, m, ref a, ref dPrevious);
+                return;
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer3DeltaV128(ref p, ref d, m, ref a, ref dPrevious);
+                return;
+            }
+            Layer3DeltaScalar(ref p, ref d, m, ref a, ref dPrevious);
+        }
+
+        /// <summary>Layer 3's update kernel: w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3, for m samples. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer3Update(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        {
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer3UpdateV512(ref p, ref a, ref d, m, rate, decay);
+                return;
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer3UpdateV256(ref p, ref a, ref d, m, rate, decay);
+                return;
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer3UpdateV128(ref p, ref a, ref d, m, rate, decay);
+                return;
+            }
+            Layer3UpdateScalar(ref p, ref a, ref d, m, rate, decay);
         }
 
         /// <summary>Layer 3 (17 → 33) with Vector512 (AVX-512): z^3 = w^3 a^2 + b^3 for m samples.</summary>
@@ -2235,61 +1184,6 @@ namespace Samples
             // t_j = Σ_i w_ij δ_i: for a block of samples × column vectors, walk the rows i of w^3 (a row is 1 vector of 16 and one more at 1 overlapping by 15);
             // then δ^2_j = t_j ⊙ σ'(z_j), with σ'(z) = a ⊙ (1 − a) and a = a^2. An overlapping last vector just recomputes equal values.
             nint s = 0;
-            for (; s <= m - 4; s += 4)
-            {
-                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 48);
-                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
-                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 32);
-                ref float d1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 1) * 48);
-                ref float a1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 32);
-                ref float e1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 1) * 32);
-                ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 2) * 48);
-                ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 32);
-                ref float e2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 2) * 32);
-                ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 3) * 48);
-                ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 32);
-                ref float e3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 3) * 32);
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> t00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> t10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> t20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> t30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t31 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    for (nint i = 0; i < 33; i++)
-                    {
-                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 1);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
-                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
-                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d1, i));
-                        t10 = global::Backprop.Kernels.MultiplyAdd(v0, delta1, t10);
-                        t11 = global::Backprop.Kernels.MultiplyAdd(v1, delta1, t11);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, i));
-                        t20 = global::Backprop.Kernels.MultiplyAdd(v0, delta2, t20);
-                        t21 = global::Backprop.Kernels.MultiplyAdd(v1, delta2, t21);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, i));
-                        t30 = global::Backprop.Kernels.MultiplyAdd(v0, delta3, t30);
-                        t31 = global::Backprop.Kernels.MultiplyAdd(v1, delta3, t31);
-                    }
-                    global::System.Runtime.Intrinsics.Vector512<float> a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a00)), ref e0, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, 1);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a01)), ref e0, 1);
-                    global::System.Runtime.Intrinsics.Vector512<float> a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a1, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t10 * (a10 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a10)), ref e1, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a1, 1);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t11 * (a11 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a11)), ref e1, 1);
-                    global::System.Runtime.Intrinsics.Vector512<float> a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t20 * (a20 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a20)), ref e2, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> a21 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, 1);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t21 * (a21 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a21)), ref e2, 1);
-                    global::System.Runtime.Intrinsics.Vector512<float> a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t30 * (a30 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a30)), ref e3, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> a31 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, 1);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t31 * (a31 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a31)), ref e3, 1);
-                }
-            }
             for (; s < m; s++)
             {
                 ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 48);
@@ -2314,7 +1208,7 @@ namespace Samples
             }
         }
 
-        /// <summary>Layer 3 (17 → 33) with Vector512 (AVX-512): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples.</summary>
+        /// <summary>Layer 3 (17 → 33) with Vector512 (AVX-512): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer3UpdateV512(ref float p, ref float a, ref float d, nint m, float rate, float decay)
         {
@@ -2394,85 +1288,6 @@ namespace Samples
             }
         }
 
-        /// <summary>Layer 3 (17 → 33) with Vector512 (AVX-512): adds ∂C/∂w^3 = Σ_x δ^3 (a^2)ᵀ and ∂C/∂b^3 = Σ_x δ^3 over m samples into g.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer3AccumulateV512(ref float a, ref float d, nint m, ref float g)
-        {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 170); // ∂C/∂w^3: 33 rows of 17
-            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 731); // ∂C/∂b^3
-            // BP3 summed over the batch: Σ_x δ^3_i
-            for (nint i = 0; i < 33; i++)
-            {
-                float sum = 0f;
-                for (nint s = 0; s < m; s++)
-                {
-                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
-            }
-            // Lanes 0..14 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
-            global::System.Runtime.Intrinsics.Vector512<float> mask = global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
-            // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16 and one more at 1 overlapping by 15), walk the samples,
-            // accumulating δ_i a_j; the block is then added to the gradient once.
-            {
-                for (nint i = 0; i < 32; i += 4)
-                {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 17);
-                    global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> g30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g31 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
-                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 1);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
-                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
-                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 2));
-                        g20 = global::Backprop.Kernels.MultiplyAdd(delta2, x0, g20);
-                        g21 = global::Backprop.Kernels.MultiplyAdd(delta2, x1, g21);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 3));
-                        g30 = global::Backprop.Kernels.MultiplyAdd(delta3, x0, g30);
-                        g31 = global::Backprop.Kernels.MultiplyAdd(delta3, x1, g31);
-                    }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 1) + (g01 & mask), ref w0, 1);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 1) + (g11 & mask), ref w1, 1);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 0) + g20, ref w2, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 1) + (g21 & mask), ref w2, 1);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 0) + g30, ref w3, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 1) + (g31 & mask), ref w3, 1);
-                }
-                {
-                    nint i = 32;
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                    global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
-                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 1);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
-                    }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 1) + (g01 & mask), ref w0, 1);
-                }
-            }
-        }
-
         /// <summary>Layer 3 (17 → 33) with Vector256 (AVX2): z^3 = w^3 a^2 + b^3 for m samples.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer3ForwardV256(ref float p, ref float a, nint m, ref float z)
@@ -2538,46 +1353,6 @@ namespace Samples
             // t_j = Σ_i w_ij δ_i: for a block of samples × column vectors, walk the rows i of w^3 (a row is 2 vectors of 8 and one more at 9 overlapping by 7);
             // then δ^2_j = t_j ⊙ σ'(z_j), with σ'(z) = a ⊙ (1 − a) and a = a^2. An overlapping last vector just recomputes equal values.
             nint s = 0;
-            for (; s <= m - 2; s += 2)
-            {
-                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 48);
-                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
-                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 32);
-                ref float d1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 1) * 48);
-                ref float a1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 32);
-                ref float e1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 1) * 32);
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> t00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> t10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nint i = 0; i < 33; i++)
-                    {
-                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 8);
-                        global::System.Runtime.Intrinsics.Vector256<float> v2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 9);
-                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
-                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
-                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
-                        t02 = global::Backprop.Kernels.MultiplyAdd(v2, delta0, t02);
-                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d1, i));
-                        t10 = global::Backprop.Kernels.MultiplyAdd(v0, delta1, t10);
-                        t11 = global::Backprop.Kernels.MultiplyAdd(v1, delta1, t11);
-                        t12 = global::Backprop.Kernels.MultiplyAdd(v2, delta1, t12);
-                    }
-                    global::System.Runtime.Intrinsics.Vector256<float> a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a00)), ref e0, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a01)), ref e0, 8);
-                    global::System.Runtime.Intrinsics.Vector256<float> a02 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 9);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t02 * (a02 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a02)), ref e0, 9);
-                    global::System.Runtime.Intrinsics.Vector256<float> a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t10 * (a10 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a10)), ref e1, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t11 * (a11 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a11)), ref e1, 8);
-                    global::System.Runtime.Intrinsics.Vector256<float> a12 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, 9);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t12 * (a12 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a12)), ref e1, 9);
-                }
-            }
             for (; s < m; s++)
             {
                 ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 48);
@@ -2606,7 +1381,7 @@ namespace Samples
             }
         }
 
-        /// <summary>Layer 3 (17 → 33) with Vector256 (AVX2): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples.</summary>
+        /// <summary>Layer 3 (17 → 33) with Vector256 (AVX2): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer3UpdateV256(ref float p, ref float a, ref float d, nint m, float rate, float decay)
         {
@@ -2676,79 +1451,6 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g01, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8) * decays), ref w0, 8);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g02, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 9) * decays), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 9)), ref w0, 9);
-                }
-            }
-        }
-
-        /// <summary>Layer 3 (17 → 33) with Vector256 (AVX2): adds ∂C/∂w^3 = Σ_x δ^3 (a^2)ᵀ and ∂C/∂b^3 = Σ_x δ^3 over m samples into g.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer3AccumulateV256(ref float a, ref float d, nint m, ref float g)
-        {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 170); // ∂C/∂w^3: 33 rows of 17
-            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 731); // ∂C/∂b^3
-            // BP3 summed over the batch: Σ_x δ^3_i
-            for (nint i = 0; i < 33; i++)
-            {
-                float sum = 0f;
-                for (nint s = 0; s < m; s++)
-                {
-                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
-            }
-            // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
-            global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
-            // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 8 and one more at 9 overlapping by 7), walk the samples,
-            // accumulating δ_i a_j; the block is then added to the gradient once.
-            {
-                for (nint i = 0; i < 32; i += 2)
-                {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
-                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
-                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 8);
-                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 9);
-                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
-                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
-                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
-                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
-                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
-                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
-                    }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8) + g01, ref w0, 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 9) + (g02 & mask), ref w0, 9);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8) + g11, ref w1, 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 9) + (g12 & mask), ref w1, 9);
-                }
-                {
-                    nint i = 32;
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
-                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 8);
-                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 9);
-                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
-                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
-                    }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8) + g01, ref w0, 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 9) + (g02 & mask), ref w0, 9);
                 }
             }
         }
@@ -3023,7 +1725,7 @@ namespace Samples
             }
         }
 
-        /// <summary>Layer 3 (17 → 33) with Vector128 (SSE, AdvSimd): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples.</summary>
+        /// <summary>Layer 3 (17 → 33) with Vector128 (SSE, AdvSimd): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer3UpdateV128(ref float p, ref float a, ref float d, nint m, float rate, float decay)
         {
@@ -3140,122 +1842,6 @@ namespace Samples
             }
         }
 
-        /// <summary>Layer 3 (17 → 33) with Vector128 (SSE, AdvSimd): adds ∂C/∂w^3 = Σ_x δ^3 (a^2)ᵀ and ∂C/∂b^3 = Σ_x δ^3 over m samples into g.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer3AccumulateV128(ref float a, ref float d, nint m, ref float g)
-        {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 170); // ∂C/∂w^3: 33 rows of 17
-            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 731); // ∂C/∂b^3
-            // BP3 summed over the batch: Σ_x δ^3_i
-            for (nint i = 0; i < 33; i++)
-            {
-                float sum = 0f;
-                for (nint s = 0; s < m; s++)
-                {
-                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
-            }
-            // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
-            global::System.Runtime.Intrinsics.Vector128<float> mask = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.Create(0, 0, 0, -1));
-            // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 4 and one more at 13 overlapping by 3), walk the samples,
-            // accumulating δ_i a_j; the block is then added to the gradient once.
-            {
-                for (nint i = 0; i < 32; i += 2)
-                {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
-                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
-                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 8);
-                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 12);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
-                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
-                        g03 = global::Backprop.Kernels.MultiplyAdd(delta0, x3, g03);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
-                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
-                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
-                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
-                        g13 = global::Backprop.Kernels.MultiplyAdd(delta1, x3, g13);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) + g01, ref w0, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8) + g02, ref w0, 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12) + g03, ref w0, 12);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4) + g11, ref w1, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8) + g12, ref w1, 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 12) + g13, ref w1, 12);
-                }
-                {
-                    nint i = 32;
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
-                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 8);
-                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 12);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
-                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
-                        g03 = global::Backprop.Kernels.MultiplyAdd(delta0, x3, g03);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) + g01, ref w0, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8) + g02, ref w0, 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 12) + g03, ref w0, 12);
-                }
-            }
-            {
-                for (nint i = 0; i < 32; i += 2)
-                {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17);
-                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 13);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
-                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 13) + (g00 & mask), ref w0, 13);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 13) + (g10 & mask), ref w1, 13);
-                }
-                {
-                    nint i = 32;
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17);
-                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 13);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 13) + (g00 & mask), ref w0, 13);
-                }
-            }
-        }
-
         /// <summary>Layer 3 (17 → 33) with scalar code (no SIMD acceleration): z^3 = w^3 a^2 + b^3 for m samples.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer3ForwardScalar(ref float p, ref float a, nint m, ref float z)
@@ -3298,7 +1884,7 @@ namespace Samples
             }
         }
 
-        /// <summary>Layer 3 (17 → 33) with scalar code (no SIMD acceleration): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples.</summary>
+        /// <summary>Layer 3 (17 → 33) with scalar code (no SIMD acceleration): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer3UpdateScalar(ref float p, ref float a, ref float d, nint m, float rate, float decay)
         {
@@ -3330,36 +1916,70 @@ namespace Samples
             }
         }
 
-        /// <summary>Layer 3 (17 → 33) with scalar code (no SIMD acceleration): adds ∂C/∂w^3 = Σ_x δ^3 (a^2)ᵀ and ∂C/∂b^3 = Σ_x δ^3 over m samples into g.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer3AccumulateScalar(ref float a, ref float d, nint m, ref float g)
+        /// <summary>Layer 4's forward kernel: z^4 = w^4 a^3 + b^4 for m samples. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer4Forward(ref float p, ref float a, nint m, ref float z)
         {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 170); // ∂C/∂w^3: 33 rows of 17
-            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 731); // ∂C/∂b^3
-            // BP3 summed over the batch: Σ_x δ^3_i
-            for (nint i = 0; i < 33; i++)
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                float sum = 0f;
-                for (nint s = 0; s < m; s++)
-                {
-                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
+                Layer4ForwardV512(ref p, ref a, m, ref z);
+                return;
             }
-            // BP4 summed over the batch: Σ_x δ_i a_j
-            for (nint i = 0; i < 33; i++)
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                for (nint j = 0; j < 17; j++)
-                {
-                    float sum = 0f;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 48 + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 32), j);
-                    }
-                    ref float wij = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 17 + j);
-                    wij += sum;
-                }
+                Layer4ForwardV256(ref p, ref a, m, ref z);
+                return;
             }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer4ForwardV128(ref p, ref a, m, ref z);
+                return;
+            }
+            Layer4ForwardScalar(ref p, ref a, m, ref z);
+        }
+
+        /// <summary>Layer 4's error kernel: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3) for m samples. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer4Delta(ref float p, ref float d, nint m, ref float a, ref float dPrevious)
+        {
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer4DeltaV512(ref p, ref d, m, ref a, ref dPrevious);
+                return;
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer4DeltaV256(ref p, ref d, m, ref a, ref dPrevious);
+                return;
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer4DeltaV128(ref p, ref d, m, ref a, ref dPrevious);
+                return;
+            }
+            Layer4DeltaScalar(ref p, ref d, m, ref a, ref dPrevious);
+        }
+
+        /// <summary>Layer 4's update kernel: w^4 ← decay · w^4 − rate · Σ_x δ^4 (a^3)ᵀ and b^4 ← b^4 − rate · Σ_x δ^4, for m samples. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer4Update(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        {
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer4UpdateV512(ref p, ref a, ref d, m, rate, decay);
+                return;
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer4UpdateV256(ref p, ref a, ref d, m, rate, decay);
+                return;
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer4UpdateV128(ref p, ref a, ref d, m, rate, decay);
+                return;
+            }
+            Layer4UpdateScalar(ref p, ref a, ref d, m, rate, decay);
         }
 
         /// <summary>Layer 4 (33 → 12) with Vector512 (AVX-512): z^4 = w^4 a^3 + b^4 for m samples.</summary>
@@ -3410,74 +2030,6 @@ namespace Samples
             // t_j = Σ_i w_ij δ_i: for a block of samples × column vectors, walk the rows i of w^4 (a row is 2 vectors of 16 and one more at 17 overlapping by 15);
             // then δ^3_j = t_j ⊙ σ'(z_j), with σ'(z) = a ⊙ (1 − a) and a = a^3. An overlapping last vector just recomputes equal values.
             nint s = 0;
-            for (; s <= m - 4; s += 4)
-            {
-                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
-                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
-                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 48);
-                ref float d1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 1) * 16);
-                ref float a1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 48);
-                ref float e1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 1) * 48);
-                ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 2) * 16);
-                ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 2) * 48);
-                ref float e2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 2) * 48);
-                ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 3) * 16);
-                ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 3) * 48);
-                ref float e3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 3) * 48);
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> t00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> t10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> t20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> t30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t31 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, t32 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    for (nint i = 0; i < 12; i++)
-                    {
-                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
-                        global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 16);
-                        global::System.Runtime.Intrinsics.Vector512<float> v2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wi, 17);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
-                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
-                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
-                        t02 = global::Backprop.Kernels.MultiplyAdd(v2, delta0, t02);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d1, i));
-                        t10 = global::Backprop.Kernels.MultiplyAdd(v0, delta1, t10);
-                        t11 = global::Backprop.Kernels.MultiplyAdd(v1, delta1, t11);
-                        t12 = global::Backprop.Kernels.MultiplyAdd(v2, delta1, t12);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, i));
-                        t20 = global::Backprop.Kernels.MultiplyAdd(v0, delta2, t20);
-                        t21 = global::Backprop.Kernels.MultiplyAdd(v1, delta2, t21);
-                        t22 = global::Backprop.Kernels.MultiplyAdd(v2, delta2, t22);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, i));
-                        t30 = global::Backprop.Kernels.MultiplyAdd(v0, delta3, t30);
-                        t31 = global::Backprop.Kernels.MultiplyAdd(v1, delta3, t31);
-                        t32 = global::Backprop.Kernels.MultiplyAdd(v2, delta3, t32);
-                    }
-                    global::System.Runtime.Intrinsics.Vector512<float> a00 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a00)), ref e0, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> a01 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a01)), ref e0, 16);
-                    global::System.Runtime.Intrinsics.Vector512<float> a02 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, 17);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t02 * (a02 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a02)), ref e0, 17);
-                    global::System.Runtime.Intrinsics.Vector512<float> a10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a1, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t10 * (a10 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a10)), ref e1, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> a11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a1, 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t11 * (a11 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a11)), ref e1, 16);
-                    global::System.Runtime.Intrinsics.Vector512<float> a12 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a1, 17);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t12 * (a12 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a12)), ref e1, 17);
-                    global::System.Runtime.Intrinsics.Vector512<float> a20 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t20 * (a20 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a20)), ref e2, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> a21 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t21 * (a21 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a21)), ref e2, 16);
-                    global::System.Runtime.Intrinsics.Vector512<float> a22 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, 17);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t22 * (a22 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a22)), ref e2, 17);
-                    global::System.Runtime.Intrinsics.Vector512<float> a30 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t30 * (a30 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a30)), ref e3, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> a31 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t31 * (a31 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a31)), ref e3, 16);
-                    global::System.Runtime.Intrinsics.Vector512<float> a32 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, 17);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(t32 * (a32 * (global::System.Runtime.Intrinsics.Vector512<float>.One - a32)), ref e3, 17);
-                }
-            }
             for (; s < m; s++)
             {
                 ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
@@ -3506,7 +2058,7 @@ namespace Samples
             }
         }
 
-        /// <summary>Layer 4 (33 → 12) with Vector512 (AVX-512): w^4 ← decay · w^4 − rate · Σ_x δ^4 (a^3)ᵀ and b^4 ← b^4 − rate · Σ_x δ^4 over m samples.</summary>
+        /// <summary>Layer 4 (33 → 12) with Vector512 (AVX-512): w^4 ← decay · w^4 − rate · Σ_x δ^4 (a^3)ᵀ and b^4 ← b^4 − rate · Σ_x δ^4 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer4UpdateV512(ref float p, ref float a, ref float d, nint m, float rate, float decay)
         {
@@ -3574,77 +2126,6 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g30, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 0) * decays), ref w3, 0);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g31, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 16) * decays), ref w3, 16);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g32, rates, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 17) * decays), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 17)), ref w3, 17);
-                }
-            }
-        }
-
-        /// <summary>Layer 4 (33 → 12) with Vector512 (AVX-512): adds ∂C/∂w^4 = Σ_x δ^4 (a^3)ᵀ and ∂C/∂b^4 = Σ_x δ^4 over m samples into g.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer4AccumulateV512(ref float a, ref float d, nint m, ref float g)
-        {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 764); // ∂C/∂w^4: 12 rows of 33
-            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1160); // ∂C/∂b^4
-            // BP3 summed over the batch: Σ_x δ^4_i
-            for (nint i = 0; i < 12; i++)
-            {
-                float sum = 0f;
-                for (nint s = 0; s < m; s++)
-                {
-                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
-            }
-            // Lanes 0..14 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
-            global::System.Runtime.Intrinsics.Vector512<float> mask = global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
-            // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 16 and one more at 17 overlapping by 15), walk the samples,
-            // accumulating δ_i a_j; the block is then added to the gradient once.
-            {
-                for (nint i = 0; i < 12; i += 4)
-                {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 33);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 33);
-                    global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g22 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> g30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g31 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, g32 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 0);
-                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 16);
-                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref input, 17);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
-                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
-                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
-                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
-                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 2));
-                        g20 = global::Backprop.Kernels.MultiplyAdd(delta2, x0, g20);
-                        g21 = global::Backprop.Kernels.MultiplyAdd(delta2, x1, g21);
-                        g22 = global::Backprop.Kernels.MultiplyAdd(delta2, x2, g22);
-                        global::System.Runtime.Intrinsics.Vector512<float> delta3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 3));
-                        g30 = global::Backprop.Kernels.MultiplyAdd(delta3, x0, g30);
-                        g31 = global::Backprop.Kernels.MultiplyAdd(delta3, x1, g31);
-                        g32 = global::Backprop.Kernels.MultiplyAdd(delta3, x2, g32);
-                    }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 16) + g01, ref w0, 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, 17) + (g02 & mask), ref w0, 17);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 16) + g11, ref w1, 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, 17) + (g12 & mask), ref w1, 17);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 0) + g20, ref w2, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 16) + g21, ref w2, 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, 17) + (g22 & mask), ref w2, 17);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 0) + g30, ref w3, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 16) + g31, ref w3, 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, 17) + (g32 & mask), ref w3, 17);
                 }
             }
         }
@@ -3865,7 +2346,7 @@ namespace Samples
             }
         }
 
-        /// <summary>Layer 4 (33 → 12) with Vector256 (AVX2): w^4 ← decay · w^4 − rate · Σ_x δ^4 (a^3)ᵀ and b^4 ← b^4 − rate · Σ_x δ^4 over m samples.</summary>
+        /// <summary>Layer 4 (33 → 12) with Vector256 (AVX2): w^4 ← decay · w^4 − rate · Σ_x δ^4 (a^3)ᵀ and b^4 ← b^4 − rate · Σ_x δ^4 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer4UpdateV256(ref float p, ref float a, ref float d, nint m, float rate, float decay)
         {
@@ -3941,85 +2422,6 @@ namespace Samples
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 25) * decays), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 25)), ref w0, 25);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 25) * decays), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 25)), ref w1, 25);
-                }
-            }
-        }
-
-        /// <summary>Layer 4 (33 → 12) with Vector256 (AVX2): adds ∂C/∂w^4 = Σ_x δ^4 (a^3)ᵀ and ∂C/∂b^4 = Σ_x δ^4 over m samples into g.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer4AccumulateV256(ref float a, ref float d, nint m, ref float g)
-        {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 764); // ∂C/∂w^4: 12 rows of 33
-            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1160); // ∂C/∂b^4
-            // BP3 summed over the batch: Σ_x δ^4_i
-            for (nint i = 0; i < 12; i++)
-            {
-                float sum = 0f;
-                for (nint s = 0; s < m; s++)
-                {
-                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
-            }
-            // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
-            global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
-            // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 8 and one more at 25 overlapping by 7), walk the samples,
-            // accumulating δ_i a_j; the block is then added to the gradient once.
-            {
-                for (nint i = 0; i < 12; i += 2)
-                {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
-                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 8);
-                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 16);
-                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 24);
-                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
-                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
-                        g03 = global::Backprop.Kernels.MultiplyAdd(delta0, x3, g03);
-                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
-                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
-                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
-                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
-                        g13 = global::Backprop.Kernels.MultiplyAdd(delta1, x3, g13);
-                    }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 8) + g01, ref w0, 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 16) + g02, ref w0, 16);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 24) + g03, ref w0, 24);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 8) + g11, ref w1, 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 16) + g12, ref w1, 16);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 24) + g13, ref w1, 24);
-                }
-            }
-            {
-                for (nint i = 0; i < 12; i += 2)
-                {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
-                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 25);
-                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
-                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
-                    }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 25) + (g00 & mask), ref w0, 25);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 25) + (g10 & mask), ref w1, 25);
                 }
             }
         }
@@ -4266,7 +2668,7 @@ namespace Samples
             }
         }
 
-        /// <summary>Layer 4 (33 → 12) with Vector128 (SSE, AdvSimd): w^4 ← decay · w^4 − rate · Σ_x δ^4 (a^3)ᵀ and b^4 ← b^4 − rate · Σ_x δ^4 over m samples.</summary>
+        /// <summary>Layer 4 (33 → 12) with Vector128 (SSE, AdvSimd): w^4 ← decay · w^4 − rate · Σ_x δ^4 (a^3)ᵀ and b^4 ← b^4 − rate · Σ_x δ^4 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer4UpdateV128(ref float p, ref float a, ref float d, nint m, float rate, float decay)
         {
@@ -4347,86 +2749,6 @@ namespace Samples
             }
         }
 
-        /// <summary>Layer 4 (33 → 12) with Vector128 (SSE, AdvSimd): adds ∂C/∂w^4 = Σ_x δ^4 (a^3)ᵀ and ∂C/∂b^4 = Σ_x δ^4 over m samples into g.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer4AccumulateV128(ref float a, ref float d, nint m, ref float g)
-        {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 764); // ∂C/∂w^4: 12 rows of 33
-            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1160); // ∂C/∂b^4
-            // BP3 summed over the batch: Σ_x δ^4_i
-            for (nint i = 0; i < 12; i++)
-            {
-                float sum = 0f;
-                for (nint s = 0; s < m; s++)
-                {
-                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
-            }
-            // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
-            global::System.Runtime.Intrinsics.Vector128<float> mask = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.Create(0, 0, 0, -1));
-            // BP4 summed over the batch: for a block of rows × column vectors (a row is 8 vectors of 4 and one more at 29 overlapping by 3), walk the samples,
-            // accumulating δ_i a_j; the block is then added to the gradient once.
-            for (nuint j = 0; j < 32; j += 16)
-            {
-                for (nint i = 0; i < 12; i += 2)
-                {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
-                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g03 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g13 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, j);
-                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, j + 4);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, j + 8);
-                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, j + 12);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
-                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
-                        g03 = global::Backprop.Kernels.MultiplyAdd(delta0, x3, g03);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
-                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
-                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
-                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
-                        g13 = global::Backprop.Kernels.MultiplyAdd(delta1, x3, g13);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j) + g00, ref w0, j);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j + 4) + g01, ref w0, j + 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j + 8) + g02, ref w0, j + 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, j + 12) + g03, ref w0, j + 12);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j) + g10, ref w1, j);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j + 4) + g11, ref w1, j + 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j + 8) + g12, ref w1, j + 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, j + 12) + g13, ref w1, j + 12);
-                }
-            }
-            {
-                for (nint i = 0; i < 12; i += 2)
-                {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 33);
-                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 29);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
-                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 29) + (g00 & mask), ref w0, 29);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 29) + (g10 & mask), ref w1, 29);
-                }
-            }
-        }
-
         /// <summary>Layer 4 (33 → 12) with scalar code (no SIMD acceleration): z^4 = w^4 a^3 + b^4 for m samples.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer4ForwardScalar(ref float p, ref float a, nint m, ref float z)
@@ -4469,7 +2791,7 @@ namespace Samples
             }
         }
 
-        /// <summary>Layer 4 (33 → 12) with scalar code (no SIMD acceleration): w^4 ← decay · w^4 − rate · Σ_x δ^4 (a^3)ᵀ and b^4 ← b^4 − rate · Σ_x δ^4 over m samples.</summary>
+        /// <summary>Layer 4 (33 → 12) with scalar code (no SIMD acceleration): w^4 ← decay · w^4 − rate · Σ_x δ^4 (a^3)ᵀ and b^4 ← b^4 − rate · Σ_x δ^4 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer4UpdateScalar(ref float p, ref float a, ref float d, nint m, float rate, float decay)
         {
@@ -4501,36 +2823,70 @@ namespace Samples
             }
         }
 
-        /// <summary>Layer 4 (33 → 12) with scalar code (no SIMD acceleration): adds ∂C/∂w^4 = Σ_x δ^4 (a^3)ᵀ and ∂C/∂b^4 = Σ_x δ^4 over m samples into g.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer4AccumulateScalar(ref float a, ref float d, nint m, ref float g)
+        /// <summary>Layer 5's forward kernel: z^5 = w^5 a^4 + b^5 for m samples. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer5Forward(ref float p, ref float a, nint m, ref float z)
         {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 764); // ∂C/∂w^4: 12 rows of 33
-            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1160); // ∂C/∂b^4
-            // BP3 summed over the batch: Σ_x δ^4_i
-            for (nint i = 0; i < 12; i++)
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                float sum = 0f;
-                for (nint s = 0; s < m; s++)
-                {
-                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
+                Layer5ForwardV256(ref p, ref a, m, ref z);
+                return;
             }
-            // BP4 summed over the batch: Σ_x δ_i a_j
-            for (nint i = 0; i < 12; i++)
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                for (nint j = 0; j < 33; j++)
-                {
-                    float sum = 0f;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 48), j);
-                    }
-                    ref float wij = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 33 + j);
-                    wij += sum;
-                }
+                Layer5ForwardV256(ref p, ref a, m, ref z);
+                return;
             }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer5ForwardV128(ref p, ref a, m, ref z);
+                return;
+            }
+            Layer5ForwardScalar(ref p, ref a, m, ref z);
+        }
+
+        /// <summary>Layer 5's error kernel: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4) for m samples. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer5Delta(ref float p, ref float d, nint m, ref float a, ref float dPrevious)
+        {
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer5DeltaV256(ref p, ref d, m, ref a, ref dPrevious);
+                return;
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer5DeltaV256(ref p, ref d, m, ref a, ref dPrevious);
+                return;
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer5DeltaV128(ref p, ref d, m, ref a, ref dPrevious);
+                return;
+            }
+            Layer5DeltaScalar(ref p, ref d, m, ref a, ref dPrevious);
+        }
+
+        /// <summary>Layer 5's update kernel: w^5 ← decay · w^5 − rate · Σ_x δ^5 (a^4)ᵀ and b^5 ← b^5 − rate · Σ_x δ^5, for m samples. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer5Update(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        {
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer5UpdateV256(ref p, ref a, ref d, m, rate, decay);
+                return;
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer5UpdateV256(ref p, ref a, ref d, m, rate, decay);
+                return;
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer5UpdateV128(ref p, ref a, ref d, m, rate, decay);
+                return;
+            }
+            Layer5UpdateScalar(ref p, ref a, ref d, m, rate, decay);
         }
 
         /// <summary>Layer 5 (12 → 5) with Vector256 (AVX2): z^5 = w^5 a^4 + b^5 for m samples.</summary>
@@ -4593,39 +2949,6 @@ namespace Samples
             // t_j = Σ_i w_ij δ_i: for a block of samples × column vectors, walk the rows i of w^5 (a row is 1 vector of 8 and one more at 4 overlapping by 4);
             // then δ^4_j = t_j ⊙ σ'(z_j), with σ'(z) = a ⊙ (1 − a) and a = a^4. An overlapping last vector just recomputes equal values.
             nint s = 0;
-            for (; s <= m - 2; s += 2)
-            {
-                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
-                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
-                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 16);
-                ref float d1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 1) * 16);
-                ref float a1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 16);
-                ref float e1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 1) * 16);
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> t00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> t10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, t11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nint i = 0; i < 5; i++)
-                    {
-                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
-                        global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 4);
-                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
-                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
-                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
-                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d1, i));
-                        t10 = global::Backprop.Kernels.MultiplyAdd(v0, delta1, t10);
-                        t11 = global::Backprop.Kernels.MultiplyAdd(v1, delta1, t11);
-                    }
-                    global::System.Runtime.Intrinsics.Vector256<float> a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a00)), ref e0, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> a01 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 4);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a01)), ref e0, 4);
-                    global::System.Runtime.Intrinsics.Vector256<float> a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t10 * (a10 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a10)), ref e1, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> a11 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, 4);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t11 * (a11 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a11)), ref e1, 4);
-                }
-            }
             for (; s < m; s++)
             {
                 ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
@@ -4650,7 +2973,7 @@ namespace Samples
             }
         }
 
-        /// <summary>Layer 5 (12 → 5) with Vector256 (AVX2): w^5 ← decay · w^5 − rate · Σ_x δ^5 (a^4)ᵀ and b^5 ← b^5 − rate · Σ_x δ^5 over m samples.</summary>
+        /// <summary>Layer 5 (12 → 5) with Vector256 (AVX2): w^5 ← decay · w^5 − rate · Σ_x δ^5 (a^4)ᵀ and b^5 ← b^5 − rate · Σ_x δ^5 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer5UpdateV256(ref float p, ref float a, ref float d, nint m, float rate, float decay)
         {
@@ -4716,71 +3039,6 @@ namespace Samples
             }
         }
 
-        /// <summary>Layer 5 (12 → 5) with Vector256 (AVX2): adds ∂C/∂w^5 = Σ_x δ^5 (a^4)ᵀ and ∂C/∂b^5 = Σ_x δ^5 over m samples into g.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer5AccumulateV256(ref float a, ref float d, nint m, ref float g)
-        {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1172); // ∂C/∂w^5: 5 rows of 12
-            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1232); // ∂C/∂b^5
-            // BP3 summed over the batch: Σ_x δ^5_i
-            for (nint i = 0; i < 5; i++)
-            {
-                float sum = 0f;
-                for (nint s = 0; s < m; s++)
-                {
-                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
-            }
-            // Lanes 0..3 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
-            global::System.Runtime.Intrinsics.Vector256<float> mask = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.Create(0, 0, 0, 0, -1, -1, -1, -1));
-            // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8 and one more at 4 overlapping by 4), walk the samples,
-            // accumulating δ_i a_j; the block is then added to the gradient once.
-            {
-                for (nint i = 0; i < 4; i += 2)
-                {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
-                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 4);
-                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
-                        global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
-                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
-                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
-                    }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 4) + (g01 & mask), ref w0, 4);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 4) + (g11 & mask), ref w1, 4);
-                }
-                {
-                    nint i = 4;
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
-                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 4);
-                        global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
-                    }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 4) + (g01 & mask), ref w0, 4);
-                }
-            }
-        }
-
         /// <summary>Layer 5 (12 → 5) with Vector128 (SSE, AdvSimd): z^5 = w^5 a^4 + b^5 for m samples.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer5ForwardV128(ref float p, ref float a, nint m, ref float z)
@@ -4838,46 +3096,6 @@ namespace Samples
             // t_j = Σ_i w_ij δ_i: for a block of samples × column vectors, walk the rows i of w^5 (a row is 3 vectors of 4);
             // then δ^4_j = t_j ⊙ σ'(z_j), with σ'(z) = a ⊙ (1 − a) and a = a^4. An overlapping last vector just recomputes equal values.
             nint s = 0;
-            for (; s <= m - 2; s += 2)
-            {
-                ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
-                ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
-                ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 16);
-                ref float d1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 1) * 16);
-                ref float a1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 16);
-                ref float e1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 1) * 16);
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> t00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> t10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nint i = 0; i < 5; i++)
-                    {
-                        ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
-                        global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
-                        global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 4);
-                        global::System.Runtime.Intrinsics.Vector128<float> v2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 8);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
-                        t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
-                        t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
-                        t02 = global::Backprop.Kernels.MultiplyAdd(v2, delta0, t02);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d1, i));
-                        t10 = global::Backprop.Kernels.MultiplyAdd(v0, delta1, t10);
-                        t11 = global::Backprop.Kernels.MultiplyAdd(v1, delta1, t11);
-                        t12 = global::Backprop.Kernels.MultiplyAdd(v2, delta1, t12);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128<float> a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a00)), ref e0, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a01)), ref e0, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a02 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t02 * (a02 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a02)), ref e0, 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t10 * (a10 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a10)), ref e1, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t11 * (a11 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a11)), ref e1, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> a12 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t12 * (a12 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a12)), ref e1, 8);
-                }
-            }
             for (; s < m; s++)
             {
                 ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
@@ -4906,7 +3124,7 @@ namespace Samples
             }
         }
 
-        /// <summary>Layer 5 (12 → 5) with Vector128 (SSE, AdvSimd): w^5 ← decay · w^5 − rate · Σ_x δ^5 (a^4)ᵀ and b^5 ← b^5 − rate · Σ_x δ^5 over m samples.</summary>
+        /// <summary>Layer 5 (12 → 5) with Vector128 (SSE, AdvSimd): w^5 ← decay · w^5 − rate · Σ_x δ^5 (a^4)ᵀ and b^5 ← b^5 − rate · Σ_x δ^5 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer5UpdateV128(ref float p, ref float a, ref float d, nint m, float rate, float decay)
         {
@@ -4978,77 +3196,6 @@ namespace Samples
             }
         }
 
-        /// <summary>Layer 5 (12 → 5) with Vector128 (SSE, AdvSimd): adds ∂C/∂w^5 = Σ_x δ^5 (a^4)ᵀ and ∂C/∂b^5 = Σ_x δ^5 over m samples into g.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer5AccumulateV128(ref float a, ref float d, nint m, ref float g)
-        {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1172); // ∂C/∂w^5: 5 rows of 12
-            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1232); // ∂C/∂b^5
-            // BP3 summed over the batch: Σ_x δ^5_i
-            for (nint i = 0; i < 5; i++)
-            {
-                float sum = 0f;
-                for (nint s = 0; s < m; s++)
-                {
-                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
-            }
-            // BP4 summed over the batch: for a block of rows × column vectors (a row is 3 vectors of 4), walk the samples,
-            // accumulating δ_i a_j; the block is then added to the gradient once.
-            {
-                for (nint i = 0; i < 4; i += 2)
-                {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
-                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g12 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
-                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 8);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
-                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
-                        g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
-                        g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
-                        g12 = global::Backprop.Kernels.MultiplyAdd(delta1, x2, g12);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) + g01, ref w0, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8) + g02, ref w0, 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4) + g11, ref w1, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 8) + g12, ref w1, 8);
-                }
-                {
-                    nint i = 4;
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12);
-                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g02 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
-                        ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
-                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
-                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 8);
-                        global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                        g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                        g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
-                        g02 = global::Backprop.Kernels.MultiplyAdd(delta0, x2, g02);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) + g01, ref w0, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 8) + g02, ref w0, 8);
-                }
-            }
-        }
-
         /// <summary>Layer 5 (12 → 5) with scalar code (no SIMD acceleration): z^5 = w^5 a^4 + b^5 for m samples.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer5ForwardScalar(ref float p, ref float a, nint m, ref float z)
@@ -5091,7 +3238,7 @@ namespace Samples
             }
         }
 
-        /// <summary>Layer 5 (12 → 5) with scalar code (no SIMD acceleration): w^5 ← decay · w^5 − rate · Σ_x δ^5 (a^4)ᵀ and b^5 ← b^5 − rate · Σ_x δ^5 over m samples.</summary>
+        /// <summary>Layer 5 (12 → 5) with scalar code (no SIMD acceleration): w^5 ← decay · w^5 − rate · Σ_x δ^5 (a^4)ᵀ and b^5 ← b^5 − rate · Σ_x δ^5 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer5UpdateScalar(ref float p, ref float a, ref float d, nint m, float rate, float decay)
         {
@@ -5119,38 +3266,6 @@ namespace Samples
                     }
                     ref float wij = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12 + j);
                     wij = decay * wij - rate * sum;
-                }
-            }
-        }
-
-        /// <summary>Layer 5 (12 → 5) with scalar code (no SIMD acceleration): adds ∂C/∂w^5 = Σ_x δ^5 (a^4)ᵀ and ∂C/∂b^5 = Σ_x δ^5 over m samples into g.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer5AccumulateScalar(ref float a, ref float d, nint m, ref float g)
-        {
-            ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1172); // ∂C/∂w^5: 5 rows of 12
-            ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 1232); // ∂C/∂b^5
-            // BP3 summed over the batch: Σ_x δ^5_i
-            for (nint i = 0; i < 5; i++)
-            {
-                float sum = 0f;
-                for (nint s = 0; s < m; s++)
-                {
-                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
-            }
-            // BP4 summed over the batch: Σ_x δ_i a_j
-            for (nint i = 0; i < 5; i++)
-            {
-                for (nint j = 0; j < 12; j++)
-                {
-                    float sum = 0f;
-                    for (nint s = 0; s < m; s++)
-                    {
-                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16), j);
-                    }
-                    ref float wij = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 12 + j);
-                    wij += sum;
                 }
             }
         }

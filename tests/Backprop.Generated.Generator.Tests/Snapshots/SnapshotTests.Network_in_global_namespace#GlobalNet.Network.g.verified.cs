@@ -176,23 +176,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
         ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
         ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
-        // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-        {
-            ForwardV512(ref p, ref x, ref y);
-            return;
-        }
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-        {
-            ForwardV256(ref p, ref x, ref y);
-            return;
-        }
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            ForwardV128(ref p, ref x, ref y);
-            return;
-        }
-        ForwardScalar(ref p, ref x, ref y);
+        ForwardCore(ref p, ref x, ref y);
     }
 
     /// <summary>
@@ -210,23 +194,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         ref float p = ref global::Backprop.Kernels.AlignedStart(_parameterStorage);
         ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
         ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
-        // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-        {
-            ForwardBatchV512(ref p, ref x, ref y, count, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), false);
-            return;
-        }
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-        {
-            ForwardBatchV256(ref p, ref x, ref y, count, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), false);
-            return;
-        }
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            ForwardBatchV128(ref p, ref x, ref y, count, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), false);
-            return;
-        }
-        ForwardBatchScalar(ref p, ref x, ref y, count, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), false);
+        ForwardBatchCore(ref p, ref x, ref y, count, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<float>(), false);
     }
 
     /// <summary>
@@ -248,20 +216,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs);
         ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs);
         ref float t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
-        // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-        {
-            return ForwardBatchV512(ref p, ref x, ref y, count, ref t, true);
-        }
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-        {
-            return ForwardBatchV256(ref p, ref x, ref y, count, ref t, true);
-        }
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            return ForwardBatchV128(ref p, ref x, ref y, count, ref t, true);
-        }
-        return ForwardBatchScalar(ref p, ref x, ref y, count, ref t, true);
+        return ForwardBatchCore(ref p, ref x, ref y, count, ref t, true);
     }
 
     /// <summary>
@@ -283,20 +238,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
         ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
         ref float g = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-        // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-        {
-            return BackpropV512(ref p, ref x, ref y, ref g);
-        }
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-        {
-            return BackpropV256(ref p, ref x, ref y, ref g);
-        }
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            return BackpropV128(ref p, ref x, ref y, ref g);
-        }
-        return BackpropScalar(ref p, ref x, ref y, ref g);
+        return BackpropCore(ref p, ref x, ref y, ref g);
     }
 
     /// <summary>
@@ -328,20 +270,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(batch);
         ref float g = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
         ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspace);
-        // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-        {
-            return AccumulateV512(ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws);
-        }
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-        {
-            return AccumulateV256(ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws);
-        }
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            return AccumulateV128(ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws);
-        }
-        return AccumulateScalar(ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws);
+        return AccumulateCore(ref p, ref x, ref y, ref rows, batch.Length, ref g, ref ws);
     }
 
     /// <summary>
@@ -377,401 +306,180 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(batch);
         ref float ws = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspace);
         ref int next = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(upcoming);
-        // The widest vectors the hardware accelerates; IsHardwareAccelerated is a JIT-time constant.
+        return TrainBatchCore(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
+    }
+
+    /// <summary>Forward pass of one sample.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardCore(ref float p, ref float x, ref float y)
+    {
+        // Activations on the stack, padded to whole vectors; each layer writes z^l, then turns it into a^l.
+        global::System.Span<float> a2Buffer = stackalloc float[16];
+        ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
+        global::System.Span<float> a3Buffer = stackalloc float[16];
+        ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
+        int row = 0; // the input is one row: x itself
+
+        // Layer 2 (8 → 8): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
+        Layer2Forward(ref p, ref x, ref row, 1, ref a2);
+        global::Backprop.Kernels.Sigmoid(ref a2, ref a2, 1 * 16);
+
+        // Layer 3 (8 → 8): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
+        Layer3Forward(ref p, ref a2, 1, ref a3);
+        global::Backprop.Kernels.Sigmoid(ref a3, ref a3, 1 * 16);
+
+        // The output is a^3.
+        global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref a3, 8).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref y, 8));
+    }
+
+    /// <summary>Forward pass of <paramref name="count"/> samples, 64 at a time; with <paramref name="withCost"/>, returns Σ_x C_x against the targets t.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static float ForwardBatchCore(ref float p, ref float x, ref float y, nint count, ref float t, bool withCost)
+    {
+        // Activations of up to 64 samples on the stack, one padded row per sample; z^3 and δ^3 for the cost.
+        global::System.Span<float> a2Buffer = stackalloc float[1024];
+        ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
+        global::System.Span<float> a3Buffer = stackalloc float[1024];
+        ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
+        global::System.Span<float> z3Buffer = stackalloc float[1024];
+        ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
+        global::System.Span<float> d3Buffer = stackalloc float[1024];
+        ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
+        global::System.Span<int> rowsBuffer = stackalloc int[64];
+        ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rowsBuffer);
+        for (nint k = 0; k < 64; k++)
+        {
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, k) = (int)k;
+        }
+        float cost = 0f;
+        for (nint start = 0; start < count; start += 64)
+        {
+            nint m = global::System.Math.Min(64, count - start);
+            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start * 8);
+
+            // Layer 2 (8 → 8): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
+            Layer2Forward(ref p, ref input, ref rows, m, ref a2);
+            global::Backprop.Kernels.Sigmoid(ref a2, ref a2, m * 16);
+
+            // Layer 3 (8 → 8): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
+            Layer3Forward(ref p, ref a2, m, ref z3);
+            global::Backprop.Kernels.Sigmoid(ref z3, ref a3, m * 16);
+
+            // The outputs are the rows of a^3.
+            for (nint s = 0; s < m; s++)
+            {
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, s * 16), 8).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (start + s) * 8), 8));
+            }
+            if (withCost)
+            {
+                cost += OutputError(ref z3, ref a3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref t, start * 8), ref rows, m, ref d3);
+            }
+        }
+        return cost;
+    }
+
+    /// <summary>Backpropagation of one sample; adds ∂C_x/∂θ into g and returns C_x.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static float BackpropCore(ref float p, ref float x, ref float y, ref float g)
+    {
+        // A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^3) on the stack.
+        global::System.Span<float> workspaceBuffer = stackalloc float[80];
+        ref float workspace = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspaceBuffer);
+        int row = 0; // the sample is one row: x itself, and its target y
+        return AccumulateCore(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);
+    }
+
+    /// <summary>Backpropagation of the m samples rows[0..m); adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static float AccumulateCore(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)
+    {
+        // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
+        ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
+        ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 16);
+        ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 16);
+        ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 16);
+        ref float z3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 16);
+
+        // ---- Forward pass, keeping every activation ----
+
+        // Layer 2 (8 → 8): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
+        Layer2Forward(ref p, ref x, ref rows, m, ref a2);
+        global::Backprop.Kernels.Sigmoid(ref a2, ref a2, m * 16);
+
+        // Layer 3 (8 → 8): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
+        Layer3Forward(ref p, ref a2, m, ref z3);
+        global::Backprop.Kernels.Sigmoid(ref z3, ref a3, m * 16);
+
+        // ---- The cost and the output error δ^3 (BP1) ----
+        float cost = OutputError(ref z3, ref a3, ref y, ref rows, m, ref d3);
+
+        // ---- Backward pass, layer L down to 2 ----
+
+        // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
+        Layer3Delta(ref p, ref d3, m, ref a2, ref d2);
+        // Layer 3: ∂C/∂b^3 += Σ_x δ^3 (BP3); ∂C/∂w^3 += Σ_x δ^3 (a^2)ᵀ (BP4): the update kernel with decay 1 and rate −1, on g
+        Layer3Update(ref g, ref a2, ref d3, m, -1f, 1f);
+
+        // Layer 2: ∂C/∂b^2 += Σ_x δ^2 (BP3); ∂C/∂w^2 += Σ_x δ^2 (x)ᵀ (BP4): the update kernel with decay 1 and rate −1, on g. The input layer has no error term.
+        Layer2Update(ref g, ref x, ref rows, ref d2, m, -1f, 1f, ref rows, 0);
+
+        return cost;
+    }
+
+    /// <summary>One gradient-descent step on the m samples rows[0..m); prefetches the rows next[0..nextCount); returns Σ_x C_x.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static float TrainBatchCore(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
+    {
+        // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
+        ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
+        ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 16);
+        ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 16);
+        ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 16);
+        ref float z3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 16);
+
+        // ---- Forward pass of the whole batch, keeping every activation ----
+
+        // Layer 2 (8 → 8): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
+        Layer2Forward(ref p, ref x, ref rows, m, ref a2);
+        global::Backprop.Kernels.Sigmoid(ref a2, ref a2, m * 16);
+
+        // Layer 3 (8 → 8): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
+        Layer3Forward(ref p, ref a2, m, ref z3);
+        global::Backprop.Kernels.Sigmoid(ref z3, ref a3, m * 16);
+
+        // ---- The cost and the output error δ^3 (BP1) of every sample ----
+        float cost = OutputError(ref z3, ref a3, ref y, ref rows, m, ref d3);
+
+        // ---- Backward pass, layer L down to 2, each layer's step as soon as its errors are known ----
+
+        // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (before w^3 changes)
+        Layer3Delta(ref p, ref d3, m, ref a2, ref d2);
+        // Layer 3, BP3 and BP4 summed over the batch, then the step: w^3 ← decay · w^3 − (η/m) Σ_x δ^3 (a^2)ᵀ, b^3 ← b^3 − (η/m) Σ_x δ^3
+        Layer3Update(ref p, ref a2, ref d3, m, rate, decay);
+
+        // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
+        Layer2Update(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
+
+        return cost;
+    }
+
+    /// <summary>The cost and output errors of m samples, with the widest vectors that fit 8 outputs. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static float OutputError(ref float z, ref float a, ref float y, ref int rows, nint m, ref float d)
+    {
         if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
         {
-            return TrainBatchV512(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
+            return OutputErrorV256(ref z, ref a, ref y, ref rows, m, ref d);
         }
         else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
         {
-            return TrainBatchV256(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
+            return OutputErrorV256(ref z, ref a, ref y, ref rows, m, ref d);
         }
         else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
         {
-            return TrainBatchV128(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
+            return OutputErrorV128(ref z, ref a, ref y, ref rows, m, ref d);
         }
-        return TrainBatchScalar(ref p, ref x, ref y, ref rows, batch.Length, learningRate / batch.Length, weightDecay, ref ws, ref next, upcoming.Length);
-    }
-
-    /// <summary>Forward pass of one sample with Vector512 (AVX-512).</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardV512(ref float p, ref float x, ref float y)
-    {
-        // Activations on the stack, padded to whole vectors; each layer writes z^l, then turns it into a^l in place.
-        global::System.Span<float> a2Buffer = stackalloc float[16];
-        ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-        global::System.Span<float> a3Buffer = stackalloc float[16];
-        ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-        int row = 0; // the input is one row: x itself
-
-        // Layer 2 (8 → 8): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-        Layer2ForwardV256(ref p, ref x, ref row, 1, ref a2);
-        for (nint k = 0; k < 1 * 16; k += 16)
-        {
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
-        }
-
-        // Layer 3 (8 → 8): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-        Layer3ForwardV256(ref p, ref a2, 1, ref a3);
-        for (nint k = 0; k < 1 * 16; k += 16)
-        {
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
-        }
-
-        // The output is a^3.
-        global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref a3, 8).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref y, 8));
-    }
-
-    /// <summary>Forward pass of <paramref name="count"/> samples with Vector512 (AVX-512), 64 at a time; with <paramref name="withCost"/>, returns Σ_x C_x against the targets t.</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static float ForwardBatchV512(ref float p, ref float x, ref float y, nint count, ref float t, bool withCost)
-    {
-        // Activations of up to 64 samples on the stack, one padded row per sample; z^3 and δ^3 for the cost.
-        global::System.Span<float> a2Buffer = stackalloc float[1024];
-        ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-        global::System.Span<float> a3Buffer = stackalloc float[1024];
-        ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-        global::System.Span<float> z3Buffer = stackalloc float[1024];
-        ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
-        global::System.Span<float> d3Buffer = stackalloc float[1024];
-        ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
-        global::System.Span<int> rowsBuffer = stackalloc int[64];
-        ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rowsBuffer);
-        for (nint k = 0; k < 64; k++)
-        {
-            global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, k) = (int)k;
-        }
-        float cost = 0f;
-        for (nint start = 0; start < count; start += 64)
-        {
-            nint m = global::System.Math.Min(64, count - start);
-            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start * 8);
-
-            // Layer 2 (8 → 8): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV256(ref p, ref input, ref rows, m, ref a2);
-            for (nint k = 0; k < m * 16; k += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
-            }
-
-            // Layer 3 (8 → 8): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV256(ref p, ref a2, m, ref z3);
-            for (nint k = 0; k < m * 16; k += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z3, (nuint)k)), ref a3, (nuint)k);
-            }
-
-            // The outputs are the rows of a^3.
-            for (nint s = 0; s < m; s++)
-            {
-                global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, s * 16), 8).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (start + s) * 8), 8));
-            }
-            if (withCost)
-            {
-                cost += OutputErrorV512(ref z3, ref a3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref t, start * 8), ref rows, m, ref d3);
-            }
-        }
-        return cost;
-    }
-
-    /// <summary>Backpropagation of one sample with Vector512 (AVX-512); adds ∂C_x/∂θ into g and returns C_x.</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static float BackpropV512(ref float p, ref float x, ref float y, ref float g)
-    {
-        // A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^3) on the stack.
-        global::System.Span<float> workspaceBuffer = stackalloc float[80];
-        ref float workspace = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspaceBuffer);
-        int row = 0; // the sample is one row: x itself, and its target y
-        return AccumulateV512(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);
-    }
-
-    /// <summary>Backpropagation of the m samples rows[0..m) with Vector512 (AVX-512); adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static float AccumulateV512(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)
-    {
-        // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
-        ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
-        ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 16);
-        ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 16);
-        ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 16);
-        ref float z3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 16);
-
-        // ---- Forward pass, keeping every activation ----
-
-        // Layer 2 (8 → 8): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-        Layer2ForwardV256(ref p, ref x, ref rows, m, ref a2);
-        for (nint k = 0; k < m * 16; k += 16)
-        {
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
-        }
-
-        // Layer 3 (8 → 8): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-        Layer3ForwardV256(ref p, ref a2, m, ref z3);
-        for (nint k = 0; k < m * 16; k += 16)
-        {
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z3, (nuint)k)), ref a3, (nuint)k);
-        }
-
-        // ---- The cost and the output error δ^3 (BP1) ----
-        float cost = OutputErrorV512(ref z3, ref a3, ref y, ref rows, m, ref d3);
-
-        // ---- Backward pass, layer L down to 2 ----
-
-        // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
-        Layer3DeltaV256(ref p, ref d3, m, ref a2, ref d2);
-        // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
-        Layer3AccumulateV256(ref a2, ref d3, m, ref g);
-
-        // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
-        Layer2AccumulateV256(ref x, ref rows, ref d2, m, ref g);
-
-        return cost;
-    }
-
-    /// <summary>One gradient-descent step on the m samples rows[0..m) with Vector512 (AVX-512); returns Σ_x C_x.</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static float TrainBatchV512(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
-    {
-        // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
-        ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
-        ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 16);
-        ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 16);
-        ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 16);
-        ref float z3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 16);
-
-        // ---- Forward pass of the whole batch, keeping every activation ----
-
-        // Layer 2 (8 → 8): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-        Layer2ForwardV256(ref p, ref x, ref rows, m, ref a2);
-        for (nint k = 0; k < m * 16; k += 16)
-        {
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
-        }
-
-        // Layer 3 (8 → 8): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-        Layer3ForwardV256(ref p, ref a2, m, ref z3);
-        for (nint k = 0; k < m * 16; k += 16)
-        {
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z3, (nuint)k)), ref a3, (nuint)k);
-        }
-
-        // ---- The cost and the output error δ^3 (BP1) of every sample ----
-        float cost = OutputErrorV512(ref z3, ref a3, ref y, ref rows, m, ref d3);
-
-        // ---- Backward pass, layer L down to 2, each layer's step as soon as its errors are known ----
-
-        // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (before w^3 changes)
-        Layer3DeltaV256(ref p, ref d3, m, ref a2, ref d2);
-        // Layer 3, BP3 and BP4 summed over the batch, then the step: w^3 ← decay · w^3 − (η/m) Σ_x δ^3 (a^2)ᵀ, b^3 ← b^3 − (η/m) Σ_x δ^3
-        Layer3UpdateV256(ref p, ref a2, ref d3, m, rate, decay);
-
-        // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-        Layer2UpdateV256(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
-
-        return cost;
-    }
-
-    /// <summary>The cost Σ_x C_x and the output errors δ^3 of m samples with Vector512 (AVX-512).</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static float OutputErrorV512(ref float z, ref float a, ref float y, ref int rows, nint m, ref float d)
-    {
-        // C_x = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)], written in z as
-        //     Σ_k [max(z_k, 0) − y_k z_k + ln(1 + e^−|z_k|)], which stays finite however saturated a_k is
-        // δ^3 = ∇_a C ⊙ σ'(z^3) = (a^3 − y) / (a^3 ⊙ (1 − a^3)) ⊙ a^3 ⊙ (1 − a^3) = a^3 − y
-        //   (with cross-entropy the sigmoid's slope cancels: no σ' factor, no learning slowdown)
-        global::System.Runtime.Intrinsics.Vector256<float> costs = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-        for (nint s = 0; s < m; s++)
-        {
-            ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 8);
-            ref float zRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref z, s * 16);
-            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, s * 16);
-            ref float dRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16);
-            {
-                global::System.Runtime.Intrinsics.Vector256<float> yv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref target, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> cv = global::Backprop.Kernels.SigmoidCrossEntropy(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref zRow, 0), yv);
-                costs += cv;
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0) - yv, ref dRow, 0);
-            }
-        }
-        return global::System.Runtime.Intrinsics.Vector256.Sum(costs);
-    }
-
-    /// <summary>Forward pass of one sample with Vector256 (AVX2).</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardV256(ref float p, ref float x, ref float y)
-    {
-        // Activations on the stack, padded to whole vectors; each layer writes z^l, then turns it into a^l in place.
-        global::System.Span<float> a2Buffer = stackalloc float[16];
-        ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-        global::System.Span<float> a3Buffer = stackalloc float[16];
-        ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-        int row = 0; // the input is one row: x itself
-
-        // Layer 2 (8 → 8): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-        Layer2ForwardV256(ref p, ref x, ref row, 1, ref a2);
-        for (nint k = 0; k < 1 * 16; k += 8)
-        {
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
-        }
-
-        // Layer 3 (8 → 8): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-        Layer3ForwardV256(ref p, ref a2, 1, ref a3);
-        for (nint k = 0; k < 1 * 16; k += 8)
-        {
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
-        }
-
-        // The output is a^3.
-        global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref a3, 8).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref y, 8));
-    }
-
-    /// <summary>Forward pass of <paramref name="count"/> samples with Vector256 (AVX2), 64 at a time; with <paramref name="withCost"/>, returns Σ_x C_x against the targets t.</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static float ForwardBatchV256(ref float p, ref float x, ref float y, nint count, ref float t, bool withCost)
-    {
-        // Activations of up to 64 samples on the stack, one padded row per sample; z^3 and δ^3 for the cost.
-        global::System.Span<float> a2Buffer = stackalloc float[1024];
-        ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-        global::System.Span<float> a3Buffer = stackalloc float[1024];
-        ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-        global::System.Span<float> z3Buffer = stackalloc float[1024];
-        ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
-        global::System.Span<float> d3Buffer = stackalloc float[1024];
-        ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
-        global::System.Span<int> rowsBuffer = stackalloc int[64];
-        ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rowsBuffer);
-        for (nint k = 0; k < 64; k++)
-        {
-            global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, k) = (int)k;
-        }
-        float cost = 0f;
-        for (nint start = 0; start < count; start += 64)
-        {
-            nint m = global::System.Math.Min(64, count - start);
-            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start * 8);
-
-            // Layer 2 (8 → 8): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV256(ref p, ref input, ref rows, m, ref a2);
-            for (nint k = 0; k < m * 16; k += 8)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
-            }
-
-            // Layer 3 (8 → 8): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV256(ref p, ref a2, m, ref z3);
-            for (nint k = 0; k < m * 16; k += 8)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z3, (nuint)k)), ref a3, (nuint)k);
-            }
-
-            // The outputs are the rows of a^3.
-            for (nint s = 0; s < m; s++)
-            {
-                global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, s * 16), 8).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (start + s) * 8), 8));
-            }
-            if (withCost)
-            {
-                cost += OutputErrorV256(ref z3, ref a3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref t, start * 8), ref rows, m, ref d3);
-            }
-        }
-        return cost;
-    }
-
-    /// <summary>Backpropagation of one sample with Vector256 (AVX2); adds ∂C_x/∂θ into g and returns C_x.</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static float BackpropV256(ref float p, ref float x, ref float y, ref float g)
-    {
-        // A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^3) on the stack.
-        global::System.Span<float> workspaceBuffer = stackalloc float[80];
-        ref float workspace = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspaceBuffer);
-        int row = 0; // the sample is one row: x itself, and its target y
-        return AccumulateV256(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);
-    }
-
-    /// <summary>Backpropagation of the m samples rows[0..m) with Vector256 (AVX2); adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static float AccumulateV256(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)
-    {
-        // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
-        ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
-        ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 16);
-        ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 16);
-        ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 16);
-        ref float z3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 16);
-
-        // ---- Forward pass, keeping every activation ----
-
-        // Layer 2 (8 → 8): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-        Layer2ForwardV256(ref p, ref x, ref rows, m, ref a2);
-        for (nint k = 0; k < m * 16; k += 8)
-        {
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
-        }
-
-        // Layer 3 (8 → 8): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-        Layer3ForwardV256(ref p, ref a2, m, ref z3);
-        for (nint k = 0; k < m * 16; k += 8)
-        {
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z3, (nuint)k)), ref a3, (nuint)k);
-        }
-
-        // ---- The cost and the output error δ^3 (BP1) ----
-        float cost = OutputErrorV256(ref z3, ref a3, ref y, ref rows, m, ref d3);
-
-        // ---- Backward pass, layer L down to 2 ----
-
-        // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
-        Layer3DeltaV256(ref p, ref d3, m, ref a2, ref d2);
-        // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
-        Layer3AccumulateV256(ref a2, ref d3, m, ref g);
-
-        // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
-        Layer2AccumulateV256(ref x, ref rows, ref d2, m, ref g);
-
-        return cost;
-    }
-
-    /// <summary>One gradient-descent step on the m samples rows[0..m) with Vector256 (AVX2); returns Σ_x C_x.</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static float TrainBatchV256(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
-    {
-        // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
-        ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
-        ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 16);
-        ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 16);
-        ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 16);
-        ref float z3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 16);
-
-        // ---- Forward pass of the whole batch, keeping every activation ----
-
-        // Layer 2 (8 → 8): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-        Layer2ForwardV256(ref p, ref x, ref rows, m, ref a2);
-        for (nint k = 0; k < m * 16; k += 8)
-        {
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
-        }
-
-        // Layer 3 (8 → 8): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-        Layer3ForwardV256(ref p, ref a2, m, ref z3);
-        for (nint k = 0; k < m * 16; k += 8)
-        {
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z3, (nuint)k)), ref a3, (nuint)k);
-        }
-
-        // ---- The cost and the output error δ^3 (BP1) of every sample ----
-        float cost = OutputErrorV256(ref z3, ref a3, ref y, ref rows, m, ref d3);
-
-        // ---- Backward pass, layer L down to 2, each layer's step as soon as its errors are known ----
-
-        // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (before w^3 changes)
-        Layer3DeltaV256(ref p, ref d3, m, ref a2, ref d2);
-        // Layer 3, BP3 and BP4 summed over the batch, then the step: w^3 ← decay · w^3 − (η/m) Σ_x δ^3 (a^2)ᵀ, b^3 ← b^3 − (η/m) Σ_x δ^3
-        Layer3UpdateV256(ref p, ref a2, ref d3, m, rate, decay);
-
-        // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-        Layer2UpdateV256(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
-
-        return cost;
+        return OutputErrorScalar(ref z, ref a, ref y, ref rows, m, ref d);
     }
 
     /// <summary>The cost Σ_x C_x and the output errors δ^3 of m samples with Vector256 (AVX2).</summary>
@@ -797,184 +505,6 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
             }
         }
         return global::System.Runtime.Intrinsics.Vector256.Sum(costs);
-    }
-
-    /// <summary>Forward pass of one sample with Vector128 (SSE, AdvSimd).</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardV128(ref float p, ref float x, ref float y)
-    {
-        // Activations on the stack, padded to whole vectors; each layer writes z^l, then turns it into a^l in place.
-        global::System.Span<float> a2Buffer = stackalloc float[16];
-        ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-        global::System.Span<float> a3Buffer = stackalloc float[16];
-        ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-        int row = 0; // the input is one row: x itself
-
-        // Layer 2 (8 → 8): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-        Layer2ForwardV128(ref p, ref x, ref row, 1, ref a2);
-        for (nint k = 0; k < 1 * 16; k += 4)
-        {
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
-        }
-
-        // Layer 3 (8 → 8): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-        Layer3ForwardV128(ref p, ref a2, 1, ref a3);
-        for (nint k = 0; k < 1 * 16; k += 4)
-        {
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a3, (nuint)k)), ref a3, (nuint)k);
-        }
-
-        // The output is a^3.
-        global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref a3, 8).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref y, 8));
-    }
-
-    /// <summary>Forward pass of <paramref name="count"/> samples with Vector128 (SSE, AdvSimd), 64 at a time; with <paramref name="withCost"/>, returns Σ_x C_x against the targets t.</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static float ForwardBatchV128(ref float p, ref float x, ref float y, nint count, ref float t, bool withCost)
-    {
-        // Activations of up to 64 samples on the stack, one padded row per sample; z^3 and δ^3 for the cost.
-        global::System.Span<float> a2Buffer = stackalloc float[1024];
-        ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-        global::System.Span<float> a3Buffer = stackalloc float[1024];
-        ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-        global::System.Span<float> z3Buffer = stackalloc float[1024];
-        ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
-        global::System.Span<float> d3Buffer = stackalloc float[1024];
-        ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
-        global::System.Span<int> rowsBuffer = stackalloc int[64];
-        ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rowsBuffer);
-        for (nint k = 0; k < 64; k++)
-        {
-            global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, k) = (int)k;
-        }
-        float cost = 0f;
-        for (nint start = 0; start < count; start += 64)
-        {
-            nint m = global::System.Math.Min(64, count - start);
-            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start * 8);
-
-            // Layer 2 (8 → 8): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardV128(ref p, ref input, ref rows, m, ref a2);
-            for (nint k = 0; k < m * 16; k += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
-            }
-
-            // Layer 3 (8 → 8): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardV128(ref p, ref a2, m, ref z3);
-            for (nint k = 0; k < m * 16; k += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z3, (nuint)k)), ref a3, (nuint)k);
-            }
-
-            // The outputs are the rows of a^3.
-            for (nint s = 0; s < m; s++)
-            {
-                global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, s * 16), 8).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (start + s) * 8), 8));
-            }
-            if (withCost)
-            {
-                cost += OutputErrorV128(ref z3, ref a3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref t, start * 8), ref rows, m, ref d3);
-            }
-        }
-        return cost;
-    }
-
-    /// <summary>Backpropagation of one sample with Vector128 (SSE, AdvSimd); adds ∂C_x/∂θ into g and returns C_x.</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static float BackpropV128(ref float p, ref float x, ref float y, ref float g)
-    {
-        // A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^3) on the stack.
-        global::System.Span<float> workspaceBuffer = stackalloc float[80];
-        ref float workspace = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspaceBuffer);
-        int row = 0; // the sample is one row: x itself, and its target y
-        return AccumulateV128(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);
-    }
-
-    /// <summary>Backpropagation of the m samples rows[0..m) with Vector128 (SSE, AdvSimd); adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static float AccumulateV128(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)
-    {
-        // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
-        ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
-        ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 16);
-        ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 16);
-        ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 16);
-        ref float z3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 16);
-
-        // ---- Forward pass, keeping every activation ----
-
-        // Layer 2 (8 → 8): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-        Layer2ForwardV128(ref p, ref x, ref rows, m, ref a2);
-        for (nint k = 0; k < m * 16; k += 4)
-        {
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
-        }
-
-        // Layer 3 (8 → 8): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-        Layer3ForwardV128(ref p, ref a2, m, ref z3);
-        for (nint k = 0; k < m * 16; k += 4)
-        {
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z3, (nuint)k)), ref a3, (nuint)k);
-        }
-
-        // ---- The cost and the output error δ^3 (BP1) ----
-        float cost = OutputErrorV128(ref z3, ref a3, ref y, ref rows, m, ref d3);
-
-        // ---- Backward pass, layer L down to 2 ----
-
-        // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
-        Layer3DeltaV128(ref p, ref d3, m, ref a2, ref d2);
-        // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
-        Layer3AccumulateV128(ref a2, ref d3, m, ref g);
-
-        // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
-        Layer2AccumulateV128(ref x, ref rows, ref d2, m, ref g);
-
-        return cost;
-    }
-
-    /// <summary>One gradient-descent step on the m samples rows[0..m) with Vector128 (SSE, AdvSimd); returns Σ_x C_x.</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static float TrainBatchV128(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
-    {
-        // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
-        ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
-        ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 16);
-        ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 16);
-        ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 16);
-        ref float z3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 16);
-
-        // ---- Forward pass of the whole batch, keeping every activation ----
-
-        // Layer 2 (8 → 8): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-        Layer2ForwardV128(ref p, ref x, ref rows, m, ref a2);
-        for (nint k = 0; k < m * 16; k += 4)
-        {
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, (nuint)k)), ref a2, (nuint)k);
-        }
-
-        // Layer 3 (8 → 8): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-        Layer3ForwardV128(ref p, ref a2, m, ref z3);
-        for (nint k = 0; k < m * 16; k += 4)
-        {
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::Backprop.Kernels.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref z3, (nuint)k)), ref a3, (nuint)k);
-        }
-
-        // ---- The cost and the output error δ^3 (BP1) of every sample ----
-        float cost = OutputErrorV128(ref z3, ref a3, ref y, ref rows, m, ref d3);
-
-        // ---- Backward pass, layer L down to 2, each layer's step as soon as its errors are known ----
-
-        // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (before w^3 changes)
-        Layer3DeltaV128(ref p, ref d3, m, ref a2, ref d2);
-        // Layer 3, BP3 and BP4 summed over the batch, then the step: w^3 ← decay · w^3 − (η/m) Σ_x δ^3 (a^2)ᵀ, b^3 ← b^3 − (η/m) Σ_x δ^3
-        Layer3UpdateV128(ref p, ref a2, ref d3, m, rate, decay);
-
-        // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-        Layer2UpdateV128(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
-
-        return cost;
     }
 
     /// <summary>The cost Σ_x C_x and the output errors δ^3 of m samples with Vector128 (SSE, AdvSimd).</summary>
@@ -1008,184 +538,6 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         return global::System.Runtime.Intrinsics.Vector128.Sum(costs);
     }
 
-    /// <summary>Forward pass of one sample with scalar code (no SIMD acceleration).</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardScalar(ref float p, ref float x, ref float y)
-    {
-        // Activations on the stack, padded to whole vectors; each layer writes z^l, then turns it into a^l in place.
-        global::System.Span<float> a2Buffer = stackalloc float[16];
-        ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-        global::System.Span<float> a3Buffer = stackalloc float[16];
-        ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-        int row = 0; // the input is one row: x itself
-
-        // Layer 2 (8 → 8): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-        Layer2ForwardScalar(ref p, ref x, ref row, 1, ref a2);
-        for (nint k = 0; k < 1 * 16; k++)
-        {
-            global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k));
-        }
-
-        // Layer 3 (8 → 8): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-        Layer3ForwardScalar(ref p, ref a2, 1, ref a3);
-        for (nint k = 0; k < 1 * 16; k++)
-        {
-            global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k));
-        }
-
-        // The output is a^3.
-        global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref a3, 8).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref y, 8));
-    }
-
-    /// <summary>Forward pass of <paramref name="count"/> samples with scalar code (no SIMD acceleration), 64 at a time; with <paramref name="withCost"/>, returns Σ_x C_x against the targets t.</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static float ForwardBatchScalar(ref float p, ref float x, ref float y, nint count, ref float t, bool withCost)
-    {
-        // Activations of up to 64 samples on the stack, one padded row per sample; z^3 and δ^3 for the cost.
-        global::System.Span<float> a2Buffer = stackalloc float[1024];
-        ref float a2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a2Buffer);
-        global::System.Span<float> a3Buffer = stackalloc float[1024];
-        ref float a3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a3Buffer);
-        global::System.Span<float> z3Buffer = stackalloc float[1024];
-        ref float z3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z3Buffer);
-        global::System.Span<float> d3Buffer = stackalloc float[1024];
-        ref float d3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d3Buffer);
-        global::System.Span<int> rowsBuffer = stackalloc int[64];
-        ref int rows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rowsBuffer);
-        for (nint k = 0; k < 64; k++)
-        {
-            global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, k) = (int)k;
-        }
-        float cost = 0f;
-        for (nint start = 0; start < count; start += 64)
-        {
-            nint m = global::System.Math.Min(64, count - start);
-            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start * 8);
-
-            // Layer 2 (8 → 8): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-            Layer2ForwardScalar(ref p, ref input, ref rows, m, ref a2);
-            for (nint k = 0; k < m * 16; k++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k));
-            }
-
-            // Layer 3 (8 → 8): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-            Layer3ForwardScalar(ref p, ref a2, m, ref z3);
-            for (nint k = 0; k < m * 16; k++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref z3, k));
-            }
-
-            // The outputs are the rows of a^3.
-            for (nint s = 0; s < m; s++)
-            {
-                global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, s * 16), 8).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, (start + s) * 8), 8));
-            }
-            if (withCost)
-            {
-                cost += OutputErrorScalar(ref z3, ref a3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref t, start * 8), ref rows, m, ref d3);
-            }
-        }
-        return cost;
-    }
-
-    /// <summary>Backpropagation of one sample with scalar code (no SIMD acceleration); adds ∂C_x/∂θ into g and returns C_x.</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static float BackpropScalar(ref float p, ref float x, ref float y, ref float g)
-    {
-        // A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^3) on the stack.
-        global::System.Span<float> workspaceBuffer = stackalloc float[80];
-        ref float workspace = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(workspaceBuffer);
-        int row = 0; // the sample is one row: x itself, and its target y
-        return AccumulateScalar(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);
-    }
-
-    /// <summary>Backpropagation of the m samples rows[0..m) with scalar code (no SIMD acceleration); adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static float AccumulateScalar(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)
-    {
-        // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
-        ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
-        ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 16);
-        ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 16);
-        ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 16);
-        ref float z3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 16);
-
-        // ---- Forward pass, keeping every activation ----
-
-        // Layer 2 (8 → 8): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-        Layer2ForwardScalar(ref p, ref x, ref rows, m, ref a2);
-        for (nint k = 0; k < m * 16; k++)
-        {
-            global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k));
-        }
-
-        // Layer 3 (8 → 8): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-        Layer3ForwardScalar(ref p, ref a2, m, ref z3);
-        for (nint k = 0; k < m * 16; k++)
-        {
-            global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref z3, k));
-        }
-
-        // ---- The cost and the output error δ^3 (BP1) ----
-        float cost = OutputErrorScalar(ref z3, ref a3, ref y, ref rows, m, ref d3);
-
-        // ---- Backward pass, layer L down to 2 ----
-
-        // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
-        Layer3DeltaScalar(ref p, ref d3, m, ref a2, ref d2);
-        // Layer 3: ∂C/∂b^3 += δ^3 (BP3); ∂C/∂w^3 += δ^3 (a^2)ᵀ (BP4)
-        Layer3AccumulateScalar(ref a2, ref d3, m, ref g);
-
-        // Layer 2: ∂C/∂b^2 += δ^2 (BP3); ∂C/∂w^2 += δ^2 (x)ᵀ (BP4). The input layer has no error term.
-        Layer2AccumulateScalar(ref x, ref rows, ref d2, m, ref g);
-
-        return cost;
-    }
-
-    /// <summary>One gradient-descent step on the m samples rows[0..m) with scalar code (no SIMD acceleration); returns Σ_x C_x.</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static float TrainBatchScalar(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
-    {
-        // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
-        ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref workspace, 0);
-        ref float d2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, m * 16);
-        ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d2, m * 16);
-        ref float d3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, m * 16);
-        ref float z3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d3, m * 16);
-
-        // ---- Forward pass of the whole batch, keeping every activation ----
-
-        // Layer 2 (8 → 8): z^2 = w^2 x + b^2; a^2 = σ(z^2), σ(z) = 1/(1 + e^−z)
-        Layer2ForwardScalar(ref p, ref x, ref rows, m, ref a2);
-        for (nint k = 0; k < m * 16; k++)
-        {
-            global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref a2, k));
-        }
-
-        // Layer 3 (8 → 8): z^3 = w^3 a^2 + b^3; a^3 = σ(z^3), σ(z) = 1/(1 + e^−z)
-        Layer3ForwardScalar(ref p, ref a2, m, ref z3);
-        for (nint k = 0; k < m * 16; k++)
-        {
-            global::System.Runtime.CompilerServices.Unsafe.Add(ref a3, k) = global::Backprop.Kernels.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref z3, k));
-        }
-
-        // ---- The cost and the output error δ^3 (BP1) of every sample ----
-        float cost = OutputErrorScalar(ref z3, ref a3, ref y, ref rows, m, ref d3);
-
-        // ---- Backward pass, layer L down to 2, each layer's step as soon as its errors are known ----
-
-        // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (before w^3 changes)
-        Layer3DeltaScalar(ref p, ref d3, m, ref a2, ref d2);
-        // Layer 3, BP3 and BP4 summed over the batch, then the step: w^3 ← decay · w^3 − (η/m) Σ_x δ^3 (a^2)ᵀ, b^3 ← b^3 − (η/m) Σ_x δ^3
-        Layer3UpdateScalar(ref p, ref a2, ref d3, m, rate, decay);
-
-        // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-        Layer2UpdateScalar(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
-
-        return cost;
-    }
-
     /// <summary>The cost Σ_x C_x and the output errors δ^3 of m samples with scalar code (no SIMD acceleration).</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static float OutputErrorScalar(ref float z, ref float a, ref float y, ref int rows, nint m, ref float d)
@@ -1208,6 +560,50 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         }
         return cost;
     }
+    /// <summary>Layer 2's forward kernel: z^2 = w^2 a^1 + b^2 for m samples. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Layer2Forward(ref float p, ref float a, ref int rows, nint m, ref float z)
+    {
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+        {
+            Layer2ForwardV256(ref p, ref a, ref rows, m, ref z);
+            return;
+        }
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+        {
+            Layer2ForwardV256(ref p, ref a, ref rows, m, ref z);
+            return;
+        }
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            Layer2ForwardV128(ref p, ref a, ref rows, m, ref z);
+            return;
+        }
+        Layer2ForwardScalar(ref p, ref a, ref rows, m, ref z);
+    }
+
+    /// <summary>Layer 2's update kernel: w^2 ← decay · w^2 − rate · Σ_x δ^2 (a^1)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2, for m samples. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Layer2Update(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
+    {
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+        {
+            Layer2UpdateV256(ref p, ref a, ref rows, ref d, m, rate, decay, ref next, nextCount);
+            return;
+        }
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+        {
+            Layer2UpdateV256(ref p, ref a, ref rows, ref d, m, rate, decay, ref next, nextCount);
+            return;
+        }
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            Layer2UpdateV128(ref p, ref a, ref rows, ref d, m, rate, decay, ref next, nextCount);
+            return;
+        }
+        Layer2UpdateScalar(ref p, ref a, ref rows, ref d, m, rate, decay, ref next, nextCount);
+    }
+
     /// <summary>Layer 2 (8 → 8) with Vector256 (AVX2): z^2 = w^2 a^1 + b^2 for m samples.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Layer2ForwardV256(ref float p, ref float a, ref int rows, nint m, ref float z)
@@ -1237,7 +633,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         }
     }
 
-    /// <summary>Layer 2 (8 → 8) with Vector256 (AVX2): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
+    /// <summary>Layer 2 (8 → 8) with Vector256 (AVX2): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Layer2UpdateV256(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
     {
@@ -1286,47 +682,6 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         }
     }
 
-    /// <summary>Layer 2 (8 → 8) with Vector256 (AVX2): adds ∂C/∂w^2 = Σ_x δ^2 (x)ᵀ and ∂C/∂b^2 = Σ_x δ^2 over m samples into g.</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void Layer2AccumulateV256(ref float a, ref int rows, ref float d, nint m, ref float g)
-    {
-        ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 0); // ∂C/∂w^2: 8 rows of 8
-        ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 64); // ∂C/∂b^2
-        // BP3 summed over the batch: Σ_x δ^2_i
-        for (nint i = 0; i < 8; i++)
-        {
-            float sum = 0f;
-            for (nint s = 0; s < m; s++)
-            {
-                sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-            }
-            global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
-        }
-        // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8), walk the samples,
-        // accumulating δ_i a_j; the block is then added to the gradient once.
-        {
-            for (nint i = 0; i < 8; i += 2)
-            {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
-                global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                for (nint s = 0; s < m; s++)
-                {
-                    ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 8);
-                    ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                    g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                    global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
-                    g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
-                }
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
-            }
-        }
-    }
-
     /// <summary>Layer 2 (8 → 8) with Vector128 (SSE, AdvSimd): z^2 = w^2 a^1 + b^2 for m samples.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Layer2ForwardV128(ref float p, ref float a, ref int rows, nint m, ref float z)
@@ -1359,7 +714,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         }
     }
 
-    /// <summary>Layer 2 (8 → 8) with Vector128 (SSE, AdvSimd): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
+    /// <summary>Layer 2 (8 → 8) with Vector128 (SSE, AdvSimd): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Layer2UpdateV128(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
     {
@@ -1414,52 +769,6 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         }
     }
 
-    /// <summary>Layer 2 (8 → 8) with Vector128 (SSE, AdvSimd): adds ∂C/∂w^2 = Σ_x δ^2 (x)ᵀ and ∂C/∂b^2 = Σ_x δ^2 over m samples into g.</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void Layer2AccumulateV128(ref float a, ref int rows, ref float d, nint m, ref float g)
-    {
-        ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 0); // ∂C/∂w^2: 8 rows of 8
-        ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 64); // ∂C/∂b^2
-        // BP3 summed over the batch: Σ_x δ^2_i
-        for (nint i = 0; i < 8; i++)
-        {
-            float sum = 0f;
-            for (nint s = 0; s < m; s++)
-            {
-                sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-            }
-            global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
-        }
-        // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 4), walk the samples,
-        // accumulating δ_i a_j; the block is then added to the gradient once.
-        {
-            for (nint i = 0; i < 8; i += 2)
-            {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
-                global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                for (nint s = 0; s < m; s++)
-                {
-                    ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 8);
-                    ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                    g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                    g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
-                    global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
-                    g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
-                    g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) + g01, ref w0, 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4) + g11, ref w1, 4);
-            }
-        }
-    }
-
     /// <summary>Layer 2 (8 → 8) with scalar code (no SIMD acceleration): z^2 = w^2 a^1 + b^2 for m samples.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Layer2ForwardScalar(ref float p, ref float a, ref int rows, nint m, ref float z)
@@ -1482,7 +791,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         }
     }
 
-    /// <summary>Layer 2 (8 → 8) with scalar code (no SIMD acceleration): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples.</summary>
+    /// <summary>Layer 2 (8 → 8) with scalar code (no SIMD acceleration): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Layer2UpdateScalar(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
     {
@@ -1514,36 +823,70 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         }
     }
 
-    /// <summary>Layer 2 (8 → 8) with scalar code (no SIMD acceleration): adds ∂C/∂w^2 = Σ_x δ^2 (x)ᵀ and ∂C/∂b^2 = Σ_x δ^2 over m samples into g.</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void Layer2AccumulateScalar(ref float a, ref int rows, ref float d, nint m, ref float g)
+    /// <summary>Layer 3's forward kernel: z^3 = w^3 a^2 + b^3 for m samples. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Layer3Forward(ref float p, ref float a, nint m, ref float z)
     {
-        ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 0); // ∂C/∂w^2: 8 rows of 8
-        ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 64); // ∂C/∂b^2
-        // BP3 summed over the batch: Σ_x δ^2_i
-        for (nint i = 0; i < 8; i++)
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
         {
-            float sum = 0f;
-            for (nint s = 0; s < m; s++)
-            {
-                sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-            }
-            global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
+            Layer3ForwardV256(ref p, ref a, m, ref z);
+            return;
         }
-        // BP4 summed over the batch: Σ_x δ_i a_j
-        for (nint i = 0; i < 8; i++)
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
         {
-            for (nint j = 0; j < 8; j++)
-            {
-                float sum = 0f;
-                for (nint s = 0; s < m; s++)
-                {
-                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nint)global::System.Runtime.CompilerServices.Unsafe.Add(ref rows, s) * 8), j);
-                }
-                ref float wij = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8 + j);
-                wij += sum;
-            }
+            Layer3ForwardV256(ref p, ref a, m, ref z);
+            return;
         }
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            Layer3ForwardV128(ref p, ref a, m, ref z);
+            return;
+        }
+        Layer3ForwardScalar(ref p, ref a, m, ref z);
+    }
+
+    /// <summary>Layer 3's error kernel: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2) for m samples. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Layer3Delta(ref float p, ref float d, nint m, ref float a, ref float dPrevious)
+    {
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+        {
+            Layer3DeltaV256(ref p, ref d, m, ref a, ref dPrevious);
+            return;
+        }
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+        {
+            Layer3DeltaV256(ref p, ref d, m, ref a, ref dPrevious);
+            return;
+        }
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            Layer3DeltaV128(ref p, ref d, m, ref a, ref dPrevious);
+            return;
+        }
+        Layer3DeltaScalar(ref p, ref d, m, ref a, ref dPrevious);
+    }
+
+    /// <summary>Layer 3's update kernel: w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3, for m samples. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Layer3Update(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+    {
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+        {
+            Layer3UpdateV256(ref p, ref a, ref d, m, rate, decay);
+            return;
+        }
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+        {
+            Layer3UpdateV256(ref p, ref a, ref d, m, rate, decay);
+            return;
+        }
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            Layer3UpdateV128(ref p, ref a, ref d, m, rate, decay);
+            return;
+        }
+        Layer3UpdateScalar(ref p, ref a, ref d, m, rate, decay);
     }
 
     /// <summary>Layer 3 (8 → 8) with Vector256 (AVX2): z^3 = w^3 a^2 + b^3 for m samples.</summary>
@@ -1583,32 +926,6 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         // t_j = Σ_i w_ij δ_i: for a block of samples × column vectors, walk the rows i of w^3 (a row is 1 vector of 8);
         // then δ^2_j = t_j ⊙ σ'(z_j), with σ'(z) = a ⊙ (1 − a) and a = a^2. An overlapping last vector just recomputes equal values.
         nint s = 0;
-        for (; s <= m - 2; s += 2)
-        {
-            ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
-            ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
-            ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 16);
-            ref float d1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 1) * 16);
-            ref float a1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 16);
-            ref float e1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 1) * 16);
-            {
-                global::System.Runtime.Intrinsics.Vector256<float> t00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> t10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                for (nint i = 0; i < 8; i++)
-                {
-                    ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
-                    global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wi, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
-                    t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
-                    global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d1, i));
-                    t10 = global::Backprop.Kernels.MultiplyAdd(v0, delta1, t10);
-                }
-                global::System.Runtime.Intrinsics.Vector256<float> a00 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a00)), ref e0, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> a10 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(t10 * (a10 * (global::System.Runtime.Intrinsics.Vector256<float>.One - a10)), ref e1, 0);
-            }
-        }
         for (; s < m; s++)
         {
             ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
@@ -1629,7 +946,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         }
     }
 
-    /// <summary>Layer 3 (8 → 8) with Vector256 (AVX2): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples.</summary>
+    /// <summary>Layer 3 (8 → 8) with Vector256 (AVX2): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Layer3UpdateV256(ref float p, ref float a, ref float d, nint m, float rate, float decay)
     {
@@ -1667,47 +984,6 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g00, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) * decays), ref w0, 0);
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::Backprop.Kernels.MultiplyAdd(g10, rates, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0) * decays), ref w1, 0);
-            }
-        }
-    }
-
-    /// <summary>Layer 3 (8 → 8) with Vector256 (AVX2): adds ∂C/∂w^3 = Σ_x δ^3 (a^2)ᵀ and ∂C/∂b^3 = Σ_x δ^3 over m samples into g.</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void Layer3AccumulateV256(ref float a, ref float d, nint m, ref float g)
-    {
-        ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 72); // ∂C/∂w^3: 8 rows of 8
-        ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 136); // ∂C/∂b^3
-        // BP3 summed over the batch: Σ_x δ^3_i
-        for (nint i = 0; i < 8; i++)
-        {
-            float sum = 0f;
-            for (nint s = 0; s < m; s++)
-            {
-                sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-            }
-            global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
-        }
-        // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8), walk the samples,
-        // accumulating δ_i a_j; the block is then added to the gradient once.
-        {
-            for (nint i = 0; i < 8; i += 2)
-            {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
-                global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                for (nint s = 0; s < m; s++)
-                {
-                    ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
-                    ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref input, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> delta0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                    g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                    global::System.Runtime.Intrinsics.Vector256<float> delta1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
-                    g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
-                }
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
             }
         }
     }
@@ -1752,39 +1028,6 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         // t_j = Σ_i w_ij δ_i: for a block of samples × column vectors, walk the rows i of w^3 (a row is 2 vectors of 4);
         // then δ^2_j = t_j ⊙ σ'(z_j), with σ'(z) = a ⊙ (1 − a) and a = a^2. An overlapping last vector just recomputes equal values.
         nint s = 0;
-        for (; s <= m - 2; s += 2)
-        {
-            ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
-            ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
-            ref float e0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s) * 16);
-            ref float d1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s + 1) * 16);
-            ref float a1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s + 1) * 16);
-            ref float e1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dPrevious, (s + 1) * 16);
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> t00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> t10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, t11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                for (nint i = 0; i < 8; i++)
-                {
-                    ref float wi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wi, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d0, i));
-                    t00 = global::Backprop.Kernels.MultiplyAdd(v0, delta0, t00);
-                    t01 = global::Backprop.Kernels.MultiplyAdd(v1, delta0, t01);
-                    global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref d1, i));
-                    t10 = global::Backprop.Kernels.MultiplyAdd(v0, delta1, t10);
-                    t11 = global::Backprop.Kernels.MultiplyAdd(v1, delta1, t11);
-                }
-                global::System.Runtime.Intrinsics.Vector128<float> a00 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t00 * (a00 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a00)), ref e0, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> a01 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t01 * (a01 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a01)), ref e0, 4);
-                global::System.Runtime.Intrinsics.Vector128<float> a10 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t10 * (a10 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a10)), ref e1, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> a11 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(t11 * (a11 * (global::System.Runtime.Intrinsics.Vector128<float>.One - a11)), ref e1, 4);
-            }
-        }
         for (; s < m; s++)
         {
             ref float d0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, (s) * 16);
@@ -1809,7 +1052,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         }
     }
 
-    /// <summary>Layer 3 (8 → 8) with Vector128 (SSE, AdvSimd): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples.</summary>
+    /// <summary>Layer 3 (8 → 8) with Vector128 (SSE, AdvSimd): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Layer3UpdateV128(ref float p, ref float a, ref float d, nint m, float rate, float decay)
     {
@@ -1856,52 +1099,6 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         }
     }
 
-    /// <summary>Layer 3 (8 → 8) with Vector128 (SSE, AdvSimd): adds ∂C/∂w^3 = Σ_x δ^3 (a^2)ᵀ and ∂C/∂b^3 = Σ_x δ^3 over m samples into g.</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void Layer3AccumulateV128(ref float a, ref float d, nint m, ref float g)
-    {
-        ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 72); // ∂C/∂w^3: 8 rows of 8
-        ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 136); // ∂C/∂b^3
-        // BP3 summed over the batch: Σ_x δ^3_i
-        for (nint i = 0; i < 8; i++)
-        {
-            float sum = 0f;
-            for (nint s = 0; s < m; s++)
-            {
-                sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-            }
-            global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
-        }
-        // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 4), walk the samples,
-        // accumulating δ_i a_j; the block is then added to the gradient once.
-        {
-            for (nint i = 0; i < 8; i += 2)
-            {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
-                global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                for (nint s = 0; s < m; s++)
-                {
-                    ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16);
-                    ref float ds = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref input, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> delta0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 0));
-                    g00 = global::Backprop.Kernels.MultiplyAdd(delta0, x0, g00);
-                    g01 = global::Backprop.Kernels.MultiplyAdd(delta0, x1, g01);
-                    global::System.Runtime.Intrinsics.Vector128<float> delta1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref ds, 1));
-                    g10 = global::Backprop.Kernels.MultiplyAdd(delta1, x0, g10);
-                    g11 = global::Backprop.Kernels.MultiplyAdd(delta1, x1, g11);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 0) + g00, ref w0, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, 4) + g01, ref w0, 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 0) + g10, ref w1, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, 4) + g11, ref w1, 4);
-            }
-        }
-    }
-
     /// <summary>Layer 3 (8 → 8) with scalar code (no SIMD acceleration): z^3 = w^3 a^2 + b^3 for m samples.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Layer3ForwardScalar(ref float p, ref float a, nint m, ref float z)
@@ -1944,7 +1141,7 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
         }
     }
 
-    /// <summary>Layer 3 (8 → 8) with scalar code (no SIMD acceleration): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples.</summary>
+    /// <summary>Layer 3 (8 → 8) with scalar code (no SIMD acceleration): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Layer3UpdateScalar(ref float p, ref float a, ref float d, nint m, float rate, float decay)
     {
@@ -1972,38 +1169,6 @@ partial class GlobalNet : global::Backprop.INetwork<global::GlobalNet>
                 }
                 ref float wij = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8 + j);
                 wij = decay * wij - rate * sum;
-            }
-        }
-    }
-
-    /// <summary>Layer 3 (8 → 8) with scalar code (no SIMD acceleration): adds ∂C/∂w^3 = Σ_x δ^3 (a^2)ᵀ and ∂C/∂b^3 = Σ_x δ^3 over m samples into g.</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void Layer3AccumulateScalar(ref float a, ref float d, nint m, ref float g)
-    {
-        ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 72); // ∂C/∂w^3: 8 rows of 8
-        ref float b = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, 136); // ∂C/∂b^3
-        // BP3 summed over the batch: Σ_x δ^3_i
-        for (nint i = 0; i < 8; i++)
-        {
-            float sum = 0f;
-            for (nint s = 0; s < m; s++)
-            {
-                sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i);
-            }
-            global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i) += sum;
-        }
-        // BP4 summed over the batch: Σ_x δ_i a_j
-        for (nint i = 0; i < 8; i++)
-        {
-            for (nint j = 0; j < 8; j++)
-            {
-                float sum = 0f;
-                for (nint s = 0; s < m; s++)
-                {
-                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref d, s * 16 + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (s) * 16), j);
-                }
-                ref float wij = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, i * 8 + j);
-                wij += sum;
             }
         }
     }
