@@ -4,7 +4,8 @@ namespace Backprop.Generated.Benchmarks;
 
 /// <summary>
 /// Runs the benchmarks: <c>dotnet run -c Release --project tests/Backprop.Generated.Benchmarks -- --filter '*'</c>.
-/// Every comparison is measured side by side in one run; read the Ratio column.
+/// Every comparison is measured side by side in one run; read the Ratio column. <c>-- peers</c> compares
+/// with NumPy (a child process), <c>-- probe</c> prints a quick TrainBatch throughput.
 /// </summary>
 public static class Program
 {
@@ -13,6 +14,11 @@ public static class Program
         if (args.Length == 1 && args[0] == "probe")
         {
             TrainBatchProbe.Run();
+            return;
+        }
+        if (args.Length == 1 && args[0] == "peers")
+        {
+            PeersCommand.Run();
             return;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
