@@ -27,6 +27,8 @@ internal sealed record CommandLine
 
     public int Seed { get; init; } = 1;
 
+    public int Threads { get; init; } = 1;
+
     public string? Network { get; init; }
 
     public string? SavePath { get; init; }
@@ -53,6 +55,7 @@ internal sealed record CommandLine
           --eta X           learning rate η (default 0.1)
           --lambda X        L2 regularisation λ (default 5.0)
           --seed N          seed of the initial parameters and the shuffles (default 1)
+          --threads N       threads per mini-batch (default 1; pays only for large mini-batches)
           --save PATH       where to save the model (default: <data>-<shape>.bpnet here)
           --load PATH       load a saved model: evaluate it, or with --epochs resume training
           --help            show this help
@@ -111,6 +114,7 @@ internal sealed record CommandLine
                 "--data" => result with { DataDirectory = NonEmpty(name, Value()) },
                 "--epochs" => result with { Epochs = Integer(name, Value(), min: 1) },
                 "--batch" => result with { MiniBatchSize = Integer(name, Value(), min: 1) },
+                "--threads" => result with { Threads = Integer(name, Value(), min: 1, max: 64) },
                 "--eta" => result with { LearningRate = Real(name, Value(), allowZero: false) },
                 "--lambda" => result with { Lambda = Real(name, Value(), allowZero: true) },
                 "--seed" => result with { Seed = Integer(name, Value(), min: int.MinValue) },
@@ -131,7 +135,7 @@ internal sealed record CommandLine
     private static string NonEmpty(string name, string value)
         => value.Length > 0 ? value : throw new UsageException($"option {name} needs a non-empty value");
 
-    private static int Integer(string name, string value, int min)
+    private static int Integer(string name, string value, int min, int max = int.MaxValue)
     {
         if (!int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n))
         {
@@ -140,6 +144,10 @@ internal sealed record CommandLine
         if (n < min)
         {
             throw new UsageException($"option {name} must be at least {min}, not {n}");
+        }
+        if (n > max)
+        {
+            throw new UsageException($"option {name} must be at most {max}, not {n}");
         }
         return n;
     }

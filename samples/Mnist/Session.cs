@@ -54,9 +54,10 @@ internal static class Session
                 LearningRate = commandLine.LearningRate,
                 L2Regularization = commandLine.Lambda,
                 Seed = commandLine.Seed,
+                Threads = commandLine.Threads,
             };
             output.Line(Invariant(
-                $"Training {shape} ({TNet.ParameterCount:N0} parameters): {options.Epochs} epochs, mini-batch {options.MiniBatchSize}, η = {options.LearningRate}, λ = {options.L2Regularization}, seed {options.Seed}"));
+                $"Training {shape} ({TNet.ParameterCount:N0} parameters): {options.Epochs} epochs, mini-batch {options.MiniBatchSize}, η = {options.LearningRate}, λ = {options.L2Regularization}, seed {options.Seed}{(options.Threads > 1 ? $", {options.Threads} threads" : string.Empty)}"));
 
             long start = Stopwatch.GetTimestamp();
             IReadOnlyList<EpochResult> results = output.Train(network, data, options, cancellationToken);
