@@ -43,4 +43,10 @@ internal static class Limits
         }
         return 20 * weights + 60 * neurons;
     }
+
+    /// <summary>
+    /// At most this many parameters can be baked into an assembly (BPG023): each of their 4 bytes becomes a
+    /// literal in the generated file, about 4 characters and one syntax node for the compiler to bind.
+    /// </summary>
+    public const int MaxBakedParameters = 1 << 22;
 }
