@@ -175,7 +175,7 @@ public sealed partial class NetworkGenerator
                     column = 0;
                     continue;
                 }
-                if (c is ' ' or '\t' or '\r')
+                if (c is ' ' or '\t' or '\r' or '\uFEFF')
                 {
                     continue;
                 }

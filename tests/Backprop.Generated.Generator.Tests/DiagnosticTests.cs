@@ -417,6 +417,36 @@ public sealed class DiagnosticTests
         AssertReported(run, "BPG014", DiagnosticSeverity.Error, name, name);
     }
 
+    [Theory]
+    [InlineData("CreateTrained", true)]
+    [InlineData("TrainedParameterBytes", true)]
+    [InlineData("CreateTrained", false)]
+    public void BPG014_applies_to_the_members_of_baked_weights_only_when_they_are_generated(string name, bool baked)
+    {
+        string weights = baked ? ", Weights = \"tiny.bpnet.b64\"" : "";
+        GeneratorRun run = Harness.Run(
+            [ModelFiles.Text("/project/tiny.bpnet.b64", ModelFiles.Create([2, 3, 1]))],
+            $$"""
+            namespace Models
+            {
+                [global::Backprop.Network(2, 3, 1{{weights}})]
+                public partial class {{name}} { }
+            }
+            """,
+            ValidNetwork);
+
+        if (baked)
+        {
+            AssertReported(run, "BPG014", DiagnosticSeverity.Error, name, name);
+        }
+        else
+        {
+            run.AssertGeneratorDidNotThrow();
+            Assert.Empty(run.Diagnostics);
+            Assert.Equal(2, run.HintNames.Count());
+        }
+    }
+
     [Fact]
     public void BPG015_network_type_must_not_be_a_record()
     {

@@ -107,3 +107,19 @@ internal sealed class UnreadableAdditionalText(string path) : AdditionalText
     public override SourceText? GetText(CancellationToken cancellationToken = default) =>
         throw new InvalidOperationException($"The generator read '{path}', a binary file: the compiler would report CS2015.");
 }
+
+/// <summary>An AdditionalFiles item that counts how often the generator reads it.</summary>
+internal sealed class CountingAdditionalText(string path, string text) : AdditionalText
+{
+    private int _reads;
+
+    public int Reads => Volatile.Read(ref _reads);
+
+    public override string Path => path;
+
+    public override SourceText? GetText(CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _reads);
+        return SourceText.From(text, Encoding.UTF8);
+    }
+}
