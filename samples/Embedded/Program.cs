@@ -143,7 +143,7 @@ internal static class Program
         static string Ms(long from, long to) => Invariant($"{Stopwatch.GetElapsedTime(from, to).TotalMilliseconds:F2} ms");
 
         var error = Console.Error;
-        error.WriteLine(Invariant($"runtime: {(System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeCompiled ? "JIT" : "NativeAOT")}; accelerated vectors: Vector512 {Vector512.IsHardwareAccelerated}, Vector256 {Vector256.IsHardwareAccelerated}, Vector128 {Vector128.IsHardwareAccelerated}"));
+        error.WriteLine(Invariant($"runtime: {(System.Runtime.JitInfo.GetCompiledMethodCount() > 0 ? "JIT" : "NativeAOT")}; accelerated vectors: Vector512 {Vector512.IsHardwareAccelerated}, Vector256 {Vector256.IsHardwareAccelerated}, Vector128 {Vector128.IsHardwareAccelerated}"));
         error.WriteLine(Invariant($"since Main: model ready {Ms(start, modelReady)}, first prediction {Ms(start, firstPrediction)}, test set read {Ms(start, dataRead)}, all {test.Count} classified {Ms(start, allClassified)}"));
         // For the time from process start: subtract the launch time (e.g. date +%s%N just before) from this.
         error.WriteLine(Invariant($"first prediction at unix time {(firstAt - DateTime.UnixEpoch).Ticks / 10} µs"));
