@@ -693,16 +693,16 @@ public sealed class DiagnosticTests
     [Fact]
     public void BPG023_weights_too_large_to_bake()
     {
-        // 2048-2048 has 4,196,352 parameters, just past the limit of 4,194,304 (16 MiB).
-        int[] sizes = [2048, 2048];
+        // 1024-1024 has 1,049,600 parameters, just past the limit of 1,048,576 (4 MiB).
+        int[] sizes = [1024, 1024];
         Assert.True(ModelFiles.ParameterCount(sizes) > Limits.MaxBakedParameters);
         GeneratorRun run = Harness.Run(
             [ModelFiles.Text("/project/big.bpnet.b64", ModelFiles.Create(sizes, new float[ModelFiles.ParameterCount(sizes)]))],
-            Baked.Replace("Network(2, 3, 1", "Network(2048, 2048", StringComparison.Ordinal).Replace("{0}", "big.bpnet.b64", StringComparison.Ordinal),
+            Baked.Replace("Network(2, 3, 1", "Network(1024, 1024", StringComparison.Ordinal).Replace("{0}", "big.bpnet.b64", StringComparison.Ordinal),
             ValidNetwork);
 
-        Diagnostic diagnostic = AssertReported(run, "BPG023", DiagnosticSeverity.Error, "Network(2048, 2048, Weights = \"big.bpnet.b64\")", "Baked");
-        Assert.Contains("holds 4,196,352 parameters, more than the 4,194,304", Message(diagnostic), StringComparison.Ordinal);
+        Diagnostic diagnostic = AssertReported(run, "BPG023", DiagnosticSeverity.Error, "Network(1024, 1024, Weights = \"big.bpnet.b64\")", "Baked");
+        Assert.Contains("holds 1,049,600 parameters, more than the 1,048,576", Message(diagnostic), StringComparison.Ordinal);
     }
 
     [Fact]
