@@ -135,6 +135,62 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor WeightsFileNotFound = new(
+        id: "BPG017",
+        title: "The weights file is not among the AdditionalFiles",
+        messageFormat: "The network '{0}' bakes in the weights file '{1}', but no AdditionalFiles item has that file name or path suffix; pass it to the compiler: <ItemGroup><AdditionalFiles Include=\"{1}\" /></ItemGroup> in the project file (the path relative to the project){2}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor WeightsFileMustBeText = new(
+        id: "BPG018",
+        title: "The weights file must be the text form of a model",
+        messageFormat: "The weights file '{1}' of the network '{0}' {2}: compilers pass only text files to generators (reading a binary one fails with CS2015). Bake the model's base64 text form instead: write it with NetworkSerializer.SaveBase64 (or 'base64 -w 76 model.bpnet > model.bpnet.b64'), pass that file as <AdditionalFiles Include=\"model.bpnet.b64\" /> and name it in Weights = \"model.bpnet.b64\".",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor WeightsFileCorrupt = new(
+        id: "BPG019",
+        title: "The weights file is not a valid model",
+        messageFormat: "The weights file '{1}' of the network '{0}' is not a valid model: {2}. Save the model again with NetworkSerializer.SaveBase64.",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor WeightsFormatVersionUnsupported = new(
+        id: "BPG020",
+        title: "The weights file has a model format version this generator does not read",
+        messageFormat: "The weights file '{1}' of the network '{0}' has model format version {2}; this generator reads version 1{3}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor WeightsShapeMismatch = new(
+        id: "BPG021",
+        title: "The weights file holds a network of another shape",
+        messageFormat: "The weights file '{1}' holds a {2} network, but the network '{0}' is {3}; bake a model trained for this network, or change the attribute to match the file",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor WeightsFileAmbiguous = new(
+        id: "BPG022",
+        title: "Several AdditionalFiles items match the weights file name",
+        messageFormat: "The network '{0}' bakes in the weights file '{1}', which matches {2} AdditionalFiles items ({3}); name it by a longer path suffix that matches only one, such as Weights = \"Models/{1}\"",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor WeightsTooLargeToBake = new(
+        id: "BPG023",
+        title: "The weights file is too large to bake in",
+        messageFormat: "The weights file '{1}' of the network '{0}' holds {2} parameters, more than the {3} that can be baked into an assembly (each byte becomes a literal the compiler must parse); load it at run time with NetworkSerializer.Load instead",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
     /// <summary>The descriptor with <paramref name="id"/>.</summary>
     public static DiagnosticDescriptor ById(string id) => id switch
     {
@@ -154,6 +210,13 @@ internal static class DiagnosticDescriptors
         "BPG014" => NetworkTypeNameCollidesWithMember,
         "BPG015" => NetworkTypeMustNotBeRecord,
         "BPG016" => NetworkNeedsCSharp11,
+        "BPG017" => WeightsFileNotFound,
+        "BPG018" => WeightsFileMustBeText,
+        "BPG019" => WeightsFileCorrupt,
+        "BPG020" => WeightsFormatVersionUnsupported,
+        "BPG021" => WeightsShapeMismatch,
+        "BPG022" => WeightsFileAmbiguous,
+        "BPG023" => WeightsTooLargeToBake,
         _ => throw new System.ArgumentOutOfRangeException(nameof(id), id, "Unknown diagnostic ID."),
     };
 }

@@ -55,6 +55,7 @@ public sealed partial class NetworkGenerator
             using (w.Block($"partial class {spec.Target.Name} : global::Backprop.INetwork<{spec.Target.FullyQualifiedName}>"))
             {
                 EmitShape(w, network);
+                EmitCreateTrained(w, network);
                 EmitStorage(w, network);
                 EmitLayerViews(w, network);
                 EmitPublicMethods(w, network);
@@ -66,6 +67,7 @@ public sealed partial class NetworkGenerator
                 {
                     EmitBlocked(w, network);
                 }
+                EmitTrainedParameterBytes(w, network);
             }
 
             while (scopes.Count > 0)

@@ -123,11 +123,16 @@ public sealed partial class NetworkGenerator
             }
 
             UnrollMode unroll = UnrollMode.Auto;
+            WeightsRequest? weights = null;
             if (attribute is not null)
             {
                 foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
                 {
-                    if (named.Key == "Unroll" && named.Value.Kind == TypedConstantKind.Enum && named.Value.Value is int value)
+                    if (named.Key == "Weights" && named.Value.Kind == TypedConstantKind.Primitive && named.Value.Value is string file)
+                    {
+                        weights = new WeightsRequest(file, attributeLocation);
+                    }
+                    else if (named.Key == "Unroll" && named.Value.Kind == TypedConstantKind.Enum && named.Value.Value is int value)
                     {
                         if (value is >= (int)UnrollMode.Auto and <= (int)UnrollMode.Blocked)
                         {
@@ -139,6 +144,11 @@ public sealed partial class NetworkGenerator
                         }
                     }
                 }
+            }
+
+            if (weights is not null && sizes is { Length: >= 2 } && Emitter.IsTrainedWeightsMemberName(name))
+            {
+                Report(DiagnosticDescriptors.NetworkTypeNameCollidesWithMember, typeLocation, name);
             }
 
             bool hasErrors = diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error);
@@ -164,7 +174,7 @@ public sealed partial class NetworkGenerator
                 Shape: shape,
                 EmitConstructor: emitConstructor,
                 HintName: HintName(type));
-            return new ParseResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics));
+            return new ParseResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics), weights);
         }
 
         /// <summary>The constructor's sizes, or null when they are not all int constants.</summary>

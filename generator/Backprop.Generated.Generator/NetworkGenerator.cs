@@ -1,4 +1,6 @@
+using System;
 using System.Collections.Immutable;
+using System.Linq;
 using Backprop.Generated.Generator.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -28,8 +30,33 @@ public sealed partial class NetworkGenerator : IIncrementalGenerator
                 transform: static (context, cancellationToken) => Parser.Parse(context, cancellationToken))
             .WithTrackingName(TrackingNames.Parse);
 
+        // 1a. Baked weights. The names networks give in Weights = "...", as one small equatable value: an edit
+        //     that leaves them equal runs nothing below.
+        IncrementalValueProvider<Helpers.EquatableArray<string>> weightsFileNames = results
+            .Select(static (result, _) => result.Weights?.FileName)
+            .Collect()
+            .Select(static (names, _) => new Helpers.EquatableArray<string>(
+                names.OfType<string>().Distinct(StringComparer.Ordinal).OrderBy(name => name, StringComparer.Ordinal)))
+            .WithTrackingName(TrackingNames.WeightsFileNames);
+
+        // 1b. Read and check only the AdditionalFiles those names match, one step per file. Picking the files
+        //     yields the same AdditionalText objects while they are unedited, so a file is read again only
+        //     when its own text changes (and never a .bpnet: see Weights for why the model is base64 text).
+        IncrementalValuesProvider<WeightsFile> weightsFiles = weightsFileNames
+            .Combine(context.AdditionalTextsProvider.Collect())
+            .SelectMany(static (pair, _) => pair.Right.Where(file => pair.Left.Any(name => Weights.Matches(file.Path, name))))
+            .Select(static (file, cancellationToken) => Weights.Read(file, cancellationToken))
+            .WithTrackingName(TrackingNames.WeightsFiles);
+
+        // 1c. Attach each network's weights to its spec, or replace the spec by a diagnostic on the attribute.
+        //     A network without Weights passes through as it came.
+        IncrementalValuesProvider<ParseResult> bound = results
+            .Combine(weightsFiles.Collect())
+            .Select(static (pair, _) => Weights.Bind(pair.Left, pair.Right))
+            .WithTrackingName(TrackingNames.BindWeights);
+
         // 2. The specs that parsed: an unrelated edit leaves them equal, so emission is skipped.
-        IncrementalValuesProvider<NetworkSpec> specs = results
+        IncrementalValuesProvider<NetworkSpec> specs = bound
             .Select(static (result, _) => result.Spec!)
             .Where(static spec => spec is not null)
             .WithTrackingName(TrackingNames.Specs);
@@ -40,7 +67,7 @@ public sealed partial class NetworkGenerator : IIncrementalGenerator
 
         // 4. Report diagnostics separately, so that a spec's output stays cached when only a
         //    diagnostic's location moves.
-        IncrementalValuesProvider<Helpers.EquatableArray<DiagnosticInfo>> diagnostics = results
+        IncrementalValuesProvider<Helpers.EquatableArray<DiagnosticInfo>> diagnostics = bound
             .Select(static (result, _) => result.Diagnostics)
             .WithTrackingName(TrackingNames.Diagnostics);
 

@@ -6,4 +6,7 @@ internal static class TrackingNames
     public const string Parse = nameof(Parse);
     public const string Specs = nameof(Specs);
     public const string Diagnostics = nameof(Diagnostics);
+    public const string WeightsFileNames = nameof(WeightsFileNames);
+    public const string WeightsFiles = nameof(WeightsFiles);
+    public const string BindWeights = nameof(BindWeights);
 }

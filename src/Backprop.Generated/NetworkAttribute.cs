@@ -33,6 +33,35 @@ public sealed class NetworkAttribute : Attribute
     /// networks into straight-line code and emits blocked SIMD loops for everything else.
     /// </summary>
     public UnrollMode Unroll { get; set; }
+
+    /// <summary>
+    /// Trained weights to compile into the network: the file name (or a path suffix) of a model saved by
+    /// <see cref="NetworkSerializer.SaveBase64{TNet}(TNet, string)"/>, passed to the compiler as an
+    /// <c>AdditionalFiles</c> item. The network then has a <c>public static CreateTrained()</c> that returns
+    /// a new network holding those weights, with no file or stream I/O at run time: the parameters live in
+    /// the assembly's read-only data.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// The file is the saved-model format of <see cref="NetworkSerializer"/> in base64 text (the binary
+    /// <c>.bpnet</c> itself cannot be used: compilers pass only text files to source generators). Its
+    /// layer sizes, activations and cost must be the network's. Every problem is a build error on the
+    /// attribute: the file is not among the AdditionalFiles (BPG017), is binary (BPG018), is not a valid
+    /// model (BPG019), has a newer format version (BPG020), holds another shape (BPG021), matches several
+    /// items (BPG022), or is too large to bake in (BPG023).
+    /// </para>
+    /// <para>Editing the file rebuilds the network; editing other code does not read it again.</para>
+    /// </remarks>
+    /// <example>
+    /// <code>
+    /// // In the project file: &lt;ItemGroup&gt;&lt;AdditionalFiles Include="digits.bpnet.b64" /&gt;&lt;/ItemGroup&gt;
+    /// [Network(784, 30, 10, Weights = "digits.bpnet.b64")]
+    /// public partial class DigitNet { }
+    ///
+    /// DigitNet network = DigitNet.CreateTrained();
+    /// </code>
+    /// </example>
+    public string? Weights { get; set; }
 }
 
 /// <summary>How the generator shapes the code of a network.</summary>

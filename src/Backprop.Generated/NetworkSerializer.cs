@@ -91,13 +91,52 @@ public static class NetworkSerializer
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentException.ThrowIfNullOrEmpty(path);
+        WriteAtomically(path, stream => Save(network, stream));
+    }
+
+    /// <summary>
+    /// Saves the parameters of <paramref name="network"/> to <paramref name="path"/>, atomically, as text: the
+    /// bytes <see cref="Save{TNet}(TNet, Stream)"/> writes, base64-encoded in lines of 76 characters, each
+    /// ending in '\n'. This is the form a program bakes in at compile time with
+    /// <see cref="NetworkAttribute.Weights"/>: compilers pass only text files to source generators.
+    /// </summary>
+    /// <remarks>
+    /// Any base64 tool makes the same text from a saved model, for example
+    /// <c>base64 -w 76 model.bpnet &gt; model.bpnet.b64</c>, and decodes it back. Written like
+    /// <see cref="Save{TNet}(TNet, string)"/>: to a temporary file, then renamed over the target.
+    /// </remarks>
+    /// <exception cref="IOException">The file cannot be written (the previous file, if any, is intact).</exception>
+    public static void SaveBase64<TNet>(TNet network, string path) where TNet : class, INetwork<TNet>
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var model = new MemoryStream();
+        Save(network, model);
+        string base64 = Convert.ToBase64String(model.GetBuffer(), 0, (int)model.Length);
+
+        const int LineLength = 76;
+        var text = new System.Text.StringBuilder(base64.Length + base64.Length / LineLength + 1);
+        for (int start = 0; start < base64.Length; start += LineLength)
+        {
+            text.Append(base64, start, Math.Min(LineLength, base64.Length - start)).Append('\n');
+        }
+        byte[] ascii = System.Text.Encoding.ASCII.GetBytes(text.ToString());
+        WriteAtomically(path, stream => stream.Write(ascii));
+    }
+
+    /// <summary>
+    /// Writes a temporary file in the target's folder, flushes it to disk and renames it over
+    /// <paramref name="path"/>; on failure deletes the temporary file and leaves the target as it was.
+    /// </summary>
+    private static void WriteAtomically(string path, Action<Stream> write)
+    {
         string target = Path.GetFullPath(path);
         string temporary = target + ".tmp-" + Guid.NewGuid().ToString("N")[..12];
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
             {
-                Save(network, stream);
+                write(stream);
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temporary, target, overwrite: true);

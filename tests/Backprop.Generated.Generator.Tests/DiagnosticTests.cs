@@ -418,6 +418,36 @@ public sealed class DiagnosticTests
         AssertReported(run, "BPG014", DiagnosticSeverity.Error, name, name);
     }
 
+    [Theory]
+    [InlineData("CreateTrained", true)]
+    [InlineData("TrainedParameterBytes", true)]
+    [InlineData("CreateTrained", false)]
+    public void BPG014_applies_to_the_members_of_baked_weights_only_when_they_are_generated(string name, bool baked)
+    {
+        string weights = baked ? ", Weights = \"tiny.bpnet.b64\"" : "";
+        GeneratorRun run = Harness.Run(
+            [ModelFiles.Text("/project/tiny.bpnet.b64", ModelFiles.Create([2, 3, 1]))],
+            $$"""
+            namespace Models
+            {
+                [global::Backprop.Network(2, 3, 1{{weights}})]
+                public partial class {{name}} { }
+            }
+            """,
+            ValidNetwork);
+
+        if (baked)
+        {
+            AssertReported(run, "BPG014", DiagnosticSeverity.Error, name, name);
+        }
+        else
+        {
+            run.AssertGeneratorDidNotThrow();
+            Assert.Empty(run.Diagnostics);
+            Assert.Equal(2, run.HintNames.Count());
+        }
+    }
+
     [Fact]
     public void BPG015_network_type_must_not_be_a_record()
     {
@@ -454,6 +484,226 @@ public sealed class DiagnosticTests
         Assert.Equal("Network(2, 3, 1)", run.SpanText(diagnostic));
         Assert.Contains("C# 10", Message(diagnostic), StringComparison.Ordinal);
         Assert.Empty(run.HintNames);
+    }
+
+    /// <summary>A 2-3-1 network baking <c>Weights = "{0}"</c>; the diagnostics point at its attribute.</summary>
+    private const string Baked = """
+        using Backprop;
+
+        namespace Samples;
+
+        [Network(2, 3, 1, Weights = "{0}")]
+        public partial class Baked { }
+        """;
+
+    private static string BakedSource(string weights) => Baked.Replace("{0}", weights, StringComparison.Ordinal);
+
+    private static string BakedAttribute(string weights) => $"Network(2, 3, 1, Weights = \"{weights}\")";
+
+    private static byte[] Model231 => ModelFiles.Create([2, 3, 1]);
+
+    [Theory]
+    [InlineData("tiny.bpnet.b64", "/project/other.bpnet.b64")]
+    [InlineData("tiny.bpnet.b64", "/project/Xtiny.bpnet.b64")]
+    [InlineData("models/tiny.bpnet.b64", "/project/tiny.bpnet.b64")]
+    [InlineData("", "/project/tiny.bpnet.b64")]
+    public void BPG017_weights_file_not_found(string weights, string path)
+    {
+        GeneratorRun run = Harness.Run([ModelFiles.Text(path, Model231)], BakedSource(weights), ValidNetwork);
+
+        Diagnostic diagnostic = AssertReported(run, "BPG017", DiagnosticSeverity.Error, BakedAttribute(weights), "Baked");
+        Assert.Contains($"<AdditionalFiles Include=\"{weights}\" />", Message(diagnostic), StringComparison.Ordinal);
+        Assert.DoesNotContain(".bpnet model is binary", Message(diagnostic), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BPG017_for_a_binary_model_name_says_to_bake_its_text_form()
+    {
+        GeneratorRun run = Harness.Run(BakedSource("tiny.bpnet"), ValidNetwork);
+
+        Diagnostic diagnostic = AssertReported(run, "BPG017", DiagnosticSeverity.Error, BakedAttribute("tiny.bpnet"), "Baked");
+        Assert.Contains("NetworkSerializer.SaveBase64", Message(diagnostic), StringComparison.Ordinal);
+        Assert.Contains("Weights = \"tiny.bpnet.b64\"", Message(diagnostic), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BPG018_a_binary_model_file_is_never_read()
+    {
+        // Reading it would fail the build with CS2015: the test's file throws if read.
+        GeneratorRun run = Harness.Run([new UnreadableAdditionalText("/project/Models/tiny.bpnet")], BakedSource("tiny.bpnet"), ValidNetwork);
+
+        Diagnostic diagnostic = AssertReported(run, "BPG018", DiagnosticSeverity.Error, BakedAttribute("tiny.bpnet"), "Baked");
+        Assert.Contains("is a binary model file (.bpnet)", Message(diagnostic), StringComparison.Ordinal);
+        Assert.Contains("base64 -w 76 model.bpnet > model.bpnet.b64", Message(diagnostic), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BPG018_weights_file_the_compiler_cannot_read_as_text()
+    {
+        // The compiler's AdditionalText gives null (and reports CS2015 itself) for a file it finds binary.
+        GeneratorRun run = Harness.Run([new TestAdditionalText("/project/tiny.weights", null)], BakedSource("tiny.weights"), ValidNetwork);
+
+        Diagnostic diagnostic = AssertReported(run, "BPG018", DiagnosticSeverity.Error, BakedAttribute("tiny.weights"), "Baked");
+        Assert.Contains("could not be read as text", Message(diagnostic), StringComparison.Ordinal);
+    }
+
+    /// <summary>Ways a model file can be damaged, and what BPG019 says of each.</summary>
+    public static TheoryData<string, string> CorruptFiles => new()
+    {
+        { "not base64", "it is not base64 text: line 2, column 3 holds '*'" },
+        { "control character", "line 1, column 5 holds the character U+0007" },
+        { "cut base64", "which is not a multiple of 4" },
+        { "data after padding", "line 1, column" },
+        { "empty", "it is empty" },
+        { "whitespace only", "it is empty" },
+        { "wrong magic", "model magic 42 50 47 4E 45 54 0D 0A (\"BPGNET\\r\\n\") but with 50 4B 03 04" },
+        { "short magic", "but with 42 50 47" },
+        { "header cut after the magic", "it ends after 9 bytes, inside its header" },
+        { "header cut after the version", "it ends after 12 bytes, inside its header" },
+        { "element type", "element type 2, but the only element type is 1 (float32)" },
+        { "activation", "its activations are 1 (hidden) and 3 (output)" },
+        { "cost", "its cost is 9" },
+        { "one layer", "it has 1 layers, but a model has 2 to 32" },
+        { "33 layers", "it has 33 layers" },
+        { "sizes cut", "it ends after 20 bytes, inside its header of 36" },
+        { "zero size", "its layer 2 has size 0" },
+        { "sizes too large", "its layer sizes 2-65536-65536 imply more parameters than a network can hold" },
+        { "parameter count", "its header announces 14 parameters, but its layer sizes 2-3-1 imply 13" },
+        { "truncated parameters", "it is truncated: it has 88 bytes, but its header implies 92" },
+        { "trailing bytes", "3 bytes follow its checksum (it should end after 92)" },
+        { "checksum", "its stored CRC-32 is" },
+        { "one flipped bit", "so the file was damaged or edited" },
+    };
+
+    [Theory]
+    [MemberData(nameof(CorruptFiles))]
+    public void BPG019_weights_file_corrupt(string corruption, string expected)
+    {
+        GeneratorRun run = Harness.Run([Corrupt(corruption)], BakedSource("tiny.bpnet.b64"), ValidNetwork);
+
+        Diagnostic diagnostic = AssertReported(run, "BPG019", DiagnosticSeverity.Error, BakedAttribute("tiny.bpnet.b64"), "Baked");
+        Assert.Contains(expected, Message(diagnostic), StringComparison.Ordinal);
+        Assert.Contains("'tiny.bpnet.b64'", Message(diagnostic), StringComparison.Ordinal);
+    }
+
+    private static AdditionalText Corrupt(string corruption)
+    {
+        const string Path = "/project/tiny.bpnet.b64";
+        byte[] model = Model231;
+        string text = ModelFiles.Base64(model);
+        byte[] Edit(Action<byte[]> edit, bool fixCrc = true)
+        {
+            byte[] copy = (byte[])model.Clone();
+            edit(copy);
+            return fixCrc ? ModelFiles.WithValidCrc(copy) : copy;
+        }
+        byte[] Header(int layers, params int[] sizes)
+        {
+            var bytes = new byte[16 + 4 * sizes.Length];
+            model.AsSpan(0, 14).CopyTo(bytes);
+            bytes[14] = (byte)layers;
+            for (int i = 0; i < sizes.Length; i++)
+            {
+                BitConverter.TryWriteBytes(bytes.AsSpan(16 + 4 * i), sizes[i]);
+            }
+            return bytes;
+        }
+
+        return corruption switch
+        {
+            "not base64" => new TestAdditionalText(Path, "QlBH\nTk*U\n"),
+            "control character" => new TestAdditionalText(Path, "QlBH\a"),
+            "cut base64" => new TestAdditionalText(Path, text.TrimEnd()[..^1]),
+            "data after padding" => new TestAdditionalText(Path, "QQ==QUFB"),
+            "empty" => new TestAdditionalText(Path, ""),
+            "whitespace only" => new TestAdditionalText(Path, " \r\n\t\n"),
+            "wrong magic" => ModelFiles.Text(Path, [0x50, 0x4B, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00, 0x08, 0x00]),
+            "short magic" => ModelFiles.Text(Path, [0x42, 0x50, 0x47]),
+            "header cut after the magic" => ModelFiles.Text(Path, model[..9]),
+            "header cut after the version" => ModelFiles.Text(Path, model[..12]),
+            "element type" => ModelFiles.Text(Path, Edit(m => m[10] = 2)),
+            "activation" => ModelFiles.Text(Path, Edit(m => m[12] = 3)),
+            "cost" => ModelFiles.Text(Path, Edit(m => m[13] = 9)),
+            "one layer" => ModelFiles.Text(Path, Edit(m => m[14] = 1)),
+            "33 layers" => ModelFiles.Text(Path, Edit(m => m[14] = 33)),
+            "sizes cut" => ModelFiles.Text(Path, model[..20]),
+            "zero size" => ModelFiles.Text(Path, Edit(m => m[20] = 0)),
+            "sizes too large" => ModelFiles.Text(Path, [.. Header(3, 2, 65536, 65536), .. new byte[12]]),
+            "parameter count" => ModelFiles.Text(Path, Edit(m => m[28] = 14)),
+            "truncated parameters" => ModelFiles.Text(Path, ModelFiles.WithValidCrc(model[..^4])),
+            "trailing bytes" => ModelFiles.Text(Path, ModelFiles.WithValidCrc([.. model[..^4], 1, 2, 3, 0, 0, 0, 0])),
+            "checksum" => ModelFiles.Text(Path, Edit(m => m[^1] ^= 0xFF, fixCrc: false)),
+            "one flipped bit" => ModelFiles.Text(Path, Edit(m => m[40] ^= 0x04, fixCrc: false)),
+            _ => throw new ArgumentOutOfRangeException(nameof(corruption), corruption, null),
+        };
+    }
+
+    [Theory]
+    [InlineData(2, "model format version 2; this generator reads version 1 (it was written by a newer Backprop.Generated): update the Backprop.Generated package")]
+    [InlineData(65535, "model format version 65,535;")]
+    [InlineData(0, "model format version 0; this generator reads version 1, and no version below it exists")]
+    public void BPG020_weights_format_version_unsupported(int version, string expected)
+    {
+        byte[] model = Model231;
+        BitConverter.TryWriteBytes(model.AsSpan(8), (ushort)version);
+        // The rest of a newer format is unknown, so not even its checksum is checked.
+        GeneratorRun run = Harness.Run([ModelFiles.Text("/project/tiny.bpnet.b64", model)], BakedSource("tiny.bpnet.b64"), ValidNetwork);
+
+        Diagnostic diagnostic = AssertReported(run, "BPG020", DiagnosticSeverity.Error, BakedAttribute("tiny.bpnet.b64"), "Baked");
+        Assert.Contains(expected, Message(diagnostic), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { 2, 4, 1 }, "holds a 2-4-1 network, but the network 'Baked' is 2-3-1")]
+    [InlineData(new[] { 3, 2, 1 }, "holds a 3-2-1 network")]
+    [InlineData(new[] { 2, 3, 1, 1 }, "holds a 2-3-1-1 network")]
+    [InlineData(new[] { 2, 1 }, "holds a 2-1 network")]
+    public void BPG021_weights_shape_mismatch(int[] sizes, string expected)
+    {
+        GeneratorRun run = Harness.Run([ModelFiles.Text("/project/tiny.bpnet.b64", ModelFiles.Create(sizes))], BakedSource("tiny.bpnet.b64"), ValidNetwork);
+
+        Diagnostic diagnostic = AssertReported(run, "BPG021", DiagnosticSeverity.Error, BakedAttribute("tiny.bpnet.b64"), "Baked");
+        Assert.Contains(expected, Message(diagnostic), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BPG022_weights_file_ambiguous()
+    {
+        GeneratorRun run = Harness.Run(
+            [ModelFiles.Text("/project/a/tiny.bpnet.b64", Model231), ModelFiles.Text("/project/b/TINY.bpnet.b64", Model231)],
+            BakedSource("tiny.bpnet.b64"),
+            ValidNetwork);
+
+        Diagnostic diagnostic = AssertReported(run, "BPG022", DiagnosticSeverity.Error, BakedAttribute("tiny.bpnet.b64"), "Baked");
+        Assert.Contains("matches 2 AdditionalFiles items ('/project/a/tiny.bpnet.b64', '/project/b/TINY.bpnet.b64')", Message(diagnostic), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BPG022_is_not_reported_when_a_path_suffix_tells_the_files_apart()
+    {
+        GeneratorRun run = Harness.Run(
+            [ModelFiles.Text("/project/a/tiny.bpnet.b64", Model231), ModelFiles.Text("C:\\project\\b\\tiny.bpnet.b64", Model231)],
+            BakedSource("b/tiny.bpnet.b64"),
+            ValidNetwork);
+
+        run.AssertGeneratorDidNotThrow();
+        Assert.Empty(run.Diagnostics);
+        Assert.Contains("public static Baked CreateTrained()", run.Source("Samples.Baked.Network.g.cs"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BPG023_weights_too_large_to_bake()
+    {
+        // 1024-1024 has 1,049,600 parameters, just past the limit of 1,048,576 (4 MiB).
+        int[] sizes = [1024, 1024];
+        Assert.True(ModelFiles.ParameterCount(sizes) > Limits.MaxBakedParameters);
+        GeneratorRun run = Harness.Run(
+            [ModelFiles.Text("/project/big.bpnet.b64", ModelFiles.Create(sizes, new float[ModelFiles.ParameterCount(sizes)]))],
+            Baked.Replace("Network(2, 3, 1", "Network(1024, 1024", StringComparison.Ordinal).Replace("{0}", "big.bpnet.b64", StringComparison.Ordinal),
+            ValidNetwork);
+
+        Diagnostic diagnostic = AssertReported(run, "BPG023", DiagnosticSeverity.Error, "Network(1024, 1024, Weights = \"big.bpnet.b64\")", "Baked");
+        Assert.Contains("holds 1,049,600 parameters, more than the 1,048,576", Message(diagnostic), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -208,6 +208,142 @@ public sealed class IncrementalTests
         Assert.Equal(a.GetHashCode(), b.GetHashCode());
     }
 
+    private const string Baked = """
+        using Backprop;
+
+        namespace Samples;
+
+        [Network(2, 3, 1, Weights = "tiny.bpnet.b64")]
+        public partial class Tiny { }
+        """;
+
+    private const string BakedHint = "Samples.Tiny.Network.g.cs";
+
+    /// <summary>A run of <see cref="Baked"/> and <see cref="Unrelated"/> whose weights file counts its reads.</summary>
+    private static (GeneratorRun Run, CountingAdditionalText Weights) RunBaked(params AdditionalText[] otherFiles)
+    {
+        var weights = new CountingAdditionalText("/project/tiny.bpnet.b64", ModelFiles.Base64(ModelFiles.Create([2, 3, 1])));
+        GeneratorRun run = Harness.Run(Harness.CreateCompilation(Baked, Unrelated), [weights, .. otherFiles]);
+        Assert.Empty(run.Diagnostics);
+        Assert.Contains("public static Tiny CreateTrained()", run.Source(BakedHint), StringComparison.Ordinal);
+        Assert.Equal(1, weights.Reads);
+        return (run, weights);
+    }
+
+    [Fact]
+    public void An_identical_rerun_with_baked_weights_is_fully_cached_and_reads_nothing()
+    {
+        (GeneratorRun run, CountingAdditionalText weights) = RunBaked();
+
+        Incremental.AssertCachedOnRerun(run);
+
+        Assert.Equal(1, weights.Reads);
+    }
+
+    [Fact]
+    public void Editing_unrelated_code_does_not_read_or_parse_the_weights_file_again()
+    {
+        (GeneratorRun run, CountingAdditionalText weights) = RunBaked();
+
+        GeneratorRunResult next = Rerun(run, 1, Unrelated.Replace("2 * x", "x + x", StringComparison.Ordinal));
+
+        Assert.Equal(1, weights.Reads);
+        Assert.Equal(new[] { IncrementalStepRunReason.Cached }, Reasons(next, TrackingNames.WeightsFiles));
+        Assert.Equal(new[] { IncrementalStepRunReason.Cached }, Reasons(next, TrackingNames.Specs));
+        Assert.Equal(new[] { IncrementalStepRunReason.Cached }, FileOutputs(next));
+    }
+
+    [Fact]
+    public void Editing_the_network_class_does_not_read_the_weights_file_again()
+    {
+        (GeneratorRun run, CountingAdditionalText weights) = RunBaked();
+
+        GeneratorRunResult next = Rerun(run, 0, Baked.Replace(
+            "public partial class Tiny { }", "public partial class Tiny\n{\n    public int Extra => 42;\n}", StringComparison.Ordinal));
+
+        Assert.Equal(1, weights.Reads);
+        Assert.Equal(new[] { IncrementalStepRunReason.Unchanged }, Reasons(next, TrackingNames.Parse));
+        Assert.Equal(new[] { IncrementalStepRunReason.Cached }, Reasons(next, TrackingNames.WeightsFiles));
+        Assert.Equal(new[] { IncrementalStepRunReason.Cached }, FileOutputs(next));
+    }
+
+    [Fact]
+    public void Moving_the_attribute_rebinds_without_reading_the_weights_file_again()
+    {
+        (GeneratorRun run, CountingAdditionalText weights) = RunBaked();
+
+        // The attribute's location is part of the parse result, so the parse and the binding run again.
+        GeneratorRunResult next = Rerun(run, 0, "// one\n// two\n" + Baked);
+
+        Assert.Equal(1, weights.Reads);
+        Assert.Equal(new[] { IncrementalStepRunReason.Modified }, Reasons(next, TrackingNames.Parse));
+        Assert.Equal(new[] { IncrementalStepRunReason.Cached }, Reasons(next, TrackingNames.WeightsFiles));
+        Assert.Equal(new[] { IncrementalStepRunReason.Modified }, Reasons(next, TrackingNames.BindWeights));
+        Assert.Equal(new[] { IncrementalStepRunReason.Cached }, Reasons(next, TrackingNames.Specs));
+        Assert.Equal(new[] { IncrementalStepRunReason.Cached }, FileOutputs(next));
+    }
+
+    [Fact]
+    public void Adding_an_unrelated_additional_file_reads_neither_file()
+    {
+        (GeneratorRun run, CountingAdditionalText weights) = RunBaked();
+
+        // A binary file no network names: reading it would fail the build with CS2015.
+        GeneratorDriver driver = run.Driver.AddAdditionalTexts([new UnreadableAdditionalText("/project/image.png")]);
+        GeneratorRunResult next = Assert.Single(driver.RunGenerators(run.Input).GetRunResult().Results);
+
+        Assert.Null(next.Exception);
+        Assert.Equal(1, weights.Reads);
+        Assert.Equal(new[] { IncrementalStepRunReason.Cached }, Reasons(next, TrackingNames.WeightsFiles));
+        Assert.Equal(new[] { IncrementalStepRunReason.Cached }, FileOutputs(next));
+    }
+
+    [Fact]
+    public void Editing_the_weights_file_regenerates_the_network()
+    {
+        (GeneratorRun run, CountingAdditionalText weights) = RunBaked();
+        string before = run.Source(BakedHint);
+        float[] retrained = ModelFiles.Parameters(13);
+        retrained[12] = 0.5f; // 00 00 00 3F
+
+        AdditionalText edited = ModelFiles.Text(weights.Path, ModelFiles.Create([2, 3, 1], retrained));
+        GeneratorRunResult next = Assert.Single(run.Driver.ReplaceAdditionalText(weights, edited).RunGenerators(run.Input).GetRunResult().Results);
+
+        Assert.Equal(new[] { IncrementalStepRunReason.Modified }, Reasons(next, TrackingNames.WeightsFiles));
+        Assert.Equal(new[] { IncrementalStepRunReason.Modified }, Reasons(next, TrackingNames.Specs));
+        Assert.Equal(new[] { IncrementalStepRunReason.Modified }, FileOutputs(next));
+        string after = Assert.Single(next.GeneratedSources, s => s.HintName == BakedHint).SourceText.ToString();
+        Assert.NotEqual(before, after);
+        Assert.Contains("0,0,0,63,\n", after, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Fixing_a_broken_weights_file_clears_the_error_and_generates_the_network()
+    {
+        var broken = new TestAdditionalText("/project/tiny.bpnet.b64", "not a model");
+        GeneratorRun run = Harness.Run(Harness.CreateCompilation(Baked), broken);
+        Assert.Equal("BPG019", Assert.Single(run.Diagnostics).Id);
+        Assert.Empty(run.HintNames);
+
+        AdditionalText fixedFile = ModelFiles.Text(broken.Path, ModelFiles.Create([2, 3, 1]));
+        GeneratorRunResult next = Assert.Single(run.Driver.ReplaceAdditionalText(broken, fixedFile).RunGenerators(run.Input).GetRunResult().Results);
+
+        Assert.Empty(next.Diagnostics);
+        Assert.Equal(new[] { BakedHint }, next.GeneratedSources.Select(s => s.HintName));
+    }
+
+    [Fact]
+    public void Weights_files_read_twice_give_equal_models_that_are_not_the_same_instance()
+    {
+        var a = Assert.IsType<WeightsFile>(Assert.Single(Incremental.Outputs(RunBaked().Run.Generator, TrackingNames.WeightsFiles)).Value);
+        var b = Assert.IsType<WeightsFile>(Assert.Single(Incremental.Outputs(RunBaked().Run.Generator, TrackingNames.WeightsFiles)).Value);
+
+        Assert.NotSame(a, b);
+        Assert.Equal(a, b);
+        Assert.Equal(a.GetHashCode(), b.GetHashCode());
+        Assert.Equal(4 * 13, a.Model!.Parameters.Count);
+    }
+
     [Fact]
     public void The_compiler_object_check_finds_what_it_looks_for()
     {

@@ -1,5 +1,7 @@
+using System;
 using System.Collections.Generic;
 using Backprop.Generated.Generator.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
 using Xunit;
 
 namespace Backprop.Generated.Generator.Tests;
@@ -96,6 +98,79 @@ public sealed class MalformedAttributeTests
     public void Generator_never_throws(string name)
     {
         GeneratorRun run = Harness.Run("using Backprop;\n" + Cases[name]);
+
+        run.AssertGeneratorDidNotThrow();
+    }
+
+    private static readonly byte[] Model231 = ModelFiles.Create([2, 3, 1]);
+
+    private static AdditionalText File(string path, byte[] bytes) => ModelFiles.Text(path, bytes);
+
+    private static AdditionalText Text(string path, string? text) => new TestAdditionalText(path, text);
+
+    private static byte[] RandomBytes(int count)
+    {
+        var bytes = new byte[count];
+        new Random(7).NextBytes(bytes);
+        return bytes;
+    }
+
+    private static byte[] Edited(Action<byte[]> edit, bool fixCrc = true)
+    {
+        byte[] copy = (byte[])Model231.Clone();
+        edit(copy);
+        return fixCrc ? ModelFiles.WithValidCrc(copy) : copy;
+    }
+
+    /// <summary>Broken Weights arguments and weights files, each with the AdditionalFiles of the run.</summary>
+    private static readonly Dictionary<string, (string Source, AdditionalText[] Files)> WeightsCases = new()
+    {
+        // The argument.
+        ["weights null"] = ("[Network(2, 3, 1, Weights = null)] public partial class N { }", [File("/p/tiny.b64", Model231)]),
+        ["weights empty"] = ("[Network(2, 3, 1, Weights = \"\")] public partial class N { }", [File("/p/tiny.b64", Model231)]),
+        ["weights whitespace"] = ("[Network(2, 3, 1, Weights = \"  \")] public partial class N { }", [File("/p/  ", Model231)]),
+        ["weights only ./"] = ("[Network(2, 3, 1, Weights = \"./\")] public partial class N { }", [File("/p/tiny.b64", Model231)]),
+        ["weights a folder"] = ("[Network(2, 3, 1, Weights = \"/p/\")] public partial class N { }", [File("/p/tiny.b64", Model231)]),
+        ["weights an int"] = ("[Network(2, 3, 1, Weights = 42)] public partial class N { }", [File("/p/42", Model231)]),
+        ["weights without value"] = ("[Network(2, 3, 1, Weights = )] public partial class N { }", [File("/p/tiny.b64", Model231)]),
+        ["weights twice"] = ("[Network(2, 3, 1, Weights = \"a.b64\", Weights = \"b.b64\")] public partial class N { }", [File("/p/a.b64", Model231), File("/p/b.b64", Model231)]),
+        ["weights from a non-constant"] = ("public partial class H { static string s = \"a.b64\"; [Network(2, 3, 1, Weights = s)] public partial class N { } }", [File("/p/a.b64", Model231)]),
+        ["weights with backslashes and dots"] = ("[Network(2, 3, 1, Weights = @\"..\\.\\m\\tiny.b64\")] public partial class N { }", [File("/p/../m/tiny.b64", Model231)]),
+        ["weights name with quotes, newlines and comment ends"] = ("[Network(2, 3, 1, Weights = \"a\\\"b*/\\n<c>&.b64\")] public partial class N { }", [File("/p/a\"b*/\n<c>&.b64", Model231)]),
+        ["weights on invalid sizes"] = ("[Network(0, Weights = \"tiny.b64\")] public partial class N { }", [File("/p/tiny.b64", Model231)]),
+        ["weights on a record"] = ("[Network(2, 3, 1, Weights = \"tiny.b64\")] public partial record N;", [File("/p/tiny.b64", Model231)]),
+        ["weights on a non-partial class"] = ("[Network(2, 3, 1, Weights = \"tiny.b64\")] public class N { }", [File("/p/tiny.b64", Model231)]),
+        ["two networks share one file"] = ("[Network(2, 3, 1, Weights = \"tiny.b64\")] public partial class N { } [Network(2, 3, 1, Weights = \"TINY.b64\")] public partial class M { }", [File("/p/tiny.b64", Model231)]),
+        ["the same file listed twice"] = ("[Network(2, 3, 1, Weights = \"tiny.b64\")] public partial class N { }", [File("/p/tiny.b64", Model231), File("/p/tiny.b64", Model231)]),
+        ["unterminated attribute with weights"] = ("[Network(2, 3, 1, Weights = \"tiny.b64", [File("/p/tiny.b64", Model231)]),
+
+        // The file.
+        ["null text"] = ("[Network(2, 3, 1, Weights = \"tiny.b64\")] public partial class N { }", [Text("/p/tiny.b64", null)]),
+        ["plain text"] = ("[Network(2, 3, 1, Weights = \"tiny.b64\")] public partial class N { }", [Text("/p/tiny.b64", "hello, world\n")]),
+        ["unicode garbage"] = ("[Network(2, 3, 1, Weights = \"tiny.b64\")] public partial class N { }", [Text("/p/tiny.b64", "\uFFFD\0\uD800x\u2212")]),
+        ["byte order mark"] = ("[Network(2, 3, 1, Weights = \"tiny.b64\")] public partial class N { }", [Text("/p/tiny.b64", "\uFEFF" + ModelFiles.Base64(Model231))]),
+        ["padding only"] = ("[Network(2, 3, 1, Weights = \"tiny.b64\")] public partial class N { }", [Text("/p/tiny.b64", "====")]),
+        ["random bytes"] = ("[Network(2, 3, 1, Weights = \"tiny.b64\")] public partial class N { }", [File("/p/tiny.b64", RandomBytes(1000))]),
+        ["magic only"] = ("[Network(2, 3, 1, Weights = \"tiny.b64\")] public partial class N { }", [File("/p/tiny.b64", Model231[..8])]),
+        ["huge layer count"] = ("[Network(2, 3, 1, Weights = \"tiny.b64\")] public partial class N { }", [File("/p/tiny.b64", Edited(m => { m[14] = 0xFF; m[15] = 0xFF; }))]),
+        ["negative size"] = ("[Network(2, 3, 1, Weights = \"tiny.b64\")] public partial class N { }", [File("/p/tiny.b64", Edited(m => m[19] = 0x80))]),
+        ["negative parameter count"] = ("[Network(2, 3, 1, Weights = \"tiny.b64\")] public partial class N { }", [File("/p/tiny.b64", Edited(m => m[35] = 0x80))]),
+        ["huge parameter count"] = ("[Network(2, 3, 1, Weights = \"tiny.b64\")] public partial class N { }", [File("/p/tiny.b64", Edited(m => m[34] = 0x7F))]),
+        ["huge sizes"] = ("[Network(2, 3, 1, Weights = \"tiny.b64\")] public partial class N { }", [File("/p/tiny.b64", Edited(m => { m[19] = 0x7F; m[23] = 0x7F; m[27] = 0x7F; }))]),
+        ["version 65535"] = ("[Network(2, 3, 1, Weights = \"tiny.b64\")] public partial class N { }", [File("/p/tiny.b64", Edited(m => { m[8] = 0xFF; m[9] = 0xFF; }, fixCrc: false))]),
+        ["all zeros"] = ("[Network(2, 3, 1, Weights = \"tiny.b64\")] public partial class N { }", [File("/p/tiny.b64", new byte[92])]),
+        ["a binary .bpnet named"] = ("[Network(2, 3, 1, Weights = \"tiny.bpnet\")] public partial class N { }", [new UnreadableAdditionalText("/p/tiny.bpnet")]),
+        ["a binary .BPNET next to its text form"] = ("[Network(2, 3, 1, Weights = \"tiny.bpnet.b64\")] public partial class N { }", [new UnreadableAdditionalText("/p/tiny.BPNET"), File("/p/tiny.bpnet.b64", Model231)]),
+    };
+
+    public static TheoryData<string> WeightsCaseNames => new(WeightsCases.Keys);
+
+    [Theory]
+    [MemberData(nameof(WeightsCaseNames))]
+    public void Generator_never_throws_on_bad_weights(string name)
+    {
+        (string source, AdditionalText[] files) = WeightsCases[name];
+        GeneratorRun run = Harness.Run(files, "using Backprop;\n" + source);
 
         run.AssertGeneratorDidNotThrow();
     }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Backprop.Generated.Generator.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
 using Xunit;
 
 namespace Backprop.Generated.Generator.Tests;
@@ -79,10 +80,22 @@ public sealed class SnapshotTests
         public partial class GlobalNet { }
         """);
 
+    [Fact]
+    public void Baked_weights_2_3_1() => Verify("""
+        using Backprop;
+
+        namespace Samples
+        {
+            [Network(2, 3, 1, Weights = "Models/tiny.bpnet.b64")]
+            public partial class BakedNet { }
+        }
+        """,
+        [ModelFiles.Text("/project/Models/tiny.bpnet.b64", ModelFiles.Create([2, 3, 1]))]);
+
     /// <summary>No diagnostics, caching on a rerun, then the snapshot comparison.</summary>
-    private static void Verify(string source, [CallerFilePath] string callerFile = "", [CallerMemberName] string method = "")
+    private static void Verify(string source, AdditionalText[]? additionalFiles = null, [CallerFilePath] string callerFile = "", [CallerMemberName] string method = "")
     {
-        GeneratorRun run = Harness.Run(source);
+        GeneratorRun run = Harness.Run(Harness.CreateCompilation(source), additionalFiles ?? []);
         Assert.Empty(run.Diagnostics);
         run.AssertGeneratorDidNotThrow();
         Assert.Empty(run.CompilationWarningsAndErrors());

@@ -61,6 +61,14 @@ namespace Backprop.Generated.Tests.Networks
         public partial class Net { }
     }
 
+    /// <summary>Trained weights baked in (blocked code), from TestData/ (an AdditionalFiles item).</summary>
+    [Network(16, 12, 4, Weights = "TestData/baked-16-12-4.bpnet.b64")]
+    public sealed partial class BakedNet { }
+
+    /// <summary>Trained weights baked into unrolled code, named by file name alone.</summary>
+    [Network(2, 3, 1, Weights = "baked-2-3-1.bpnet.b64")]
+    public partial class BakedNet231 { }
+
     /// <summary>A network whose author wrote a constructor with parameters.</summary>
     [Network(4, 16, 2)]
     public partial class WithConstructor

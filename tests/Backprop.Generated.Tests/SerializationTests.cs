@@ -113,6 +113,35 @@ public sealed class SerializationTests : IDisposable
     }
 
     [Fact]
+    public void SaveBase64_writes_the_binary_model_as_base64_in_lines_of_76()
+    {
+        DigitNet network = DigitNet.Create(11);
+        string path = _folder.File("digits.bpnet.b64");
+
+        NetworkSerializer.SaveBase64(network, path);
+
+        byte[] text = File.ReadAllBytes(path);
+        string[] lines = System.Text.Encoding.ASCII.GetString(text).Split('\n');
+        Assert.Equal("", lines[^1]);
+        Assert.All(lines[..^2], line => Assert.Equal(76, line.Length));
+        Assert.InRange(lines[^2].Length, 1, 76);
+        Assert.DoesNotContain((byte)'\r', text);
+        Assert.Equal(Saved(network), Convert.FromBase64String(string.Concat(lines)));
+        Assert.Equal(new[] { "digits.bpnet.b64" }, Directory.GetFiles(_folder.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void SaveBase64_into_a_missing_folder_fails_and_creates_nothing()
+    {
+        string path = Path.Combine(_folder.Path, "missing", "digits.bpnet.b64");
+
+        Assert.ThrowsAny<IOException>(() => NetworkSerializer.SaveBase64(DigitNet.Create(1), path));
+
+        Assert.False(Directory.Exists(Path.Combine(_folder.Path, "missing")));
+        Assert.Empty(Directory.GetFileSystemEntries(_folder.Path));
+    }
+
+    [Fact]
     public void Reads_the_header_alone()
     {
         string path = _folder.File("wide.bpnet");

@@ -4,8 +4,11 @@ using Microsoft.CodeAnalysis.Text;
 
 namespace Backprop.Generated.Generator.Model;
 
-/// <summary>The outcome of parsing one attributed class: a spec to emit, diagnostics, or both.</summary>
-internal sealed record ParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>
+/// The outcome of parsing one attributed class: a spec to emit, diagnostics, or both; and the weights
+/// file it asks to bake in, which binding (see <c>NetworkGenerator.Weights</c>) resolves into the spec.
+/// </summary>
+internal sealed record ParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics, WeightsRequest? Weights = null);
 
 /// <summary>A diagnostic to report, as equatable values (no <see cref="Location"/> or symbols).</summary>
 internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, EquatableArray<string> Arguments);

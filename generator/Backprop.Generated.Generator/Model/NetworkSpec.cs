@@ -11,6 +11,7 @@ namespace Backprop.Generated.Generator.Model;
 /// <param name="Shape">The code shape chosen for this network.</param>
 /// <param name="EmitConstructor">Whether to emit the public parameterless constructor (false when the user wrote one).</param>
 /// <param name="HintName">The generated file's hint name.</param>
+/// <param name="Weights">The trained weights to bake in (<c>Weights = "..."</c>), or null.</param>
 internal sealed record NetworkSpec(
     TypeHierarchy Target,
     EquatableArray<int> Layers,
@@ -19,7 +20,8 @@ internal sealed record NetworkSpec(
     Cost Cost,
     CodeShape Shape,
     bool EmitConstructor,
-    string HintName);
+    string HintName,
+    BakedWeights? Weights = null);
 
 /// <summary>The network type and the declarations around it.</summary>
 /// <param name="Namespace">The containing namespace, or null for the global namespace.</param>

@@ -53,21 +53,25 @@ internal static class Harness
         options.WithDocumentationMode(DocumentationMode.Diagnose);
 
     /// <summary>A driver that records every named pipeline step, as the caching tests need.</summary>
-    public static GeneratorDriver CreateDriver(CSharpParseOptions? parseOptions = null) =>
+    public static GeneratorDriver CreateDriver(CSharpParseOptions? parseOptions = null, IEnumerable<AdditionalText>? additionalTexts = null) =>
         CSharpGeneratorDriver.Create(
             new[] { new NetworkGenerator().AsSourceGenerator() },
-            additionalTexts: null,
+            additionalTexts: additionalTexts,
             parseOptions: parseOptions ?? ParseOptions,
             optionsProvider: null,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     public static GeneratorRun Run(params string[] sources) => Run(CreateCompilation(sources));
 
-    public static GeneratorRun Run(CSharpCompilation input)
+    /// <summary>Runs the generator over <paramref name="sources"/> with <paramref name="additionalFiles"/> as the project's AdditionalFiles.</summary>
+    public static GeneratorRun Run(IEnumerable<AdditionalText> additionalFiles, params string[] sources) =>
+        Run(CreateCompilation(sources), additionalFiles.ToArray());
+
+    public static GeneratorRun Run(CSharpCompilation input, params AdditionalText[] additionalFiles)
     {
-        GeneratorDriver driver = CreateDriver((CSharpParseOptions)input.SyntaxTrees.First().Options)
+        GeneratorDriver driver = CreateDriver((CSharpParseOptions)input.SyntaxTrees.First().Options, additionalFiles)
             .RunGeneratorsAndUpdateCompilation(input, out Compilation output, out ImmutableArray<Diagnostic> driverDiagnostics);
-        return new GeneratorRun(input, output, driver, driverDiagnostics);
+        return new GeneratorRun(input, output, driver, driverDiagnostics) { AdditionalFiles = additionalFiles.ToImmutableArray() };
     }
 }
 
@@ -84,6 +88,9 @@ internal sealed class GeneratorRun
     }
 
     public CSharpCompilation Input { get; }
+
+    /// <summary>The AdditionalFiles the driver was given.</summary>
+    public ImmutableArray<AdditionalText> AdditionalFiles { get; init; } = ImmutableArray<AdditionalText>.Empty;
 
     public Compilation Output { get; }
 
