@@ -206,7 +206,7 @@ public static class IdxReader
             _name = name;
             // Peek at the first two bytes without needing a seekable stream, then replay them.
             var prefix = new byte[2];
-            int read = ReadFully(stream, prefix);
+            int read = stream.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false);
             Stream replay = new PrefixedStream(prefix.AsMemory(0, read), stream);
             _compressed = read == 2 && prefix[0] == 0x1F && prefix[1] == 0x8B;
             _data = _compressed ? new GZipStream(replay, CompressionMode.Decompress, leaveOpen: false) : replay;
@@ -320,7 +320,7 @@ public static class IdxReader
         {
             try
             {
-                return ReadFully(_data, buffer);
+                return _data.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
             }
             catch (InvalidDataException e) when (_compressed)
             {
@@ -329,20 +329,6 @@ public static class IdxReader
         }
     }
 
-    private static int ReadFully(Stream stream, Span<byte> buffer)
-    {
-        int total = 0;
-        while (total < buffer.Length)
-        {
-            int read = stream.Read(buffer[total..]);
-            if (read == 0)
-            {
-                break;
-            }
-            total += read;
-        }
-        return total;
-    }
 
     /// <summary>A read-only stream that returns a few already-read bytes, then the rest of another stream (which it does not own).</summary>
     private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) : Stream

@@ -268,7 +268,7 @@ public static class NetworkSerializer
         // Everything into a buffer first; the network is touched only once the whole file checks out.
         int count = TNet.ParameterCount;
         var bytes = new byte[4L * count];
-        int read = ReadFully(stream, bytes);
+        int read = stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
         crc.Append(bytes.AsSpan(0, read));
         if (read < bytes.Length)
         {
@@ -277,7 +277,7 @@ public static class NetworkSerializer
         }
 
         Span<byte> stored = stackalloc byte[4];
-        read = ReadFully(stream, stored);
+        read = stream.ReadAtLeast(stored, stored.Length, throwOnEndOfStream: false);
         if (read < stored.Length)
         {
             throw Error(name, ModelFormatError.Truncated,
@@ -292,7 +292,7 @@ public static class NetworkSerializer
         }
 
         Span<byte> probe = stackalloc byte[256];
-        read = ReadFully(stream, probe);
+        read = stream.ReadAtLeast(probe, probe.Length, throwOnEndOfStream: false);
         if (read > 0)
         {
             string amount = read == probe.Length ? Invariant($"at least {read} bytes") : Invariant($"{read} bytes");
@@ -336,7 +336,7 @@ public static class NetworkSerializer
     private static ModelInfo ReadHeader(Stream stream, string name, Crc32 crc)
     {
         Span<byte> header = stackalloc byte[FixedHeaderSize];
-        int read = ReadFully(stream, header);
+        int read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
         crc.Append(header[..read]);
         int compared = Math.Min(read, Magic.Length);
         if (read == 0 || !header[..compared].SequenceEqual(Magic[..compared]))
@@ -386,7 +386,7 @@ public static class NetworkSerializer
 
         Span<byte> rest = stackalloc byte[4 * MaxLayerCount + 8];
         rest = rest[..(4 * layerCount + 8)];
-        read = ReadFully(stream, rest);
+        read = stream.ReadAtLeast(rest, rest.Length, throwOnEndOfStream: false);
         crc.Append(rest[..read]);
         if (read < rest.Length)
         {
@@ -456,20 +456,6 @@ public static class NetworkSerializer
         stream.Write(bytes);
     }
 
-    private static int ReadFully(Stream stream, Span<byte> buffer)
-    {
-        int total = 0;
-        while (total < buffer.Length)
-        {
-            int read = stream.Read(buffer[total..]);
-            if (read == 0)
-            {
-                break;
-            }
-            total += read;
-        }
-        return total;
-    }
 
     private static FileStream OpenExisting(string path)
     {
