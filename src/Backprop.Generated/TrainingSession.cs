@@ -167,7 +167,10 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
     /// <summary>
     /// The data-parallel step: the mini-batch is cut into one part per thread, each thread adds its
     /// part's gradient into a buffer of its own, and the calling thread sums them and steps. The
-    /// workers live as long as the session and meet the caller at a barrier twice per mini-batch.
+    /// workers live as long as the session and meet the caller twice per mini-batch at a spinning
+    /// barrier: a mini-batch takes microseconds, less than waking a blocked thread (and, unlike
+    /// <see cref="Barrier"/>, it allocates nothing, ever). Long waits (between epochs) fall back to
+    /// yielding and sleeping, so idle workers do not hold a core.
     /// </summary>
     private sealed class ParallelStep : IDisposable
     {
@@ -176,9 +179,13 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
         private readonly float[][] _gradients;
         private readonly float[][] _workspaces;
         private readonly double[] _costs;
-        private readonly Barrier _barrier;
+        /// <summary>Spins (a few milliseconds) before a waiting thread starts sleeping.</summary>
+        private const int LongWait = 4096;
+
+        private int _arrived;
+        private int _generation;
         private readonly Thread[] _workers;
-        private readonly bool[] _isWeight;
+        private readonly int[] _sizes;
         private int _start, _count;
         private volatile bool _stopping;
 
@@ -195,8 +202,7 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
                 _workspaces[t] = new float[TNet.BatchWorkspaceSize(part)];
             }
             _costs = new double[threads];
-            _isWeight = WeightMask(TNet.LayerSizes);
-            _barrier = new Barrier(threads);
+            _sizes = TNet.LayerSizes.ToArray();
             _workers = new Thread[threads - 1];
             for (int t = 1; t < threads; t++)
             {
@@ -213,9 +219,9 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
         {
             _start = start;
             _count = count;
-            _barrier.SignalAndWait(); // the parts start
+            Meet(); // the parts start
             Part(0);
-            _barrier.SignalAndWait(); // every part is done
+            Meet(); // every part is done
 
             double cost = 0;
             for (int t = 0; t < _threads; t++)
@@ -232,7 +238,7 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
             {
                 Add(sum, _gradients[t]);
             }
-            Apply(_session._network.Parameters, sum, _isWeight, _session._weightDecay, (float)(_session._options.LearningRate / count));
+            Apply(_session._network.Parameters, sum, _sizes, _session._weightDecay, (float)(_session._options.LearningRate / count));
             return cost;
         }
 
@@ -240,13 +246,39 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
         {
             while (true)
             {
-                _barrier.SignalAndWait();
+                Meet();
                 if (_stopping)
                 {
                     return;
                 }
                 Part(index);
-                _barrier.SignalAndWait();
+                Meet();
+            }
+        }
+
+        /// <summary>Waits until all threads have arrived; the last one to arrive releases the others.</summary>
+        private void Meet()
+        {
+            int generation = Volatile.Read(ref _generation);
+            if (Interlocked.Increment(ref _arrived) == _threads)
+            {
+                _arrived = 0;
+                Volatile.Write(ref _generation, generation + 1);
+                return;
+            }
+            // Spin (yielding, never sleeping) through the short waits of a mini-batch; sleep only when
+            // the wait is long, as between epochs.
+            var spinner = new SpinWait();
+            while (Volatile.Read(ref _generation) == generation)
+            {
+                if (spinner.Count < LongWait)
+                {
+                    spinner.SpinOnce(sleep1Threshold: -1);
+                }
+                else
+                {
+                    Thread.Sleep(1);
+                }
             }
         }
 
@@ -274,25 +306,32 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
             }
         }
 
-        /// <summary>w ← decay·w − rate·g on the weights, b ← b − rate·g on the biases.</summary>
-        private static void Apply(Span<float> parameters, ReadOnlySpan<float> gradient, bool[] isWeight, float decay, float rate)
+        /// <summary>w ← decay·w − rate·g on the weights, b ← b − rate·g on the biases, layer by layer.</summary>
+        private static void Apply(Span<float> parameters, ReadOnlySpan<float> gradient, int[] sizes, float decay, float rate)
         {
-            for (int i = 0; i < parameters.Length; i++)
-            {
-                parameters[i] = (isWeight[i] ? decay : 1f) * parameters[i] - rate * gradient[i];
-            }
-        }
-
-        private static bool[] WeightMask(ReadOnlySpan<int> sizes)
-        {
-            var mask = new bool[TNet.ParameterCount];
             for (int l = 1, offset = 0; l < sizes.Length; l++)
             {
                 int weights = sizes[l - 1] * sizes[l];
-                mask.AsSpan(offset, weights).Fill(true);
-                offset += weights + sizes[l];
+                Step(parameters.Slice(offset, weights), gradient.Slice(offset, weights), decay, rate);
+                offset += weights;
+                Step(parameters.Slice(offset, sizes[l]), gradient.Slice(offset, sizes[l]), 1f, rate);
+                offset += sizes[l];
             }
-            return mask;
+        }
+
+        private static void Step(Span<float> p, ReadOnlySpan<float> g, float decay, float rate)
+        {
+            int i = 0;
+            var decays = new Vector<float>(decay);
+            var rates = new Vector<float>(rate);
+            for (; i <= p.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                (new Vector<float>(p[i..]) * decays - new Vector<float>(g[i..]) * rates).CopyTo(p[i..]);
+            }
+            for (; i < p.Length; i++)
+            {
+                p[i] = decay * p[i] - rate * g[i];
+            }
         }
 
         public void Dispose()
@@ -303,12 +342,11 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
             }
             Disposed = true;
             _stopping = true;
-            _barrier.SignalAndWait();
+            Meet();
             foreach (Thread worker in _workers)
             {
                 worker.Join();
             }
-            _barrier.Dispose();
         }
     }
 }
