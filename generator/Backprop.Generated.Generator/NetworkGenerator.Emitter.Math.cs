@@ -28,12 +28,6 @@ public sealed partial class NetworkGenerator
             _ => $"{Kernels}.Sigmoid({z})",
         };
 
-        /// <summary>The activation of a vector expression.</summary>
-        private static string ActivateVector(Activation activation, string z) => activation switch
-        {
-            _ => $"{Kernels}.Sigmoid({z})",
-        };
-
         /// <summary>A statement activating <paramref name="count"/> floats of <paramref name="source"/> into <paramref name="target"/> (whole padded rows).</summary>
         private static string ActivateRows(Activation activation, string source, string target, string count) => activation switch
         {
