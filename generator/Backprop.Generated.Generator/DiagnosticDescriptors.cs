@@ -191,6 +191,62 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor SoftmaxOnHiddenLayer = new(
+        id: "BPG024",
+        title: "Softmax is an output activation only",
+        messageFormat: "Layer {1} of the network '{0}' is a hidden layer with the Softmax activation, which couples every neuron of a layer and is only defined for the output; use ReLU, LeakyReLU, Tanh, Sigmoid or Identity for hidden layers (Softmax may be the OutputActivation or the last element of Activations)",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LogLikelihoodNeedsSoftmax = new(
+        id: "BPG025",
+        title: "The log-likelihood cost needs a softmax output",
+        messageFormat: "The network '{0}' has Cost = CostKind.LogLikelihood with a {1} output; the log-likelihood −Σ y ln a needs outputs that form a probability distribution: set OutputActivation = ActivationKind.Softmax, or use CostKind.Quadratic",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor CrossEntropyNeedsSigmoid = new(
+        id: "BPG026",
+        title: "The cross-entropy cost needs a sigmoid output",
+        messageFormat: "The network '{0}' has Cost = CostKind.CrossEntropy with a {1} output; cross-entropy −Σ [y ln a + (1 − y) ln(1 − a)] needs outputs in (0, 1): set OutputActivation = ActivationKind.Sigmoid, or use {2}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ActivationsWrongLength = new(
+        id: "BPG027",
+        title: "Activations needs one activation per layer after the input",
+        messageFormat: "The network '{0}' has {1} layers and so {2} weight layers, but Activations has {3} element(s); give exactly {2}, one for each layer 2..L, the output's last",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ActivationsWithShorthand = new(
+        id: "BPG028",
+        title: "Activations cannot be combined with HiddenActivation or OutputActivation",
+        messageFormat: "The network '{0}' sets both Activations and {1}; Activations already names every layer's activation: remove {1}, or remove Activations and use HiddenActivation and OutputActivation",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnknownActivation = new(
+        id: "BPG029",
+        title: "Unknown activation",
+        messageFormat: "The network '{0}' uses the activation value {1} in {2}, which is not an ActivationKind; use one of {3}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnknownCost = new(
+        id: "BPG030",
+        title: "Unknown cost",
+        messageFormat: "The network '{0}' uses the cost value {1}, which is not a CostKind; use one of {2}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
     /// <summary>The descriptor with <paramref name="id"/>.</summary>
     public static DiagnosticDescriptor ById(string id) => id switch
     {
@@ -217,6 +273,13 @@ internal static class DiagnosticDescriptors
         "BPG021" => WeightsShapeMismatch,
         "BPG022" => WeightsFileAmbiguous,
         "BPG023" => WeightsTooLargeToBake,
+        "BPG024" => SoftmaxOnHiddenLayer,
+        "BPG025" => LogLikelihoodNeedsSoftmax,
+        "BPG026" => CrossEntropyNeedsSigmoid,
+        "BPG027" => ActivationsWrongLength,
+        "BPG028" => ActivationsWithShorthand,
+        "BPG029" => UnknownActivation,
+        "BPG030" => UnknownCost,
         _ => throw new System.ArgumentOutOfRangeException(nameof(id), id, "Unknown diagnostic ID."),
     };
 }

@@ -28,10 +28,10 @@ public interface INetwork<TSelf> where TSelf : INetwork<TSelf>
     /// <summary>The size of every layer, input first.</summary>
     static abstract ReadOnlySpan<int> LayerSizes { get; }
 
-    /// <summary>The activation of the hidden layers 2..L−1.</summary>
-    static abstract ActivationKind HiddenActivation { get; }
+    /// <summary>The activation of every weight layer 2..L, in order: L − 1 values, the last one the output's.</summary>
+    static abstract ReadOnlySpan<ActivationKind> Activations { get; }
 
-    /// <summary>The activation of the output layer L.</summary>
+    /// <summary>The activation of the output layer L (the last of <see cref="Activations"/>).</summary>
     static abstract ActivationKind OutputActivation { get; }
 
     /// <summary>The cost function <see cref="Backprop"/> differentiates.</summary>

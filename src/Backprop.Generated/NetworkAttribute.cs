@@ -62,6 +62,52 @@ public sealed class NetworkAttribute : Attribute
     /// </code>
     /// </example>
     public string? Weights { get; set; }
+
+    /// <summary>
+    /// The activation of every hidden layer 2..L−1 (default <see cref="ActivationKind.Sigmoid"/>). Shorthand for
+    /// <see cref="Activations"/>; not allowed together with it. <see cref="ActivationKind.Softmax"/> is an output
+    /// activation only.
+    /// </summary>
+    public ActivationKind HiddenActivation { get; set; } = ActivationKind.Sigmoid;
+
+    /// <summary>
+    /// The activation of the output layer L (default <see cref="ActivationKind.Sigmoid"/>). Shorthand for the last
+    /// element of <see cref="Activations"/>; not allowed together with it.
+    /// </summary>
+    public ActivationKind OutputActivation { get; set; } = ActivationKind.Sigmoid;
+
+    /// <summary>
+    /// One activation per layer 2..L (as many as there are layer sizes, less one), for networks whose hidden layers
+    /// differ. Not allowed together with <see cref="HiddenActivation"/> or <see cref="OutputActivation"/>.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// [Network(3, 5, 4, 2, Activations = new[] { ActivationKind.LeakyReLU, ActivationKind.Tanh, ActivationKind.Sigmoid })]
+    /// public partial class Mixed { }
+    /// </code>
+    /// </example>
+    public ActivationKind[]? Activations { get; set; }
+
+    /// <summary>
+    /// The cost function. When not set it is the output activation's natural pair: sigmoid →
+    /// <see cref="CostKind.CrossEntropy"/>, softmax → <see cref="CostKind.LogLikelihood"/>, any other →
+    /// <see cref="CostKind.Quadratic"/>. Cross-entropy needs a sigmoid output and log-likelihood a softmax output.
+    /// </summary>
+    public CostKind Cost
+    {
+        get => _cost ?? NaturalCost(Activations is { Length: > 0 } all ? all[^1] : OutputActivation);
+        set => _cost = value;
+    }
+
+    private CostKind? _cost;
+
+    /// <summary>The cost a network gets when its attribute names none: the natural pair of its output activation.</summary>
+    public static CostKind NaturalCost(ActivationKind output) => output switch
+    {
+        ActivationKind.Sigmoid => CostKind.CrossEntropy,
+        ActivationKind.Softmax => CostKind.LogLikelihood,
+        _ => CostKind.Quadratic,
+    };
 }
 
 /// <summary>How the generator shapes the code of a network.</summary>

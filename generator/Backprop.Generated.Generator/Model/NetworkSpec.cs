@@ -5,9 +5,8 @@ namespace Backprop.Generated.Generator.Model;
 /// <summary>Everything the emitter needs to write one network, as plain equatable values.</summary>
 /// <param name="Target">Where the network type lives and how to re-open it.</param>
 /// <param name="Layers">The layer sizes n_1..n_L, input first.</param>
-/// <param name="HiddenActivation">The activation of layers 2..L−1.</param>
-/// <param name="OutputActivation">The activation of layer L.</param>
-/// <param name="Cost">The cost function.</param>
+/// <param name="Activations">The activation of every weight layer 2..L, the output's last.</param>
+/// <param name="Cost">The cost function (already the output's natural pair when the attribute named none).</param>
 /// <param name="Shape">The code shape chosen for this network.</param>
 /// <param name="EmitConstructor">Whether to emit the public parameterless constructor (false when the user wrote one).</param>
 /// <param name="HintName">The generated file's hint name.</param>
@@ -15,13 +14,16 @@ namespace Backprop.Generated.Generator.Model;
 internal sealed record NetworkSpec(
     TypeHierarchy Target,
     EquatableArray<int> Layers,
-    Activation HiddenActivation,
-    Activation OutputActivation,
+    EquatableArray<Activation> Activations,
     Cost Cost,
     CodeShape Shape,
     bool EmitConstructor,
     string HintName,
-    BakedWeights? Weights = null);
+    BakedWeights? Weights = null)
+{
+    /// <summary>The activation of the output layer L.</summary>
+    public Activation OutputActivation => Activations[Activations.Count - 1];
+}
 
 /// <summary>The network type and the declarations around it.</summary>
 /// <param name="Namespace">The containing namespace, or null for the global namespace.</param>
@@ -39,16 +41,29 @@ internal sealed record TypeHierarchy(
 /// <param name="Name">Its name with type parameters, e.g. <c>Outer&lt;T&gt;</c>.</param>
 internal readonly record struct ContainingType(string Declaration, string Name);
 
-/// <summary>Activation functions the emitter knows (values match <c>Backprop.ActivationKind</c>).</summary>
+/// <summary>
+/// Activation functions the generator knows (names and values match <c>Backprop.ActivationKind</c>). What each one
+/// means to the emitter (formulas, kernels, derivative, initialisation) is its entry in <c>Functions.Of</c>.
+/// </summary>
 internal enum Activation
 {
     Sigmoid = 1,
+    Tanh = 2,
+    ReLU = 3,
+    LeakyReLU = 4,
+    Identity = 5,
+    Softmax = 6,
 }
 
-/// <summary>Cost functions the emitter knows (values match <c>Backprop.CostKind</c>).</summary>
+/// <summary>
+/// Cost functions the generator knows (names and values match <c>Backprop.CostKind</c>). What each one means to the
+/// emitter is its entry in <c>Functions.Of</c>.
+/// </summary>
 internal enum Cost
 {
     CrossEntropy = 1,
+    Quadratic = 2,
+    LogLikelihood = 3,
 }
 
 /// <summary>The shape of the emitted kernels.</summary>
