@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using Backprop.Generated.Generator.Model;
 using Backprop.Generated.Generator.Helpers;
 
 namespace Backprop.Generated.Generator;
@@ -38,39 +39,32 @@ public sealed partial class NetworkGenerator
             EmitBackpropDrivers(w, n);
             EmitTrainBatchDriver(w, n);
 
-            LayerModel output = n.Layers[n.Layers.Count - 1];
-            EmitWidthDispatch(w, "OutputError", output.Outputs, "float",
-                "ref float z, ref float a, ref float y, ref int rows, nint m, ref float d", "ref z, ref a, ref y, ref rows, m, ref d",
-                $"The cost and output errors of m samples, with the widest vectors that fit {Plural(output.Outputs, "output")}.");
-            foreach (Isa isa in Isa.All.Select(tier => tier.For(output.Outputs)).Distinct())
+            for (int index = 0; index < n.Layers.Count; index++)
             {
-                EmitOutputError(w, n, isa);
-            }
-
-            foreach (LayerModel layer in n.Layers)
-            {
+                LayerModel layer = n.Layers[index];
+                LayerModel? previous = index > 0 ? n.Layers[index - 1] : null;
                 int l = layer.Number;
                 string inputs = InputParameters(layer), inputArguments = layer.FeedsFromInput ? "ref a, ref rows" : "ref a";
                 string next = layer.FeedsFromInput ? ", ref int next, nint nextCount" : string.Empty;
                 string nextArguments = layer.FeedsFromInput ? ", ref next, nextCount" : string.Empty;
-                EmitWidthDispatch(w, $"Layer{l}Forward", layer.Inputs, "void",
+                EmitWidthDispatch(w, $"Layer{l}Forward", layer.Inputs,
                     $"ref float p, {inputs}, nint m, ref float z", $"ref p, {inputArguments}, m, ref z",
                     $"Layer {l}'s forward kernel: z^{l} = w^{l} a^{l - 1} + b^{l} for m samples.");
-                if (!layer.FeedsFromInput)
+                if (previous is not null)
                 {
-                    EmitWidthDispatch(w, $"Layer{l}Delta", layer.Inputs, "void",
+                    EmitWidthDispatch(w, $"Layer{l}Delta", layer.Inputs,
                         "ref float p, ref float d, nint m, ref float a, ref float dPrevious", "ref p, ref d, m, ref a, ref dPrevious",
-                        $"Layer {l}'s error kernel: δ^{l - 1} = ((w^{l})ᵀ δ^{l}) ⊙ σ'(z^{l - 1}) for m samples.");
+                        $"Layer {l}'s error kernel: δ^{l - 1} = ((w^{l})ᵀ δ^{l}) ⊙ {previous.Function.Symbol}'(z^{l - 1}) for m samples (BP2).");
                 }
-                EmitWidthDispatch(w, $"Layer{l}Update", layer.Inputs, "void",
+                EmitWidthDispatch(w, $"Layer{l}Update", layer.Inputs,
                     $"ref float p, {inputs}, ref float d, nint m, float rate, float decay{next}", $"ref p, {inputArguments}, ref d, m, rate, decay{nextArguments}",
                     $"Layer {l}'s update kernel: w^{l} ← decay · w^{l} − rate · Σ_x δ^{l} (a^{l - 1})ᵀ and b^{l} ← b^{l} − rate · Σ_x δ^{l}, for m samples.");
                 foreach (Isa isa in Isa.All.Select(tier => tier.For(layer.Inputs)).Distinct())
                 {
                     EmitForwardKernel(w, layer, isa);
-                    if (!layer.FeedsFromInput)
+                    if (previous is not null)
                     {
-                        EmitDeltaKernel(w, n, layer, isa);
+                        EmitDeltaKernel(w, layer, previous, isa);
                     }
                     EmitGradientKernel(w, layer, isa);
                 }
@@ -81,28 +75,19 @@ public sealed partial class NetworkGenerator
         /// A method that calls <paramref name="name"/> + the suffix of the widest vector the hardware
         /// accelerates and that fits <paramref name="count"/> floats.
         /// </summary>
-        private static void EmitWidthDispatch(SourceWriter w, string name, int count, string returns, string parameters, string arguments, string summary)
+        private static void EmitWidthDispatch(SourceWriter w, string name, int count, string parameters, string arguments, string summary)
         {
             w.Line($"/// <summary>{summary} Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>");
-            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
-            using (w.Block($"private static {returns} {name}({parameters})"))
+            w.Line(Inline);
+            using (w.Block($"private static void {name}({parameters})"))
             {
-                string call = returns == "void" ? string.Empty : "return ";
                 string keyword = "if";
                 foreach (Isa tier in Isa.Vectors)
                 {
-                    w.Line($"{keyword} ({tier.Vector}.IsHardwareAccelerated)");
-                    using (w.Open())
-                    {
-                        w.Line($"{call}{name}{tier.For(count).Suffix}({arguments});");
-                        if (returns == "void")
-                        {
-                            w.Line("return;");
-                        }
-                    }
+                    w.Line($"{keyword} ({tier.Vector}.IsHardwareAccelerated) {name}{tier.For(count).Suffix}({arguments});");
                     keyword = "else if";
                 }
-                w.Line($"{call}{name}{Isa.Scalar.Suffix}({arguments});");
+                w.Line($"else {name}{Isa.Scalar.Suffix}({arguments});");
             }
             w.Line();
         }
@@ -111,8 +96,7 @@ public sealed partial class NetworkGenerator
 
         private static void EmitScratch(SourceWriter w, string name, string count)
         {
-            w.Line($"{SpanOfFloat} {name}Buffer = stackalloc float[{count}];");
-            w.Line($"ref float {name} = ref {Marshal}.GetReference({name}Buffer);");
+            w.Line($"{SpanOfFloat} {name}Buffer = stackalloc float[{count}]; ref float {name} = ref MemoryMarshal.GetReference({name}Buffer);");
         }
 
         /// <summary>Calls the forward kernels of every layer for m samples, activating each layer's rows.</summary>
@@ -126,16 +110,50 @@ public sealed partial class NetworkGenerator
                 string target = layer.IsOutput && keepOutputZ ? $"z{n.L}" : $"a{layer.Number}";
                 string source = layer.FeedsFromInput ? $"ref {previous}, ref {rows}" : $"ref {previous}";
                 w.Line($"Layer{layer.Number}Forward(ref p, {source}, {m}, ref {target});");
-                w.Line(ActivateRows(layer.Activation, target, $"a{layer.Number}", $"{m} * {Int(Padded(layer.Outputs))}"));
+                EmitActivateRows(w, layer, target, $"a{layer.Number}", m);
                 previous = $"a{layer.Number}";
             }
         }
 
         private static void EmitLayerComment(SourceWriter w, LayerModel layer)
         {
-            string σ = ActivationSymbol(layer.Activation);
             string input = layer.FeedsFromInput ? "x" : $"a^{layer.Number - 1}";
-            w.Line($"// Layer {layer.Number} ({Int(layer.Inputs)} → {Int(layer.Outputs)}): z^{layer.Number} = w^{layer.Number} {input} + b^{layer.Number}; a^{layer.Number} = {σ}(z^{layer.Number}), {ActivationFormula(layer.Activation)}");
+            w.Line($"// Layer {layer.Number} ({Int(layer.Inputs)} → {Int(layer.Outputs)}): z^{layer.Number} = w^{layer.Number} {input} + b^{layer.Number}; a^{layer.Number} = {layer.Function.Symbol}(z^{layer.Number}), {layer.Function.Formula}");
+        }
+
+        /// <summary>Turns m padded rows of z^l (<paramref name="source"/>) into a^l (<paramref name="target"/>, possibly the same rows).</summary>
+        private static void EmitActivateRows(SourceWriter w, LayerModel layer, string source, string target, string m)
+        {
+            if (layer.Function.HasUnitDerivative && source == target)
+            {
+                w.Line($"// {layer.Function.Formula}: a^{layer.Number} is z^{layer.Number} as it stands.");
+                return;
+            }
+            w.Line(layer.Function.ActivateRows(source, target, m, layer.Outputs, Padded(layer.Outputs)));
+        }
+
+        /// <summary>
+        /// The statements that compute Σ_x C_x of m samples into <paramref name="cost"/> (declared or added to) and the
+        /// output errors δ^L (BP1), with the cost's runtime kernel and, for a cost that keeps it, f_L'.
+        /// </summary>
+        private static void EmitOutputError(SourceWriter w, NetworkModel n, string assign, string targets, string rows, string m, bool errors)
+        {
+            LayerModel output = n.Layers[n.Layers.Count - 1];
+            CostFunction cost = Functions.Of(n.Spec.Cost);
+            int L = n.L, count = output.Outputs, padded = Padded(count);
+            if (errors)
+            {
+                foreach (string line in cost.Comment)
+                {
+                    w.Line("// " + line);
+                }
+            }
+            w.Line($"{assign} {Kernels}.{cost.Kernel}(ref z{L}, ref a{L}, ref {targets}, ref {rows}, {m}, {Int(count)}, {Int(padded)}, ref d{L});");
+            if (errors && cost.MultipliesDerivative && output.Function.MultiplyDerivativeRows($"a{L}", $"d{L}", m, count, padded) is string multiply)
+            {
+                w.Line($"// δ^{L} = (a − y) ⊙ {output.Function.Symbol}'(z^{L}), with {output.Function.Derivative}");
+                w.Line(multiply);
+            }
         }
 
         private static void EmitForwardDriver(SourceWriter w, NetworkModel n)
@@ -154,7 +172,7 @@ public sealed partial class NetworkGenerator
                 int outputs = n.Sizes[n.L - 1];
                 w.Line();
                 w.Line($"// The output is a^{n.L}.");
-                w.Line($"{Marshal}.CreateReadOnlySpan(ref a{n.L}, {Int(outputs)}).CopyTo({Marshal}.CreateSpan(ref y, {Int(outputs)}));");
+                w.Line($"MemoryMarshal.CreateReadOnlySpan(ref a{n.L}, {Int(outputs)}).CopyTo(MemoryMarshal.CreateSpan(ref y, {Int(outputs)}));");
             }
             w.Line();
         }
@@ -174,8 +192,7 @@ public sealed partial class NetworkGenerator
                 }
                 EmitScratch(w, $"z{n.L}", Int(block * Padded(outputs)));
                 EmitScratch(w, $"d{n.L}", Int(block * Padded(outputs)));
-                w.Line($"global::System.Span<int> rowsBuffer = stackalloc int[{Int(block)}];");
-                w.Line($"ref int rows = ref {Marshal}.GetReference(rowsBuffer);");
+                w.Line($"Span<int> rowsBuffer = stackalloc int[{Int(block)}]; ref int rows = ref MemoryMarshal.GetReference(rowsBuffer);");
                 using (w.Block($"for (nint k = 0; k < {Int(block)}; k++)"))
                 {
                     w.Line($"{Unsafe}.Add(ref rows, k) = (int)k;");
@@ -183,18 +200,19 @@ public sealed partial class NetworkGenerator
                 w.Line("float cost = 0f;");
                 using (w.Block($"for (nint start = 0; start < count; start += {Int(block)})"))
                 {
-                    w.Line($"nint m = global::System.Math.Min({Int(block)}, count - start);");
+                    w.Line($"nint m = Math.Min({Int(block)}, count - start);");
                     w.Line($"ref float input = ref {Unsafe}.Add(ref x, start * {Int(inputs)});");
                     EmitForwardLayers(w, n, "input", "rows", "m", keepOutputZ: true);
                     w.Line();
                     w.Line($"// The outputs are the rows of a^{n.L}.");
                     using (w.Block("for (nint s = 0; s < m; s++)"))
                     {
-                        w.Line($"{Marshal}.CreateReadOnlySpan(ref {Unsafe}.Add(ref a{n.L}, s * {Int(Padded(outputs))}), {Int(outputs)}).CopyTo({Marshal}.CreateSpan(ref {Unsafe}.Add(ref y, (start + s) * {Int(outputs)}), {Int(outputs)}));");
+                        w.Line($"MemoryMarshal.CreateReadOnlySpan(ref {Unsafe}.Add(ref a{n.L}, s * {Int(Padded(outputs))}), {Int(outputs)}).CopyTo(MemoryMarshal.CreateSpan(ref {Unsafe}.Add(ref y, (start + s) * {Int(outputs)}), {Int(outputs)}));");
                     }
                     using (w.Block("if (withCost)"))
                     {
-                        w.Line($"cost += OutputError(ref z{n.L}, ref a{n.L}, ref {Unsafe}.Add(ref t, start * {Int(outputs)}), ref rows, m, ref d{n.L});");
+                        w.Line($"ref float targets = ref {Unsafe}.Add(ref t, start * {Int(outputs)});");
+                        EmitOutputError(w, n, "cost +=", "targets", "rows", "m", errors: false);
                     }
                 }
                 w.Line("return cost;");
@@ -235,7 +253,8 @@ public sealed partial class NetworkGenerator
                 w.Line();
                 if (!layer.FeedsFromInput)
                 {
-                    w.Line($"// Layer {l}, BP2: δ^{l - 1} = ((w^{l})ᵀ δ^{l}) ⊙ {ActivationSymbol(n.Spec.HiddenActivation)}'(z^{l - 1}), with {DerivativeFormula(n.Spec.HiddenActivation)}{(update ? " (before w^" + l + " changes)" : string.Empty)}");
+                    ActivationFunction f = n.Layers[k - 1].Function;
+                    w.Line($"// Layer {l}, BP2: δ^{l - 1} = ((w^{l})ᵀ δ^{l}) ⊙ {f.Symbol}'(z^{l - 1}), with {f.Derivative}{(update ? " (before w^" + l + " changes)" : string.Empty)}");
                     w.Line($"Layer{l}Delta(ref p, ref d{l}, {m}, ref a{l - 1}, ref d{l - 1});");
                 }
                 string a = layer.FeedsFromInput ? "x" : $"a^{l - 1}";
@@ -276,7 +295,7 @@ public sealed partial class NetworkGenerator
                 EmitForwardLayers(w, n, "x", "rows", "m", keepOutputZ: true);
                 w.Line();
                 w.Line($"// ---- The cost and the output error δ^{n.L} (BP1) ----");
-                w.Line($"float cost = OutputError(ref z{n.L}, ref a{n.L}, ref y, ref rows, m, ref d{n.L});");
+                EmitOutputError(w, n, "float cost =", "y", "rows", "m", errors: true);
                 w.Line();
                 w.Line("// ---- Backward pass, layer L down to 2 ----");
                 EmitBackwardLayers(w, n, "rows", "m", update: false);
@@ -299,94 +318,12 @@ public sealed partial class NetworkGenerator
                 EmitForwardLayers(w, n, "x", "rows", "m", keepOutputZ: true);
                 w.Line();
                 w.Line($"// ---- The cost and the output error δ^{n.L} (BP1) of every sample ----");
-                w.Line($"float cost = OutputError(ref z{n.L}, ref a{n.L}, ref y, ref rows, m, ref d{n.L});");
+                EmitOutputError(w, n, "float cost =", "y", "rows", "m", errors: true);
                 w.Line();
                 w.Line("// ---- Backward pass, layer L down to 2, each layer's step as soon as its errors are known ----");
                 EmitBackwardLayers(w, n, "rows", "m", update: true);
                 w.Line();
                 w.Line("return cost;");
-            }
-            w.Line();
-        }
-
-        private static void EmitOutputError(SourceWriter w, NetworkModel n, Isa tier)
-        {
-            LayerModel output = n.Layers[n.Layers.Count - 1];
-            int L = n.L, count = output.Outputs, padded = Padded(count);
-            Isa isa = tier.For(count);
-            w.Line($"/// <summary>The cost Σ_x C_x and the output errors δ^{L} of m samples with {tier.Description}.</summary>");
-            w.Line(HotPath);
-            using (w.Block($"private static float OutputError{tier.Suffix}(ref float z, ref float a, ref float y, ref int rows, nint m, ref float d)"))
-            {
-                foreach (string line in CostComment(n.Spec.Cost, output.Activation))
-                {
-                    w.Line(line);
-                }
-                foreach (string line in OutputErrorComment(n.Spec.Cost, output.Activation, L))
-                {
-                    w.Line(line);
-                }
-                if (isa.IsScalar)
-                {
-                    w.Line("float cost = 0f;");
-                    using (w.Block("for (nint s = 0; s < m; s++)"))
-                    {
-                        w.Line($"ref float target = ref {Unsafe}.Add(ref y, (nint){Unsafe}.Add(ref rows, s) * {Int(count)});");
-                        using (w.Block($"for (nint k = 0; k < {Int(count)}; k++)"))
-                        {
-                            w.Line($"nint at = s * {Int(padded)} + k;");
-                            w.Line($"float yk = {Unsafe}.Add(ref target, k);");
-                            w.Line($"cost += {CostTermScalar(n.Spec.Cost, output.Activation, $"{Unsafe}.Add(ref z, at)", "yk")};");
-                            w.Line($"{Unsafe}.Add(ref d, at) = {OutputErrorScalar(n.Spec.Cost, output.Activation, $"{Unsafe}.Add(ref a, at)", $"{Unsafe}.Add(ref z, at)", "yk")};");
-                        }
-                    }
-                    w.Line("return cost;");
-                    return;
-                }
-
-                var plan = new ChunkPlan(count, isa.Width);
-                EmitMask(w, isa, plan);
-                w.Line($"{isa.Type} costs = {isa.Zero};");
-                using (w.Block("for (nint s = 0; s < m; s++)"))
-                {
-                    w.Line($"ref float target = ref {Unsafe}.Add(ref y, (nint){Unsafe}.Add(ref rows, s) * {Int(count)});");
-                    w.Line($"ref float zRow = ref {Unsafe}.Add(ref z, s * {Int(padded)});");
-                    w.Line($"ref float aRow = ref {Unsafe}.Add(ref a, s * {Int(padded)});");
-                    w.Line($"ref float dRow = ref {Unsafe}.Add(ref d, s * {Int(padded)});");
-                    void Chunk(string offset, bool masked)
-                    {
-                        w.Line($"{isa.Type} yv = {isa.Load("target", offset)};");
-                        w.Line($"{isa.Type} cv = {Kernels}.SigmoidCrossEntropy({isa.Load("zRow", offset)}, yv);");
-                        w.Line(masked ? "costs += cv & mask;" : "costs += cv;");
-                        w.Line(isa.Store($"{isa.Load("aRow", offset)} - yv", "dRow", offset));
-                    }
-                    if (plan.FullChunks > 4)
-                    {
-                        using (w.Block($"for (nuint j = 0; j < {Int(plan.FullChunks * isa.Width)}; j += {Int(isa.Width)})"))
-                        {
-                            Chunk("j", masked: false);
-                        }
-                    }
-                    else
-                    {
-                        for (int c = 0; c < plan.FullChunks; c++)
-                        {
-                            using (w.Open())
-                            {
-                                Chunk(Int(c * isa.Width), masked: false);
-                            }
-                        }
-                    }
-                    if (plan.HasTail)
-                    {
-                        w.Line($"// The last vector overlaps the one before: its first {Plural(plan.Overlap, "lane")} are left out of the cost (δ is just written twice).");
-                        using (w.Open())
-                        {
-                            Chunk(Int(plan.TailOffset), masked: true);
-                        }
-                    }
-                }
-                w.Line($"return {isa.Vector}.Sum(costs);");
             }
             w.Line();
         }
@@ -467,11 +404,7 @@ public sealed partial class NetworkGenerator
                         {
                             for (int k = 0; k < samples; k++)
                             {
-                                w.Line($"ref float in{k} = {InputRow(layer, Plus("s", k))};");
-                            }
-                            for (int k = 0; k < samples; k++)
-                            {
-                                w.Line($"ref float out{k} = ref {Unsafe}.Add(ref z, ({Plus("s", k)}) * {Int(padded)});");
+                                w.Line($"ref float in{k} = {InputRow(layer, Plus("s", k))}, out{k} = ref {Unsafe}.Add(ref z, ({Plus("s", k)}) * {Int(padded)});");
                             }
                             EmitRowBlocks(w, outputs, rows, (count, row) => EmitForwardBlock(w, isa, plan, inputs, count, samples, row));
                         }
@@ -481,8 +414,7 @@ public sealed partial class NetworkGenerator
                         : $"// One sample at a time (rows of {Plural(inputs, "value")} are too short for sample blocks to pay), with up to {Int(AccumulatorsPerRow)} accumulators per row.");
                     using (w.Block("for (; s < m; s++)"))
                     {
-                        w.Line($"ref float in0 = {InputRow(layer, "s")};");
-                        w.Line($"ref float out0 = ref {Unsafe}.Add(ref z, s * {Int(padded)});");
+                        w.Line($"ref float in0 = {InputRow(layer, "s")}, out0 = ref {Unsafe}.Add(ref z, s * {Int(padded)});");
                         EmitRowBlocks(w, outputs, System.Math.Min(2, outputs), (count, row) => EmitSingleSampleForwardBlock(w, isa, plan, inputs, count, row));
                     }
                 }
@@ -521,36 +453,27 @@ public sealed partial class NetworkGenerator
 
         private static void EmitWeightRows(SourceWriter w, string baseName, string prefix, int count, int inputs)
         {
-            w.Line($"ref float {prefix}0 = ref {Unsafe}.Add(ref {baseName}, i * {Int(inputs)});");
+            var rows = new List<string> { $"{prefix}0 = ref {Unsafe}.Add(ref {baseName}, i * {Int(inputs)})" };
             for (int r = 1; r < count; r++)
             {
-                w.Line($"ref float {prefix}{r} = ref {Unsafe}.Add(ref {prefix}{r - 1}, {Int(inputs)});");
+                rows.Add($"{prefix}{r} = ref {Unsafe}.Add(ref {prefix}{r - 1}, {Int(inputs)})");
             }
+            w.Line($"ref float {string.Join(", ", rows)};");
         }
 
         /// <summary>A block of rows × samples: z[s][i] = Σ_j w[i][j] in_s[j] + b[i].</summary>
         private static void EmitForwardBlock(SourceWriter w, Isa isa, ChunkPlan plan, int inputs, int rows, int samples, string row)
         {
             EmitWeightRows(w, "w", "w", rows, inputs);
-            for (int r = 0; r < rows; r++)
-            {
-                w.Line($"{isa.Type} {string.Join(", ", Enumerable.Range(0, samples).Select(k => $"s{r}{k} = {isa.Zero}"))};");
-            }
+            w.Line($"{isa.Type} {string.Join(", ", Enumerable.Range(0, rows).SelectMany(r => Enumerable.Range(0, samples).Select(k => $"s{r}{k} = {isa.Zero}")))};");
 
             void Step(string offset, bool masked)
             {
-                for (int k = 0; k < samples; k++)
-                {
-                    w.Line($"{isa.Type} x{k} = {isa.Load($"in{k}", offset)};");
-                }
+                w.Line($"{isa.Type} {string.Join(", ", Enumerable.Range(0, samples).Select(k => $"x{k} = {isa.Load($"in{k}", offset)}"))};");
                 for (int r = 0; r < rows; r++)
                 {
                     string weights = isa.Load($"w{r}", offset);
-                    w.Line($"{isa.Type} v{r} = {(masked ? $"{weights} & mask" : weights)};");
-                    for (int k = 0; k < samples; k++)
-                    {
-                        w.Line($"s{r}{k} = {Kernels}.MultiplyAdd(v{r}, x{k}, s{r}{k});");
-                    }
+                    w.Line($"{isa.Type} v{r} = {(masked ? $"{weights} & mask" : weights)}; {string.Join(" ", Enumerable.Range(0, samples).Select(k => $"s{r}{k} = MultiplyAdd(v{r}, x{k}, s{r}{k});"))}");
                 }
             }
 
@@ -578,10 +501,7 @@ public sealed partial class NetworkGenerator
             }
             for (int r = 0; r < rows; r++)
             {
-                for (int k = 0; k < samples; k++)
-                {
-                    w.Line($"{Unsafe}.Add(ref out{k}, {Plus(row, r)}) = {isa.Vector}.Sum(s{r}{k}) + {Unsafe}.Add(ref b, {Plus(row, r)});");
-                }
+                w.Line($"float b{r} = {Unsafe}.Add(ref b, {Plus(row, r)}); {string.Join(" ", Enumerable.Range(0, samples).Select(k => $"{Unsafe}.Add(ref out{k}, {Plus(row, r)}) = {isa.Vector}.Sum(s{r}{k}) + b{r};"))}");
             }
         }
 
@@ -593,26 +513,22 @@ public sealed partial class NetworkGenerator
         {
             EmitWeightRows(w, "w", "w", rows, inputs);
             int accumulators = System.Math.Min(AccumulatorsPerRow, plan.FullChunks);
-            for (int r = 0; r < rows; r++)
-            {
-                w.Line($"{isa.Type} {string.Join(", ", Enumerable.Range(0, accumulators).Select(u => $"s{r}{u} = {isa.Zero}"))};");
-            }
+            w.Line($"{isa.Type} {string.Join(", ", Enumerable.Range(0, rows).SelectMany(r => Enumerable.Range(0, accumulators).Select(u => $"s{r}{u} = {isa.Zero}")))};");
 
             var steps = new List<(string Offset, int Accumulator, bool Masked)>();
             void Step()
             {
-                for (int k = 0; k < steps.Count; k++)
-                {
-                    w.Line($"{isa.Type} x{k} = {isa.Load("in0", steps[k].Offset)};");
-                }
+                w.Line($"{isa.Type} {string.Join(", ", steps.Select((step, k) => $"x{k} = {isa.Load("in0", step.Offset)}"))};");
                 for (int r = 0; r < rows; r++)
                 {
+                    var products = new List<string>();
                     for (int k = 0; k < steps.Count; k++)
                     {
                         (string offset, int accumulator, bool masked) = steps[k];
                         string weights = isa.Load($"w{r}", offset);
-                        w.Line($"s{r}{accumulator} = {Kernels}.MultiplyAdd({(masked ? $"({weights} & mask)" : weights)}, x{k}, s{r}{accumulator});");
+                        products.Add($"s{r}{accumulator} = MultiplyAdd({(masked ? $"({weights} & mask)" : weights)}, x{k}, s{r}{accumulator});");
                     }
+                    w.Line(string.Join(" ", products));
                 }
                 steps.Clear();
             }
@@ -729,12 +645,12 @@ public sealed partial class NetworkGenerator
             }
         }
 
-        private static void EmitDeltaKernel(SourceWriter w, NetworkModel n, LayerModel layer, Isa isa)
+        private static void EmitDeltaKernel(SourceWriter w, LayerModel layer, LayerModel previous, Isa isa)
         {
             int l = layer.Number, inputs = layer.Inputs, outputs = layer.Outputs;
             int padded = Padded(outputs), paddedInputs = Padded(inputs);
-            string σ = ActivationSymbol(n.Spec.HiddenActivation);
-            w.Line($"/// <summary>Layer {l} ({Int(inputs)} → {Int(outputs)}) with {isa.Description}: δ^{l - 1} = ((w^{l})ᵀ δ^{l}) ⊙ {σ}'(z^{l - 1}) for m samples.</summary>");
+            ActivationFunction f = previous.Function;
+            w.Line($"/// <summary>Layer {l} ({Int(inputs)} → {Int(outputs)}) with {isa.Description}: δ^{l - 1} = ((w^{l})ᵀ δ^{l}) ⊙ {f.Symbol}'(z^{l - 1}) for m samples.</summary>");
             w.Line(HotPath);
             using (w.Block($"private static void Layer{l}Delta{isa.Suffix}(ref float p, ref float d, nint m, ref float a, ref float dPrevious)"))
             {
@@ -750,8 +666,8 @@ public sealed partial class NetworkGenerator
                             {
                                 w.Line($"t += {Unsafe}.Add(ref w, i * {Int(inputs)} + j) * {Unsafe}.Add(ref d, s * {Int(padded)} + i);");
                             }
-                            w.Line($"float aj = {Unsafe}.Add(ref a, s * {Int(paddedInputs)} + j);");
-                            w.Line($"{Unsafe}.Add(ref dPrevious, s * {Int(paddedInputs)} + j) = t * ({DerivativeScalar(n.Spec.HiddenActivation, "aj")});");
+                            string aj = $"{Unsafe}.Add(ref a, s * {Int(paddedInputs)} + j)";
+                            w.Line($"{Unsafe}.Add(ref dPrevious, s * {Int(paddedInputs)} + j) = {(f.HasUnitDerivative ? "t" : $"t * {f.DerivativeOf(aj)}")};");
                         }
                     }
                 }
@@ -760,7 +676,7 @@ public sealed partial class NetworkGenerator
                     var plan = new ChunkPlan(inputs, isa.Width);
                     (int samples, int chunks) = DeltaBlock(isa);
                     w.Line($"// t_j = Σ_i w_ij δ_i: for a block of samples × column vectors, walk the rows i of w^{l} (a row is {plan.Describe()});");
-                    w.Line($"// then δ^{l - 1}_j = t_j ⊙ {σ}'(z_j), with {DerivativeFormula(n.Spec.HiddenActivation)} and a = a^{l - 1}. An overlapping last vector just recomputes equal values.");
+                    w.Line($"// then δ^{l - 1}_j = t_j ⊙ {f.Symbol}'(z_j), with {f.Derivative} and a = a^{l - 1}. An overlapping last vector just recomputes equal values.");
                     w.Line("nint s = 0;");
                     // As in the forward kernel: sample blocks only for rows long enough to pay.
                     if (plan.FullChunks >= SampleBlockMinimumVectors)
@@ -768,13 +684,13 @@ public sealed partial class NetworkGenerator
                         using (w.Block($"for (; s <= m - {Int(samples)}; s += {Int(samples)})"))
                         {
                             EmitDeltaRows(w, samples, padded, paddedInputs);
-                            EmitColumnBlocks(w, isa, plan, chunks, columns => EmitDeltaBlock(w, n, isa, outputs, inputs, samples, columns));
+                            EmitColumnBlocks(w, isa, plan, chunks, columns => EmitDeltaBlock(w, f, isa, outputs, inputs, samples, columns));
                         }
                     }
                     using (w.Block("for (; s < m; s++)"))
                     {
                         EmitDeltaRows(w, 1, padded, paddedInputs);
-                        EmitColumnBlocks(w, isa, plan, 2 * chunks, columns => EmitDeltaBlock(w, n, isa, outputs, inputs, 1, columns));
+                        EmitColumnBlocks(w, isa, plan, 2 * chunks, columns => EmitDeltaBlock(w, f, isa, outputs, inputs, 1, columns));
                     }
                 }
             }
@@ -786,41 +702,30 @@ public sealed partial class NetworkGenerator
             for (int k = 0; k < samples; k++)
             {
                 string s = Plus("s", k);
-                w.Line($"ref float d{k} = ref {Unsafe}.Add(ref d, ({s}) * {Int(padded)});");
-                w.Line($"ref float a{k} = ref {Unsafe}.Add(ref a, ({s}) * {Int(paddedInputs)});");
-                w.Line($"ref float e{k} = ref {Unsafe}.Add(ref dPrevious, ({s}) * {Int(paddedInputs)});");
+                w.Line($"ref float d{k} = ref {Unsafe}.Add(ref d, ({s}) * {Int(padded)}), a{k} = ref {Unsafe}.Add(ref a, ({s}) * {Int(paddedInputs)}), e{k} = ref {Unsafe}.Add(ref dPrevious, ({s}) * {Int(paddedInputs)});");
             }
         }
 
-        private static void EmitDeltaBlock(SourceWriter w, NetworkModel n, Isa isa, int outputs, int inputs, int samples, List<(string Offset, bool Masked)> columns)
+        private static void EmitDeltaBlock(SourceWriter w, ActivationFunction f, Isa isa, int outputs, int inputs, int samples, List<(string Offset, bool Masked)> columns)
         {
-            for (int k = 0; k < samples; k++)
-            {
-                w.Line($"{isa.Type} {string.Join(", ", Enumerable.Range(0, columns.Count).Select(c => $"t{k}{c} = {isa.Zero}"))};");
-            }
+            IEnumerable<int> c = Enumerable.Range(0, columns.Count);
+            w.Line($"{isa.Type} {string.Join(", ", Enumerable.Range(0, samples).SelectMany(k => c.Select(col => $"t{k}{col} = {isa.Zero}")))};");
             using (w.Block($"for (nint i = 0; i < {Int(outputs)}; i++)"))
             {
                 w.Line($"ref float wi = ref {Unsafe}.Add(ref w, i * {Int(inputs)});");
-                for (int c = 0; c < columns.Count; c++)
-                {
-                    w.Line($"{isa.Type} v{c} = {isa.Load("wi", columns[c].Offset)};");
-                }
+                w.Line($"{isa.Type} {string.Join(", ", c.Select(col => $"v{col} = {isa.Load("wi", columns[col].Offset)}"))};");
                 for (int k = 0; k < samples; k++)
                 {
-                    w.Line($"{isa.Type} delta{k} = {isa.Broadcast($"{Unsafe}.Add(ref d{k}, i)")};");
-                    for (int c = 0; c < columns.Count; c++)
-                    {
-                        w.Line($"t{k}{c} = {Kernels}.MultiplyAdd(v{c}, delta{k}, t{k}{c});");
-                    }
+                    w.Line($"{isa.Type} delta{k} = {isa.Broadcast($"{Unsafe}.Add(ref d{k}, i)")}; {string.Join(" ", c.Select(col => $"t{k}{col} = MultiplyAdd(v{col}, delta{k}, t{k}{col});"))}");
                 }
             }
             for (int k = 0; k < samples; k++)
             {
-                for (int c = 0; c < columns.Count; c++)
+                foreach (int col in c)
                 {
-                    string offset = columns[c].Offset;
-                    w.Line($"{isa.Type} a{k}{c} = {isa.Load($"a{k}", offset)};");
-                    w.Line(isa.Store($"t{k}{c} * ({DerivativeVector(n.Spec.HiddenActivation, isa, $"a{k}{c}")})", $"e{k}", offset));
+                    string offset = columns[col].Offset;
+                    string value = f.HasUnitDerivative ? $"t{k}{col}" : $"t{k}{col} * {f.DerivativeOf(isa.Load($"a{k}", offset))}";
+                    w.Line(isa.Store(value, $"e{k}", offset));
                 }
             }
         }
@@ -909,36 +814,28 @@ public sealed partial class NetworkGenerator
 
         private static void EmitGradientBlock(SourceWriter w, LayerModel layer, Isa isa, int rows, List<(string Offset, bool Masked)> columns, int padded)
         {
-            for (int r = 0; r < rows; r++)
-            {
-                w.Line($"{isa.Type} {string.Join(", ", Enumerable.Range(0, columns.Count).Select(c => $"g{r}{c} = {isa.Zero}"))};");
-            }
+            IEnumerable<int> all = Enumerable.Range(0, columns.Count);
+            w.Line($"{isa.Type} {string.Join(", ", Enumerable.Range(0, rows).SelectMany(r => all.Select(c => $"g{r}{c} = {isa.Zero}")))};");
             using (w.Block("for (nint s = 0; s < m; s++)"))
             {
-                w.Line($"ref float input = {InputRow(layer, "s")};");
-                w.Line($"ref float ds = ref {Unsafe}.Add(ref d, s * {Int(padded)} + i);");
-                for (int c = 0; c < columns.Count; c++)
-                {
-                    w.Line($"{isa.Type} x{c} = {isa.Load("input", columns[c].Offset)};");
-                }
+                w.Line($"ref float input = {InputRow(layer, "s")}, ds = ref {Unsafe}.Add(ref d, s * {Int(padded)} + i);");
+                w.Line($"{isa.Type} {string.Join(", ", all.Select(c => $"x{c} = {isa.Load("input", columns[c].Offset)}"))};");
                 for (int r = 0; r < rows; r++)
                 {
-                    w.Line($"{isa.Type} delta{r} = {isa.Broadcast($"{Unsafe}.Add(ref ds, {Int(r)})")};");
-                    for (int c = 0; c < columns.Count; c++)
-                    {
-                        w.Line($"g{r}{c} = {Kernels}.MultiplyAdd(delta{r}, x{c}, g{r}{c});");
-                    }
+                    w.Line($"{isa.Type} delta{r} = {isa.Broadcast($"{Unsafe}.Add(ref ds, {Int(r)})")}; {string.Join(" ", all.Select(c => $"g{r}{c} = MultiplyAdd(delta{r}, x{c}, g{r}{c});"))}");
                 }
             }
             for (int r = 0; r < rows; r++)
             {
+                var stores = new List<string>();
                 for (int c = 0; c < columns.Count; c++)
                 {
                     (string offset, bool masked) = columns[c];
                     string old = isa.Load($"w{r}", offset);
-                    string stepped = $"{Kernels}.MultiplyAdd(g{r}{c}, rates, {old} * decays)";
-                    w.Line(isa.Store(masked ? $"{isa.Vector}.ConditionalSelect(mask, {stepped}, {old})" : stepped, $"w{r}", offset));
+                    string stepped = $"MultiplyAdd(g{r}{c}, rates, {old} * decays)";
+                    stores.Add(isa.Store(masked ? $"{isa.Vector}.ConditionalSelect(mask, {stepped}, {old})" : stepped, $"w{r}", offset));
                 }
+                w.Line(string.Join(" ", stores));
             }
         }
 

@@ -61,7 +61,8 @@ public sealed partial class NetworkGenerator
                 Outputs = outputs;
                 WeightOffset = weightOffset;
                 IsOutput = isOutput;
-                Activation = isOutput ? spec.OutputActivation : spec.HiddenActivation;
+                Activation = spec.Activations[number - 2];
+                Function = Functions.Of(Activation);
             }
 
             /// <summary>l, numbered as in the math: 2 is the first weight layer.</summary>
@@ -84,15 +85,19 @@ public sealed partial class NetworkGenerator
             /// <summary>Layer 2 reads the input, which has no error term to backpropagate into.</summary>
             public bool FeedsFromInput => Number == 2;
 
+            /// <summary>f_l.</summary>
             public Activation Activation { get; }
+
+            /// <summary>What f_l means to the emitter.</summary>
+            public ActivationFunction Function { get; }
         }
 
         /// <summary>A vector width the generated code can use, and how to spell it.</summary>
         private sealed class Isa
         {
-            public static readonly Isa V512 = new("V512", 16, "global::System.Runtime.Intrinsics.Vector512", "Vector512 (AVX-512)");
-            public static readonly Isa V256 = new("V256", 8, "global::System.Runtime.Intrinsics.Vector256", "Vector256 (AVX2)");
-            public static readonly Isa V128 = new("V128", 4, "global::System.Runtime.Intrinsics.Vector128", "Vector128 (SSE, AdvSimd)");
+            public static readonly Isa V512 = new("V512", 16, "Vector512", "Vector512 (AVX-512)");
+            public static readonly Isa V256 = new("V256", 8, "Vector256", "Vector256 (AVX2)");
+            public static readonly Isa V128 = new("V128", 4, "Vector128", "Vector128 (SSE, AdvSimd)");
             public static readonly Isa Scalar = new("Scalar", 1, string.Empty, "scalar code (no SIMD acceleration)");
 
             /// <summary>The vector widths, widest first: the dispatch order.</summary>
@@ -114,10 +119,10 @@ public sealed partial class NetworkGenerator
             /// <summary>Floats per vector; 1 for scalar.</summary>
             public int Width { get; }
 
-            /// <summary>The static class, e.g. <c>global::System.Runtime.Intrinsics.Vector512</c>.</summary>
+            /// <summary>The static class, e.g. <c>Vector512</c>.</summary>
             public string Vector { get; }
 
-            /// <summary>The vector type, e.g. <c>global::System.Runtime.Intrinsics.Vector512&lt;float&gt;</c>.</summary>
+            /// <summary>The vector type, e.g. <c>Vector512&lt;float&gt;</c>.</summary>
             public string Type => Vector + "<float>";
 
             public string Description { get; }
@@ -146,7 +151,8 @@ public sealed partial class NetworkGenerator
 
             public string Broadcast(string value) => $"{Vector}.Create({value})";
 
-            public string Zero => Type + ".Zero";
+            /// <summary>A zero vector: <c>default</c>, which the declarations spell with their type.</summary>
+            public string Zero => "default";
 
             public string One => Type + ".One";
         }

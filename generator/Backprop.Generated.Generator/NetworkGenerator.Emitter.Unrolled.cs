@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using Backprop.Generated.Generator.Helpers;
+using Backprop.Generated.Generator.Model;
 
 namespace Backprop.Generated.Generator;
 
@@ -16,46 +17,24 @@ public sealed partial class NetworkGenerator
         {
             int L = n.L;
             LayerModel output = n.Layers[n.Layers.Count - 1];
+            int outputs = output.Outputs, padded = Padded(outputs);
 
             w.Line("/// <summary>Forward pass, unrolled: one statement per neuron; with <paramref name=\"withCost\"/>, returns C_x against the target t.</summary>");
             w.Line(HotPath);
             using (w.Block("private static float ForwardUnrolled(ref float p, ref float x, ref float y, ref float t, bool withCost)"))
             {
-                EmitUnrolledInput(w, n);
-                foreach (LayerModel layer in n.Layers)
-                {
-                    w.Line();
-                    EmitLayerComment(w, layer);
-                    for (int i = 0; i < layer.Outputs; i++)
-                    {
-                        if (layer.IsOutput)
-                        {
-                            w.Line($"float z{L}_{i} = {WeightedSum(layer, i)};");
-                            w.Line($"float a{L}_{i} = {ActivateScalar(layer.Activation, $"z{L}_{i}")};");
-                        }
-                        else
-                        {
-                            w.Line($"float a{layer.Number}_{i} = {ActivateScalar(layer.Activation, WeightedSum(layer, i))};");
-                        }
-                    }
-                }
+                EmitUnrolledForward(w, n);
                 w.Line();
-                w.Line($"// The output is a^{L}.");
-                for (int k = 0; k < output.Outputs; k++)
-                {
-                    w.Line($"{Unsafe}.Add(ref y, {Int(k)}) = a{L}_{k};");
-                }
+                w.Line($"// The output a^{L} goes straight into y; z^{L} (for the cost) and δ^{L} (unused here) to scratch.");
+                w.Line($"Span<float> scratch = stackalloc float[{Int(2 * padded)}];");
+                w.Line($"ref float z{L} = ref MemoryMarshal.GetReference(scratch), a{L} = ref y, d{L} = ref {Unsafe}.Add(ref z{L}, {Int(padded)});");
+                EmitUnrolledOutput(w, n);
                 using (w.Block("if (!withCost)"))
                 {
                     w.Line("return 0f;");
                 }
-                foreach (string line in CostComment(n.Spec.Cost, output.Activation))
-                {
-                    w.Line(line);
-                }
-                IEnumerable<string> costTerms = Enumerable.Range(0, output.Outputs)
-                    .Select(k => CostTermScalar(n.Spec.Cost, output.Activation, $"z{L}_{k}", $"{Unsafe}.Add(ref t, {Int(k)})"));
-                w.Line($"return {string.Join(" + ", costTerms)};");
+                w.Line("int row = 0;");
+                EmitOutputError(w, n, "return", "t", "row", "1", errors: false);
             }
             w.Line();
 
@@ -64,46 +43,20 @@ public sealed partial class NetworkGenerator
             using (w.Block("private static float BackpropUnrolled(ref float p, ref float x, ref float y, ref float g)"))
             {
                 w.Line("// ---- Forward pass, keeping every activation ----");
-                EmitUnrolledInput(w, n);
-                foreach (LayerModel layer in n.Layers)
-                {
-                    w.Line();
-                    EmitLayerComment(w, layer);
-                    for (int i = 0; i < layer.Outputs; i++)
-                    {
-                        string sum = WeightedSum(layer, i);
-                        if (layer.IsOutput)
-                        {
-                            w.Line($"float z{L}_{i} = {sum};");
-                            w.Line($"float a{L}_{i} = {ActivateScalar(layer.Activation, $"z{L}_{i}")};");
-                        }
-                        else
-                        {
-                            w.Line($"float a{layer.Number}_{i} = {ActivateScalar(layer.Activation, sum)};");
-                        }
-                    }
-                }
+                EmitUnrolledForward(w, n);
+                w.Line();
+                w.Line($"// z^{L}, a^{L} and δ^{L} in scratch, for the cost kernels.");
+                w.Line($"Span<float> scratch = stackalloc float[{Int(3 * padded)}];");
+                w.Line($"ref float z{L} = ref MemoryMarshal.GetReference(scratch), a{L} = ref {Unsafe}.Add(ref z{L}, {Int(padded)}), d{L} = ref {Unsafe}.Add(ref z{L}, {Int(2 * padded)});");
+                EmitUnrolledOutput(w, n);
 
                 w.Line();
-                w.Line("// ---- The cost and the output error (BP1) ----");
-                for (int k = 0; k < output.Outputs; k++)
+                w.Line($"// ---- The cost and the output error δ^{L} (BP1) ----");
+                w.Line("int row = 0;");
+                EmitOutputError(w, n, "float cost =", "y", "row", "1", errors: true);
+                for (int k = 0; k < outputs; k++)
                 {
-                    w.Line($"float y{k} = {Unsafe}.Add(ref y, {Int(k)});");
-                }
-                foreach (string line in CostComment(n.Spec.Cost, output.Activation))
-                {
-                    w.Line(line);
-                }
-                IEnumerable<string> terms = Enumerable.Range(0, output.Outputs)
-                    .Select(k => CostTermScalar(n.Spec.Cost, output.Activation, $"z{L}_{k}", $"y{k}"));
-                w.Line($"float cost = {string.Join(" + ", terms)};");
-                foreach (string line in OutputErrorComment(n.Spec.Cost, output.Activation, L))
-                {
-                    w.Line(line);
-                }
-                for (int k = 0; k < output.Outputs; k++)
-                {
-                    w.Line($"float d{L}_{k} = {OutputErrorScalar(n.Spec.Cost, output.Activation, $"a{L}_{k}", $"z{L}_{k}", $"y{k}")};");
+                    w.Line($"float d{L}_{k} = {Unsafe}.Add(ref d{L}, {Int(k)});");
                 }
 
                 w.Line();
@@ -129,12 +82,16 @@ public sealed partial class NetworkGenerator
 
                     if (!layer.FeedsFromInput)
                     {
-                        w.Line($"// δ^{l - 1} = ((w^{l})ᵀ δ^{l}) ⊙ {ActivationSymbol(n.Spec.HiddenActivation)}'(z^{l - 1}), with {DerivativeFormula(n.Spec.HiddenActivation)} (BP2)");
+                        ActivationFunction f = n.Layers[index - 1].Function;
+                        w.Line($"// δ^{l - 1} = ((w^{l})ᵀ δ^{l}) ⊙ {f.Symbol}'(z^{l - 1}), with {f.Derivative} (BP2)");
                         for (int j = 0; j < layer.Inputs; j++)
                         {
                             IEnumerable<string> products = Enumerable.Range(0, layer.Outputs)
                                 .Select(i => $"{Weight(layer, i, j)} * d{l}_{i}");
-                            w.Line($"float d{l - 1}_{j} = ({string.Join(" + ", products)}) * ({DerivativeScalar(n.Spec.HiddenActivation, $"a{l - 1}_{j}")});");
+                            string sum = string.Join(" + ", products);
+                            w.Line(f.HasUnitDerivative
+                                ? $"float d{l - 1}_{j} = {sum};"
+                                : $"float d{l - 1}_{j} = ({sum}) * {f.DerivativeOf($"a{l - 1}_{j}")};");
                         }
                     }
                 }
@@ -143,6 +100,39 @@ public sealed partial class NetworkGenerator
             }
             w.Line();
             EmitUnrolledBatch(w, n);
+        }
+
+        /// <summary>a^1 = x, then every hidden layer's activations in locals and z^L in locals.</summary>
+        private static void EmitUnrolledForward(SourceWriter w, NetworkModel n)
+        {
+            EmitUnrolledInput(w, n);
+            foreach (LayerModel layer in n.Layers)
+            {
+                w.Line();
+                EmitLayerComment(w, layer);
+                for (int i = 0; i < layer.Outputs; i++)
+                {
+                    w.Line(layer.IsOutput
+                        ? $"float z{layer.Number}_{i} = {WeightedSum(layer, i)};"
+                        : $"float a{layer.Number}_{i} = {layer.Function.Scalar(WeightedSum(layer, i))};");
+                }
+            }
+        }
+
+        /// <summary>Stores z^L into the scratch row z{L} and activates it into the row a{L}.</summary>
+        private static void EmitUnrolledOutput(SourceWriter w, NetworkModel n)
+        {
+            LayerModel output = n.Layers[n.Layers.Count - 1];
+            int L = n.L;
+            w.Line(string.Join(" ", Enumerable.Range(0, output.Outputs).Select(k => $"{Unsafe}.Add(ref z{L}, {Int(k)}) = z{L}_{k};")));
+            if (output.Function.IsElementwise)
+            {
+                w.Line(string.Join(" ", Enumerable.Range(0, output.Outputs).Select(k => $"{Unsafe}.Add(ref a{L}, {Int(k)}) = {output.Function.Scalar($"z{L}_{k}")};")));
+            }
+            else
+            {
+                w.Line(output.Function.ActivateRows($"z{L}", $"a{L}", "1", output.Outputs, Padded(output.Outputs)));
+            }
         }
 
         private static void EmitUnrolledBatch(SourceWriter w, NetworkModel n)
@@ -180,7 +170,7 @@ public sealed partial class NetworkGenerator
             w.Line(HotPath);
             using (w.Block("private static float TrainBatchUnrolled(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)"))
             {
-                w.Line($"{Marshal}.CreateSpan(ref workspace, {Int(n.ParameterCount)}).Clear();");
+                w.Line($"MemoryMarshal.CreateSpan(ref workspace, {Int(n.ParameterCount)}).Clear();");
                 w.Line("float cost = AccumulateUnrolled(ref p, ref x, ref y, ref rows, m, ref workspace, ref workspace);");
                 foreach (LayerModel layer in n.Layers)
                 {

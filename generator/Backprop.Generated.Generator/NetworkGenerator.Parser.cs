@@ -124,11 +124,29 @@ public sealed partial class NetworkGenerator
 
             UnrollMode unroll = UnrollMode.Auto;
             WeightsRequest? weights = null;
+            int? hidden = null, output = null, cost = null;
+            int[]? activations = null;
             if (attribute is not null)
             {
                 foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
                 {
-                    if (named.Key == "Weights" && named.Value.Kind == TypedConstantKind.Primitive && named.Value.Value is string file)
+                    if (named.Key == "HiddenActivation" && named.Value.Value is int hiddenValue)
+                    {
+                        hidden = hiddenValue;
+                    }
+                    else if (named.Key == "OutputActivation" && named.Value.Value is int outputValue)
+                    {
+                        output = outputValue;
+                    }
+                    else if (named.Key == "Cost" && named.Value.Value is int costValue)
+                    {
+                        cost = costValue;
+                    }
+                    else if (named.Key == "Activations" && named.Value.Kind == TypedConstantKind.Array && !named.Value.IsNull)
+                    {
+                        activations = named.Value.Values.Select(value => value.Value is int kind ? kind : 0).ToArray();
+                    }
+                    else if (named.Key == "Weights" && named.Value.Kind == TypedConstantKind.Primitive && named.Value.Value is string file)
                     {
                         weights = new WeightsRequest(file, attributeLocation);
                     }
@@ -151,8 +169,12 @@ public sealed partial class NetworkGenerator
                 Report(DiagnosticDescriptors.NetworkTypeNameCollidesWithMember, typeLocation, name);
             }
 
+            (Activation[]? layerActivations, Cost networkCost) = sizes is { Length: >= 2 }
+                ? ReadFunctions(sizes.Length, hidden, output, activations, cost, name, attributeLocation, Report)
+                : (null, Cost.CrossEntropy);
+
             bool hasErrors = diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error);
-            if (hasErrors || sizes is null)
+            if (hasErrors || sizes is null || layerActivations is null)
             {
                 return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics));
             }
@@ -168,13 +190,107 @@ public sealed partial class NetworkGenerator
             var spec = new NetworkSpec(
                 Target: ReadHierarchy(type),
                 Layers: new EquatableArray<int>(sizes),
-                HiddenActivation: Activation.Sigmoid,
-                OutputActivation: Activation.Sigmoid,
-                Cost: Cost.CrossEntropy,
+                Activations: new EquatableArray<Activation>(layerActivations),
+                Cost: networkCost,
                 Shape: shape,
                 EmitConstructor: emitConstructor,
                 HintName: HintName(type));
             return new ParseResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics), weights);
+        }
+
+        /// <summary>
+        /// The activation of every layer 2..L and the cost, from the attribute's HiddenActivation, OutputActivation,
+        /// Activations and Cost (null: not given); null activations when they are invalid, each problem reported.
+        /// </summary>
+        private static (Activation[]? Activations, Cost Cost) ReadFunctions(
+            int layers, int? hidden, int? output, int[]? array, int? cost, string name, LocationInfo? location,
+            System.Action<DiagnosticDescriptor, LocationInfo?, string[]> report)
+        {
+            string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
+            string knownActivations = string.Join(", ", Enumerable.Range(1, 32).Select(v => (Activation)v).Where(Functions.IsDefined));
+            string knownCosts = string.Join(", ", Enumerable.Range(1, 32).Select(v => (Cost)v).Where(Functions.IsDefined));
+            bool valid = true;
+
+            // Which layer has which activation: the array, or the shorthand (sigmoid when neither is given).
+            var result = new Activation[layers - 1];
+            var origins = new string[layers - 1];
+            if (array is not null)
+            {
+                foreach (string? shorthand in new[] { hidden is null ? null : "HiddenActivation", output is null ? null : "OutputActivation" })
+                {
+                    if (shorthand is not null)
+                    {
+                        report(DiagnosticDescriptors.ActivationsWithShorthand, location, new[] { name, shorthand });
+                        valid = false;
+                    }
+                }
+                if (array.Length != layers - 1)
+                {
+                    report(DiagnosticDescriptors.ActivationsWrongLength, location, new[] { name, Number(layers), Number(layers - 1), Number(array.Length) });
+                    return (null, Cost.CrossEntropy);
+                }
+                for (int i = 0; i < array.Length; i++)
+                {
+                    result[i] = (Activation)array[i];
+                    origins[i] = $"Activations[{Number(i)}]";
+                }
+            }
+            else
+            {
+                for (int i = 0; i < result.Length; i++)
+                {
+                    bool isOutput = i == result.Length - 1;
+                    result[i] = (Activation)((isOutput ? output : hidden) ?? (int)Activation.Sigmoid);
+                    origins[i] = isOutput ? "OutputActivation" : "HiddenActivation";
+                }
+            }
+
+            // Every value defined (reported once per property), and softmax only on the output.
+            var reported = new HashSet<string>();
+            for (int i = 0; i < result.Length; i++)
+            {
+                if (!Functions.IsDefined(result[i]))
+                {
+                    if (reported.Add(origins[i]))
+                    {
+                        report(DiagnosticDescriptors.UnknownActivation, location, new[] { name, Number((int)result[i]), origins[i], knownActivations });
+                    }
+                    valid = false;
+                }
+                else if (i < result.Length - 1 && !Functions.Of(result[i]).AllowedInHiddenLayer)
+                {
+                    report(DiagnosticDescriptors.SoftmaxOnHiddenLayer, location, new[] { name, Number(i + 2) });
+                    valid = false;
+                }
+            }
+
+            // The cost: given, or the output's natural pair; then whether it fits the output.
+            Activation last = result[result.Length - 1];
+            if (cost is int given && !Functions.IsDefined((Cost)given))
+            {
+                report(DiagnosticDescriptors.UnknownCost, location, new[] { name, Number(given), knownCosts });
+                return (null, Cost.CrossEntropy);
+            }
+            if (!Functions.IsDefined(last))
+            {
+                return (null, Cost.CrossEntropy);
+            }
+            Cost chosen = cost is int value ? (Cost)value : Functions.NaturalCost(last);
+            if (!Functions.Of(chosen).Accepts(last))
+            {
+                string outputName = last.ToString();
+                if (chosen == Cost.LogLikelihood)
+                {
+                    report(DiagnosticDescriptors.LogLikelihoodNeedsSoftmax, location, new[] { name, outputName });
+                }
+                else
+                {
+                    string suggestion = last == Activation.Softmax ? "CostKind.LogLikelihood (or CostKind.Quadratic)" : "CostKind.Quadratic";
+                    report(DiagnosticDescriptors.CrossEntropyNeedsSigmoid, location, new[] { name, outputName, suggestion });
+                }
+                valid = false;
+            }
+            return (valid ? result : null, chosen);
         }
 
         /// <summary>The constructor's sizes, or null when they are not all int constants.</summary>

@@ -9,8 +9,8 @@ namespace Backprop.Generated.Generator.Helpers;
 /// An immutable array with value equality, so that models holding it compare by content and the
 /// incremental pipeline can cache them.
 /// </summary>
+/// <remarks>Elements compare with <see cref="EqualityComparer{T}.Default"/> (enums included, without boxing).</remarks>
 internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadOnlyList<T>
-    where T : IEquatable<T>
 {
     public static readonly EquatableArray<T> Empty = new(Array.Empty<T>());
 
@@ -34,7 +34,7 @@ internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IRea
         }
         for (int i = 0; i < left.Length; i++)
         {
-            if (!left[i].Equals(right[i]))
+            if (!EqualityComparer<T>.Default.Equals(left[i], right[i]))
             {
                 return false;
             }
@@ -49,7 +49,7 @@ internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IRea
         int hash = 17;
         foreach (T item in _items ?? Array.Empty<T>())
         {
-            hash = unchecked(hash * 31 + item.GetHashCode());
+            hash = unchecked(hash * 31 + EqualityComparer<T>.Default.GetHashCode(item));
         }
         return hash;
     }

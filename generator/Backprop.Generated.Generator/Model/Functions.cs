@@ -1,0 +1,172 @@
+using System;
+
+namespace Backprop.Generated.Generator.Model;
+
+/// <summary>
+/// What every activation and cost means to the generator: its formulas for the comments, the runtime kernels that
+/// compute it, its derivative and which pairs are valid. This is the one place to edit when adding an activation or
+/// a cost (plus its enum value here and in the runtime, and its kernels in <c>Backprop.Kernels</c>): every template
+/// asks <see cref="Of(Activation)"/> and <see cref="Of(Cost)"/>, and both switches throw on a value they do not know,
+/// so a new enum value without an entry fails every test instead of silently emitting another function.
+/// </summary>
+internal static class Functions
+{
+    /// <summary>The generator's description of <paramref name="activation"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An activation with no entry here.</exception>
+    public static ActivationFunction Of(Activation activation) => activation switch
+    {
+        Activation.Sigmoid => Sigmoid,
+        Activation.Tanh => Tanh,
+        Activation.ReLU => ReLU,
+        Activation.LeakyReLU => LeakyReLU,
+        Activation.Identity => Identity,
+        Activation.Softmax => Softmax,
+        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "An activation with no entry in Functions.Of."),
+    };
+
+    /// <summary>The generator's description of <paramref name="cost"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A cost with no entry here.</exception>
+    public static CostFunction Of(Cost cost) => cost switch
+    {
+        Cost.CrossEntropy => CrossEntropy,
+        Cost.Quadratic => Quadratic,
+        Cost.LogLikelihood => LogLikelihood,
+        _ => throw new ArgumentOutOfRangeException(nameof(cost), cost, "A cost with no entry in Functions.Of."),
+    };
+
+    /// <summary>Whether <paramref name="value"/> is an activation the generator knows.</summary>
+    public static bool IsDefined(Activation value) => value is >= Activation.Sigmoid and <= Activation.Softmax;
+
+    /// <summary>Whether <paramref name="value"/> is a cost the generator knows.</summary>
+    public static bool IsDefined(Cost value) => value is >= Cost.CrossEntropy and <= Cost.LogLikelihood;
+
+    /// <summary>The cost a network gets when its attribute names none: the natural pair of its output activation.</summary>
+    public static Cost NaturalCost(Activation output) => output switch
+    {
+        Activation.Sigmoid => Cost.CrossEntropy,
+        Activation.Softmax => Cost.LogLikelihood,
+        _ => Cost.Quadratic,
+    };
+
+    private static readonly ActivationFunction Sigmoid = new(
+        Activation.Sigmoid, "sigmoid", "σ", "σ(z) = 1/(1 + e^−z)", "σ'(z) = a ⊙ (1 − a)",
+        "weights N(0, 1)/√n_(l−1), biases N(0, 1)");
+
+    private static readonly ActivationFunction Tanh = new(
+        Activation.Tanh, "tanh", "tanh", "tanh(z) = (e^z − e^−z)/(e^z + e^−z)", "tanh'(z) = 1 − a ⊙ a",
+        "weights N(0, 1)/√n_(l−1) (LeCun), biases 0");
+
+    private static readonly ActivationFunction ReLU = new(
+        Activation.ReLU, "ReLU", "ReLU", "ReLU(z) = max(0, z)", "ReLU'(z) = 1 where a > 0, else 0 (0 at z = 0)",
+        "weights N(0, 1)·√(2/n_(l−1)) (He), biases 0");
+
+    private static readonly ActivationFunction LeakyReLU = new(
+        Activation.LeakyReLU, "leaky ReLU", "LReLU", "LReLU(z) = z for z > 0, else 0.01·z", "LReLU'(z) = 1 where a > 0, else 0.01",
+        "weights N(0, 1)·√(2/n_(l−1)) (He), biases 0");
+
+    private static readonly ActivationFunction Identity = new(
+        Activation.Identity, "identity", "id", "id(z) = z", "id'(z) = 1",
+        "weights N(0, 1)/√n_(l−1) (LeCun), biases 0");
+
+    private static readonly ActivationFunction Softmax = new(
+        Activation.Softmax, "softmax", "softmax", "softmax(z)_k = e^(z_k − max z)/Σ_j e^(z_j − max z)", "∂a_k/∂z_j = a_k (1[k = j] − a_j)",
+        "weights N(0, 1)/√n_(l−1) (LeCun), biases 0");
+
+    private static readonly CostFunction CrossEntropy = new(
+        Cost.CrossEntropy, "cross-entropy", "SigmoidCrossEntropyError",
+        new[]
+        {
+            "C_x = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)], evaluated in z as Σ_k [max(z_k, 0) − y_k z_k + ln(1 + e^−|z_k|)]",
+            "(finite however saturated a_k is).",
+            "BP1: δ^L = ∇_a C ⊙ σ'(z^L) = (a − y)/(a ⊙ (1 − a)) ⊙ a ⊙ (1 − a) = a − y: the sigmoid's slope cancels.",
+        });
+
+    private static readonly CostFunction Quadratic = new(
+        Cost.Quadratic, "quadratic", "QuadraticError",
+        new[]
+        {
+            "C_x = ½ Σ_k (a_k − y_k)².",
+            "BP1: δ^L = ∇_a C ⊙ f'(z^L) = (a − y) ⊙ f'(z^L): the kernel writes a − y, then the derivative multiplies in",
+            "(for a softmax output, its Jacobian: δ_k = a_k ((a − y)_k − Σ_j (a − y)_j a_j)).",
+        });
+
+    private static readonly CostFunction LogLikelihood = new(
+        Cost.LogLikelihood, "log-likelihood", "SoftmaxLogLikelihoodError",
+        new[]
+        {
+            "C_x = −Σ_k y_k ln a_k, evaluated in z by log-sum-exp as Σ_k y_k (max z − z_k) + (Σ_k y_k) ln Σ_j e^(z_j − max z)",
+            "(finite however large z is).",
+            "BP1: δ^L = ∂C_x/∂z^L = (Σ_k y_k) a − y, which is a − y for a target that sums to 1: the softmax's Jacobian cancels.",
+        });
+}
+
+/// <summary>An activation function as the emitter writes it.</summary>
+/// <param name="Kind">The enum value; its name is also the name of the runtime's kernels (<c>Kernels.ReLU</c>, <c>Kernels.ReLUDerivative</c>).</param>
+/// <param name="Prose">Its name in a sentence: "leaky ReLU".</param>
+/// <param name="Symbol">Its symbol in formulas: "σ".</param>
+/// <param name="Formula">Its definition, for the comments.</param>
+/// <param name="Derivative">Its derivative in terms of a = f(z), for the comments.</param>
+/// <param name="Initialization">How <c>ParameterInitializer.Initialize</c> draws a layer with this activation.</param>
+internal sealed record ActivationFunction(
+    Activation Kind,
+    string Prose,
+    string Symbol,
+    string Formula,
+    string Derivative,
+    string Initialization)
+{
+    /// <summary>The runtime's name for it: <c>Kernels.{Name}</c>, <c>ActivationKind.{Name}</c>.</summary>
+    public string Name => Kind.ToString();
+
+    /// <summary>Whether it acts neuron by neuron (everything but softmax, which couples a whole layer).</summary>
+    public bool IsElementwise => Kind != Activation.Softmax;
+
+    /// <summary>Whether a hidden layer may use it (softmax: output only).</summary>
+    public bool AllowedInHiddenLayer => IsElementwise;
+
+    /// <summary>Whether f' = 1, so that multiplying by it is left out.</summary>
+    public bool HasUnitDerivative => Kind == Activation.Identity;
+
+    /// <summary>f(z) of a scalar expression (elementwise activations only).</summary>
+    public string Scalar(string z) => HasUnitDerivative ? z : $"Kernels.{Name}({z})";
+
+    /// <summary>f'(z) from a = f(z), for a scalar or a vector (the runtime overloads both); not for identity or softmax.</summary>
+    public string DerivativeOf(string a) => $"Kernels.{Name}Derivative({a})";
+
+    /// <summary>The statement that activates <paramref name="m"/> rows of <paramref name="count"/> values, <paramref name="stride"/> floats apart.</summary>
+    public string ActivateRows(string source, string target, string m, int count, int stride) => IsElementwise
+        ? $"Kernels.{Name}(ref {source}, ref {target}, {m} * {stride});"
+        : $"Kernels.{Name}(ref {source}, ref {target}, {m}, {count}, {stride});";
+
+    /// <summary>The statement that multiplies the raw output errors d by f'(z) = f'(a), row by row; null for identity.</summary>
+    public string? MultiplyDerivativeRows(string a, string d, string m, int count, int stride)
+    {
+        if (HasUnitDerivative)
+        {
+            return null;
+        }
+        return IsElementwise
+            ? $"Kernels.{Name}Derivative(ref {a}, ref {d}, {m} * {stride});"
+            : $"Kernels.{Name}Derivative(ref {a}, ref {d}, {m}, {count}, {stride});";
+    }
+}
+
+/// <summary>A cost function as the emitter writes it.</summary>
+/// <param name="Kind">The enum value.</param>
+/// <param name="Prose">Its name in a sentence.</param>
+/// <param name="Kernel">The runtime kernel that returns Σ_x C_x over a mini-batch and writes δ^L (<c>Kernels.{Kernel}</c>).</param>
+/// <param name="Comment">The comment lines that define C_x and derive δ^L from BP1.</param>
+internal sealed record CostFunction(Cost Kind, string Prose, string Kernel, string[] Comment)
+{
+    /// <summary>Whether its output error still needs f'(z^L) multiplied in (quadratic); the others cancel it.</summary>
+    public bool MultipliesDerivative => Kind == Cost.Quadratic;
+
+    /// <summary>Whether <paramref name="output"/> may pair with it.</summary>
+    public bool Accepts(Activation output) => Kind switch
+    {
+        Cost.CrossEntropy => output == Activation.Sigmoid,
+        Cost.LogLikelihood => output == Activation.Softmax,
+        Cost.Quadratic => true,
+        _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "A cost with no pairing rule."),
+    };
+}
