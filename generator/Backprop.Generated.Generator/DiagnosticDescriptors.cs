@@ -162,15 +162,15 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor WeightsFormatVersionUnsupported = new(
         id: "BPG020",
         title: "The weights file has a model format version this generator does not read",
-        messageFormat: "The weights file '{1}' of the network '{0}' has model format version {2}; this generator reads version 1{3}",
+        messageFormat: "The weights file '{1}' of the network '{0}' has model format version {2}; this generator reads versions 1 and 2{3}",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor WeightsShapeMismatch = new(
         id: "BPG021",
-        title: "The weights file holds a network of another shape",
-        messageFormat: "The weights file '{1}' holds a {2} network, but the network '{0}' is {3}; bake a model trained for this network, or change the attribute to match the file",
+        title: "The weights file holds a network of another shape, other activations or another cost",
+        messageFormat: "The weights file '{1}' holds {2}, but the network '{0}' is {3}; bake a model trained for this network, or change the attribute to match the file",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);

@@ -25,14 +25,16 @@ public sealed partial class NetworkGenerator
             {
                 EmitUnrolledForward(w, n);
                 w.Line();
-                w.Line($"// The output a^{L} goes straight into y; z^{L} (for the cost) and δ^{L} (unused here) to scratch.");
-                w.Line($"Span<float> scratch = stackalloc float[{Int(2 * padded)}];");
-                w.Line($"ref float z{L} = ref MemoryMarshal.GetReference(scratch), a{L} = ref y, d{L} = ref {Unsafe}.Add(ref z{L}, {Int(padded)});");
-                EmitUnrolledOutput(w, n);
+                w.Line($"// The output a^{L} goes straight into y.");
+                EmitUnrolledActivation(w, n, "y");
                 using (w.Block("if (!withCost)"))
                 {
                     w.Line("return 0f;");
                 }
+                w.Line($"// z^{L} for the cost, and δ^{L} (unused here), in scratch.");
+                w.Line($"Span<float> scratch = stackalloc float[{Int(2 * padded)}];");
+                w.Line($"ref float z{L} = ref MemoryMarshal.GetReference(scratch), a{L} = ref y, d{L} = ref {Unsafe}.Add(ref z{L}, {Int(padded)});");
+                EmitUnrolledZ(w, n);
                 w.Line("int row = 0;");
                 EmitOutputError(w, n, "return", "t", "row", "1", errors: false);
             }
@@ -48,7 +50,8 @@ public sealed partial class NetworkGenerator
                 w.Line($"// z^{L}, a^{L} and δ^{L} in scratch, for the cost kernels.");
                 w.Line($"Span<float> scratch = stackalloc float[{Int(3 * padded)}];");
                 w.Line($"ref float z{L} = ref MemoryMarshal.GetReference(scratch), a{L} = ref {Unsafe}.Add(ref z{L}, {Int(padded)}), d{L} = ref {Unsafe}.Add(ref z{L}, {Int(2 * padded)});");
-                EmitUnrolledOutput(w, n);
+                EmitUnrolledZ(w, n);
+                EmitUnrolledActivation(w, n, $"a{L}");
 
                 w.Line();
                 w.Line($"// ---- The cost and the output error δ^{L} (BP1) ----");
@@ -119,19 +122,26 @@ public sealed partial class NetworkGenerator
             }
         }
 
-        /// <summary>Stores z^L into the scratch row z{L} and activates it into the row a{L}.</summary>
-        private static void EmitUnrolledOutput(SourceWriter w, NetworkModel n)
+        /// <summary>Stores the locals z^L into the scratch row z{L}.</summary>
+        private static void EmitUnrolledZ(SourceWriter w, NetworkModel n)
+        {
+            int L = n.L;
+            w.Line(string.Join(" ", Enumerable.Range(0, n.Sizes[L - 1]).Select(k => $"{Unsafe}.Add(ref z{L}, {Int(k)}) = z{L}_{k};")));
+        }
+
+        /// <summary>a^L = f_L(z^L) from the locals z^L into the row <paramref name="target"/>.</summary>
+        private static void EmitUnrolledActivation(SourceWriter w, NetworkModel n, string target)
         {
             LayerModel output = n.Layers[n.Layers.Count - 1];
             int L = n.L;
-            w.Line(string.Join(" ", Enumerable.Range(0, output.Outputs).Select(k => $"{Unsafe}.Add(ref z{L}, {Int(k)}) = z{L}_{k};")));
             if (output.Function.IsElementwise)
             {
-                w.Line(string.Join(" ", Enumerable.Range(0, output.Outputs).Select(k => $"{Unsafe}.Add(ref a{L}, {Int(k)}) = {output.Function.Scalar($"z{L}_{k}")};")));
+                w.Line(string.Join(" ", Enumerable.Range(0, output.Outputs).Select(k => $"{Unsafe}.Add(ref {target}, {Int(k)}) = {output.Function.Scalar($"z{L}_{k}")};")));
             }
             else
             {
-                w.Line(output.Function.ActivateRows($"z{L}", $"a{L}", "1", output.Outputs, Padded(output.Outputs)));
+                w.Line(string.Join(" ", Enumerable.Range(0, output.Outputs).Select(k => $"{Unsafe}.Add(ref {target}, {Int(k)}) = z{L}_{k};")));
+                w.Line(output.Function.ActivateRows(target, target, "1", output.Outputs, Padded(output.Outputs)));
             }
         }
 

@@ -29,7 +29,7 @@ public sealed partial class NetworkGenerator
     /// the .NET 10 SDK). No decoding Roslyn promises is lossless for arbitrary bytes, and reading the
     /// path with System.IO is banned in generators (RS1035: no I/O the compiler does not track, and
     /// none in the IDE's in-memory edits). Base64 is ASCII, which every decoding reads exactly, so the
-    /// model reaches the generator as the exact bytes of format v1, CRC-32 included, and the IDE sees an
+    /// model reaches the generator as the exact bytes of the model file (format v2 or v1), CRC-32 included, and the IDE sees an
     /// edit of the file like any other. A <c>.bpnet</c> named in Weights is never read (that alone would
     /// fail the build with CS2015); it gets BPG018, which says how to make the text form.
     /// </para>
@@ -39,7 +39,14 @@ public sealed partial class NetworkGenerator
         /// <summary>The extension of the binary model files NetworkSerializer.Save writes.</summary>
         private const string BinaryExtension = ".bpnet";
 
-        private const int FormatVersion = 1;
+        /// <summary>The newest model format version this generator reads (NetworkSerializer.FormatVersion).</summary>
+        private const int FormatVersion = 2;
+
+        /// <summary>The oldest model format version this generator reads.</summary>
+        private const int MinFormatVersion = 1;
+
+        /// <summary>The bytes of a model's header up to and including the layer count.</summary>
+        private const int FixedHeaderLength = 16;
 
         private const byte Float32 = 1;
 
@@ -145,14 +152,12 @@ public sealed partial class NetworkGenerator
             }
 
             WeightsModel model = match.Model!;
-            bool sameFunctions = model.HiddenActivation == spec.HiddenActivation
-                && model.OutputActivation == spec.OutputActivation
-                && model.Cost == spec.Cost;
+            bool sameFunctions = model.Activations == spec.Activations && model.Cost == spec.Cost;
             if (model.Layers != spec.Layers || !sameFunctions)
             {
                 return Failed(DiagnosticDescriptors.WeightsShapeMismatch,
-                    Describe(model.Layers, model.HiddenActivation, model.OutputActivation, model.Cost, sameFunctions),
-                    Describe(spec.Layers, spec.HiddenActivation, spec.OutputActivation, spec.Cost, sameFunctions));
+                    "a " + Describe(model.Layers, model.Activations, model.Cost, sameFunctions, " network"),
+                    Describe(spec.Layers, spec.Activations, spec.Cost, sameFunctions, ""));
             }
 
             var baked = new BakedWeights(fileName, model.Parameters, model.Checksum);
@@ -219,7 +224,13 @@ public sealed partial class NetworkGenerator
             }
         }
 
-        /// <summary>Checks model format v1 in the order NetworkSerializer loads it and keeps what baking needs.</summary>
+        /// <summary>
+        /// Checks a model file of format version 2 or 1 in the order NetworkSerializer loads it and keeps what baking
+        /// needs. The layouts are documented on NetworkSerializer: version 2 has reserved bytes at 11 and 12, the cost
+        /// at 13, and after the layer sizes one activation byte per weight layer padded with zeros to a multiple of 4;
+        /// version 1 has the hidden activation at 11, the output activation at 12, the cost at 13 and no activation
+        /// bytes after the sizes.
+        /// </summary>
         private static WeightsFile Parse(string path, byte[] bytes, CancellationToken cancellationToken)
         {
             WeightsFile Corrupt(string format, params object[] arguments) =>
@@ -237,14 +248,14 @@ public sealed partial class NetworkGenerator
             }
 
             int version = bytes[8] | (bytes[9] << 8);
-            if (version != FormatVersion)
+            if (version is < MinFormatVersion or > FormatVersion)
             {
                 string hint = version > FormatVersion
                     ? " (it was written by a newer Backprop.Generated): update the Backprop.Generated package, or save the model with the version this project uses"
-                    : ", and no version below it exists: the file is damaged; save the model again with NetworkSerializer.SaveBase64";
+                    : ", and no version below 1 exists: the file is damaged; save the model again with NetworkSerializer.SaveBase64";
                 return Fail(path, DiagnosticDescriptors.WeightsFormatVersionUnsupported, Count(version), hint);
             }
-            if (length < 16)
+            if (length < FixedHeaderLength)
             {
                 return Corrupt("it is truncated: it ends after {0} bytes, inside its header", length);
             }
@@ -252,31 +263,74 @@ public sealed partial class NetworkGenerator
             {
                 return Corrupt("it stores its parameters as element type {0}, but the only element type is 1 (float32)", bytes[10]);
             }
-            if (bytes[11] != (byte)Activation.Sigmoid || bytes[12] != (byte)Activation.Sigmoid)
+            if (version == 1)
             {
-                return Corrupt("its activations are {0} (hidden) and {1} (output), but the only activation is 1 (sigmoid)", bytes[11], bytes[12]);
+                if (!IsKnown(bytes[11]) || !IsKnown(bytes[12]))
+                {
+                    return Corrupt("its activations are {0} (hidden) and {1} (output), but the activations are {2}",
+                        bytes[11], bytes[12], Known<Activation>());
+                }
             }
-            if (bytes[13] != (byte)Cost.CrossEntropy)
+            else if (bytes[11] != 0 || bytes[12] != 0)
             {
-                return Corrupt("its cost is {0}, but the only cost is 1 (cross-entropy)", bytes[13]);
+                return Corrupt("its reserved header bytes 11 and 12 are {0:X2} {1:X2}, but format version {2} leaves them zero",
+                    bytes[11], bytes[12], version);
             }
+            if (!Enum.IsDefined(typeof(Cost), (int)bytes[13]))
+            {
+                return Corrupt("its cost is {0}, but the costs are {1}", bytes[13], Known<Cost>());
+            }
+            var cost = (Cost)bytes[13];
 
             int layerCount = bytes[14] | (bytes[15] << 8);
             if (layerCount is < MinLayers or > MaxLayers)
             {
                 return Corrupt("it has {0} layers, but a model has {1} to {2}", layerCount, MinLayers, MaxLayers);
             }
-            int headerLength = 24 + 4 * layerCount;
+            int activationBytes = version == 1 ? 0 : ActivationBytes(layerCount);
+            int activationStart = FixedHeaderLength + 4 * layerCount;
+            int headerLength = activationStart + activationBytes + 8;
             if (length < headerLength)
             {
                 return Corrupt("it is truncated: it ends after {0} bytes, inside its header of {1}", length, headerLength);
+            }
+
+            var activations = new Activation[layerCount - 1];
+            for (int l = 0; l < activations.Length; l++)
+            {
+                if (version == 1)
+                {
+                    activations[l] = (Activation)(l == activations.Length - 1 ? bytes[12] : bytes[11]);
+                    continue;
+                }
+                byte stored = bytes[activationStart + l];
+                if (!IsKnown(stored))
+                {
+                    return Corrupt("its layer {0} has the activation {1}, but the activations are {2}", l + 2, stored, Known<Activation>());
+                }
+                activations[l] = (Activation)stored;
+            }
+            for (int i = activations.Length; i < activationBytes; i++)
+            {
+                if (bytes[activationStart + i] != 0)
+                {
+                    return Corrupt("its padding byte {0} after the activations is {1:X2}, but padding is zero",
+                        activationStart + i, bytes[activationStart + i]);
+                }
+            }
+            if (Contradiction(activations, cost) is string contradiction)
+            {
+                return version == 1
+                    ? Corrupt("its activations are {0} (hidden) and {1} (output) with the cost {2} ({3}), which no network has: {4}",
+                        bytes[11], bytes[12], bytes[13], Functions(activations, cost), contradiction)
+                    : Corrupt("its {0} are a combination no network has: {1}", Functions(activations, cost), contradiction);
             }
 
             var sizes = new int[layerCount];
             long implied = 0;
             for (int l = 0; l < layerCount; l++)
             {
-                sizes[l] = ReadInt32(bytes, 16 + 4 * l);
+                sizes[l] = ReadInt32(bytes, FixedHeaderLength + 4 * l);
                 if (sizes[l] < 1)
                 {
                     return Corrupt("its layer {0} has size {1}, but every layer has at least one neuron", l + 1, sizes[l]);
@@ -292,7 +346,8 @@ public sealed partial class NetworkGenerator
                 }
             }
 
-            long parameterCount = (uint)ReadInt32(bytes, 16 + 4 * layerCount) | ((long)ReadInt32(bytes, 20 + 4 * layerCount) << 32);
+            int countOffset = activationStart + activationBytes;
+            long parameterCount = (uint)ReadInt32(bytes, countOffset) | ((long)ReadInt32(bytes, countOffset + 4) << 32);
             if (parameterCount != implied)
             {
                 return Corrupt("its header announces {0} parameters, but its layer sizes {1} imply {2}",
@@ -310,11 +365,11 @@ public sealed partial class NetworkGenerator
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            uint stored = (uint)ReadInt32(bytes, length - 4);
+            uint stored32 = (uint)ReadInt32(bytes, length - 4);
             uint computed = Crc32.Compute(bytes, length - 4);
-            if (stored != computed)
+            if (stored32 != computed)
             {
-                return Corrupt("its stored CRC-32 is {0:X8} but its content's is {1:X8}, so the file was damaged or edited", stored, computed);
+                return Corrupt("its stored CRC-32 is {0:X8} but its content's is {1:X8}, so the file was damaged or edited", stored32, computed);
             }
 
             if (parameterCount > Limits.MaxBakedParameters)
@@ -326,23 +381,62 @@ public sealed partial class NetworkGenerator
             Array.Copy(bytes, headerLength, parameters, 0, parameters.Length);
             var model = new WeightsModel(
                 new EquatableArray<int>(sizes),
-                Activation.Sigmoid,
-                Activation.Sigmoid,
-                Cost.CrossEntropy,
+                new EquatableArray<Activation>(activations),
+                cost,
                 new EquatableArray<byte>(parameters),
-                stored);
+                stored32);
             return new WeightsFile(path, model, null);
         }
+
+        /// <summary>The activation bytes of a version 2 header, padding included: L − 1 rounded up to a multiple of 4.</summary>
+        private static int ActivationBytes(int layerCount) => (layerCount - 1 + 3) & ~3;
+
+        private static bool IsKnown(byte activation) => Enum.IsDefined(typeof(Activation), (int)activation);
+
+        /// <summary>
+        /// Why no network has <paramref name="activations"/> and <paramref name="cost"/>, or null when one can (the
+        /// rules of BPG024 to BPG026): softmax on the output only, cross-entropy with a sigmoid output only,
+        /// log-likelihood with a softmax output only.
+        /// </summary>
+        private static string? Contradiction(Activation[] activations, Cost cost)
+        {
+            for (int l = 0; l < activations.Length - 1; l++)
+            {
+                if (activations[l] == Activation.Softmax)
+                {
+                    return string.Format(CultureInfo.InvariantCulture, "softmax is an output activation only, and layer {0} is hidden", l + 2);
+                }
+            }
+            Activation output = activations[activations.Length - 1];
+            return cost switch
+            {
+                Cost.CrossEntropy when output != Activation.Sigmoid => "cross-entropy needs a sigmoid output, not " + output,
+                Cost.LogLikelihood when output != Activation.Softmax => "log-likelihood needs a softmax output, not " + output,
+                _ => null,
+            };
+        }
+
+        /// <summary>Every value of an enum with its name, as NetworkSerializer lists them: "1 (Sigmoid), 2 (Tanh), ...".</summary>
+        private static string Known<TEnum>() where TEnum : struct, Enum =>
+            string.Join(", ", Enum.GetValues(typeof(TEnum)).Cast<TEnum>()
+                .Select(value => string.Format(CultureInfo.InvariantCulture, "{0} ({1})", Convert.ToInt32(value, CultureInfo.InvariantCulture), value)));
 
         private static WeightsFile Fail(string path, DiagnosticDescriptor descriptor, params string[] arguments) =>
             new(path, null, new WeightsProblem(descriptor.Id, new EquatableArray<string>(arguments)));
 
-        /// <summary>"784-30-10", with the functions when they are what differs: "784-30-10 (sigmoid, sigmoid, cross-entropy)".</summary>
-        private static string Describe(EquatableArray<int> layers, Activation hidden, Activation output, Cost cost, bool sameFunctions)
+        /// <summary>
+        /// "784-30-10" and <paramref name="noun"/>, with the functions when they are what differs:
+        /// "784-30-10 network with activations Sigmoid, Sigmoid and cost CrossEntropy".
+        /// </summary>
+        private static string Describe(EquatableArray<int> layers, EquatableArray<Activation> activations, Cost cost, bool sameFunctions, string noun)
         {
-            string shape = string.Join("-", layers.Select(size => size.ToString(CultureInfo.InvariantCulture)));
-            return sameFunctions ? shape : $"{shape} ({hidden} hidden, {output} output, {cost} cost)";
+            string shape = string.Join("-", layers.Select(size => size.ToString(CultureInfo.InvariantCulture))) + noun;
+            return sameFunctions ? shape : shape + " with " + Functions(activations, cost);
         }
+
+        /// <summary>"activations ReLU, Softmax and cost LogLikelihood", as NetworkSerializer names them.</summary>
+        private static string Functions(IEnumerable<Activation> activations, Cost cost) =>
+            "activations " + string.Join(", ", activations) + " and cost " + cost;
 
         private static int ReadInt32(byte[] bytes, int offset) =>
             bytes[offset] | (bytes[offset + 1] << 8) | (bytes[offset + 2] << 16) | (bytes[offset + 3] << 24);

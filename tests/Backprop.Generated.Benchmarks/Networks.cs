@@ -21,3 +21,9 @@ public partial class DigitNet { }
 [Network(8, 8, 8, Unroll = UnrollMode.Blocked)] public partial class Blocked888 { }
 [Network(12, 10, 4, Unroll = UnrollMode.Full)] public partial class Full12104 { }
 [Network(12, 10, 4, Unroll = UnrollMode.Blocked)] public partial class Blocked12104 { }
+
+// The activations and costs side by side (LayersBenchmarks), at the main job's larger size.
+[Network(784, 100, 10)] public partial class DigitNet100 { }
+[Network(784, 100, 10, HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Softmax)] public partial class ReluSoftmax100 { }
+[Network(784, 100, 10, HiddenActivation = ActivationKind.Tanh, OutputActivation = ActivationKind.Softmax)] public partial class TanhSoftmax100 { }
+[Network(784, 100, 10, HiddenActivation = ActivationKind.LeakyReLU, OutputActivation = ActivationKind.Softmax)] public partial class LeakySoftmax100 { }

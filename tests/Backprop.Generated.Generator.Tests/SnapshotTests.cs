@@ -92,6 +92,63 @@ public sealed class SnapshotTests
         """,
         [ModelFiles.Text("/project/Models/tiny.bpnet.b64", ModelFiles.Create([2, 3, 1]))]);
 
+    // One network per activation and cost, in the shape Auto picks for its sizes.
+
+    [Fact]
+    public void ReLU_hidden_softmax_output_blocked() => Verify("""
+        using Backprop;
+
+        namespace Samples
+        {
+            [Network(20, 16, 10, HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Softmax)]
+            public partial class ReluSoftmax { }
+        }
+        """);
+
+    [Fact]
+    public void Tanh_hidden_softmax_quadratic_unrolled() => Verify("""
+        using Backprop;
+
+        namespace Samples
+        {
+            [Network(3, 4, 3, HiddenActivation = ActivationKind.Tanh, OutputActivation = ActivationKind.Softmax, Cost = CostKind.Quadratic)]
+            public partial class TanhSoftmax { }
+        }
+        """);
+
+    [Fact]
+    public void Leaky_ReLU_and_identity_regression() => Verify("""
+        using Backprop;
+
+        namespace Samples
+        {
+            [Network(13, 24, 1, HiddenActivation = ActivationKind.LeakyReLU, OutputActivation = ActivationKind.Identity)]
+            public partial class Regression { }
+        }
+        """);
+
+    [Fact]
+    public void Mixed_activations_per_layer() => Verify("""
+        using Backprop;
+
+        namespace Samples
+        {
+            [Network(3, 5, 4, 2, Activations = new[] { ActivationKind.LeakyReLU, ActivationKind.Tanh, ActivationKind.Sigmoid })]
+            public partial class Mixed { }
+        }
+        """);
+
+    [Fact]
+    public void ReLU_output_quadratic_blocked() => Verify("""
+        using Backprop;
+
+        namespace Samples
+        {
+            [Network(6, 9, 5, Activations = new[] { ActivationKind.Identity, ActivationKind.ReLU }, Unroll = UnrollMode.Blocked)]
+            public partial class ReluOutput { }
+        }
+        """);
+
     /// <summary>No diagnostics, caching on a rerun, then the snapshot comparison.</summary>
     private static void Verify(string source, AdditionalText[]? additionalFiles = null, [CallerFilePath] string callerFile = "", [CallerMemberName] string method = "")
     {

@@ -16,17 +16,18 @@ internal sealed record WeightsRequest(string FileName, LocationInfo? Location);
 /// <param name="Problem">Why it cannot be baked in, when it is not.</param>
 internal sealed record WeightsFile(string Path, WeightsModel? Model, WeightsProblem? Problem);
 
-/// <summary>A valid model file (format version 1), reduced to what binding and emission need.</summary>
+/// <summary>A valid model file (format version 1 or 2), reduced to what binding and emission need.</summary>
 /// <param name="Layers">The layer sizes, input first.</param>
-/// <param name="HiddenActivation">The activation of layers 2..L−1.</param>
-/// <param name="OutputActivation">The activation of layer L.</param>
+/// <param name="Activations">
+/// The activation of every weight layer 2..L, the output's last (a version 1 file: its hidden activation for every
+/// hidden layer, then its output activation).
+/// </param>
 /// <param name="Cost">The cost function the model was trained for.</param>
 /// <param name="Parameters">The parameters as stored: float32 little-endian, in the <c>Parameters</c> layout.</param>
 /// <param name="Checksum">The file's CRC-32, quoted in the generated code so that a reader can tell which file it holds.</param>
 internal sealed record WeightsModel(
     EquatableArray<int> Layers,
-    Activation HiddenActivation,
-    Activation OutputActivation,
+    EquatableArray<Activation> Activations,
     Cost Cost,
     EquatableArray<byte> Parameters,
     uint Checksum);

@@ -1,0 +1,64 @@
+using System;
+using Backprop.Generated.Benchmarks.Previous;
+using BenchmarkDotNet.Attributes;
+
+namespace Backprop.Generated.Benchmarks;
+
+/// <summary>
+/// One training epoch (60,000 Fashion-MNIST images, SGD, mini-batch 10, one thread) per activation and cost, side by
+/// side, per sample: the sigmoid + cross-entropy 784-30-10 as generated before per-layer activations existed (the
+/// baseline: the new emitter must be as fast), the same network generated today, and 784-100-10 with sigmoid +
+/// cross-entropy, ReLU + softmax/log-likelihood, tanh + softmax and leaky ReLU + softmax.
+/// </summary>
+[MemoryDiagnoser]
+[WarmupCount(2)]
+[IterationCount(10)]
+public class LayersBenchmarks
+{
+    private TrainingSession<DigitNetPrevious> _previous = null!;
+    private TrainingSession<DigitNet> _sigmoid30 = null!;
+    private TrainingSession<DigitNet100> _sigmoid100 = null!;
+    private TrainingSession<ReluSoftmax100> _relu100 = null!;
+    private TrainingSession<TanhSoftmax100> _tanh100 = null!;
+    private TrainingSession<LeakySoftmax100> _leaky100 = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        Dataset training = BenchmarkData.FashionMnist.Training;
+        TrainingOptions Options(double eta) => new() { MiniBatchSize = 10, LearningRate = eta };
+        _previous = new TrainingSession<DigitNetPrevious>(DigitNetPrevious.Create(1), training, Options(0.5));
+        _sigmoid30 = new TrainingSession<DigitNet>(DigitNet.Create(1), training, Options(0.5));
+        _sigmoid100 = new TrainingSession<DigitNet100>(DigitNet100.Create(1), training, Options(0.5));
+        _relu100 = new TrainingSession<ReluSoftmax100>(ReluSoftmax100.Create(1), training, Options(0.05));
+        _tanh100 = new TrainingSession<TanhSoftmax100>(TanhSoftmax100.Create(1), training, Options(0.05));
+        _leaky100 = new TrainingSession<LeakySoftmax100>(LeakySoftmax100.Create(1), training, Options(0.05));
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        foreach (IDisposable session in new IDisposable[] { _previous, _sigmoid30, _sigmoid100, _relu100, _tanh100, _leaky100 })
+        {
+            session.Dispose();
+        }
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = 60_000)]
+    public double Sigmoid_784_30_10_before() => _previous.RunEpoch().TrainingCost;
+
+    [Benchmark(OperationsPerInvoke = 60_000)]
+    public double Sigmoid_784_30_10() => _sigmoid30.RunEpoch().TrainingCost;
+
+    [Benchmark(OperationsPerInvoke = 60_000)]
+    public double Sigmoid_784_100_10() => _sigmoid100.RunEpoch().TrainingCost;
+
+    [Benchmark(OperationsPerInvoke = 60_000)]
+    public double ReLU_softmax_784_100_10() => _relu100.RunEpoch().TrainingCost;
+
+    [Benchmark(OperationsPerInvoke = 60_000)]
+    public double Tanh_softmax_784_100_10() => _tanh100.RunEpoch().TrainingCost;
+
+    [Benchmark(OperationsPerInvoke = 60_000)]
+    public double LeakyReLU_softmax_784_100_10() => _leaky100.RunEpoch().TrainingCost;
+}
