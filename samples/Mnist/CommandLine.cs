@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using Backprop;
 
 namespace Mnist;
 
@@ -14,6 +15,22 @@ internal sealed record CommandLine
 
     /// <summary>The shapes compiled into this program.</summary>
     public static readonly IReadOnlyList<string> Networks = ["784-30-10", "784-100-10"];
+
+    /// <summary>The values of <c>--hidden</c>: every hidden activation compiled into this program, the default first.</summary>
+    public static readonly IReadOnlyList<(string Name, ActivationKind Kind)> HiddenActivations =
+    [
+        ("sigmoid", ActivationKind.Sigmoid),
+        ("tanh", ActivationKind.Tanh),
+        ("relu", ActivationKind.ReLU),
+        ("leaky-relu", ActivationKind.LeakyReLU),
+    ];
+
+    /// <summary>The values of <c>--output</c>: every output activation compiled into this program, the default first.</summary>
+    public static readonly IReadOnlyList<(string Name, ActivationKind Kind)> OutputActivations =
+    [
+        ("sigmoid", ActivationKind.Sigmoid),
+        ("softmax", ActivationKind.Softmax),
+    ];
 
     public string? DataDirectory { get; init; }
 
@@ -31,6 +48,10 @@ internal sealed record CommandLine
 
     public string? Network { get; init; }
 
+    public ActivationKind? Hidden { get; init; }
+
+    public ActivationKind? Output { get; init; }
+
     public string? SavePath { get; init; }
 
     public string? LoadPath { get; init; }
@@ -42,7 +63,8 @@ internal sealed record CommandLine
 
     public const string Usage = """
         Trains a compile-time generated neural network on Fashion-MNIST (or any MNIST-format data)
-        with mini-batch SGD, cross-entropy and L2 regularisation, and saves the model.
+        with mini-batch SGD and L2 regularisation, and saves the model. The cost follows the output
+        activation: cross-entropy for sigmoid, log-likelihood for softmax.
 
         Usage: Mnist [options]
 
@@ -50,13 +72,18 @@ internal sealed record CommandLine
                             t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each raw or .gz);
                             default: the Fashion-MNIST embedded in this program
           --network SHAPE   784-30-10 (default) or 784-100-10; with --load, the file's shape
+          --hidden F        hidden activation: sigmoid (default), tanh, relu or leaky-relu;
+                            with --load, the file's
+          --output F        output activation and cost: sigmoid (default; cross-entropy cost) or
+                            softmax (log-likelihood cost); with --load, the file's
           --epochs N        epochs to train (default 30; with --load: resume for N epochs)
           --batch N         mini-batch size (default 10)
           --eta X           learning rate η (default 0.1)
           --lambda X        L2 regularisation λ (default 5.0)
           --seed N          seed of the initial parameters and the shuffles (default 1)
           --threads N       threads per mini-batch (default 1; pays only for large mini-batches)
-          --save PATH       where to save the model (default: <data>-<shape>.bpnet here)
+          --save PATH       where to save the model (default: <data>-<shape>.bpnet here, or
+                            <data>-<shape>-<hidden>-<output>.bpnet for other activations)
           --load PATH       load a saved model: evaluate it, or with --epochs resume training
           --help            show this help
 
@@ -119,6 +146,8 @@ internal sealed record CommandLine
                 "--lambda" => result with { Lambda = Real(name, Value(), allowZero: true) },
                 "--seed" => result with { Seed = Integer(name, Value(), min: int.MinValue) },
                 "--network" => result with { Network = Shape(name, Value()) },
+                "--hidden" => result with { Hidden = Activation(name, Value(), HiddenActivations) },
+                "--output" => result with { Output = Activation(name, Value(), OutputActivations) },
                 "--save" => result with { SavePath = NonEmpty(name, Value()) },
                 "--load" => result with { LoadPath = NonEmpty(name, Value()) },
                 _ => throw new UsageException($"unknown option '{name}'"),
@@ -176,4 +205,47 @@ internal sealed record CommandLine
         }
         throw new UsageException($"option {name} must be one of {string.Join(", ", Networks)}, not '{value}'");
     }
+
+    private static ActivationKind Activation(string name, string value, IReadOnlyList<(string Name, ActivationKind Kind)> choices)
+    {
+        var names = new List<string>(choices.Count);
+        foreach ((string choice, ActivationKind kind) in choices)
+        {
+            if (choice == value)
+            {
+                return kind;
+            }
+            names.Add(choice);
+        }
+        throw new UsageException($"option {name} must be one of {string.Join(", ", names)}, not '{value}'");
+    }
+
+    /// <summary>The command-line name of an activation, e.g. <c>leaky-relu</c> (the enum's name for one this program has no option for).</summary>
+    public static string NameOf(ActivationKind kind)
+    {
+        foreach ((string name, ActivationKind choice) in HiddenActivations)
+        {
+            if (choice == kind)
+            {
+                return name;
+            }
+        }
+        foreach ((string name, ActivationKind choice) in OutputActivations)
+        {
+            if (choice == kind)
+            {
+                return name;
+            }
+        }
+        return kind.ToString();
+    }
+
+    /// <summary>The name of a cost as the help text writes it, e.g. <c>log-likelihood</c>.</summary>
+    public static string NameOf(CostKind kind) => kind switch
+    {
+        CostKind.CrossEntropy => "cross-entropy",
+        CostKind.LogLikelihood => "log-likelihood",
+        CostKind.Quadratic => "quadratic",
+        _ => kind.ToString(),
+    };
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using Backprop;
@@ -57,16 +58,30 @@ internal static class Program
 
     private static int Run(CommandLine commandLine, CancellationToken cancellationToken)
     {
-        // The network: --network, else the shape of the --load file, else 784-30-10.
-        string shape = commandLine.Network
-            ?? (commandLine.LoadPath is not null ? NetworkSerializer.ReadInfo(commandLine.LoadPath).Shape : CommandLine.DefaultNetwork);
-        return shape switch
+        // The network: each of --network, --hidden and --output, else what the --load file holds, else the default
+        // (784-30-10, sigmoid, sigmoid). A file that disagrees with an option fails to load, naming both.
+        ModelInfo? file = commandLine.LoadPath is not null ? NetworkSerializer.ReadInfo(commandLine.LoadPath) : null;
+        string shape = commandLine.Network ?? file?.Shape ?? CommandLine.DefaultNetwork;
+        ActivationKind hidden = commandLine.Hidden
+            ?? (file is { Activations.Count: > 1 } ? file.Activations[0] : ActivationKind.Sigmoid);
+        ActivationKind output = commandLine.Output ?? file?.OutputActivation ?? ActivationKind.Sigmoid;
+
+        NetworkChoice network = Networks.Find(shape, hidden, output)
+            ?? throw new UsageException(
+                $"the model '{commandLine.LoadPath}' is a {file!.Shape} network with {file.Functions}; this program has "
+                + $"{string.Join(" and ", CommandLine.Networks)} networks with a {Names(CommandLine.HiddenActivations)} hidden layer "
+                + $"and a {Names(CommandLine.OutputActivations)} output");
+        return network.Run(commandLine, network, cancellationToken);
+    }
+
+    private static string Names(IReadOnlyList<(string Name, ActivationKind Kind)> choices)
+    {
+        var names = new List<string>(choices.Count);
+        foreach ((string name, _) in choices)
         {
-            "784-30-10" => Session.Run<FashionNet30>(commandLine, cancellationToken),
-            "784-100-10" => Session.Run<FashionNet100>(commandLine, cancellationToken),
-            _ => throw new UsageException(
-                $"the model '{commandLine.LoadPath}' is a {shape} network; this program has {string.Join(" and ", CommandLine.Networks)}"),
-        };
+            names.Add(name);
+        }
+        return string.Join(", ", names[..^1]) + " or " + names[^1];
     }
 
     private static int Fail(string message, int exitCode)

@@ -15,11 +15,12 @@ internal static class Session
     /// <summary>The embedded resources' prefix (see Mnist.csproj).</summary>
     private const string ResourcePrefix = "FashionMnist.";
 
-    public static int Run<TNet>(CommandLine commandLine, CancellationToken cancellationToken) where TNet : class, INetwork<TNet>
+    /// <summary>Runs the program with the network type <typeparamref name="TNet"/>, which <paramref name="choice"/> describes.</summary>
+    public static int Run<TNet>(CommandLine commandLine, NetworkChoice choice, CancellationToken cancellationToken) where TNet : class, INetwork<TNet>
     {
-        string shape = string.Join('-', TNet.LayerSizes.ToArray());
+        string shape = choice.Shape;
         string dataName = commandLine.DataDirectory is null ? "fashion-mnist" : DataName(commandLine.DataDirectory);
-        string? savePath = commandLine.Trains ? Path.GetFullPath(commandLine.SavePath ?? $"{dataName}-{shape}.bpnet") : null;
+        string? savePath = commandLine.Trains ? Path.GetFullPath(commandLine.SavePath ?? $"{dataName}-{shape}{choice.FileSuffix}.bpnet") : null;
         if (savePath is not null && !Directory.Exists(Path.GetDirectoryName(savePath)))
         {
             // Found now rather than after minutes of training.
@@ -33,7 +34,7 @@ internal static class Session
         if (commandLine.LoadPath is not null)
         {
             network = NetworkSerializer.Load<TNet>(commandLine.LoadPath);
-            output.Line($"Loaded a {shape} network from {Path.GetFullPath(commandLine.LoadPath)}");
+            output.Line($"Loaded a {shape} network ({choice.Functions}) from {Path.GetFullPath(commandLine.LoadPath)}");
         }
         else
         {
@@ -57,7 +58,7 @@ internal static class Session
                 Threads = commandLine.Threads,
             };
             output.Line(Invariant(
-                $"Training {shape} ({TNet.ParameterCount:N0} parameters): {options.Epochs} epochs, mini-batch {options.MiniBatchSize}, η = {options.LearningRate}, λ = {options.L2Regularization}, seed {options.Seed}{(options.Threads > 1 ? $", {options.Threads} threads" : string.Empty)}"));
+                $"Training {shape} ({choice.Functions}; {TNet.ParameterCount:N0} parameters): {options.Epochs} epochs, mini-batch {options.MiniBatchSize}, η = {options.LearningRate}, λ = {options.L2Regularization}, seed {options.Seed}{(options.Threads > 1 ? $", {options.Threads} threads" : string.Empty)}"));
 
             long start = Stopwatch.GetTimestamp();
             IReadOnlyList<EpochResult> results = output.Train(network, data, options, cancellationToken);

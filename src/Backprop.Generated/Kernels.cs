@@ -20,7 +20,7 @@ namespace Backprop;
 /// constants.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static unsafe class Kernels
+public static unsafe partial class Kernels
 {
     /// <summary>Floats of slack allocated so the parameters can start on a 64-byte boundary.</summary>
     private const int AlignmentSlack = 16;

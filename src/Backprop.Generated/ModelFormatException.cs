@@ -9,28 +9,32 @@ public enum ModelFormatError
     /// <summary>The file does not start with the magic bytes <c>BPGNET\r\n</c>: it is not a saved model.</summary>
     WrongMagic = 1,
 
-    /// <summary>The format version is not one this library reads (a newer library wrote it).</summary>
+    /// <summary>The format version is not one this library reads (1 and 2): a newer library wrote it, or the file is damaged.</summary>
     UnsupportedVersion = 2,
 
     /// <summary>The parameters are stored in an element type this library does not know.</summary>
     UnsupportedElementType = 3,
 
-    /// <summary>An activation is not a known <see cref="ActivationKind"/>.</summary>
+    /// <summary>An activation is not a known <see cref="ActivationKind"/>; the message names the value, its layer and the known values.</summary>
     UnknownActivation = 4,
 
-    /// <summary>The cost is not a known <see cref="CostKind"/>.</summary>
+    /// <summary>The cost is not a known <see cref="CostKind"/>; the message names the value and the known values.</summary>
     UnknownCost = 5,
 
-    /// <summary>The header contradicts itself: a layer count outside 2..32, a layer size below 1, or a parameter count the sizes do not imply.</summary>
+    /// <summary>
+    /// The header contradicts itself: a layer count outside 2..32, a layer size below 1, a parameter count the sizes do
+    /// not imply, a reserved or padding byte that is not zero, or activations and a cost no network can have (softmax
+    /// on a hidden layer, cross-entropy without a sigmoid output, log-likelihood without a softmax output).
+    /// </summary>
     InvalidHeader = 6,
 
     /// <summary>The file holds a network of other layer sizes than the one it is loaded into.</summary>
     ShapeMismatch = 7,
 
-    /// <summary>The file's activations differ from those of the network it is loaded into.</summary>
+    /// <summary>The file's activations differ from those of the network it is loaded into; the message names both networks' activations and costs.</summary>
     ActivationMismatch = 8,
 
-    /// <summary>The file's cost differs from that of the network it is loaded into.</summary>
+    /// <summary>The file's cost differs from that of the network it is loaded into (its activations are the same); the message names both.</summary>
     CostMismatch = 9,
 
     /// <summary>The file ends before the data its header announces.</summary>

@@ -9,50 +9,73 @@ using static System.FormattableString;
 namespace Backprop;
 
 /// <summary>What the header of a saved model says (see <see cref="NetworkSerializer.ReadInfo(string)"/>).</summary>
-/// <param name="FormatVersion">The format version (1).</param>
-/// <param name="HiddenActivation">The activation of the hidden layers.</param>
-/// <param name="OutputActivation">The activation of the output layer.</param>
-/// <param name="Cost">The cost function.</param>
+/// <param name="FormatVersion">The format version of the file: 1 or 2 (the other members describe both alike).</param>
 /// <param name="LayerSizes">The size of every layer, input first.</param>
+/// <param name="Activations">
+/// The activation of every weight layer 2..L, in order (L − 1 values, the output's last), as
+/// <see cref="INetwork{TSelf}.Activations"/>. For a version 1 file: its hidden activation for every hidden layer, then
+/// its output activation.
+/// </param>
+/// <param name="Cost">The cost function the model was trained for.</param>
 /// <param name="ParameterCount">The number of parameters.</param>
 public sealed record ModelInfo(
     int FormatVersion,
-    ActivationKind HiddenActivation,
-    ActivationKind OutputActivation,
-    CostKind Cost,
     IReadOnlyList<int> LayerSizes,
+    IReadOnlyList<ActivationKind> Activations,
+    CostKind Cost,
     long ParameterCount)
 {
+    /// <summary>The activation of the output layer L: the last of <see cref="Activations"/>.</summary>
+    public ActivationKind OutputActivation => Activations[^1];
+
     /// <summary>The layer sizes joined by dashes, input first, e.g. <c>784-30-10</c>.</summary>
     public string Shape => string.Join('-', LayerSizes);
+
+    /// <summary>What the network computes, e.g. <c>activations ReLU, Softmax and cost LogLikelihood</c>.</summary>
+    public string Functions => NetworkSerializer.DescribeFunctions(Activations, Cost);
 }
 
 /// <summary>
-/// Saves and loads the parameters of a network in the Backprop.Generated model format, version 1.
+/// Saves and loads the parameters of a network in the Backprop.Generated model format: writes version 2, reads
+/// versions 2 and 1.
 /// </summary>
 /// <remarks>
-/// <para>The format, all little-endian (L layers, P parameters):</para>
+/// <para>Format version 2, all little-endian (L layers, P parameters, A = 4·⌈(L − 1)/4⌉):</para>
 /// <code>
-/// offset   size  field
-///      0      8  magic: ASCII "BPGNET" then "\r\n" (42 50 47 4E 45 54 0D 0A)
-///      8      2  format version, uint16 = 1
-///     10      1  element type: 1 = float32
-///     11      1  hidden activation (ActivationKind value; 1 = sigmoid)
-///     12      1  output activation (ActivationKind value; 1 = sigmoid)
-///     13      1  cost (CostKind value; 1 = cross-entropy)
-///     14      2  layer count L, uint16, 2..32
-///     16    4·L  layer sizes, int32 each (≥ 1), input first
-///   16+4L     8  parameter count P, int64 = Σ_l n_l·n_(l−1) + n_l
-///   24+4L   4·P  the parameters, float32, in the INetwork.Parameters layout: for each layer
-///                l = 2..L, the weights row-major [n_l, n_(l−1)], then the biases (n_l)
-///  end−4      4  CRC-32 (IEEE 802.3, as System.IO.Hashing.Crc32) of every byte before it
+/// offset      size  field
+///      0         8  magic: ASCII "BPGNET" then "\r\n" (42 50 47 4E 45 54 0D 0A)
+///      8         2  format version, uint16 = 2
+///     10         1  element type: 1 = float32
+///     11         2  reserved, 0
+///     13         1  cost (CostKind value: 1 = cross-entropy, 2 = quadratic, 3 = log-likelihood)
+///     14         2  layer count L, uint16, 2..32
+///     16       4·L  layer sizes, int32 each (≥ 1), input first
+///   16+4L        A  activations: L − 1 bytes, one ActivationKind value per weight layer l = 2..L in order
+///                   (the output's last: 1 = sigmoid, 2 = tanh, 3 = ReLU, 4 = leaky ReLU, 5 = identity,
+///                   6 = softmax), then zero bytes up to a multiple of 4, so that what follows stays
+///                   4-byte aligned
+///   16+4L+A      8  parameter count P, int64 = Σ_l n_l·n_(l−1) + n_l
+///   24+4L+A    4·P  the parameters, float32, in the INetwork.Parameters layout: for each layer
+///                   l = 2..L, the weights row-major [n_l, n_(l−1)], then the biases (n_l)
+///  end−4         4  CRC-32 (IEEE 802.3, as System.IO.Hashing.Crc32) of every byte before it
 /// </code>
 /// <para>
-/// A file is exactly 28 + 4·L + 4·P bytes. Loading checks everything (magic, version, element
-/// type, activations, cost, layer sizes against the network, length, checksum, nothing after the
-/// checksum) into a buffer before it touches the network, so a failed load leaves the network
-/// unchanged; every failure is a <see cref="ModelFormatException"/> naming the file and a
-/// <see cref="ModelFormatError"/>.
+/// A version 2 file is exactly 28 + 4·L + A + 4·P bytes. The activations and cost must be a combination a network
+/// can have: softmax on the output layer only, cross-entropy with a sigmoid output only, log-likelihood with a
+/// softmax output only (quadratic goes with any output).
+/// </para>
+/// <para>
+/// Format version 1 (written by earlier versions of this library, still read) is the same but for the header:
+/// byte 11 is the activation of every hidden layer, byte 12 that of the output layer, byte 13 the cost, and there
+/// are no per-layer activation bytes: the parameter count is at 16 + 4·L, the parameters at 24 + 4·L, and the file is
+/// 28 + 4·L + 4·P bytes. A version 1 file loads as the version 2 file whose activations are its hidden activation for
+/// layers 2..L−1 and its output activation for layer L.
+/// </para>
+/// <para>
+/// Loading checks everything (magic, version, element type, reserved and padding bytes, activations, cost, layer
+/// sizes, activations and cost against the network, length, checksum, nothing after the checksum) into a buffer
+/// before it touches the network, so a failed load leaves the network unchanged; every failure is a
+/// <see cref="ModelFormatException"/> naming the file and a <see cref="ModelFormatError"/>.
 /// </para>
 /// <para>
 /// Saving to a path is atomic: the model is written to a temporary file beside the target
@@ -62,8 +85,11 @@ public sealed record ModelInfo(
 /// </remarks>
 public static class NetworkSerializer
 {
-    /// <summary>The format version this library writes and reads.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>The format version this library writes. It reads this version and every earlier one (1).</summary>
+    public const int FormatVersion = 2;
+
+    /// <summary>The oldest format version this library reads.</summary>
+    public const int MinFormatVersion = 1;
 
     /// <summary>The fewest layers a model may have.</summary>
     public const int MinLayerCount = 2;
@@ -76,6 +102,12 @@ public static class NetworkSerializer
 
     /// <summary>The bytes up to and including the layer count.</summary>
     private const int FixedHeaderSize = 16;
+
+    /// <summary>The bytes of a version 2 header before the parameters, for <paramref name="layerCount"/> layers.</summary>
+    private static int HeaderSize(int layerCount) => FixedHeaderSize + 4 * layerCount + ActivationBytes(layerCount) + 8;
+
+    /// <summary>The activation bytes of a version 2 header, padding included: L − 1 rounded up to a multiple of 4.</summary>
+    private static int ActivationBytes(int layerCount) => (layerCount - 1 + 3) & ~3;
 
     /// <summary>The magic bytes every model file starts with: ASCII <c>BPGNET</c>, CR, LF.</summary>
     public static ReadOnlySpan<byte> Magic => "BPGNET\r\n"u8;
@@ -149,6 +181,10 @@ public static class NetworkSerializer
     }
 
     /// <summary>Writes the parameters of <paramref name="network"/> to <paramref name="stream"/> (left open, not flushed).</summary>
+    /// <exception cref="InvalidOperationException">
+    /// <typeparamref name="TNet"/> does not have one activation per weight layer (only a hand-written implementation of
+    /// <see cref="INetwork{TSelf}"/> can get this wrong).
+    /// </exception>
     public static void Save<TNet>(TNet network, Stream stream) where TNet : class, INetwork<TNet>
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -156,20 +192,32 @@ public static class NetworkSerializer
         ReadOnlySpan<int> sizes = TNet.LayerSizes;
         var crc = new Crc32();
 
-        // Header: magic, version, element type, activations, cost, layer count, sizes, parameter count.
-        var header = new byte[24 + 4 * sizes.Length];
+        // Header: magic, version, element type, reserved, cost, layer count, sizes, activations, parameter count.
+        int layerCount = sizes.Length;
+        ReadOnlySpan<ActivationKind> activations = TNet.Activations;
+        if (activations.Length != layerCount - 1)
+        {
+            throw new InvalidOperationException(Invariant(
+                $"{typeof(TNet).Name} has {layerCount} layers but {activations.Length} activations; a network has one per weight layer ({layerCount - 1})."));
+        }
+        var header = new byte[HeaderSize(layerCount)];
         Magic.CopyTo(header);
         BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), FormatVersion);
         header[10] = Float32;
-        header[11] = checked((byte)TNet.HiddenActivation);
-        header[12] = checked((byte)TNet.OutputActivation);
+        // Bytes 11 and 12 are reserved (zero).
         header[13] = checked((byte)TNet.Cost);
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(14), checked((ushort)sizes.Length));
-        for (int l = 0; l < sizes.Length; l++)
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(14), checked((ushort)layerCount));
+        for (int l = 0; l < layerCount; l++)
         {
-            BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(16 + 4 * l), sizes[l]);
+            BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(FixedHeaderSize + 4 * l), sizes[l]);
         }
-        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(16 + 4 * sizes.Length), TNet.ParameterCount);
+        int activationStart = FixedHeaderSize + 4 * layerCount;
+        for (int l = 0; l < activations.Length; l++)
+        {
+            header[activationStart + l] = checked((byte)activations[l]);
+        }
+        // The padding after the activations stays zero.
+        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(activationStart + ActivationBytes(layerCount)), TNet.ParameterCount);
         Write(stream, crc, header);
 
         // The parameters, float32 little-endian, in the Parameters layout.
@@ -200,7 +248,7 @@ public static class NetworkSerializer
 
     /// <summary>Loads a saved model from <paramref name="path"/> into a new network.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="ModelFormatException">The file is not a valid model of this network's shape.</exception>
+    /// <exception cref="ModelFormatException">The file is not a valid model of this network (its layer sizes, activations and cost).</exception>
     public static TNet Load<TNet>(string path) where TNet : class, INetwork<TNet>
     {
         TNet network = TNet.Create();
@@ -211,7 +259,7 @@ public static class NetworkSerializer
     /// <summary>Loads a saved model from <paramref name="stream"/> (read to its end, left open) into a new network.</summary>
     /// <param name="stream">The model.</param>
     /// <param name="name">The name error messages use for the stream.</param>
-    /// <exception cref="ModelFormatException">The data is not a valid model of this network's shape.</exception>
+    /// <exception cref="ModelFormatException">The data is not a valid model of this network (its layer sizes, activations and cost).</exception>
     public static TNet Load<TNet>(Stream stream, string name = "stream") where TNet : class, INetwork<TNet>
     {
         TNet network = TNet.Create();
@@ -224,7 +272,7 @@ public static class NetworkSerializer
     /// all its parameters. On failure the network is unchanged.
     /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="ModelFormatException">The file is not a valid model of this network's shape.</exception>
+    /// <exception cref="ModelFormatException">The file is not a valid model of this network (its layer sizes, activations and cost).</exception>
     public static void LoadInto<TNet>(TNet network, string path) where TNet : class, INetwork<TNet>
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -239,7 +287,7 @@ public static class NetworkSerializer
     /// <param name="network">The network to fill.</param>
     /// <param name="stream">The model.</param>
     /// <param name="name">The name error messages use for the stream.</param>
-    /// <exception cref="ModelFormatException">The data is not a valid model of this network's shape.</exception>
+    /// <exception cref="ModelFormatException">The data is not a valid model of this network (its layer sizes, activations and cost).</exception>
     public static void LoadInto<TNet>(TNet network, Stream stream, string name = "stream") where TNet : class, INetwork<TNet>
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -255,14 +303,12 @@ public static class NetworkSerializer
             throw Error(name, ModelFormatError.ShapeMismatch,
                 $"holds a {info.Shape} network but the network it is loaded into is {expectedShape}.");
         }
-        if (info.HiddenActivation != TNet.HiddenActivation || info.OutputActivation != TNet.OutputActivation)
+        ActivationKind[] expectedActivations = TNet.Activations.ToArray();
+        bool sameActivations = SameActivations(info.Activations, expectedActivations);
+        if (!sameActivations || info.Cost != TNet.Cost)
         {
-            throw Error(name, ModelFormatError.ActivationMismatch,
-                $"has activations {info.HiddenActivation} (hidden) and {info.OutputActivation} (output) but the network has {TNet.HiddenActivation} and {TNet.OutputActivation}.");
-        }
-        if (info.Cost != TNet.Cost)
-        {
-            throw Error(name, ModelFormatError.CostMismatch, $"was trained for the cost {info.Cost} but the network has {TNet.Cost}.");
+            throw Error(name, sameActivations ? ModelFormatError.CostMismatch : ModelFormatError.ActivationMismatch,
+                $"was saved from a network with {info.Functions}, but {typeof(TNet).Name} has {string.Join(", ", expectedActivations)} and {TNet.Cost}.");
         }
 
         // Everything into a buffer first; the network is touched only once the whole file checks out.
@@ -351,11 +397,11 @@ public static class NetworkSerializer
         }
 
         int version = BinaryPrimitives.ReadUInt16LittleEndian(header[8..]);
-        if (version != FormatVersion)
+        if (version is < MinFormatVersion or > FormatVersion)
         {
             string hint = version > FormatVersion ? " (written by a newer Backprop.Generated; update this one to read it)" : "";
             throw Error(name, ModelFormatError.UnsupportedVersion,
-                Invariant($"has format version {version}{hint}; this library reads version {FormatVersion}."));
+                Invariant($"has format version {version}{hint}; this library reads versions {MinFormatVersion} to {FormatVersion}."));
         }
         if (header[10] != Float32)
         {
@@ -363,18 +409,22 @@ public static class NetworkSerializer
                 Invariant($"stores its parameters as element type {header[10]}; this library knows only 1 (float32)."));
         }
 
-        var hidden = (ActivationKind)header[11];
-        var output = (ActivationKind)header[12];
-        var cost = (CostKind)header[13];
-        if (!IsKnown(hidden) || !IsKnown(output))
+        // Version 1: hidden and output activation at 11 and 12. Version 2: 11 and 12 are reserved.
+        if (version == 1)
         {
-            throw Error(name, ModelFormatError.UnknownActivation,
-                Invariant($"has activations {header[11]} (hidden) and {header[12]} (output); this library knows only {(int)ActivationKind.Sigmoid} ({ActivationKind.Sigmoid})."));
+            CheckKnown(name, header[11], "its hidden layers");
+            CheckKnown(name, header[12], "its output layer");
         }
+        else if (header[11] != 0 || header[12] != 0)
+        {
+            throw Error(name, ModelFormatError.InvalidHeader,
+                Invariant($"has {header[11]:X2} {header[12]:X2} in its reserved header bytes 11 and 12, which format version {version} leaves zero."));
+        }
+        var cost = (CostKind)header[13];
         if (!IsKnown(cost))
         {
             throw Error(name, ModelFormatError.UnknownCost,
-                Invariant($"has cost {header[13]}; this library knows only {(int)CostKind.CrossEntropy} ({CostKind.CrossEntropy})."));
+                Invariant($"has the cost {header[13]}; this library knows {Known<CostKind>()}."));
         }
 
         int layerCount = BinaryPrimitives.ReadUInt16LittleEndian(header[14..]);
@@ -384,14 +434,48 @@ public static class NetworkSerializer
                 Invariant($"has {layerCount} layers; a model has {MinLayerCount} to {MaxLayerCount}."));
         }
 
-        Span<byte> rest = stackalloc byte[4 * MaxLayerCount + 8];
-        rest = rest[..(4 * layerCount + 8)];
+        // The rest of the header: sizes, (version 2) activations and padding, parameter count.
+        int activationBytes = version == 1 ? 0 : ActivationBytes(layerCount);
+        Span<byte> rest = stackalloc byte[HeaderSize(MaxLayerCount) - FixedHeaderSize];
+        rest = rest[..(4 * layerCount + activationBytes + 8)];
         read = stream.ReadAtLeast(rest, rest.Length, throwOnEndOfStream: false);
         crc.Append(rest[..read]);
         if (read < rest.Length)
         {
+            string what = version == 1 ? "layer sizes and parameter count" : "layer sizes, activations and parameter count";
             throw Error(name, ModelFormatError.Truncated,
-                Invariant($"is truncated: expected {rest.Length} bytes of layer sizes and parameter count after the first {FixedHeaderSize} but found {read}."));
+                Invariant($"is truncated: expected {rest.Length} bytes of {what} after the first {FixedHeaderSize} but found {read}."));
+        }
+
+        var activations = new ActivationKind[layerCount - 1];
+        if (version == 1)
+        {
+            for (int l = 0; l < activations.Length; l++)
+            {
+                activations[l] = (ActivationKind)(l == activations.Length - 1 ? header[12] : header[11]);
+            }
+        }
+        else
+        {
+            ReadOnlySpan<byte> stored = rest.Slice(4 * layerCount, activationBytes);
+            for (int l = 0; l < activations.Length; l++)
+            {
+                CheckKnown(name, stored[l], Invariant($"layer {l + 2}"));
+                activations[l] = (ActivationKind)stored[l];
+            }
+            for (int i = activations.Length; i < activationBytes; i++)
+            {
+                if (stored[i] != 0)
+                {
+                    throw Error(name, ModelFormatError.InvalidHeader,
+                        Invariant($"has {stored[i]:X2} in padding byte {FixedHeaderSize + 4 * layerCount + i} after its activations, which must be zero."));
+                }
+            }
+        }
+        if (Contradiction(activations, cost) is string contradiction)
+        {
+            throw Error(name, ModelFormatError.InvalidHeader,
+                $"has {DescribeFunctions(activations, cost)}, which no network has: {contradiction}.");
         }
 
         var sizes = new int[layerCount];
@@ -410,27 +494,82 @@ public static class NetworkSerializer
             }
         }
 
-        long parameterCount = BinaryPrimitives.ReadInt64LittleEndian(rest[(4 * layerCount)..]);
+        long parameterCount = BinaryPrimitives.ReadInt64LittleEndian(rest[(4 * layerCount + activationBytes)..]);
         if (parameterCount != implied)
         {
             throw Error(name, ModelFormatError.InvalidHeader,
                 Invariant($"announces {parameterCount} parameters but its layer sizes {string.Join('-', sizes)} imply {implied}."));
         }
 
-        return new ModelInfo(version, hidden, output, cost, sizes, parameterCount);
+        return new ModelInfo(version, sizes, activations, cost, parameterCount);
     }
 
-    private static bool IsKnown(ActivationKind kind) => kind switch
+    /// <summary>Throws <see cref="ModelFormatError.UnknownActivation"/> unless <paramref name="value"/> is an <see cref="ActivationKind"/> this library knows.</summary>
+    private static void CheckKnown(string name, byte value, string where)
     {
-        ActivationKind.Sigmoid => true,
-        _ => false,
-    };
+        if (!IsKnown((ActivationKind)value))
+        {
+            throw Error(name, ModelFormatError.UnknownActivation,
+                Invariant($"gives {where} the activation {value}; this library knows {Known<ActivationKind>()}."));
+        }
+    }
 
-    private static bool IsKnown(CostKind kind) => kind switch
+    /// <summary>
+    /// Why no network has <paramref name="activations"/> and <paramref name="cost"/>, or null when one can: softmax
+    /// is an output activation only, cross-entropy needs a sigmoid output and log-likelihood a softmax output.
+    /// </summary>
+    private static string? Contradiction(ReadOnlySpan<ActivationKind> activations, CostKind cost)
     {
-        CostKind.CrossEntropy => true,
-        _ => false,
-    };
+        for (int l = 0; l < activations.Length - 1; l++)
+        {
+            if (activations[l] == ActivationKind.Softmax)
+            {
+                return Invariant($"softmax is an output activation only, and layer {l + 2} is hidden");
+            }
+        }
+        ActivationKind output = activations[^1];
+        return cost switch
+        {
+            CostKind.CrossEntropy when output != ActivationKind.Sigmoid => $"cross-entropy needs a sigmoid output, not {output}",
+            CostKind.LogLikelihood when output != ActivationKind.Softmax => $"log-likelihood needs a softmax output, not {output}",
+            _ => null,
+        };
+    }
+
+    /// <summary>E.g. <c>activations ReLU, Softmax and cost LogLikelihood</c>.</summary>
+    internal static string DescribeFunctions(IReadOnlyList<ActivationKind> activations, CostKind cost)
+        => $"activations {string.Join(", ", activations)} and cost {cost}";
+
+    private static bool SameActivations(IReadOnlyList<ActivationKind> stored, ReadOnlySpan<ActivationKind> network)
+    {
+        if (stored.Count != network.Length)
+        {
+            return false;
+        }
+        for (int l = 0; l < network.Length; l++)
+        {
+            if (stored[l] != network[l])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static bool IsKnown(ActivationKind kind) => kind is >= ActivationKind.Sigmoid and <= ActivationKind.Softmax;
+
+    private static bool IsKnown(CostKind kind) => kind is >= CostKind.CrossEntropy and <= CostKind.LogLikelihood;
+
+    /// <summary>Every value of <typeparamref name="TEnum"/> with its name, e.g. <c>1 (Sigmoid), 2 (Tanh)</c>.</summary>
+    private static string Known<TEnum>() where TEnum : struct, Enum
+    {
+        var names = new List<string>();
+        foreach (TEnum value in Enum.GetValues<TEnum>())
+        {
+            names.Add(Invariant($"{Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture)} ({value})"));
+        }
+        return string.Join(", ", names);
+    }
 
     private static ModelFormatException Error(string name, ModelFormatError reason, string problem)
         => new($"The model file '{name}' {problem}", name, reason);

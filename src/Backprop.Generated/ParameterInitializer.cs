@@ -3,19 +3,37 @@ using System;
 namespace Backprop;
 
 /// <summary>
-/// The seeded parameter initialisation every generated network uses: the one of the reference
-/// implementation (Nielsen's <c>network2.py</c>, <c>default_weight_initializer</c>).
+/// The seeded parameter initialisation every generated network uses: each weight layer's scheme is
+/// chosen by its activation function.
 /// </summary>
 /// <remarks>
-/// For each weight layer l = 2..L in parameter order, every weight w^l_ij is a standard normal
-/// deviate divided by √n_(l−1), then every bias b^l_i is a standard normal deviate. The deviates
-/// come from one <see cref="DeterministicRandom"/> seeded with the seed, drawn in parameter order,
-/// computed in double precision and rounded to float. The result is defined bit for bit: the same
-/// seed gives the same parameters on every run and machine.
+/// <para>
+/// For each weight layer l = 2..L in parameter order, with fan-in n = n_(l−1) (the size of the layer
+/// before), the weights w^l_ij are standard normal deviates scaled by the layer's activation, then the
+/// biases b^l_i are set:
+/// </para>
+/// <list type="bullet">
+/// <item><description><see cref="ActivationKind.Sigmoid"/>: weights N(0, 1)/√n, then biases N(0, 1): the
+/// scheme of the reference implementation (Nielsen's <c>network2.py</c>, <c>default_weight_initializer</c>),
+/// and exactly <see cref="InitializeGaussian"/> for a network of sigmoid layers only.</description></item>
+/// <item><description><see cref="ActivationKind.ReLU"/> and <see cref="ActivationKind.LeakyReLU"/>: He
+/// initialisation, weights N(0, 1)·√(2/n) (half the units are off, so twice the variance keeps the
+/// activations' scale from layer to layer), biases 0.</description></item>
+/// <item><description><see cref="ActivationKind.Tanh"/>, <see cref="ActivationKind.Identity"/> and
+/// <see cref="ActivationKind.Softmax"/>: LeCun normal initialisation, weights N(0, 1)/√n, biases 0.</description></item>
+/// </list>
+/// <para>
+/// The deviates come from one <see cref="DeterministicRandom"/> seeded with the seed, drawn in parameter
+/// order (a zero bias draws nothing), computed in double precision and rounded to float. The result is
+/// defined bit for bit: the same seed gives the same parameters on every run and machine.
+/// </para>
 /// </remarks>
 public static class ParameterInitializer
 {
-    /// <summary>Fills <paramref name="parameters"/> for a network of the given layer sizes.</summary>
+    /// <summary>
+    /// Fills <paramref name="parameters"/> for a network of the given layer sizes and sigmoid layers
+    /// only: every weight N(0, 1)/√n_(l−1), every bias N(0, 1).
+    /// </summary>
     /// <exception cref="ArgumentException">The span's length does not match the layer sizes.</exception>
     public static void InitializeGaussian(Span<float> parameters, ReadOnlySpan<int> layerSizes, int seed)
     {
@@ -50,6 +68,71 @@ public static class ParameterInitializer
         }
     }
 
+    /// <summary>
+    /// Fills <paramref name="parameters"/> for a network of the given layer sizes, each weight layer by
+    /// the scheme of its activation (see <see cref="ParameterInitializer"/>).
+    /// </summary>
+    /// <param name="parameters">The network's parameters, in the order of the contract.</param>
+    /// <param name="layerSizes">n_1..n_L, the input layer first.</param>
+    /// <param name="activations">The activation of each weight layer 2..L: one fewer than the layer sizes.</param>
+    /// <param name="seed">The seed of the one random stream.</param>
+    /// <exception cref="ArgumentException">
+    /// The layer sizes are invalid, the span's length does not match them, or there is not one activation
+    /// per weight layer.
+    /// </exception>
+    /// <exception cref="ArgumentOutOfRangeException">An activation is not a defined <see cref="ActivationKind"/>.</exception>
+    public static void Initialize(Span<float> parameters, ReadOnlySpan<int> layerSizes, ReadOnlySpan<ActivationKind> activations, int seed)
+    {
+        long expected = CountParameters(layerSizes);
+        if (activations.Length != layerSizes.Length - 1)
+        {
+            throw new ArgumentException(
+                $"activations must have exactly {layerSizes.Length - 1} elements (one per weight layer) but has {activations.Length}.",
+                nameof(activations));
+        }
+        if (parameters.Length != expected)
+        {
+            throw new ArgumentException(
+                $"parameters must have exactly {expected} elements for layer sizes [{string.Join(", ", layerSizes.ToArray())}] but has {parameters.Length}.",
+                nameof(parameters));
+        }
+        // Every scheme is checked before anything is written.
+        foreach (ActivationKind activation in activations)
+        {
+            _ = SchemeOf(activation);
+        }
+
+        var random = new DeterministicRandom(seed);
+        int offset = 0;
+        for (int l = 1; l < layerSizes.Length; l++)
+        {
+            int fanIn = layerSizes[l - 1];
+            int fanOut = layerSizes[l];
+            Scheme scheme = SchemeOf(activations[l - 1]);
+            double scale = scheme == Scheme.He ? Math.Sqrt(2.0 / fanIn) : 1.0 / Math.Sqrt(fanIn);
+            Span<float> weights = parameters.Slice(offset, fanIn * fanOut);
+            for (int k = 0; k < weights.Length; k++)
+            {
+                weights[k] = (float)(random.NextGaussian() * scale);
+            }
+            offset += weights.Length;
+
+            Span<float> biases = parameters.Slice(offset, fanOut);
+            if (scheme == Scheme.Gaussian)
+            {
+                for (int k = 0; k < biases.Length; k++)
+                {
+                    biases[k] = (float)random.NextGaussian();
+                }
+            }
+            else
+            {
+                biases.Clear();
+            }
+            offset += fanOut;
+        }
+    }
+
     /// <summary>The number of parameters of a network with the given layer sizes.</summary>
     public static long CountParameters(ReadOnlySpan<int> layerSizes)
     {
@@ -69,4 +152,26 @@ public static class ParameterInitializer
         }
         return count;
     }
+
+    /// <summary>How a weight layer is initialised.</summary>
+    private enum Scheme
+    {
+        /// <summary>Weights N(0, 1)/√n, biases N(0, 1) (the reference implementation's, for sigmoid layers).</summary>
+        Gaussian,
+
+        /// <summary>Weights N(0, 1)·√(2/n), biases 0.</summary>
+        He,
+
+        /// <summary>Weights N(0, 1)/√n, biases 0.</summary>
+        LeCun,
+    }
+
+    private static Scheme SchemeOf(ActivationKind activation) => activation switch
+    {
+        ActivationKind.Sigmoid => Scheme.Gaussian,
+        ActivationKind.ReLU or ActivationKind.LeakyReLU => Scheme.He,
+        ActivationKind.Tanh or ActivationKind.Identity or ActivationKind.Softmax => Scheme.LeCun,
+        _ => throw new ArgumentOutOfRangeException(
+            "activations", activation, $"{(int)activation} is not an {nameof(ActivationKind)}."),
+    };
 }

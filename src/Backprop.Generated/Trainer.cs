@@ -95,6 +95,12 @@ public static class Trainer
     /// The accuracy (arg-max of the output against the label) and mean cost of
     /// <paramref name="network"/> on <paramref name="data"/>. Reads the parameters only.
     /// </summary>
+    /// <remarks>
+    /// A sample is correct when its label's output is the largest: the same rule for every output activation
+    /// (each is monotonic in z^L, softmax included). On a tie the first of the tied outputs is the prediction; a NaN
+    /// output is never the prediction, and a sample whose outputs are all NaN counts as wrong. The mean cost is the
+    /// network's own <see cref="INetwork{TSelf}.Cost"/>, without the regularisation term.
+    /// </remarks>
     /// <exception cref="ArgumentException">The dataset is empty or does not fit the network.</exception>
     public static EvaluationResult Evaluate<TNet>(TNet network, Dataset data) where TNet : class, INetwork<TNet>
     {
@@ -156,15 +162,29 @@ public static class Trainer
         }
     }
 
-    /// <summary>The index of the largest value (the first on ties; NaN never wins).</summary>
+    /// <summary>
+    /// The index of the largest value, or −1 when every value is NaN (which matches no label). Ties go to the
+    /// first: a saturated output (several sigmoid outputs rounded to 1, a softmax whose winners share the
+    /// probability) predicts the lowest of the tied classes. NaN never wins, wherever it is (the first value
+    /// included); +∞ beats every finite value, and −∞ wins only against NaN.
+    /// </summary>
+    /// <remarks>
+    /// The prediction is the same for every output activation: sigmoid, tanh, identity and the rest are
+    /// monotonic per neuron and softmax preserves the order of z^L, so the largest activation is the most likely
+    /// class whichever one the network has.
+    /// </remarks>
     private static int ArgMax(ReadOnlySpan<float> values)
     {
-        int best = 0;
-        for (int k = 1; k < values.Length; k++)
+        int best = -1;
+        float largest = float.NegativeInfinity;
+        for (int k = 0; k < values.Length; k++)
         {
-            if (values[k] > values[best])
+            float value = values[k];
+            // NaN compares false both ways: it is never taken.
+            if (value > largest || (best < 0 && value == largest))
             {
                 best = k;
+                largest = value;
             }
         }
         return best;

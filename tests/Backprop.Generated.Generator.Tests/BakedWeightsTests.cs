@@ -33,27 +33,186 @@ public sealed class BakedWeightsTests
     [MemberData(nameof(Networks))]
     public void CreateTrained_returns_the_parameters_of_the_file_bit_for_bit(string typeName, int[] sizes, string options, string fileName)
     {
-        byte[] model = ModelFiles.Create(sizes);
+        byte[] model = ModelFiles.Version2(sizes);
         (GeneratorRun run, byte[] image) = Compile(typeName, sizes, options, fileName, model);
         string source = Assert.Single(run.Generator.GeneratedSources).SourceText.ToString();
         Assert.DoesNotContain("\n\n\n", source, StringComparison.Ordinal);
 
         // Saving the baked network with the runtime's serializer writes the very file it was baked from.
-        var context = new AssemblyLoadContext(typeName, isCollectible: true);
-        try
-        {
-            Type type = context.LoadFromStream(new MemoryStream(image)).GetType(typeName, throwOnError: true)!;
-            object network = type.GetMethod("CreateTrained", BindingFlags.Public | BindingFlags.Static, Type.EmptyTypes)!.Invoke(null, null)!;
-            using var saved = new MemoryStream();
-            MethodInfo save = typeof(NetworkSerializer).GetMethods()
-                .Single(m => m.Name == nameof(NetworkSerializer.Save) && m.GetParameters()[1].ParameterType == typeof(Stream));
-            save.MakeGenericMethod(type).Invoke(null, [network, saved]);
+        Assert.Equal(model, SaveCreateTrained(typeName, image));
+    }
 
-            Assert.Equal(model, saved.ToArray());
-        }
-        finally
+    /// <summary>Networks of other activations and costs, each with the attribute options that declare them and the file's functions.</summary>
+    public static TheoryData<string, int[], string, ActivationKind[], CostKind> FunctionNetworks => new()
+    {
         {
-            context.Unload();
+            "Samples.ReluSoftmax", [5, 7, 3], ", HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Softmax",
+            [ActivationKind.ReLU, ActivationKind.Softmax], CostKind.LogLikelihood
+        },
+        {
+            "Samples.ReluSoftmaxBlocked", [20, 12, 10], ", Unroll = UnrollMode.Blocked, HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Softmax",
+            [ActivationKind.ReLU, ActivationKind.Softmax], CostKind.LogLikelihood
+        },
+        {
+            "Samples.Mixed", [3, 5, 4, 2], ", Activations = new[] { ActivationKind.LeakyReLU, ActivationKind.Tanh, ActivationKind.Identity }",
+            [ActivationKind.LeakyReLU, ActivationKind.Tanh, ActivationKind.Identity], CostKind.Quadratic
+        },
+        {
+            "Samples.SoftmaxQuadratic", [6, 4], ", OutputActivation = ActivationKind.Softmax, Cost = CostKind.Quadratic",
+            [ActivationKind.Softmax], CostKind.Quadratic
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(FunctionNetworks))]
+    public void A_version_2_file_of_any_activations_and_cost_bakes_into_the_network_that_has_them(
+        string typeName, int[] sizes, string options, ActivationKind[] activations, CostKind cost)
+    {
+        byte[] model = ModelFiles.Version2(sizes, activations, cost);
+        (_, byte[] image) = Compile(typeName, sizes, options, "model.bpnet.b64", model);
+
+        Assert.Equal(model, SaveCreateTrained(typeName, image));
+    }
+
+    [Fact]
+    public void A_version_1_file_still_bakes_and_saves_as_version_2()
+    {
+        int[] sizes = [2, 3, 1];
+        float[] parameters = ModelFiles.Parameters(13);
+        byte[] model = ModelFiles.Create(sizes, parameters);
+        Assert.Equal(1, model[8]);
+        (GeneratorRun run, byte[] image) = Compile("Samples.Old", sizes, "", "old.bpnet.b64", model);
+
+        // The generated code quotes the CRC-32 of the file it baked: the v1 file's.
+        string crc = BitConverter.ToUInt32(model, model.Length - 4).ToString("X8", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains(crc, Assert.Single(run.Generator.GeneratedSources).SourceText.ToString(), StringComparison.Ordinal);
+        Assert.Equal(ModelFiles.Version2(sizes, parameters), SaveCreateTrained("Samples.Old", image));
+    }
+
+    [Fact]
+    public void A_version_1_file_of_relu_and_softmax_bakes_into_a_relu_softmax_network()
+    {
+        // v1 stores one hidden activation for every hidden layer: 4-6-5-3 is ReLU, ReLU, then softmax.
+        int[] sizes = [4, 6, 5, 3];
+        float[] parameters = ModelFiles.Parameters(ModelFiles.ParameterCount(sizes));
+        byte[] model = ModelFiles.Version1(sizes, ActivationKind.ReLU, ActivationKind.Softmax, CostKind.LogLikelihood, parameters);
+        (_, byte[] image) = Compile("Samples.OldRelu", sizes, ", HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Softmax", "old.bpnet.b64", model);
+
+        byte[] expected = ModelFiles.Version2(sizes, [ActivationKind.ReLU, ActivationKind.ReLU, ActivationKind.Softmax], CostKind.LogLikelihood, parameters);
+        Assert.Equal(expected, SaveCreateTrained("Samples.OldRelu", image));
+    }
+
+    /// <summary>A file and a network that differ in activations, cost or shape, and what BPG021 says of them.</summary>
+    public static TheoryData<string, int[], string, byte[], string> Mismatches => new()
+    {
+        {
+            "relu/softmax file, default network", [5, 7, 3], "",
+            ModelFiles.Version2([5, 7, 3], [ActivationKind.ReLU, ActivationKind.Softmax], CostKind.LogLikelihood),
+            "The weights file 'model.bpnet.b64' holds a 5-7-3 network with activations ReLU, Softmax and cost LogLikelihood, "
+                + "but the network 'Baked' is 5-7-3 with activations Sigmoid, Sigmoid and cost CrossEntropy; bake a model trained for this network"
+        },
+        {
+            "default file, relu/softmax network", [5, 7, 3], ", HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Softmax",
+            ModelFiles.Version2([5, 7, 3]),
+            "holds a 5-7-3 network with activations Sigmoid, Sigmoid and cost CrossEntropy, but the network 'Baked' is 5-7-3 with activations ReLU, Softmax and cost LogLikelihood;"
+        },
+        {
+            "one hidden layer differs", [3, 5, 4, 2], ", Activations = new[] { ActivationKind.LeakyReLU, ActivationKind.Tanh, ActivationKind.Sigmoid }",
+            ModelFiles.Version2([3, 5, 4, 2], [ActivationKind.LeakyReLU, ActivationKind.ReLU, ActivationKind.Sigmoid], CostKind.CrossEntropy),
+            "holds a 3-5-4-2 network with activations LeakyReLU, ReLU, Sigmoid and cost CrossEntropy, but the network 'Baked' is 3-5-4-2 with activations LeakyReLU, Tanh, Sigmoid and cost CrossEntropy;"
+        },
+        {
+            "cost only", [5, 7, 3], "",
+            ModelFiles.Version2([5, 7, 3], [ActivationKind.Sigmoid, ActivationKind.Sigmoid], CostKind.Quadratic),
+            "holds a 5-7-3 network with activations Sigmoid, Sigmoid and cost Quadratic, but the network 'Baked' is 5-7-3 with activations Sigmoid, Sigmoid and cost CrossEntropy;"
+        },
+        {
+            "version 1 file", [5, 7, 3], ", HiddenActivation = ActivationKind.Tanh, OutputActivation = ActivationKind.Identity",
+            ModelFiles.Create([5, 7, 3]),
+            "holds a 5-7-3 network with activations Sigmoid, Sigmoid and cost CrossEntropy, but the network 'Baked' is 5-7-3 with activations Tanh, Identity and cost Quadratic;"
+        },
+        {
+            "shape and functions", [5, 7, 3], "",
+            ModelFiles.Version2([5, 8, 3], [ActivationKind.ReLU, ActivationKind.Softmax], CostKind.LogLikelihood),
+            "holds a 5-8-3 network with activations ReLU, Softmax and cost LogLikelihood, but the network 'Baked' is 5-7-3 with activations Sigmoid, Sigmoid and cost CrossEntropy;"
+        },
+        {
+            "shape only", [5, 7, 3], "",
+            ModelFiles.Version2([5, 8, 3]),
+            "holds a 5-8-3 network, but the network 'Baked' is 5-7-3;"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(Mismatches))]
+    public void Other_activations_or_another_cost_is_BPG021_naming_both(string mismatch, int[] sizes, string options, byte[] model, string expected)
+    {
+        _ = mismatch;
+        Diagnostic diagnostic = RunBaked(sizes, options, model, "BPG021");
+        Assert.Contains(expected, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    /// <summary>Ways a version 2 header can be wrong, and what the diagnostic says of each.</summary>
+    public static TheoryData<string, string, string> Version2Problems => new()
+    {
+        { "version 3", "BPG020", "has model format version 3; this generator reads versions 1 and 2 (it was written by a newer Backprop.Generated)" },
+        { "version 0", "BPG020", "has model format version 0; this generator reads versions 1 and 2, and no version below 1 exists" },
+        { "reserved byte", "BPG019", "its reserved header bytes 11 and 12 are 00 05, but format version 2 leaves them zero" },
+        { "unknown activation", "BPG019", "its layer 3 has the activation 7, but the activations are 1 (Sigmoid), 2 (Tanh), 3 (ReLU), 4 (LeakyReLU), 5 (Identity), 6 (Softmax)" },
+        { "zero activation", "BPG019", "its layer 2 has the activation 0, but the activations are 1 (Sigmoid)" },
+        { "unknown cost", "BPG019", "its cost is 4, but the costs are 1 (CrossEntropy), 2 (Quadratic), 3 (LogLikelihood)" },
+        { "padding", "BPG019", "its padding byte 31 after the activations is 09, but padding is zero" },
+        { "softmax hidden", "BPG019", "its activations Softmax, Softmax and cost LogLikelihood are a combination no network has: softmax is an output activation only, and layer 2 is hidden" },
+        { "cross-entropy without sigmoid", "BPG019", "its activations ReLU, Softmax and cost CrossEntropy are a combination no network has: cross-entropy needs a sigmoid output, not Softmax" },
+        { "log-likelihood without softmax", "BPG019", "its activations ReLU, Sigmoid and cost LogLikelihood are a combination no network has: log-likelihood needs a softmax output, not Sigmoid" },
+        { "v1 combination", "BPG019", "its activations are 3 (hidden) and 1 (output) with the cost 3 (activations ReLU, Sigmoid and cost LogLikelihood), which no network has: log-likelihood needs a softmax output" },
+        { "v1 unknown activation", "BPG019", "its activations are 3 (hidden) and 9 (output), but the activations are 1 (Sigmoid)" },
+        { "header cut in the activations", "BPG019", "it ends after 30 bytes, inside its header of 40" },
+        { "parameter count", "BPG019", "its header announces 41 parameters, but its layer sizes 5-7-3 imply 66" },
+        { "activation edited", "BPG019", "so the file was damaged or edited" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Version2Problems))]
+    public void A_version_2_file_is_checked_like_NetworkSerializer_checks_it(string problem, string id, string expected)
+    {
+        // 5-7-3, ReLU and softmax: activations at 28 and 29, padding at 30 and 31, parameter count at 32.
+        int[] sizes = [5, 7, 3];
+        byte[] model = ModelFiles.Version2(sizes, [ActivationKind.ReLU, ActivationKind.Softmax], CostKind.LogLikelihood);
+        byte[] Edit(Action<byte[]> edit, bool fixCrc = true)
+        {
+            byte[] copy = (byte[])model.Clone();
+            edit(copy);
+            return fixCrc ? ModelFiles.WithValidCrc(copy) : copy;
+        }
+
+        byte[] file = problem switch
+        {
+            "version 3" => Edit(m => m[8] = 3),
+            "version 0" => Edit(m => m[8] = 0),
+            "reserved byte" => Edit(m => m[12] = 5),
+            "unknown activation" => Edit(m => m[29] = 7),
+            "zero activation" => Edit(m => m[28] = 0),
+            "unknown cost" => Edit(m => m[13] = 4),
+            "padding" => Edit(m => m[31] = 9),
+            "softmax hidden" => Edit(m => m[28] = 6),
+            "cross-entropy without sigmoid" => Edit(m => m[13] = 1),
+            "log-likelihood without softmax" => Edit(m => m[29] = 1),
+            "v1 combination" => ModelFiles.Version1(sizes, ActivationKind.ReLU, ActivationKind.Sigmoid, CostKind.LogLikelihood),
+            "v1 unknown activation" => EditVersion1(ModelFiles.Version1(sizes, ActivationKind.ReLU, ActivationKind.Softmax, CostKind.LogLikelihood), 12, 9),
+            "header cut in the activations" => model[..30],
+            "parameter count" => Edit(m => m[32] = 41),
+            "activation edited" => Edit(m => m[28] = (byte)ActivationKind.LeakyReLU, fixCrc: false),
+            _ => throw new ArgumentOutOfRangeException(nameof(problem), problem, null),
+        };
+
+        Diagnostic diagnostic = RunBaked(sizes, ", HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Softmax", file, id);
+        Assert.Contains(expected, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+
+        static byte[] EditVersion1(byte[] bytes, int offset, byte value)
+        {
+            bytes[offset] = value;
+            return ModelFiles.WithValidCrc(bytes);
         }
     }
 
@@ -61,8 +220,8 @@ public sealed class BakedWeightsTests
     public void The_parameters_are_read_only_data_behind_a_span_not_an_array_initializer()
     {
         int[] sizes = [784, 30, 10];
-        byte[] model = ModelFiles.Create(sizes);
-        byte[] parameters = model[(24 + 4 * sizes.Length)..^4];
+        byte[] model = ModelFiles.Version2(sizes);
+        byte[] parameters = model[ModelFiles.HeaderLength(2, sizes.Length)..^4];
         (_, byte[] image) = Compile("Samples.Digit", sizes, "", "digit.bpnet.b64", model);
 
         // The getter is "ldsflda <data>; ldc.i4 95440; newobj ReadOnlySpan<byte>(void*, int); ret": 16 bytes,
@@ -80,6 +239,52 @@ public sealed class BakedWeightsTests
             .Select(field => pe.GetSectionData(field.GetRelativeVirtualAddress()))
             .Count(data => data.Length >= parameters.Length && data.GetContent(0, parameters.Length).SequenceEqual(parameters));
         Assert.Equal(1, holding);
+    }
+
+    /// <summary>Loads <paramref name="image"/>, calls <c>CreateTrained()</c> on <paramref name="typeName"/> and saves the network with NetworkSerializer.</summary>
+    private static byte[] SaveCreateTrained(string typeName, byte[] image)
+    {
+        var context = new AssemblyLoadContext(typeName, isCollectible: true);
+        try
+        {
+            Type type = context.LoadFromStream(new MemoryStream(image)).GetType(typeName, throwOnError: true)!;
+            object network = type.GetMethod("CreateTrained", BindingFlags.Public | BindingFlags.Static, Type.EmptyTypes)!.Invoke(null, null)!;
+            using var saved = new MemoryStream();
+            MethodInfo save = typeof(NetworkSerializer).GetMethods()
+                .Single(m => m.Name == nameof(NetworkSerializer.Save) && m.GetParameters()[1].ParameterType == typeof(Stream));
+            save.MakeGenericMethod(type).Invoke(null, [network, saved]);
+            return saved.ToArray();
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+
+    /// <summary>
+    /// Runs the generator on a network <c>Samples.Baked</c> of <paramref name="sizes"/> and <paramref name="options"/> baking
+    /// <paramref name="model"/>: the only diagnostic is the error <paramref name="id"/> on the attribute, and the network is not generated.
+    /// </summary>
+    private static Diagnostic RunBaked(int[] sizes, string options, byte[] model, string id)
+    {
+        string attribute = $"Network({string.Join(", ", sizes)}{options}, Weights = \"model.bpnet.b64\")";
+        GeneratorRun run = Harness.Run(
+            [ModelFiles.Text("/project/model.bpnet.b64", model)],
+            $$"""
+            using Backprop;
+
+            namespace Samples;
+
+            [{{attribute}}]
+            public partial class Baked { }
+            """);
+        run.AssertGeneratorDidNotThrow();
+        Diagnostic diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal(attribute, run.SpanText(diagnostic));
+        Assert.Empty(run.HintNames);
+        return diagnostic;
     }
 
     /// <summary>Generates and compiles a network baking <paramref name="model"/>: no diagnostics and no warnings, doc comments checked.</summary>

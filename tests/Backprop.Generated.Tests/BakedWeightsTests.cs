@@ -84,7 +84,8 @@ public sealed class BakedWeightsTests : IDisposable
     [Fact]
     public void SaveBase64_writes_the_committed_text_form_byte_for_byte()
     {
-        // The baked files were written by SaveBase64: saving the network again reproduces them exactly.
+        // baked-16-12-4 was written by SaveBase64 in the current format (v2): saving the network again reproduces it
+        // exactly. (baked-2-3-1 stays a v1 file, to show that models saved before v2 still bake.)
         string path = _folder.File("again.bpnet.b64");
 
         NetworkSerializer.SaveBase64(BakedNet.CreateTrained(), path);

@@ -4,6 +4,7 @@ using System.IO;
 using System.IO.Hashing;
 using System.Linq;
 using Backprop.Generated.Tests.Networks;
+using Backprop.Generated.Tests.SerializationNetworks;
 using Xunit;
 
 namespace Backprop.Generated.Tests;
@@ -28,12 +29,52 @@ public sealed class SerializationTests : IDisposable
         return bytes;
     }
 
+    /// <summary>
+    /// A model in format version 1, written here byte by byte from the layout documented on NetworkSerializer: the
+    /// 24 + 4·L header (hidden activation at 11, output activation at 12, cost at 13, parameter count at 16 + 4·L), the
+    /// parameters, the CRC-32.
+    /// </summary>
+    private static byte[] Version1(ReadOnlySpan<int> sizes, ReadOnlySpan<float> parameters, byte hidden, byte output, byte cost)
+    {
+        int header = 24 + 4 * sizes.Length;
+        var bytes = new byte[header + 4 * parameters.Length + 4];
+        "BPGNET\r\n"u8.CopyTo(bytes);
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(8), 1);
+        bytes[10] = 1; // float32
+        bytes[11] = hidden;
+        bytes[12] = output;
+        bytes[13] = cost;
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(14), (ushort)sizes.Length);
+        for (int l = 0; l < sizes.Length; l++)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(16 + 4 * l), sizes[l]);
+        }
+        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(16 + 4 * sizes.Length), parameters.Length);
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(header + 4 * i), parameters[i]);
+        }
+        return WithValidCrc(bytes);
+    }
+
+    /// <summary>The version 1 model of <paramref name="network"/>'s sizes and parameters, with the given functions.</summary>
+    private static byte[] Version1<TNet>(TNet network, ActivationKind hidden, ActivationKind output, CostKind cost)
+        where TNet : class, INetwork<TNet>
+        => Version1(TNet.LayerSizes, network.Parameters, (byte)hidden, (byte)output, (byte)cost);
+
+    /// <summary>The version 1 model of a sigmoid, cross-entropy network: what every version 1 writer wrote.</summary>
+    private static byte[] Version1<TNet>(TNet network) where TNet : class, INetwork<TNet>
+        => Version1(network, ActivationKind.Sigmoid, ActivationKind.Sigmoid, CostKind.CrossEntropy);
+
     /// <summary>Loading <paramref name="bytes"/> from a file into a DigitNet fails for <paramref name="reason"/> and leaves it unchanged.</summary>
-    private ModelFormatException LoadFails(byte[] bytes, ModelFormatError reason)
+    private ModelFormatException LoadFails(byte[] bytes, ModelFormatError reason) => LoadFails<DigitNet>(bytes, reason);
+
+    /// <summary>Loading <paramref name="bytes"/> from a file into a <typeparamref name="TNet"/> fails for <paramref name="reason"/> and leaves it unchanged.</summary>
+    private ModelFormatException LoadFails<TNet>(byte[] bytes, ModelFormatError reason) where TNet : class, INetwork<TNet>
     {
         string path = _folder.File("model.bpnet");
         File.WriteAllBytes(path, bytes);
-        DigitNet network = DigitNet.Create(5);
+        TNet network = TNet.Create(5);
         float[] before = network.Parameters.ToArray();
 
         var e = Assert.Throws<ModelFormatException>(() => NetworkSerializer.LoadInto(network, path));
@@ -46,10 +87,33 @@ public sealed class SerializationTests : IDisposable
 
         // The stream overload reports the same, under the name it is given.
         using var stream = new MemoryStream(bytes);
-        var fromStream = Assert.Throws<ModelFormatException>(() => NetworkSerializer.Load<DigitNet>(stream, "memory"));
+        var fromStream = Assert.Throws<ModelFormatException>(() => NetworkSerializer.Load<TNet>(stream, "memory"));
         Assert.Equal(reason, fromStream.Reason);
         Assert.Equal("memory", fromStream.FilePath);
+        Assert.Equal(e.Message.Replace(path, "memory", StringComparison.Ordinal), fromStream.Message);
         return e;
+    }
+
+    /// <summary>Saves, loads back from a file and from a stream, and checks every bit and the header's description.</summary>
+    private void AssertRoundTrips<TNet>(TNet network) where TNet : class, INetwork<TNet>
+    {
+        string path = _folder.File(typeof(TNet).Name + ".bpnet");
+        NetworkSerializer.Save(network, path);
+        TNet fromFile = NetworkSerializer.Load<TNet>(path);
+        using var stream = new MemoryStream(File.ReadAllBytes(path));
+        TNet fromStream = NetworkSerializer.Load<TNet>(stream);
+
+        int[] bits = network.Parameters.ToArray().Select(BitConverter.SingleToInt32Bits).ToArray();
+        Assert.Equal(bits, fromFile.Parameters.ToArray().Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(bits, fromStream.Parameters.ToArray().Select(BitConverter.SingleToInt32Bits));
+
+        ModelInfo info = NetworkSerializer.ReadInfo(path);
+        Assert.Equal(2, info.FormatVersion);
+        Assert.Equal(TNet.LayerSizes.ToArray(), info.LayerSizes);
+        Assert.Equal(TNet.Activations.ToArray(), info.Activations);
+        Assert.Equal(TNet.OutputActivation, info.OutputActivation);
+        Assert.Equal(TNet.Cost, info.Cost);
+        Assert.Equal(TNet.ParameterCount, info.ParameterCount);
     }
 
     [Fact]
@@ -87,29 +151,110 @@ public sealed class SerializationTests : IDisposable
     }
 
     [Fact]
-    public void Writes_format_version_1_byte_for_byte()
+    public void Round_trips_networks_of_every_activation_and_cost()
+    {
+        AssertRoundTrips(ReluSoftmaxNet.Create(1));
+        AssertRoundTrips(TanhIdentityNet.Create(2));
+        AssertRoundTrips(MixedNet.Create(3));
+        AssertRoundTrips(EveryActivationNet.Create(4));
+        AssertRoundTrips(ReluSoftmaxQuadraticNet.Create(5));
+        AssertRoundTrips(DigitNetReluSoftmax.Create(6));
+        AssertRoundTrips(SingleLayer.Create(7));
+    }
+
+    [Fact]
+    public void Writes_format_version_2_byte_for_byte()
     {
         Net231 network = Net231.Create(1);
         byte[] bytes = Saved(network);
 
-        // 24 + 4·L header bytes, 4·P parameter bytes, 4 CRC bytes.
-        Assert.Equal(24 + 4 * 3 + 4 * 13 + 4, bytes.Length);
+        // 24 + 4·L header bytes, L − 1 = 2 activation bytes padded to 4, 4·P parameter bytes, 4 CRC bytes.
+        Assert.Equal(24 + 4 * 3 + 4 + 4 * 13 + 4, bytes.Length);
         Assert.Equal(new byte[] { 0x42, 0x50, 0x47, 0x4E, 0x45, 0x54, 0x0D, 0x0A }, bytes[..8]);
-        Assert.Equal(1, BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8)));
+        Assert.Equal(2, BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8)));
+        Assert.Equal(2, NetworkSerializer.FormatVersion);
         Assert.Equal(1, bytes[10]);
-        Assert.Equal((byte)ActivationKind.Sigmoid, bytes[11]);
-        Assert.Equal((byte)ActivationKind.Sigmoid, bytes[12]);
+        Assert.Equal(0, bytes[11]); // reserved
+        Assert.Equal(0, bytes[12]); // reserved
         Assert.Equal((byte)CostKind.CrossEntropy, bytes[13]);
         Assert.Equal(3, BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(14)));
         Assert.Equal(2, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(16)));
         Assert.Equal(3, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(20)));
         Assert.Equal(1, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(24)));
-        Assert.Equal(13L, BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(28)));
+        Assert.Equal(new byte[] { (byte)ActivationKind.Sigmoid, (byte)ActivationKind.Sigmoid, 0, 0 }, bytes[28..32]);
+        Assert.Equal(13L, BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(32)));
         for (int i = 0; i < 13; i++)
         {
-            Assert.Equal(network.Parameters[i], BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(36 + 4 * i)));
+            Assert.Equal(network.Parameters[i], BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(40 + 4 * i)));
         }
         Assert.Equal(Crc32.HashToUInt32(bytes.AsSpan(0, bytes.Length - 4)), BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4)));
+    }
+
+    [Fact]
+    public void Writes_the_activation_of_every_layer_and_the_cost()
+    {
+        // 5-7-3, ReLU then softmax, log-likelihood.
+        byte[] bytes = Saved(ReluSoftmaxNet.Create(1));
+        Assert.Equal(0, bytes[11]);
+        Assert.Equal(0, bytes[12]);
+        Assert.Equal((byte)CostKind.LogLikelihood, bytes[13]);
+        Assert.Equal(new byte[] { 3, 6, 0, 0 }, bytes[28..32]);
+        Assert.Equal(ReluSoftmaxNet.ParameterCount, BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(32)));
+
+        // Tanh then identity, quadratic.
+        bytes = Saved(TanhIdentityNet.Create(1));
+        Assert.Equal((byte)CostKind.Quadratic, bytes[13]);
+        Assert.Equal(new byte[] { 2, 5, 0, 0 }, bytes[28..32]);
+
+        // A softmax output with the quadratic cost.
+        bytes = Saved(ReluSoftmaxQuadraticNet.Create(1));
+        Assert.Equal((byte)CostKind.Quadratic, bytes[13]);
+        Assert.Equal(new byte[] { 3, 6, 0, 0 }, bytes[28..32]);
+    }
+
+    /// <summary>Where the activation bytes, their padding and the parameters go for 2 to 6 layers.</summary>
+    public static TheoryData<string, byte[]> Layouts => new()
+    {
+        // L = 2: one activation, three bytes of padding.
+        { nameof(SingleLayer), [1, 0, 0, 0] },
+        // L = 3: two activations, two bytes of padding.
+        { nameof(DigitNet), [1, 1, 0, 0] },
+        // L = 4: three activations, one byte of padding.
+        { nameof(MixedNet), [4, 2, 1, 0] },
+        // L = 5: four activations, no padding.
+        { nameof(FiveLayer), [1, 1, 1, 1] },
+        // L = 6: five activations, three bytes of padding.
+        { nameof(EveryActivationNet), [3, 4, 2, 5, 6, 0, 0, 0] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void Pads_the_activations_so_that_the_parameters_stay_4_byte_aligned(string network, byte[] expected)
+    {
+        (byte[] bytes, int[] sizes, float[] parameters) = network switch
+        {
+            nameof(SingleLayer) => Describe(SingleLayer.Create(1)),
+            nameof(DigitNet) => Describe(DigitNet.Create(1)),
+            nameof(MixedNet) => Describe(MixedNet.Create(1)),
+            nameof(FiveLayer) => Describe(FiveLayer.Create(1)),
+            nameof(EveryActivationNet) => Describe(EveryActivationNet.Create(1)),
+            _ => throw new ArgumentOutOfRangeException(nameof(network), network, null),
+        };
+        int layers = sizes.Length;
+        int activations = 16 + 4 * layers;
+        int parametersStart = activations + expected.Length + 8;
+
+        Assert.Equal(0, expected.Length % 4);
+        Assert.Equal(layers - 1, expected.Count(b => b != 0));
+        Assert.Equal(expected, bytes[activations..(activations + expected.Length)]);
+        Assert.Equal(parameters.Length, BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(activations + expected.Length)));
+        Assert.Equal(0, parametersStart % 4);
+        Assert.Equal(parametersStart + 4 * parameters.Length + 4, bytes.Length);
+        Assert.Equal(parameters[0], BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(parametersStart)));
+        Assert.Equal(parameters[^1], BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(bytes.Length - 8)));
+
+        static (byte[], int[], float[]) Describe<TNet>(TNet net) where TNet : class, INetwork<TNet>
+            => (Saved(net), TNet.LayerSizes.ToArray(), net.Parameters.ToArray());
     }
 
     [Fact]
@@ -152,9 +297,29 @@ public sealed class SerializationTests : IDisposable
         Assert.Equal(new[] { 784, 100, 10 }, info.LayerSizes);
         Assert.Equal("784-100-10", info.Shape);
         Assert.Equal(DigitNet100.ParameterCount, info.ParameterCount);
-        Assert.Equal(1, info.FormatVersion);
-        Assert.Equal(ActivationKind.Sigmoid, info.HiddenActivation);
+        Assert.Equal(2, info.FormatVersion);
+        Assert.Equal(new[] { ActivationKind.Sigmoid, ActivationKind.Sigmoid }, info.Activations);
+        Assert.Equal(ActivationKind.Sigmoid, info.OutputActivation);
         Assert.Equal(CostKind.CrossEntropy, info.Cost);
+        Assert.Equal("activations Sigmoid, Sigmoid and cost CrossEntropy", info.Functions);
+    }
+
+    [Fact]
+    public void Reads_the_activations_and_cost_of_a_header()
+    {
+        using var stream = new MemoryStream(Saved(EveryActivationNet.Create(1)));
+
+        ModelInfo info = NetworkSerializer.ReadInfo(stream);
+
+        Assert.Equal("4-5-6-5-4-3", info.Shape);
+        Assert.Equal(
+            new[] { ActivationKind.ReLU, ActivationKind.LeakyReLU, ActivationKind.Tanh, ActivationKind.Identity, ActivationKind.Softmax },
+            info.Activations);
+        Assert.Equal(ActivationKind.Softmax, info.OutputActivation);
+        Assert.Equal(CostKind.LogLikelihood, info.Cost);
+        Assert.Equal("activations ReLU, LeakyReLU, Tanh, Identity, Softmax and cost LogLikelihood", info.Functions);
+        // The header only: the stream is left at the first parameter.
+        Assert.Equal(16 + 4 * 6 + 8 + 8, stream.Position);
     }
 
     [Fact]
@@ -166,27 +331,99 @@ public sealed class SerializationTests : IDisposable
     }
 
     [Fact]
-    public void A_newer_format_version_is_refused()
+    public void Other_activations_are_refused_naming_both_networks()
     {
-        byte[] bytes = Saved(DigitNet.Create(1));
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(8), 2);
-        ModelFormatException e = LoadFails(WithValidCrc(bytes), ModelFormatError.UnsupportedVersion);
-        Assert.Contains("version 2", e.Message, StringComparison.Ordinal);
-        Assert.Contains("newer", e.Message, StringComparison.Ordinal);
+        ModelFormatException e = LoadFails(Saved(DigitNetReluSoftmax.Create(1)), ModelFormatError.ActivationMismatch);
+        Assert.Contains(
+            "was saved from a network with activations ReLU, Softmax and cost LogLikelihood, but DigitNet has Sigmoid, Sigmoid and CrossEntropy.",
+            e.Message, StringComparison.Ordinal);
+
+        e = LoadFails<DigitNetReluSoftmax>(Saved(DigitNet.Create(1)), ModelFormatError.ActivationMismatch);
+        Assert.Contains(
+            "was saved from a network with activations Sigmoid, Sigmoid and cost CrossEntropy, but DigitNetReluSoftmax has ReLU, Softmax and LogLikelihood.",
+            e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Another_cost_is_refused_naming_both_networks()
+    {
+        ModelFormatException e = LoadFails(Saved(DigitNetQuadratic.Create(1)), ModelFormatError.CostMismatch);
+        Assert.Contains(
+            "was saved from a network with activations Sigmoid, Sigmoid and cost Quadratic, but DigitNet has Sigmoid, Sigmoid and CrossEntropy.",
+            e.Message, StringComparison.Ordinal);
+
+        // Same activations, other cost: a softmax output with log-likelihood into one with the quadratic cost.
+        e = LoadFails<ReluSoftmaxQuadraticNet>(Saved(ReluSoftmaxNet.Create(1)), ModelFormatError.CostMismatch);
+        Assert.Contains("with activations ReLU, Softmax and cost LogLikelihood, but ReluSoftmaxQuadraticNet has ReLU, Softmax and Quadratic.",
+            e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Other_activations_and_another_cost_are_an_activation_mismatch()
+    {
+        ModelFormatException e = LoadFails<ReluSoftmaxNet>(
+            Version1(ReluSoftmaxNet.Create(1), ActivationKind.Sigmoid, ActivationKind.Sigmoid, CostKind.CrossEntropy),
+            ModelFormatError.ActivationMismatch);
+        Assert.Contains("activations Sigmoid, Sigmoid and cost CrossEntropy, but ReluSoftmaxNet has ReLU, Softmax and LogLikelihood.",
+            e.Message, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData(10, 2, ModelFormatError.UnsupportedElementType)]
-    [InlineData(10, 0, ModelFormatError.UnsupportedElementType)]
-    [InlineData(11, 0, ModelFormatError.UnknownActivation)]
-    [InlineData(12, 7, ModelFormatError.UnknownActivation)]
-    [InlineData(13, 200, ModelFormatError.UnknownCost)]
-    public void Unknown_codes_are_refused(int offset, byte value, ModelFormatError reason)
+    [InlineData(3, "has format version 3 (written by a newer Backprop.Generated; update this one to read it); this library reads versions 1 to 2.")]
+    [InlineData(65535, "has format version 65535 (written by a newer")]
+    [InlineData(0, "has format version 0; this library reads versions 1 to 2.")]
+    public void A_format_version_this_library_does_not_read_is_refused(int version, string expected)
+    {
+        byte[] bytes = Saved(DigitNet.Create(1));
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(8), (ushort)version);
+        ModelFormatException e = LoadFails(WithValidCrc(bytes), ModelFormatError.UnsupportedVersion);
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    private const string KnownActivations = "this library knows 1 (Sigmoid), 2 (Tanh), 3 (ReLU), 4 (LeakyReLU), 5 (Identity), 6 (Softmax).";
+
+    private const string KnownCosts = "this library knows 1 (CrossEntropy), 2 (Quadratic), 3 (LogLikelihood).";
+
+    [Theory]
+    [InlineData(10, 2, ModelFormatError.UnsupportedElementType, "element type 2; this library knows only 1 (float32)")]
+    [InlineData(10, 0, ModelFormatError.UnsupportedElementType, "element type 0;")]
+    [InlineData(13, 0, ModelFormatError.UnknownCost, "has the cost 0; " + KnownCosts)]
+    [InlineData(13, 4, ModelFormatError.UnknownCost, "has the cost 4; " + KnownCosts)]
+    [InlineData(13, 200, ModelFormatError.UnknownCost, "has the cost 200;")]
+    [InlineData(28, 0, ModelFormatError.UnknownActivation, "gives layer 2 the activation 0; " + KnownActivations)]
+    [InlineData(29, 7, ModelFormatError.UnknownActivation, "gives layer 3 the activation 7; " + KnownActivations)]
+    [InlineData(29, 255, ModelFormatError.UnknownActivation, "gives layer 3 the activation 255;")]
+    public void Unknown_codes_are_refused_naming_the_value_and_the_known_ones(int offset, byte value, ModelFormatError reason, string expected)
     {
         byte[] bytes = Saved(DigitNet.Create(1));
         bytes[offset] = value;
         ModelFormatException e = LoadFails(WithValidCrc(bytes), reason);
-        Assert.Contains(value.ToString(System.Globalization.CultureInfo.InvariantCulture), e.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(11, "has 01 00 in its reserved header bytes 11 and 12")]
+    [InlineData(12, "has 00 01 in its reserved header bytes 11 and 12")]
+    [InlineData(30, "has 01 in padding byte 30 after its activations")]
+    [InlineData(31, "has 01 in padding byte 31 after its activations")]
+    public void Reserved_and_padding_bytes_must_be_zero(int offset, string expected)
+    {
+        byte[] bytes = Saved(DigitNet.Create(1));
+        bytes[offset] = 1;
+        ModelFormatException e = LoadFails(WithValidCrc(bytes), ModelFormatError.InvalidHeader);
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(28, 6, "has activations Softmax, Sigmoid and cost CrossEntropy, which no network has: softmax is an output activation only, and layer 2 is hidden.")]
+    [InlineData(29, 6, "has activations Sigmoid, Softmax and cost CrossEntropy, which no network has: cross-entropy needs a sigmoid output, not Softmax.")]
+    [InlineData(13, 3, "has activations Sigmoid, Sigmoid and cost LogLikelihood, which no network has: log-likelihood needs a softmax output, not Sigmoid.")]
+    public void Activations_and_a_cost_no_network_has_are_refused(int offset, byte value, string expected)
+    {
+        byte[] bytes = Saved(DigitNet.Create(1));
+        bytes[offset] = value;
+        ModelFormatException e = LoadFails(WithValidCrc(bytes), ModelFormatError.InvalidHeader);
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -203,12 +440,14 @@ public sealed class SerializationTests : IDisposable
     public void Sizes_that_contradict_the_parameter_count_or_are_zero_are_refused()
     {
         byte[] bytes = Saved(DigitNet.Create(1));
-        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(28), 23861);
-        LoadFails(WithValidCrc(bytes), ModelFormatError.InvalidHeader);
+        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(32), 23861);
+        ModelFormatException e = LoadFails(WithValidCrc(bytes), ModelFormatError.InvalidHeader);
+        Assert.Contains("announces 23861 parameters but its layer sizes 784-30-10 imply 23860", e.Message, StringComparison.Ordinal);
 
         bytes = Saved(DigitNet.Create(1));
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(20), 0);
-        LoadFails(WithValidCrc(bytes), ModelFormatError.InvalidHeader);
+        e = LoadFails(WithValidCrc(bytes), ModelFormatError.InvalidHeader);
+        Assert.Contains("gives layer 2 a size of 0", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -227,7 +466,10 @@ public sealed class SerializationTests : IDisposable
     [Theory]
     [InlineData(5)] // inside the magic
     [InlineData(12)] // inside the fixed header
-    [InlineData(30)] // inside the layer sizes and count
+    [InlineData(22)] // inside the layer sizes
+    [InlineData(29)] // inside the activations
+    [InlineData(31)] // inside the padding
+    [InlineData(36)] // inside the parameter count
     [InlineData(40)] // at the start of the parameters
     [InlineData(1000)] // inside the parameters
     [InlineData(-4)] // without the checksum
@@ -241,10 +483,21 @@ public sealed class SerializationTests : IDisposable
     }
 
     [Fact]
+    public void A_truncated_header_says_what_is_missing()
+    {
+        byte[] bytes = Saved(DigitNet.Create(1));
+        ModelFormatException e = LoadFails(bytes[..30], ModelFormatError.Truncated);
+        Assert.Contains("expected 24 bytes of layer sizes, activations and parameter count after the first 16 but found 14", e.Message, StringComparison.Ordinal);
+
+        e = LoadFails(Version1(DigitNet.Create(1))[..30], ModelFormatError.Truncated);
+        Assert.Contains("expected 20 bytes of layer sizes and parameter count after the first 16 but found 14", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Truncated_parameters_say_how_much_was_expected_and_found()
     {
         byte[] bytes = Saved(DigitNet.Create(1));
-        ModelFormatException e = LoadFails(bytes[..(36 + 1000)], ModelFormatError.Truncated);
+        ModelFormatException e = LoadFails(bytes[..(40 + 1000)], ModelFormatError.Truncated);
         Assert.Contains("expected 95,440 bytes", e.Message, StringComparison.Ordinal);
         Assert.Contains("found 1,000", e.Message, StringComparison.Ordinal);
     }
@@ -267,6 +520,136 @@ public sealed class SerializationTests : IDisposable
         bytes[offset >= 0 ? offset : bytes.Length + offset] ^= 0x10;
         ModelFormatException e = LoadFails(bytes, ModelFormatError.ChecksumMismatch);
         Assert.Contains("CRC-32", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_checksum_covers_the_activations_and_the_cost()
+    {
+        // A ReLU/softmax model edited into the header of a sigmoid/cross-entropy one: only the checksum tells.
+        byte[] bytes = Saved(DigitNetReluSoftmax.Create(1));
+        bytes[13] = (byte)CostKind.CrossEntropy;
+        bytes[28] = (byte)ActivationKind.Sigmoid;
+        bytes[29] = (byte)ActivationKind.Sigmoid;
+        Assert.Equal("activations Sigmoid, Sigmoid and cost CrossEntropy", NetworkSerializer.ReadInfo(new MemoryStream(bytes)).Functions);
+
+        ModelFormatException e = LoadFails(bytes, ModelFormatError.ChecksumMismatch);
+        Assert.Contains("CRC-32", e.Message, StringComparison.Ordinal);
+    }
+
+    // ---- Format version 1: written by earlier versions of this library, still read. ----
+
+    [Fact]
+    public void A_version_1_file_of_a_sigmoid_network_loads_bit_for_bit()
+    {
+        DigitNet network = DigitNet.Create(7);
+        byte[] bytes = Version1(network);
+        Assert.Equal(24 + 4 * 3 + 4 * DigitNet.ParameterCount + 4, bytes.Length);
+        string path = _folder.File("old.bpnet");
+        File.WriteAllBytes(path, bytes);
+
+        DigitNet loaded = NetworkSerializer.Load<DigitNet>(path);
+
+        Assert.Equal(network.Parameters.ToArray(), loaded.Parameters.ToArray());
+        ModelInfo info = NetworkSerializer.ReadInfo(path);
+        Assert.Equal(1, info.FormatVersion);
+        Assert.Equal("784-30-10", info.Shape);
+        Assert.Equal(new[] { ActivationKind.Sigmoid, ActivationKind.Sigmoid }, info.Activations);
+        Assert.Equal(ActivationKind.Sigmoid, info.OutputActivation);
+        Assert.Equal(CostKind.CrossEntropy, info.Cost);
+        Assert.Equal(DigitNet.ParameterCount, info.ParameterCount);
+    }
+
+    [Fact]
+    public void A_version_1_file_gives_every_hidden_layer_its_hidden_activation()
+    {
+        // Four weight layers: three hidden ones, all with the hidden byte, then the output byte.
+        FiveLayer five = FiveLayer.Create(2);
+        ModelInfo info = NetworkSerializer.ReadInfo(new MemoryStream(Version1(five, ActivationKind.Tanh, ActivationKind.Identity, CostKind.Quadratic)));
+        Assert.Equal(1, info.FormatVersion);
+        Assert.Equal(new[] { ActivationKind.Tanh, ActivationKind.Tanh, ActivationKind.Tanh, ActivationKind.Identity }, info.Activations);
+        Assert.Equal(CostKind.Quadratic, info.Cost);
+
+        // ReLU and softmax into the network that has them.
+        ReluSoftmaxNet network = ReluSoftmaxNet.Create(3);
+        using var stream = new MemoryStream(Version1(network, ActivationKind.ReLU, ActivationKind.Softmax, CostKind.LogLikelihood));
+        ReluSoftmaxNet loaded = NetworkSerializer.Load<ReluSoftmaxNet>(stream);
+        Assert.Equal(network.Parameters.ToArray(), loaded.Parameters.ToArray());
+
+        // One weight layer: no hidden layer, so the hidden byte describes nothing (but must still be known).
+        SingleLayer single = SingleLayer.Create(4);
+        byte[] bytes = Version1(single, ActivationKind.Tanh, ActivationKind.Sigmoid, CostKind.CrossEntropy);
+        info = NetworkSerializer.ReadInfo(new MemoryStream(bytes));
+        Assert.Equal(new[] { ActivationKind.Sigmoid }, info.Activations);
+        Assert.Equal(single.Parameters.ToArray(), NetworkSerializer.Load<SingleLayer>(new MemoryStream(bytes)).Parameters.ToArray());
+    }
+
+    [Fact]
+    public void A_loaded_version_1_model_saves_as_version_2()
+    {
+        DigitNet network = DigitNet.Create(8);
+        DigitNet loaded = NetworkSerializer.Load<DigitNet>(new MemoryStream(Version1(network)));
+
+        byte[] again = Saved(loaded);
+
+        Assert.Equal(2, BinaryPrimitives.ReadUInt16LittleEndian(again.AsSpan(8)));
+        Assert.Equal(Saved(network), again);
+        Assert.Equal(network.Parameters.ToArray(), NetworkSerializer.Load<DigitNet>(new MemoryStream(again)).Parameters.ToArray());
+    }
+
+    [Fact]
+    public void The_version_1_test_models_of_the_previous_release_still_load()
+    {
+        // Written by SaveBase64 in format version 1 (and baked into BakedNet231 at compile time).
+        string text = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "TestData", "baked-2-3-1.bpnet.b64"));
+        byte[] bytes = Convert.FromBase64String(text);
+        Assert.Equal(1, BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8)));
+
+        Net231 loaded = NetworkSerializer.Load<Net231>(new MemoryStream(bytes), "baked-2-3-1.bpnet.b64");
+
+        Assert.Equal(BakedNet231.CreateTrained().Parameters.ToArray(), loaded.Parameters.ToArray());
+        Assert.Equal(new[] { ActivationKind.Sigmoid, ActivationKind.Sigmoid }, NetworkSerializer.ReadInfo(new MemoryStream(bytes)).Activations);
+    }
+
+    [Fact]
+    public void A_version_1_file_of_other_functions_is_refused_naming_both_networks()
+    {
+        byte[] bytes = Version1(DigitNet.Create(1), ActivationKind.ReLU, ActivationKind.Softmax, CostKind.LogLikelihood);
+        ModelFormatException e = LoadFails(bytes, ModelFormatError.ActivationMismatch);
+        Assert.Contains(
+            "was saved from a network with activations ReLU, Softmax and cost LogLikelihood, but DigitNet has Sigmoid, Sigmoid and CrossEntropy.",
+            e.Message, StringComparison.Ordinal);
+
+        bytes = Version1(DigitNet.Create(1), ActivationKind.Sigmoid, ActivationKind.Sigmoid, CostKind.Quadratic);
+        e = LoadFails(bytes, ModelFormatError.CostMismatch);
+        Assert.Contains("cost Quadratic, but DigitNet has Sigmoid, Sigmoid and CrossEntropy.", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(11, 0, ModelFormatError.UnknownActivation, "gives its hidden layers the activation 0; " + KnownActivations)]
+    [InlineData(12, 7, ModelFormatError.UnknownActivation, "gives its output layer the activation 7; " + KnownActivations)]
+    [InlineData(13, 200, ModelFormatError.UnknownCost, "has the cost 200; " + KnownCosts)]
+    [InlineData(11, 6, ModelFormatError.InvalidHeader, "softmax is an output activation only, and layer 2 is hidden")]
+    [InlineData(12, 6, ModelFormatError.InvalidHeader, "cross-entropy needs a sigmoid output, not Softmax")]
+    [InlineData(10, 2, ModelFormatError.UnsupportedElementType, "element type 2")]
+    [InlineData(28, 14, ModelFormatError.InvalidHeader, "announces 23822 parameters but its layer sizes 784-30-10 imply 23860")]
+    public void A_version_1_file_is_checked_as_before(int offset, byte value, ModelFormatError reason, string expected)
+    {
+        byte[] bytes = Version1(DigitNet.Create(1));
+        bytes[offset] = value;
+        ModelFormatException e = LoadFails(WithValidCrc(bytes), reason);
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_version_1_file_is_checksummed_and_must_end_at_its_checksum()
+    {
+        byte[] bytes = Version1(DigitNet.Create(1));
+        byte[] flipped = (byte[])bytes.Clone();
+        flipped[36] ^= 0x10; // the first parameter
+        Assert.Contains("CRC-32", LoadFails(flipped, ModelFormatError.ChecksumMismatch).Message, StringComparison.Ordinal);
+
+        Assert.Contains("expected 95,440 bytes", LoadFails(bytes[..(36 + 8)], ModelFormatError.Truncated).Message, StringComparison.Ordinal);
+        LoadFails([.. bytes, 0], ModelFormatError.TrailingData);
     }
 
     [Fact]
@@ -338,7 +721,7 @@ public sealed class SerializationTests : IDisposable
 
         public static ReadOnlySpan<int> LayerSizes => new[] { 2, 3, 1 };
 
-        public static ActivationKind HiddenActivation => ActivationKind.Sigmoid;
+        public static ReadOnlySpan<ActivationKind> Activations => new[] { ActivationKind.Sigmoid, ActivationKind.Sigmoid };
 
         public static ActivationKind OutputActivation => ActivationKind.Sigmoid;
 
