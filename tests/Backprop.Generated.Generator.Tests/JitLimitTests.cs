@@ -55,6 +55,8 @@ public sealed class JitLimitTests(ITestOutputHelper output)
         ("784-100-10", "784, 100, 10", false),
         ("4096-2048-10", "4096, 2048, 10", false),
         ("784-128-64-32-10", "784, 128, 64, 32, 10", false),
+        ("784-100-10 ReLU + softmax", "784, 100, 10, HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Softmax", false),
+        ("784-100-10 tanh + softmax quadratic", "784, 100, 10, HiddenActivation = ActivationKind.Tanh, OutputActivation = ActivationKind.Softmax, Cost = CostKind.Quadratic", false),
         ($"largest Auto unroll ({LargestAutoUnrolled})", LargestAutoUnrolled, true),
         ($"largest Full unroll ({LargestFullUnrolled.Split(", Unroll", StringSplitOptions.None)[0]})", LargestFullUnrolled, true),
     };
@@ -161,8 +163,12 @@ public sealed class JitLimitTests(ITestOutputHelper output)
         using var image = new MemoryStream();
         EmitResult emitted = run.Output.Emit(image);
         Assert.True(emitted.Success, GeneratorRun.Describe(emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
-        IReadOnlyList<MethodMeasure> methods = IlInspector.Measure(image.ToArray(), $"Samples.{typeName}");
+        // The network type and its kernels, which live in a file-local class (metadata name <file>F…__{typeName}Kernels).
+        IReadOnlyList<MethodMeasure> methods = IlInspector.Measure(image.ToArray(),
+            name => name == $"Samples.{typeName}" || name.StartsWith($"Samples.{typeName}+", StringComparison.Ordinal)
+                || name.EndsWith($"__{typeName}Kernels", StringComparison.Ordinal));
         Assert.Contains(methods, m => m.Method == "Backprop");
+        Assert.Contains(methods, m => m.Method == (unrolled ? "BackpropUnrolled" : "TrainBatchCore"));
         return methods;
     }
 }

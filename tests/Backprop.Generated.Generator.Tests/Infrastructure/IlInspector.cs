@@ -48,7 +48,11 @@ internal static class IlInspector
     }
 
     /// <summary>Every method with a body in the type <paramref name="typeName"/> (metadata name, e.g. <c>Ns.Outer+Net</c>) and its nested types.</summary>
-    public static IReadOnlyList<MethodMeasure> Measure(byte[] image, string typeName)
+    public static IReadOnlyList<MethodMeasure> Measure(byte[] image, string typeName) =>
+        Measure(image, name => name == typeName || name.StartsWith(typeName + "+", StringComparison.Ordinal));
+
+    /// <summary>Every method body of the types whose full metadata names <paramref name="include"/> accepts.</summary>
+    public static IReadOnlyList<MethodMeasure> Measure(byte[] image, Func<string, bool> include)
     {
         using var pe = new PEReader(ImmutableArray.Create(image));
         MetadataReader metadata = pe.GetMetadataReader();
@@ -56,7 +60,7 @@ internal static class IlInspector
         foreach (TypeDefinitionHandle typeHandle in metadata.TypeDefinitions)
         {
             string name = FullName(metadata, metadata.GetTypeDefinition(typeHandle));
-            if (name != typeName && !name.StartsWith(typeName + "+", StringComparison.Ordinal))
+            if (!include(name))
             {
                 continue;
             }
