@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using System.Reflection;
 using System.Threading.Tasks;
 using Backprop.Generated.Tests.FileScoped;
 using Backprop.Generated.Tests.Networks;
@@ -8,8 +9,9 @@ using Xunit;
 namespace Backprop.Generated.Tests;
 
 /// <summary>
-/// The contract every generated network keeps, checked numerically against <see cref="Reference"/>
-/// and central finite differences. One concrete class per network below.
+/// The contract every generated network keeps, checked numerically against its double-precision twin
+/// (<see cref="ReferenceNet"/>, built from the network's own <c>Activations</c> and <c>Cost</c>) and central
+/// finite differences. One concrete class per network below.
 /// </summary>
 public abstract class NetworkContractTests<TNet> where TNet : class, INetwork<TNet>
 {
@@ -21,6 +23,18 @@ public abstract class NetworkContractTests<TNet> where TNet : class, INetwork<TN
 
     private static int[] Sizes => TNet.LayerSizes.ToArray();
 
+    /// <summary>The network's double-precision twin: its sizes, activations and cost.</summary>
+    private static ReferenceNet Twin => ReferenceNet.Of<TNet>();
+
+    /// <summary>Whether the output layer's values are bounded (sigmoid, tanh, softmax) rather than growing with z.</summary>
+    private static bool BoundedOutput => TNet.OutputActivation is ActivationKind.Sigmoid or ActivationKind.Tanh or ActivationKind.Softmax;
+
+    /// <summary>
+    /// An input in [0, 1) and a target whose kind depends on <paramref name="seed"/> % 3: 0, a mixed target
+    /// (ones, zeros and soft values in [0, 1]; for unbounded outputs values in [−1.5, 1.5]) that does not sum
+    /// to 1; 1, a one-hot target; 2, a probability distribution (positive, summing to 1). The log-likelihood's
+    /// δ^L = (Σ y) a − y is checked both where Σ y = 1 and where it is not.
+    /// </summary>
     private static (float[] X, float[] Y) Sample(int seed)
     {
         var random = new DeterministicRandom(seed);
@@ -30,15 +44,55 @@ public abstract class NetworkContractTests<TNet> where TNet : class, INetwork<TN
         {
             x[i] = (float)random.NextDouble();
         }
-        for (int k = 0; k < y.Length; k++)
+        switch (seed % 3)
         {
-            // Mostly one-hot-like targets, with a soft one in between.
-            y[k] = k % 3 == 0 ? 1f : k % 3 == 1 ? 0f : (float)random.NextDouble();
+            case 0:
+                for (int k = 0; k < y.Length; k++)
+                {
+                    y[k] = TNet.OutputActivation is ActivationKind.Sigmoid or ActivationKind.Softmax
+                        ? k % 3 == 0 ? 1f : k % 3 == 1 ? 0f : (float)random.NextDouble()
+                        : (float)(3 * random.NextDouble() - 1.5);
+                }
+                break;
+            case 1:
+                y[random.NextInt32(y.Length)] = 1f;
+                break;
+            default:
+                float total = 0;
+                for (int k = 0; k < y.Length; k++)
+                {
+                    y[k] = (float)random.NextDouble() + 0.01f;
+                    total += y[k];
+                }
+                for (int k = 0; k < y.Length; k++)
+                {
+                    y[k] /= total;
+                }
+                break;
         }
         return (x, y);
     }
 
-    /// <summary>|actual − expected| within a tolerance relative to the vector's scale.</summary>
+    /// <summary>f(0) of the output activation: what a network whose parameters are all zero outputs.</summary>
+    private static float OutputAtZero => TNet.OutputActivation switch
+    {
+        ActivationKind.Sigmoid => 0.5f,
+        ActivationKind.Softmax => 1f / TNet.OutputSize,
+        ActivationKind.Tanh or ActivationKind.ReLU or ActivationKind.LeakyReLU or ActivationKind.Identity => 0f,
+        ActivationKind other => throw new InvalidOperationException($"No f(0) for {other}."),
+    };
+
+    /// <summary>
+    /// |actual − expected| within a tolerance relative to the vector's scale (its largest magnitude, at least 1).
+    /// </summary>
+    /// <remarks>
+    /// The tolerances are the float computation's error against double, with room: float's ε is 6·10⁻⁸ and a
+    /// dot product of n terms is off by up to ~n·ε of its terms' magnitude in the worst case, ~√n·ε typically.
+    /// Outputs (2·10⁻⁵) and costs (10⁻⁵, relative) come from one pass; gradients (10⁻⁴) from a forward and a
+    /// backward pass through every layer, products of both passes' errors for networks of up to ~2,000-wide
+    /// dot products. Float exponentials (sigmoid, tanh, softmax) are accurate to a few ε and change none of it.
+    /// A real bug, such as a wrong derivative, a missing Σ y or a transposed weight, is off by 10⁻² or more.
+    /// </remarks>
     private static void AssertClose(ReadOnlySpan<double> expected, ReadOnlySpan<float> actual, double relative, string what)
     {
         Assert.Equal(expected.Length, actual.Length);
@@ -66,19 +120,83 @@ public abstract class NetworkContractTests<TNet> where TNet : class, INetwork<TN
         Assert.Equal(sizes[^1], TNet.OutputSize);
         Assert.Equal(ParameterInitializer.CountParameters(sizes), TNet.ParameterCount);
         Assert.Equal(TNet.ParameterCount, TNet.Create().Parameters.Length);
-        Assert.Equal(ActivationKind.Sigmoid, TNet.HiddenActivation);
-        Assert.Equal(ActivationKind.Sigmoid, TNet.OutputActivation);
-        Assert.Equal(CostKind.CrossEntropy, TNet.Cost);
+
+        // What the attribute declares: Activations, or HiddenActivation for layers 2..L−1 and OutputActivation for L.
+        NetworkAttribute attribute = typeof(TNet).GetCustomAttribute<NetworkAttribute>()
+            ?? throw new InvalidOperationException($"{typeof(TNet)} has no [Network].");
+        ActivationKind[] declared = attribute.Activations
+            ?? Enumerable.Repeat(attribute.HiddenActivation, sizes.Length - 2).Append(attribute.OutputActivation).ToArray();
+        ActivationKind[] activations = TNet.Activations.ToArray();
+        Assert.Equal(declared, activations);
+        Assert.Equal(sizes.Length - 1, activations.Length);
+        Assert.Equal(activations[^1], TNet.OutputActivation);
+        Assert.Equal(attribute.Cost, TNet.Cost);
+        Assert.All(activations, f => Assert.True(Enum.IsDefined(f), $"{f}"));
+        Assert.True(Enum.IsDefined(TNet.Cost), $"{TNet.Cost}");
+
+        // Only valid combinations are generated.
+        Assert.DoesNotContain(ActivationKind.Softmax, activations[..^1]);
+        if (TNet.Cost == CostKind.CrossEntropy)
+        {
+            Assert.Equal(ActivationKind.Sigmoid, TNet.OutputActivation);
+        }
+        if (TNet.Cost == CostKind.LogLikelihood)
+        {
+            Assert.Equal(ActivationKind.Softmax, TNet.OutputActivation);
+        }
     }
 
     [Fact]
-    public void A_new_network_has_all_parameters_zero_and_outputs_one_half()
+    public void A_new_network_has_all_parameters_zero_and_outputs_f_of_zero()
     {
+        // Zero weights and biases give z^L = 0 whatever the hidden layers: sigmoid ½, softmax 1/n, the others 0.
         TNet network = TNet.Create();
         Assert.All(network.Parameters.ToArray(), value => Assert.Equal(0f, value));
         var output = new float[TNet.OutputSize];
         network.Forward(Sample(1).X, output);
-        Assert.All(output, value => Assert.Equal(0.5f, value));
+        float expected = OutputAtZero;
+        Assert.All(output, value => Assert.Equal(expected, value, 1e-7f));
+    }
+
+    [Fact]
+    public void Initialisation_follows_each_layer_activation()
+    {
+        // Sigmoid layers: w ~ N(0, 1)/√n_in, b ~ N(0, 1). ReLU and leaky ReLU: He, w ~ N(0, 1)·√(2/n_in), b = 0.
+        // Tanh, identity, softmax: LeCun, w ~ N(0, 1)/√n_in, b = 0. The weights' root mean square is checked where a
+        // layer has at least 200 of them: its standard error is then under 5 %, so ±20 % is four of them, and He's
+        // √2 is far outside it.
+        int[] sizes = Sizes;
+        ActivationKind[] activations = TNet.Activations.ToArray();
+        float[] p = TNet.Create(5).Parameters.ToArray();
+        for (int l = 1, offset = 0; l < sizes.Length; l++)
+        {
+            int inputs = sizes[l - 1], outputs = sizes[l], weights = inputs * outputs;
+            ActivationKind f = activations[l - 1];
+            ReadOnlySpan<float> w = p.AsSpan(offset, weights), b = p.AsSpan(offset + weights, outputs);
+            offset += weights + outputs;
+
+            if (f == ActivationKind.Sigmoid)
+            {
+                Assert.True(b.ToArray().Any(v => v != 0f), $"layer {l + 1} ({f}): the biases are all zero");
+            }
+            else
+            {
+                Assert.True(b.ToArray().All(v => v == 0f), $"layer {l + 1} ({f}): the biases are not all zero");
+            }
+            Assert.True(w.ToArray().Any(v => v != 0f), $"layer {l + 1} ({f}): the weights are all zero");
+
+            if (weights >= 200)
+            {
+                double expected = f is ActivationKind.ReLU or ActivationKind.LeakyReLU ? Math.Sqrt(2.0 / inputs) : 1 / Math.Sqrt(inputs);
+                double squares = 0;
+                foreach (float v in w)
+                {
+                    squares += (double)v * v;
+                }
+                double rms = Math.Sqrt(squares / weights);
+                Assert.True(Math.Abs(rms / expected - 1) <= 0.2, $"layer {l + 1} ({f}): weight RMS {rms:G4}, expected {expected:G4}");
+            }
+        }
     }
 
     [Fact]
@@ -90,14 +208,20 @@ public abstract class NetworkContractTests<TNet> where TNet : class, INetwork<TN
             (float[] x, _) = Sample(100 + seed);
             var output = new float[TNet.OutputSize];
             network.Forward(x, output);
-            double[] expected = Reference.Forward(Sizes, Reference.ToDouble(network.Parameters), Reference.ToDouble(x));
+            double[] expected = Twin.Forward(Reference.ToDouble(network.Parameters), Reference.ToDouble(x));
             AssertClose(expected, output, 2e-5, "a^L");
+            if (TNet.OutputActivation == ActivationKind.Softmax)
+            {
+                Assert.Equal(1.0, output.Sum(v => (double)v), 1e-5);
+            }
         }
     }
 
     [Fact]
     public void Backprop_matches_the_reference_gradient_and_cost()
     {
+        // Seeds 201.. give targets of every kind in turn (mixed, one-hot, a distribution: see Sample).
+        ReferenceNet twin = Twin;
         for (int seed = 1; seed <= Samples; seed++)
         {
             TNet network = TNet.Create(seed);
@@ -106,38 +230,112 @@ public abstract class NetworkContractTests<TNet> where TNet : class, INetwork<TN
             float cost = network.Backprop(x, y, gradient);
 
             double[] p = Reference.ToDouble(network.Parameters);
-            double expectedCost = Reference.Cost(Sizes, p, Reference.ToDouble(x), Reference.ToDouble(y));
+            double expectedCost = twin.Cost(p, Reference.ToDouble(x), Reference.ToDouble(y));
             Assert.True(Math.Abs(cost - expectedCost) <= 1e-5 * Math.Max(1, Math.Abs(expectedCost)),
-                $"cost: expected {expectedCost:R}, got {cost:R}");
-            AssertClose(Reference.Gradient(Sizes, p, Reference.ToDouble(x), Reference.ToDouble(y)), gradient, 1e-4, "∂C/∂θ");
+                $"target kind {(200 + seed) % 3}, cost: expected {expectedCost:R}, got {cost:R}");
+            AssertClose(twin.Gradient(p, Reference.ToDouble(x), Reference.ToDouble(y)), gradient, 1e-4, $"target kind {(200 + seed) % 3}, ∂C/∂θ");
         }
+    }
+
+    [Fact]
+    public void Backprop_at_z_equal_to_zero_keeps_the_pinned_derivatives()
+    {
+        // Where z is exactly 0, ReLU'(0) = 0 and LeakyReLU'(0) = 0.01 are conventions that no finite difference can
+        // check, and f(0) is ½, 1/n or 0: the reference pins each of them. All parameters zero put every z at 0, which
+        // checks the output layer's f'(0) (the hidden ones are multiplied by zero weights). A zero input into an
+        // initialised network (non-sigmoid layers have zero biases) puts z at 0 in every layer from the first up to
+        // the first sigmoid layer, behind nonzero weights: that checks the hidden layers' f'(0).
+        ZeroZ(TNet.Create(), Sample(202));
+        (float[] x, float[] y) = Sample(203);
+        Array.Clear(x);
+        ZeroZ(TNet.Create(4), (x, y));
+    }
+
+    private void ZeroZ(TNet network, (float[] X, float[] Y) sample)
+    {
+        var gradient = new float[TNet.ParameterCount];
+        float cost = network.Backprop(sample.X, sample.Y, gradient);
+
+        double[] p = Reference.ToDouble(network.Parameters), xd = Reference.ToDouble(sample.X), yd = Reference.ToDouble(sample.Y);
+        double expectedCost = Twin.Cost(p, xd, yd);
+        Assert.True(Math.Abs(cost - expectedCost) <= 1e-5 * Math.Max(1, Math.Abs(expectedCost)), $"cost: expected {expectedCost:R}, got {cost:R}");
+        AssertClose(Twin.Gradient(p, xd, yd), gradient, 1e-5, "∂C/∂θ where z = 0");
     }
 
     [Fact]
     public void Gradient_matches_central_finite_differences()
     {
+        // A mixed target; for the log-likelihood also a one-hot one, whose Σ y = 1 makes δ^L = a − y.
+        GradientMatchesFiniteDifferences(300);
+        if (TNet.Cost == CostKind.LogLikelihood)
+        {
+            GradientMatchesFiniteDifferences(301);
+        }
+    }
+
+    private void GradientMatchesFiniteDifferences(int sample)
+    {
         TNet network = TNet.Create(7);
-        (float[] x, float[] y) = Sample(300);
+        (float[] x, float[] y) = Sample(sample);
         var gradient = new float[TNet.ParameterCount];
         network.Backprop(x, y, gradient);
 
-        int[] sizes = Sizes;
+        ReferenceNet twin = Twin;
         double[] p = Reference.ToDouble(network.Parameters);
         double[] xd = Reference.ToDouble(x), yd = Reference.ToDouble(y);
         double scale = Math.Max(1, gradient.Max(Math.Abs));
 
         var random = new DeterministicRandom(11);
-        int count = Math.Min(FiniteDifferenceSamples, TNet.ParameterCount);
+        int count = Math.Min(FiniteDifferenceSamples, TNet.ParameterCount), compared = 0;
         for (int n = 0; n < count; n++)
         {
             // Every parameter when they are few; otherwise the last ones (biases and the output layer) and a random spread.
             int k = count == TNet.ParameterCount ? n
                 : n < count / 4 ? TNet.ParameterCount - 1 - n
                 : random.NextInt32(TNet.ParameterCount);
-            double numeric = Reference.FiniteDifference(sizes, p, xd, yd, k);
+            // A step that moves a ReLU across its kink has no derivative to compare with: skip it.
+            if (!twin.TryFiniteDifference(p, xd, yd, k, out double numeric))
+            {
+                continue;
+            }
+            compared++;
             Assert.True(Math.Abs(gradient[k] - numeric) <= 1e-4 * scale,
-                $"∂C/∂θ[{k}]: backprop {gradient[k]:R}, finite difference {numeric:R}");
+                $"target {sample}, ∂C/∂θ[{k}]: backprop {gradient[k]:R}, finite difference {numeric:R}");
         }
+        Assert.True(compared >= count * 3 / 4, $"only {compared} of {count} parameters are away from a kink");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(19)]
+    public void Evaluate_returns_the_reference_cost_and_the_outputs_of_ForwardBatch(int count)
+    {
+        TNet network = TNet.Create(14);
+        var inputs = new float[count * TNet.InputSize];
+        var targets = new float[count * TNet.OutputSize];
+        for (int s = 0; s < count; s++)
+        {
+            (float[] x, float[] y) = Sample(1200 + s);
+            x.CopyTo(inputs, s * TNet.InputSize);
+            y.CopyTo(targets, s * TNet.OutputSize);
+        }
+        var outputs = new float[count * TNet.OutputSize];
+        float cost = network.Evaluate(inputs, targets, outputs);
+
+        var expectedOutputs = new float[count * TNet.OutputSize];
+        network.ForwardBatch(inputs, expectedOutputs);
+        Assert.Equal(expectedOutputs, outputs);
+
+        ReferenceNet twin = Twin;
+        double[] p = Reference.ToDouble(network.Parameters);
+        double expectedCost = 0;
+        for (int s = 0; s < count; s++)
+        {
+            expectedCost += twin.Cost(p,
+                Reference.ToDouble(inputs.AsSpan(s * TNet.InputSize, TNet.InputSize)),
+                Reference.ToDouble(targets.AsSpan(s * TNet.OutputSize, TNet.OutputSize)));
+        }
+        Assert.True(Math.Abs(cost - expectedCost) <= 1e-5 * Math.Max(1, Math.Abs(expectedCost)), $"cost: expected {expectedCost:R}, got {cost:R}");
     }
 
     [Theory]
@@ -190,6 +388,7 @@ public abstract class NetworkContractTests<TNet> where TNet : class, INetwork<TN
         int[] batch = Enumerable.Range(0, m).Select(k => (k * 7 + 3) % rows).ToArray();
 
         int[] sizes = Sizes;
+        ReferenceNet twin = Twin;
         double[] before = Reference.ToDouble(network.Parameters);
         var sum = new double[before.Length];
         double expectedCost = 0;
@@ -197,18 +396,14 @@ public abstract class NetworkContractTests<TNet> where TNet : class, INetwork<TN
         {
             double[] x = Reference.ToDouble(inputs.AsSpan(r * TNet.InputSize, TNet.InputSize));
             double[] y = Reference.ToDouble(targets.AsSpan(r * TNet.OutputSize, TNet.OutputSize));
-            expectedCost += Reference.Cost(sizes, before, x, y);
-            double[] g = Reference.Gradient(sizes, before, x, y);
-            for (int k = 0; k < sum.Length; k++)
-            {
-                sum[k] += g[k];
-            }
+            expectedCost += twin.Cost(before, x, y);
+            twin.AddGradient(before, x, y, sum);
         }
 
         double decay = 1 - eta * lambda / n;
         var workspace = new float[TNet.BatchWorkspaceSize(m)];
         float cost = network.TrainBatch(inputs, targets, batch, (float)eta, (float)decay, workspace);
-        Assert.True(Math.Abs(cost - expectedCost) <= 1e-5 * Math.Max(1, expectedCost), $"cost: expected {expectedCost:R}, got {cost:R}");
+        Assert.True(Math.Abs(cost - expectedCost) <= 1e-5 * Math.Max(1, Math.Abs(expectedCost)), $"cost: expected {expectedCost:R}, got {cost:R}");
 
         var expected = new double[before.Length];
         bool[] isWeight = WeightMask(sizes);
@@ -249,7 +444,7 @@ public abstract class NetworkContractTests<TNet> where TNet : class, INetwork<TN
         Array.Fill(gradient, 0.5f);
         float cost = network.AccumulateGradient(inputs, targets, batch, gradient, new float[TNet.BatchWorkspaceSize(m)]);
 
-        Assert.True(Math.Abs(cost - expectedCost) <= 1e-5 * Math.Max(1, expectedCost), $"cost: expected {expectedCost:R}, got {cost:R}");
+        Assert.True(Math.Abs(cost - expectedCost) <= 1e-5 * Math.Max(1, Math.Abs(expectedCost)), $"cost: expected {expectedCost:R}, got {cost:R}");
         AssertClose(Reference.ToDouble(expected), gradient, 1e-5, "Σ ∂C_x/∂θ");
         Assert.Equal("gradient", Assert.Throws<ArgumentException>(
             () => network.AccumulateGradient(inputs, targets, batch, gradient[..^1], new float[TNet.BatchWorkspaceSize(m)])).ParamName);
@@ -338,27 +533,50 @@ public abstract class NetworkContractTests<TNet> where TNet : class, INetwork<TN
         }
     }
 
-    [Fact]
-    public void Cost_and_gradient_stay_finite_when_outputs_saturate()
+    [Theory]
+    [InlineData(500)]
+    [InlineData(501)]
+    public void Cost_and_gradient_stay_finite_when_outputs_saturate(int sample)
     {
+        // Huge parameters drive |z| into the hundreds or beyond: sigmoids and tanh saturate, softmax puts all its mass
+        // on one output (its cost comes from z by log-sum-exp, not from ln 0). Unbounded outputs (identity, ReLU,
+        // leaky ReLU) cannot saturate; they get a milder scaling (×4 ± 3) that keeps their quadratic cost, which grows
+        // as z² through every unbounded layer, far from float's range. Targets: a distribution (Σ y = 1) and a mixed one.
         TNet network = TNet.Create(5);
+        float scale = BoundedOutput ? 200f : 4f, shift = BoundedOutput ? 60f : 3f;
         Span<float> parameters = network.Parameters;
         for (int k = 0; k < parameters.Length; k++)
         {
-            parameters[k] = parameters[k] * 200f + (k % 2 == 0 ? 60f : -60f);
+            parameters[k] = parameters[k] * scale + (k % 2 == 0 ? shift : -shift);
         }
-        (float[] x, float[] y) = Sample(500);
+        (float[] x, float[] y) = Sample(sample);
         var gradient = new float[TNet.ParameterCount];
         float cost = network.Backprop(x, y, gradient);
         Assert.True(float.IsFinite(cost), $"cost {cost}");
         Assert.All(gradient, value => Assert.True(float.IsFinite(value)));
 
-        double expected = Reference.Cost(Sizes, Reference.ToDouble(network.Parameters), Reference.ToDouble(x), Reference.ToDouble(y));
+        double expected = Twin.Cost(Reference.ToDouble(network.Parameters), Reference.ToDouble(x), Reference.ToDouble(y));
         Assert.True(Math.Abs(cost - expected) <= 1e-4 * Math.Max(1, Math.Abs(expected)), $"cost: expected {expected:R}, got {cost:R}");
 
         var output = new float[TNet.OutputSize];
         network.Forward(x, output);
-        Assert.All(output, value => Assert.InRange(value, 0f, 1f));
+        Assert.All(output, value => Assert.True(float.IsFinite(value), $"output {value}"));
+        switch (TNet.OutputActivation)
+        {
+            case ActivationKind.Sigmoid:
+                Assert.All(output, value => Assert.InRange(value, 0f, 1f));
+                break;
+            case ActivationKind.Softmax:
+                Assert.All(output, value => Assert.InRange(value, 0f, 1f));
+                Assert.Equal(1.0, output.Sum(v => (double)v), 1e-5);
+                break;
+            case ActivationKind.Tanh:
+                Assert.All(output, value => Assert.InRange(value, -1f, 1f));
+                break;
+            case ActivationKind.ReLU:
+                Assert.All(output, value => Assert.True(value >= 0f, $"output {value}"));
+                break;
+        }
     }
 
     [Fact]
@@ -473,7 +691,10 @@ public abstract class NetworkContractTests<TNet> where TNet : class, INetwork<TN
         network.Parameters[^1] = 50f; // the last output neuron's bias
         var output = new float[TNet.OutputSize];
         network.Forward(new float[TNet.InputSize], output);
-        Assert.Equal(1f, output[^1], 1e-6f);
+        // f(50): 1 for sigmoid, tanh and a softmax (e^50 against e^0s), 50 for the linear ones.
+        double expected = Twin.Forward(Reference.ToDouble(network.Parameters), new double[TNet.InputSize])[^1];
+        Assert.Equal(expected, output[^1], 1e-6 * Math.Max(1, Math.Abs(expected)));
+        Assert.NotEqual(OutputAtZero, output[^1]);
     }
 }
 
@@ -522,4 +743,96 @@ public sealed class BigNetContract : NetworkContractTests<BigNet>
     protected override int FiniteDifferenceSamples => 24;
 
     protected override int Samples => 1;
+}
+
+// Activations and costs (see Networks.cs): every parameter of the small ones is checked by finite differences.
+
+public sealed class UnrolledReluSigmoidQuadraticContract : NetworkContractTests<UnrolledReluSigmoidQuadratic>
+{
+    protected override int FiniteDifferenceSamples => int.MaxValue;
+}
+
+public sealed class UnrolledTanhSoftmaxContract : NetworkContractTests<UnrolledTanhSoftmax>
+{
+    protected override int FiniteDifferenceSamples => int.MaxValue;
+}
+
+public sealed class UnrolledLeakySoftmaxQuadraticContract : NetworkContractTests<UnrolledLeakySoftmaxQuadratic>
+{
+    protected override int FiniteDifferenceSamples => int.MaxValue;
+}
+
+public sealed class UnrolledSigmoidIdentityContract : NetworkContractTests<UnrolledSigmoidIdentity>
+{
+    protected override int FiniteDifferenceSamples => int.MaxValue;
+}
+
+public sealed class UnrolledIdentityTanhContract : NetworkContractTests<UnrolledIdentityTanh>
+{
+    protected override int FiniteDifferenceSamples => int.MaxValue;
+}
+
+public sealed class UnrolledTanhReluContract : NetworkContractTests<UnrolledTanhRelu>
+{
+    protected override int FiniteDifferenceSamples => int.MaxValue;
+}
+
+public sealed class UnrolledReluLeakyContract : NetworkContractTests<UnrolledReluLeaky>
+{
+    protected override int FiniteDifferenceSamples => int.MaxValue;
+}
+
+public sealed class UnrolledMixedContract : NetworkContractTests<UnrolledMixed>
+{
+    protected override int FiniteDifferenceSamples => int.MaxValue;
+}
+
+public sealed class BlockedLeakySigmoidQuadraticContract : NetworkContractTests<BlockedLeakySigmoidQuadratic>
+{
+    protected override int FiniteDifferenceSamples => int.MaxValue;
+}
+
+public sealed class BlockedReluSoftmaxContract : NetworkContractTests<BlockedReluSoftmax>
+{
+    protected override int FiniteDifferenceSamples => int.MaxValue;
+}
+
+public sealed class BlockedTanhSoftmaxQuadraticContract : NetworkContractTests<BlockedTanhSoftmaxQuadratic>
+{
+    protected override int FiniteDifferenceSamples => int.MaxValue;
+}
+
+public sealed class BlockedTanhIdentityContract : NetworkContractTests<BlockedTanhIdentity>
+{
+    protected override int FiniteDifferenceSamples => int.MaxValue;
+}
+
+public sealed class BlockedIdentityTanhContract : NetworkContractTests<BlockedIdentityTanh>
+{
+    protected override int FiniteDifferenceSamples => int.MaxValue;
+}
+
+public sealed class BlockedSigmoidReluContract : NetworkContractTests<BlockedSigmoidRelu>
+{
+    protected override int FiniteDifferenceSamples => int.MaxValue;
+}
+
+public sealed class BlockedReluLeakyContract : NetworkContractTests<BlockedReluLeaky>
+{
+    protected override int FiniteDifferenceSamples => int.MaxValue;
+}
+
+public sealed class BlockedMixedContract : NetworkContractTests<BlockedMixed>
+{
+    protected override int FiniteDifferenceSamples => int.MaxValue;
+}
+
+public sealed class SingleSoftmaxContract : NetworkContractTests<SingleSoftmax>
+{
+    protected override int FiniteDifferenceSamples => int.MaxValue;
+}
+
+public sealed class DigitReluSoftmaxContract : NetworkContractTests<DigitReluSoftmax>
+{
+    protected override int Samples => 3;
 }
