@@ -10,6 +10,13 @@ namespace Backprop.Generated.Benchmarks;
 /// baseline: the new emitter must be as fast), the same network generated today, and 784-100-10 with sigmoid +
 /// cross-entropy, ReLU + softmax/log-likelihood, tanh + softmax and leaky ReLU + softmax.
 /// </summary>
+/// <remarks>
+/// In one process: every network trains on the same copy of the data set. Run in separate processes (BenchmarkDotNet's
+/// default), the same benchmark measured 2.2 µs in one run and 2.8 µs in the next, while the spread inside each run was
+/// ±1 %: where the data set's pages land (transparent huge pages or not) differs between processes, and shuffled rows
+/// pay for it in TLB misses. Sharing the data makes the rows comparable.
+/// </remarks>
+[InProcess]
 [MemoryDiagnoser]
 [WarmupCount(2)]
 [IterationCount(10)]
@@ -29,10 +36,11 @@ public class LayersBenchmarks
         TrainingOptions Options(double eta) => new() { MiniBatchSize = 10, LearningRate = eta };
         _previous = new TrainingSession<DigitNetPrevious>(DigitNetPrevious.Create(1), training, Options(0.5));
         _sigmoid30 = new TrainingSession<DigitNet>(DigitNet.Create(1), training, Options(0.5));
-        _sigmoid100 = new TrainingSession<DigitNet100>(DigitNet100.Create(1), training, Options(0.5));
-        _relu100 = new TrainingSession<ReluSoftmax100>(ReluSoftmax100.Create(1), training, Options(0.05));
-        _tanh100 = new TrainingSession<TanhSoftmax100>(TanhSoftmax100.Create(1), training, Options(0.05));
-        _leaky100 = new TrainingSession<LeakySoftmax100>(LeakySoftmax100.Create(1), training, Options(0.05));
+        // The 784-100-10 networks all train as the main job does (η = 0.1), so that only the functions differ.
+        _sigmoid100 = new TrainingSession<DigitNet100>(DigitNet100.Create(1), training, Options(0.1));
+        _relu100 = new TrainingSession<ReluSoftmax100>(ReluSoftmax100.Create(1), training, Options(0.1));
+        _tanh100 = new TrainingSession<TanhSoftmax100>(TanhSoftmax100.Create(1), training, Options(0.1));
+        _leaky100 = new TrainingSession<LeakySoftmax100>(LeakySoftmax100.Create(1), training, Options(0.1));
     }
 
     [GlobalCleanup]
