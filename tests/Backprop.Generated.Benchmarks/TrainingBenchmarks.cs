@@ -6,7 +6,7 @@ namespace Backprop.Generated.Benchmarks;
 
 /// <summary>
 /// One epoch of training 784-30-10 on Fashion-MNIST's 60,000 images (sigmoid, cross-entropy, SGD,
-/// mini-batch 10, η = 0.5 as PERFORMANCE.md measured), one thread, side by side:
+/// mini-batch 10, η = 0.5), one thread, side by side:
 /// the plain runtime-sized C# loop (the baseline), the hand-written AVX-512 yardstick, and the
 /// generated network through the runtime's <see cref="TrainingSession{TNet}"/>. Times are per
 /// sample (OperationsPerInvoke); samples/s = 1 / Mean.
