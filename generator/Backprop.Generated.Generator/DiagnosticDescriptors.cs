@@ -247,6 +247,14 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor SoftmaxOverOneOutput = new(
+        id: "BPG031",
+        title: "A softmax over one output is always 1",
+        messageFormat: "The network '{0}' has a softmax output layer of one neuron, whose output is always 1 and whose gradient is always 0, so it cannot learn; for one output use OutputActivation = ActivationKind.Sigmoid (a probability) or Identity (a regression), or give the output layer one neuron per class",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
+
     /// <summary>The descriptor with <paramref name="id"/>.</summary>
     public static DiagnosticDescriptor ById(string id) => id switch
     {
@@ -280,6 +288,7 @@ internal static class DiagnosticDescriptors
         "BPG028" => ActivationsWithShorthand,
         "BPG029" => UnknownActivation,
         "BPG030" => UnknownCost,
+        "BPG031" => SoftmaxOverOneOutput,
         _ => throw new System.ArgumentOutOfRangeException(nameof(id), id, "Unknown diagnostic ID."),
     };
 }

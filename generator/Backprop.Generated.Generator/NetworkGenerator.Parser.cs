@@ -173,6 +173,11 @@ public sealed partial class NetworkGenerator
                 ? ReadFunctions(sizes.Length, hidden, output, activations, cost, name, attributeLocation, Report)
                 : (null, Cost.CrossEntropy);
 
+            if (layerActivations is not null && layerActivations[layerActivations.Length - 1] == Activation.Softmax && sizes![sizes.Length - 1] == 1)
+            {
+                Report(DiagnosticDescriptors.SoftmaxOverOneOutput, attributeLocation, name);
+            }
+
             bool hasErrors = diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error);
             if (hasErrors || sizes is null || layerActivations is null)
             {

@@ -9,7 +9,7 @@ using Xunit;
 namespace Backprop.Generated.Generator.Tests;
 
 /// <summary>
-/// The diagnostics of activations and costs (BPG024–BPG030): id, severity, that they point at the attribute,
+/// The diagnostics of activations and costs (BPG024–BPG031): id, severity, that they point at the attribute,
 /// the words of the message that tell the user what is wrong, and that an error skips only that network.
 /// Then odd inputs, on which the generator must never throw nor emit a network it reported an error for.
 /// </summary>
@@ -18,7 +18,7 @@ public sealed class ActivationDiagnosticTests
     private const string ValidNetwork = """
         namespace Samples.Valid
         {
-            [Backprop.Network(2, 3, 1, HiddenActivation = Backprop.ActivationKind.ReLU, OutputActivation = Backprop.ActivationKind.Softmax)]
+            [Backprop.Network(2, 3, 2, HiddenActivation = Backprop.ActivationKind.ReLU, OutputActivation = Backprop.ActivationKind.Softmax)]
             public partial class StillGenerated { }
         }
         """;
@@ -268,6 +268,35 @@ public sealed class ActivationDiagnosticTests
                 .ToArray();
             Assert.True(generatedErrors.Length == 0, GeneratorRun.Describe(generatedErrors));
         }
+    }
+
+    [Theory]
+    [InlineData("Network(4, 5, 1, OutputActivation = ActivationKind.Softmax)")]
+    [InlineData("Network(4, 1, OutputActivation = ActivationKind.Softmax, Cost = CostKind.Quadratic)")]
+    [InlineData("Network(3, 5, 1, Activations = new[] { ActivationKind.ReLU, ActivationKind.Softmax })")]
+    public void BPG031_softmax_over_one_output_is_a_warning_and_still_generates(string attribute)
+    {
+        GeneratorRun run = Run(attribute, "OneSoftmax");
+
+        run.AssertGeneratorDidNotThrow();
+        Diagnostic diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("BPG031", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
+        Assert.Equal(attribute, run.SpanText(diagnostic));
+        AssertMessageContains(diagnostic, "'OneSoftmax'", "always 1", "ActivationKind.Sigmoid", "one neuron per class");
+        Assert.Contains("Samples.OneSoftmax.Network.g.cs", run.HintNames);
+    }
+
+    [Theory]
+    [InlineData("Network(4, 5, 2, OutputActivation = ActivationKind.Softmax)")]
+    [InlineData("Network(4, 5, 1, OutputActivation = ActivationKind.Sigmoid)")]
+    [InlineData("Network(4, 1, 3, OutputActivation = ActivationKind.Softmax)")]
+    public void BPG031_is_not_reported_for_two_or_more_softmax_outputs_or_other_single_outputs(string attribute)
+    {
+        GeneratorRun run = Run(attribute, "FineOutput");
+
+        run.AssertGeneratorDidNotThrow();
+        Assert.Empty(run.Diagnostics);
     }
 
     private static GeneratorRun Run(string attribute, string typeName) => Harness.Run($$"""
