@@ -53,8 +53,11 @@ public static class IdxReader
     /// <summary>The standard file names of the test labels (optionally with a <c>.gz</c> suffix).</summary>
     public const string TestLabelsFileName = "t10k-labels-idx1-ubyte";
 
-    /// <summary>The size of the pieces pixel data is read in; memory grows by at most this much past the data present.</summary>
+    /// <summary>The size of the largest pieces pixel data is read in; memory grows by at most this much past the data present.</summary>
     private const int ChunkSize = 1 << 22;
+
+    /// <summary>The size of the first piece of pixel data: what a header may make the reader allocate before any data is found.</summary>
+    private const int FirstChunkSize = 1 << 16;
 
     /// <summary>byte / 255 for every byte, correctly rounded.</summary>
     private static readonly float[] s_unitScale = CreateUnitScale();
@@ -125,7 +128,9 @@ public static class IdxReader
         int imageCount = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
         int rows = BinaryPrimitives.ReadInt32BigEndian(header[8..]);
         int columns = BinaryPrimitives.ReadInt32BigEndian(header[12..]);
-        long pixels = (long)imageCount * rows * columns;
+        // rows · columns fits in 62 bits and, once at most MaxPixels, times the count in 59: no product can wrap.
+        long imagePixels = (long)rows * columns;
+        long pixels = imagePixels <= MaxPixels ? imageCount * imagePixels : long.MaxValue;
         if (imageCount <= 0 || rows <= 0 || columns <= 0 || pixels > MaxPixels)
         {
             throw imageSource.Error(IdxFormatError.InvalidDimensions,
@@ -146,8 +151,8 @@ public static class IdxReader
         }
 
         int count = Math.Min(imageCount, maxCount);
-        int inputSize = rows * columns;
-        float[] inputs = imageSource.ReadPixels((long)count * inputSize, 16, out int offset);
+        int inputSize = (int)imagePixels;
+        List<byte[]> pixelBytes = imageSource.ReadPixels((long)count * inputSize, 16);
         int[] labelValues = labelSource.ReadLabels(count, 8);
         if (count == imageCount)
         {
@@ -155,6 +160,8 @@ public static class IdxReader
             labelSource.RequireEnd(8 + (long)labelCount);
         }
 
+        // Only now, with every byte present (and, for a whole file, nothing after them), the floats: four times the bytes.
+        float[] inputs = ToUnitFloats(pixelBytes, (long)count * inputSize, out int offset);
         return new Dataset(inputs, offset, labelValues, inputSize);
     }
 
@@ -182,6 +189,24 @@ public static class IdxReader
             throw new FileNotFoundException($"The IDX file '{Path.GetFullPath(path)}' {problem}.", Path.GetFullPath(path));
         }
         return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
+    }
+
+    /// <summary>The pixels of <paramref name="chunks"/> scaled to [0, 1], in storage laid out by <see cref="InputStorage"/> (they start at <paramref name="start"/>).</summary>
+    private static float[] ToUnitFloats(List<byte[]> chunks, long count, out int start)
+    {
+        float[] pixels = InputStorage.Allocate(count, out start);
+        float[] scale = s_unitScale;
+        int at = start;
+        foreach (byte[] chunk in chunks)
+        {
+            Span<float> target = pixels.AsSpan(at, chunk.Length);
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                target[i] = scale[chunk[i]];
+            }
+            at += chunk.Length;
+        }
+        return pixels;
     }
 
     private static float[] CreateUnitScale()
@@ -236,15 +261,20 @@ public static class IdxReader
             }
         }
 
-        /// <summary>Reads <paramref name="count"/> pixels, growing memory only as data arrives, and scales them to [0, 1].</summary>
-        public float[] ReadPixels(long count, long offset, out int start)
+        /// <summary>
+        /// Reads <paramref name="count"/> pixel bytes in pieces that grow with the data found (the
+        /// first is <see cref="FirstChunkSize"/>, each next one as large as all before it, up to
+        /// <see cref="ChunkSize"/>), so a header announcing more than the file holds costs little.
+        /// </summary>
+        public List<byte[]> ReadPixels(long count, long offset)
         {
             var chunks = new List<byte[]>();
             long remaining = count;
             long found = 0;
             while (remaining > 0)
             {
-                var chunk = new byte[(int)Math.Min(remaining, ChunkSize)];
+                long size = Math.Min(remaining, Math.Clamp(found, FirstChunkSize, ChunkSize));
+                var chunk = new byte[(int)size];
                 int read = Read(chunk);
                 found += read;
                 if (read < chunk.Length)
@@ -255,21 +285,7 @@ public static class IdxReader
                 chunks.Add(chunk);
                 remaining -= read;
             }
-
-            // Pixels of a large set go to huge-page storage (see InputStorage); they start at 'start'.
-            float[] pixels = InputStorage.Allocate(count, out start);
-            float[] scale = s_unitScale;
-            int at = start;
-            foreach (byte[] chunk in chunks)
-            {
-                Span<float> target = pixels.AsSpan(at, chunk.Length);
-                for (int i = 0; i < chunk.Length; i++)
-                {
-                    target[i] = scale[chunk[i]];
-                }
-                at += chunk.Length;
-            }
-            return pixels;
+            return chunks;
         }
 
         /// <summary>Reads <paramref name="count"/> labels.</summary>

@@ -1,0 +1,512 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using Backprop.Generated.Generator.Helpers;
+using Backprop.Generated.Generator.Model;
+using Backprop.Generated.Generator.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Xunit;
+using Xunit.Abstractions;
+using RuntimeCrc32 = System.IO.Hashing.Crc32;
+
+namespace Backprop.Generated.Generator.Tests;
+
+/// <summary>
+/// A deterministic mutation fuzzer for the generator's baked-weights reader (<c>NetworkGenerator.Weights.Read</c>, called
+/// directly: no compilation per case). Every mutated model file, and every mutation of its base64 text, ends in a model
+/// with exactly the original's layers, functions and parameter bytes, or in a BPG019/BPG020 problem; the reader never
+/// throws, and it accepts exactly what the runtime's NetworkSerializer accepts.
+/// </summary>
+public sealed class BakedWeightsFuzzTests(ITestOutputHelper output)
+{
+    private const long AllocationBound = 1 << 20;
+
+    private static readonly int[] s_small = [3, 4, 2];
+
+    private static readonly int[] s_mixed = [3, 5, 4, 2];
+
+    private static readonly ActivationKind[] s_mixedActivations = [ActivationKind.ReLU, ActivationKind.Tanh, ActivationKind.Softmax];
+
+    private static readonly string[] s_problems = ["BPG019", "BPG020"];
+
+    private sealed class Tally
+    {
+        private readonly SortedDictionary<string, int> _counts = new(StringComparer.Ordinal);
+
+        public List<string> Failures { get; } = [];
+
+        public int Cases { get; set; }
+
+        public void Count(string outcome) => _counts[outcome] = _counts.GetValueOrDefault(outcome) + 1;
+
+        public void Fail(string kind, string problem, string input)
+        {
+            if (Failures.Count < 20)
+            {
+                Failures.Add($"{kind}: {problem}; input {input}");
+            }
+            else
+            {
+                Failures.Add("");
+            }
+        }
+
+        public string Report() => $"{_counts.Values.Sum():N0} cases: " + string.Join(", ", _counts.Select(o => $"{o.Key} {o.Value:N0}"));
+    }
+
+    /// <summary>
+    /// What the runtime's NetworkSerializer reads from <paramref name="bytes"/> (into a network of their header): the
+    /// model as the generator keeps it, or null when it throws <see cref="ModelFormatException"/>.
+    /// </summary>
+    private static WeightsModel? RuntimeReads(byte[] bytes)
+    {
+        using var stream = new MemoryStream(bytes);
+        ModelInfo info;
+        try
+        {
+            info = NetworkSerializer.ReadInfo(stream);
+        }
+        catch (ModelFormatException)
+        {
+            return null;
+        }
+        int header = (int)stream.Position;
+        uint stored = bytes.Length >= 4 ? BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4)) : 0;
+        if (bytes.Length - header != 4 * info.ParameterCount + 4 || stored != RuntimeCrc32.HashToUInt32(bytes.AsSpan(0, bytes.Length - 4)))
+        {
+            return null;
+        }
+        return new WeightsModel(
+            new EquatableArray<int>(info.LayerSizes.ToArray()),
+            new EquatableArray<Activation>(info.Activations.Select(a => (Activation)(int)a).ToArray()),
+            (Cost)(int)info.Cost,
+            new EquatableArray<byte>(bytes[header..^4]),
+            stored);
+    }
+
+    private static bool Same(WeightsModel a, WeightsModel b) =>
+        a.Layers == b.Layers && a.Activations == b.Activations && a.Cost == b.Cost && a.Parameters == b.Parameters && a.Checksum == b.Checksum;
+
+    /// <summary>
+    /// Reads <paramref name="text"/> with the generator and checks the outcome against what the runtime reads
+    /// (<paramref name="runtime"/>: null when it rejects the bytes, or when the text is not base64 at all) and, unless the
+    /// case forged a valid CRC-32 (<paramref name="forged"/>), against the original model.
+    /// </summary>
+    private static void Check(Tally tally, string kind, string text, WeightsModel expected, WeightsModel? runtime, bool forged, Func<string> input)
+    {
+        tally.Cases++;
+        WeightsFile file;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        try
+        {
+            file = NetworkGenerator.Weights.Read(new TestAdditionalText("/project/fuzz.bpnet.b64", text), CancellationToken.None);
+        }
+#pragma warning disable CA1031 // Any exception is exactly what the fuzzer looks for.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            tally.Count("THREW " + e.GetType().Name);
+            tally.Fail(kind, $"threw {e.GetType().Name}: {e.Message}", input());
+            return;
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        if (allocated > AllocationBound + 4L * text.Length)
+        {
+            tally.Fail(kind, $"allocated {allocated:N0} bytes", input());
+        }
+
+        if ((file.Model is null) == (file.Problem is null))
+        {
+            tally.Fail(kind, "returned both or neither of a model and a problem", input());
+            return;
+        }
+        if (file.Problem is WeightsProblem problem)
+        {
+            tally.Count(problem.DiagnosticId);
+            if (!s_problems.Contains(problem.DiagnosticId) || problem.Arguments.Any(string.IsNullOrEmpty))
+            {
+                tally.Fail(kind, $"reported {problem.DiagnosticId} ({string.Join(" | ", problem.Arguments)})", input());
+            }
+            if (runtime is not null)
+            {
+                tally.Fail(kind, $"reported {problem.DiagnosticId} ({string.Join(" | ", problem.Arguments)}) for a model the runtime loads", input());
+            }
+            return;
+        }
+
+        tally.Count(forged && !Same(file.Model!, expected) ? "model (other, CRC forged)" : "model");
+        if (runtime is null || !Same(file.Model!, runtime))
+        {
+            tally.Fail(kind, "read a model the runtime rejects or reads otherwise", input());
+        }
+        if (!forged && !Same(file.Model!, expected))
+        {
+            tally.Fail(kind, "read a model that differs from the original", input());
+        }
+    }
+
+    private static void Fuzz(Tally bytesTally, Tally textTally, byte[] original, int seed)
+    {
+        string originalText = ModelFiles.Base64(original);
+        WeightsModel expected = NetworkGenerator.Weights.Read(new TestAdditionalText("/project/fuzz.bpnet.b64", originalText), CancellationToken.None).Model
+            ?? throw new InvalidOperationException("The original model does not read.");
+        Assert.True(RuntimeReads(original) is WeightsModel read && Same(read, expected));
+
+        // The model's bytes, mutated, in base64 lines as SaveBase64 writes them. Cases that recompute the CRC-32 may
+        // make another valid model (another cost, say), which Bind then refuses for the network (BPG021).
+        foreach ((string kind, byte[] bytes) in WeightsFileMutator.Cases(original, seed))
+        {
+            bool forged = kind.Contains("CRC fixed", StringComparison.Ordinal) || kind.StartsWith("synthesized", StringComparison.Ordinal);
+            Check(bytesTally, kind, ModelFiles.Base64(bytes), expected, RuntimeReads(bytes), forged, () => Convert.ToHexString(bytes));
+        }
+
+        // The text itself, mutated: what decodes to the original bytes must read as the original, anything else fail.
+        foreach ((string kind, string text) in TextCases(originalText, seed))
+        {
+            WeightsModel? runtime = StrictDecode(text) is byte[] decoded ? RuntimeReads(decoded) : null;
+            Check(textTally, kind, text, expected, runtime, forged: false, () => Escape(text));
+        }
+    }
+
+    /// <summary>The bytes of base64 <paramref name="text"/> after dropping whitespace and BOMs, or null when .NET's decoder refuses it.</summary>
+    private static byte[]? StrictDecode(string text)
+    {
+        string stripped = new(text.Where(c => c is not (' ' or '\t' or '\r' or '\n' or '\uFEFF')).ToArray());
+        var buffer = new byte[stripped.Length];
+        return stripped.Length > 0 && Convert.TryFromBase64String(stripped, buffer, out int written) ? buffer[..written] : null;
+    }
+
+    private static string Escape(string text)
+    {
+        var escaped = new StringBuilder();
+        foreach (char c in text)
+        {
+            escaped.Append(c is >= ' ' and <= '~' && c != '\\' ? c.ToString() : $"\\u{(int)c:X4}");
+        }
+        return escaped.ToString();
+    }
+
+    private static IEnumerable<(string Kind, string Text)> TextCases(string text, int seed)
+    {
+        var random = new Random(seed);
+        char[] alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".ToCharArray();
+        char[] odd = ['=', ' ', '\t', '\r', '\n', '\uFEFF', '\0', '-', '_', '.', 'é', '\u00A0', '\u2028', '\uD800', '\uFFFF', '"', '<'];
+        int n = text.Length;
+
+        for (int i = 0; i < n; i++)
+        {
+            yield return ("text truncation", text[..i]);
+            yield return ("text deletion", text.Remove(i, 1));
+            yield return ("text replacement", text[..i] + alphabet[random.Next(alphabet.Length)] + text[(i + 1)..]);
+            yield return ("text odd character", text[..i] + odd[random.Next(odd.Length)] + text[(i + 1)..]);
+            yield return ("text insertion", text.Insert(i, odd[random.Next(odd.Length)].ToString()));
+        }
+        yield return ("empty", "");
+        yield return ("whitespace only", " \r\n\t\uFEFF\n");
+        yield return ("padding only", "====");
+        yield return ("padding in pairs", "AA==AA==");
+        yield return ("no newlines", text.Replace("\n", "", StringComparison.Ordinal));
+        yield return ("CRLF", text.Replace("\n", "\r\n", StringComparison.Ordinal));
+        yield return ("BOM", "\uFEFF" + text);
+        yield return ("indented", "  " + text.Replace("\n", "\n\t ", StringComparison.Ordinal));
+        yield return ("doubled", text + text);
+        yield return ("extra padding", text.TrimEnd('\n') + "=\n");
+        yield return ("url-safe alphabet", text.Replace('+', '-').Replace('/', '_'));
+        for (int i = 0; i < 1000; i++)
+        {
+            int start = random.Next(n), length = 1 + random.Next(Math.Min(80, n - start));
+            yield return ("text chunk duplication", text.Insert(random.Next(n + 1), text.Substring(start, length)));
+            yield return ("random base64", new string(Enumerable.Range(0, 4 * random.Next(100)).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray()));
+            yield return ("random text", new string(Enumerable.Range(0, random.Next(200)).Select(_ => (char)random.Next(0x80)).ToArray()));
+        }
+    }
+
+    [Fact]
+    public void Every_mutated_weights_file_reads_as_the_original_or_as_a_BPG019_or_BPG020_problem_and_never_throws()
+    {
+        var bytesTally = new Tally();
+        var textTally = new Tally();
+        var clock = Stopwatch.StartNew();
+        TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        Fuzz(bytesTally, textTally, ModelFiles.Version2(s_small), seed: 342);
+        Fuzz(bytesTally, textTally, ModelFiles.Version1(s_small, ActivationKind.Sigmoid, ActivationKind.Sigmoid, CostKind.CrossEntropy), seed: 1342);
+        Fuzz(bytesTally, textTally, ModelFiles.Version2(s_mixed, s_mixedActivations, CostKind.LogLikelihood), seed: 3542);
+
+        output.WriteLine($"{bytesTally.Cases + textTally.Cases:N0} cases in {clock.Elapsed.TotalSeconds:F1} s ({(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s of CPU)");
+        output.WriteLine("Mutated model bytes: " + bytesTally.Report());
+        output.WriteLine("Mutated base64 text: " + textTally.Report());
+        List<string> failures = [.. bytesTally.Failures, .. textTally.Failures];
+        foreach (string failure in failures.Where(f => f.Length > 0))
+        {
+            output.WriteLine(failure);
+        }
+        Assert.True(bytesTally.Cases > 25_000, $"only {bytesTally.Cases} byte cases");
+        Assert.True(textTally.Cases > 10_000, $"only {textTally.Cases} text cases");
+        Assert.True(failures.Count == 0, $"{failures.Count} broken invariants, the first: {failures.FirstOrDefault()}");
+    }
+
+    /// <summary>A few mutations end to end, through the compiler's driver: no crash, a diagnostic on the attribute or the original parameters.</summary>
+    [Fact]
+    public void Mutated_weights_files_never_crash_the_generator_in_a_compilation()
+    {
+        byte[] original = ModelFiles.Version2(s_small);
+        const string Source = """
+            namespace FuzzModels
+            {
+                [global::Backprop.Network(3, 4, 2, Weights = "fuzz.bpnet.b64")]
+                public partial class Fuzz342 { }
+            }
+            """;
+        int index = 0;
+        foreach ((string kind, byte[] bytes) in WeightsFileMutator.Cases(original, seed: 7).Where((_, i) => i % 1499 == 0).Take(6))
+        {
+            GeneratorRun run = Harness.Run([ModelFiles.Text("/project/fuzz.bpnet.b64", bytes)], Source);
+            run.AssertGeneratorDidNotThrow();
+            string[] ids = run.Diagnostics.Select(d => d.Id).ToArray();
+            if (RuntimeReads(bytes) is not null)
+            {
+                Assert.Contains(run.HintNames, name => name.Contains("Fuzz342", StringComparison.Ordinal));
+                Assert.Empty(ids);
+            }
+            else
+            {
+                Assert.True(ids.Intersect(["BPG019", "BPG020", "BPG021"]).Any(), $"{kind} (case {index}): {string.Join(", ", ids)}");
+            }
+            index++;
+        }
+        Assert.Equal(6, index);
+    }
+
+    /// <summary>
+    /// A header claiming 2^31 parameters (layers of 1 and 2^30) with no data at all, and five layers of int.MaxValue
+    /// whose parameter count wraps a 64-bit sum: BPG019, before anything the size of the claim is allocated.
+    /// </summary>
+    [Theory]
+    [InlineData("4250474E45540D0A02000100000202000100000000000040050000000000008000000000")]
+    [InlineData("4250474E45540D0A0200010000020500FFFFFF7FFFFFFF7FFFFFFF7FFFFFFF7FFFFFFF7F0101010100000000FEFFFFFF360A6CFF")]
+    public void Headers_claiming_more_parameters_than_a_network_holds_are_BPG019(string hex)
+    {
+        string text = ModelFiles.Base64(Convert.FromHexString(hex));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        WeightsFile file = NetworkGenerator.Weights.Read(new TestAdditionalText("/project/huge.bpnet.b64", text), CancellationToken.None);
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, AllocationBound);
+        Assert.Null(file.Model);
+        Assert.Equal("BPG019", file.Problem!.DiagnosticId);
+    }
+}
+
+/// <summary>
+/// Deterministic mutations of a valid model file (v1 or v2): exhaustive bit flips, byte sets, truncations, insertions and
+/// deletions; random chunk duplications and stacked mutations; header fields at extremes with the CRC-32 as stored and
+/// recomputed; garbage; synthesized headers of extreme sizes followed by data of the wrong length.
+/// </summary>
+internal static class WeightsFileMutator
+{
+    private static readonly long[] s_extremes =
+    [
+        0, 1, -1, 2, 3, 31, 32, 33, 255, 256, 0x7FFF, 0xFFFF, 0x10000, 1 << 30, int.MaxValue, int.MinValue, uint.MaxValue,
+        1L << 31, 1L << 32, long.MaxValue, long.MinValue,
+    ];
+
+    private readonly record struct Field(string Name, int Offset, int Width);
+
+    private static List<Field> Fields(byte[] model)
+    {
+        int version = BinaryPrimitives.ReadUInt16LittleEndian(model.AsSpan(8));
+        int layers = BinaryPrimitives.ReadUInt16LittleEndian(model.AsSpan(14));
+        var fields = new List<Field> { new("version", 8, 2), new("element", 10, 1), new("byte11", 11, 1), new("byte12", 12, 1), new("cost", 13, 1), new("layers", 14, 2) };
+        for (int l = 0; l < layers; l++)
+        {
+            fields.Add(new($"size{l + 1}", 16 + 4 * l, 4));
+        }
+        int activationBytes = version == 1 ? 0 : (layers - 1 + 3) & ~3;
+        for (int i = 0; i < activationBytes; i++)
+        {
+            fields.Add(new($"activation{i}", 16 + 4 * layers + i, 1));
+        }
+        fields.Add(new("count", 16 + 4 * layers + activationBytes, 8));
+        fields.Add(new("count-low", 16 + 4 * layers + activationBytes, 4));
+        fields.Add(new("crc", model.Length - 4, 4));
+        return fields;
+    }
+
+    private static byte[] Set(byte[] model, Field field, long value)
+    {
+        byte[] copy = (byte[])model.Clone();
+        for (int i = 0; i < field.Width; i++)
+        {
+            copy[field.Offset + i] = (byte)(value >> (8 * i));
+        }
+        return copy;
+    }
+
+    private static byte[] Splice(byte[] bytes, int at, int remove, ReadOnlySpan<byte> insert)
+    {
+        var result = new byte[bytes.Length - remove + insert.Length];
+        bytes.AsSpan(0, at).CopyTo(result);
+        insert.CopyTo(result.AsSpan(at));
+        bytes.AsSpan(at + remove).CopyTo(result.AsSpan(at + insert.Length));
+        return result;
+    }
+
+    private static byte[] RandomBytes(Random random, int count)
+    {
+        var bytes = new byte[count];
+        random.NextBytes(bytes);
+        return bytes;
+    }
+
+    private static byte[] Crc(byte[] bytes)
+    {
+        if (bytes.Length >= 4)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4), RuntimeCrc32.HashToUInt32(bytes.AsSpan(0, bytes.Length - 4)));
+        }
+        return bytes;
+    }
+
+    private static byte[] Mutate(Random random, byte[] bytes, List<Field> fields)
+    {
+        int n = bytes.Length;
+        switch (n == 0 ? 3 : random.Next(7))
+        {
+            case 0:
+                {
+                    byte[] copy = (byte[])bytes.Clone();
+                    copy[random.Next(n)] ^= (byte)(1 << random.Next(8));
+                    return copy;
+                }
+            case 1:
+                {
+                    byte[] copy = (byte[])bytes.Clone();
+                    copy[random.Next(n)] = random.Next(3) switch { 0 => 0, 1 => 0xFF, _ => (byte)random.Next(256) };
+                    return copy;
+                }
+            case 2:
+                return bytes[..random.Next(n)];
+            case 3:
+                return Splice(bytes, random.Next(n + 1), 0, RandomBytes(random, 1 + random.Next(16)));
+            case 4:
+                {
+                    int at = random.Next(n);
+                    return Splice(bytes, at, Math.Min(n - at, 1 + random.Next(16)), []);
+                }
+            case 5:
+                {
+                    int start = random.Next(n), length = 1 + random.Next(Math.Min(64, n - start));
+                    return Splice(bytes, random.Next(n + 1), 0, bytes.AsSpan(start, length));
+                }
+            default:
+                {
+                    Field field = fields[random.Next(fields.Count)];
+                    return field.Offset + field.Width <= n ? Set(bytes, field, s_extremes[random.Next(s_extremes.Length)]) : bytes[..(n / 2)];
+                }
+        }
+    }
+
+    public static IEnumerable<(string Kind, byte[] Bytes)> Cases(byte[] model, int seed)
+    {
+        var random = new Random(seed);
+        int n = model.Length;
+        List<Field> fields = Fields(model);
+
+        for (int i = 0; i < n; i++)
+        {
+            for (int bit = 0; bit < 8; bit++)
+            {
+                byte[] copy = (byte[])model.Clone();
+                copy[i] ^= (byte)(1 << bit);
+                yield return ("bit flip", copy);
+            }
+            foreach (byte value in new byte[] { 0, 0xFF, (byte)random.Next(256) })
+            {
+                byte[] copy = (byte[])model.Clone();
+                copy[i] = value;
+                yield return ("byte set", copy);
+            }
+            yield return ("truncation", model[..i]);
+            yield return ("deletion", Splice(model, i, 1, []));
+            yield return ("insertion", Splice(model, i, 0, [(byte)random.Next(256)]));
+        }
+        yield return ("insertion", [.. model, 0]);
+
+        for (int i = 0; i < 300; i++)
+        {
+            yield return ("chunk insertion", Splice(model, random.Next(n + 1), 0, RandomBytes(random, 1 + random.Next(32))));
+            int start = random.Next(n), length = 1 + random.Next(n - start);
+            yield return ("chunk duplication", Splice(model, random.Next(n + 1), 0, model.AsSpan(start, length)));
+            int at = random.Next(n);
+            yield return ("chunk deletion", Splice(model, at, 1 + random.Next(n - at), []));
+            yield return ("appended bytes", [.. model, .. RandomBytes(random, 1 + random.Next(300))]);
+        }
+
+        foreach (Field field in fields)
+        {
+            foreach (long value in s_extremes)
+            {
+                yield return ($"{field.Name} = {value}", Set(model, field, value));
+                if (field.Name != "crc")
+                {
+                    yield return ($"{field.Name} = {value}, CRC fixed", Crc(Set(model, field, value)));
+                }
+            }
+        }
+
+        for (int i = 0; i < 2000; i++)
+        {
+            byte[] bytes = model;
+            for (int k = 1 + random.Next(4); k > 0; k--)
+            {
+                bytes = Mutate(random, bytes, fields);
+            }
+            yield return ("stacked", bytes);
+        }
+
+        for (int i = 0; i < 700; i++)
+        {
+            yield return ("garbage", RandomBytes(random, random.Next(400)));
+            yield return ("magic + garbage", [.. model.AsSpan(0, 8), .. RandomBytes(random, random.Next(400))]);
+            yield return ("fixed header + garbage", [.. model.AsSpan(0, 16), .. RandomBytes(random, random.Next(400))]);
+        }
+
+        int[] sizeChoices = [1, 2, 3, 4, 0xFFFF, 0x10000, 1 << 30, int.MaxValue, 0, -1, int.MinValue];
+        for (int i = 0; i < 1500; i++)
+        {
+            int version = 1 + random.Next(2);
+            int layers = random.Next(5) switch { 0 => random.Next(40), 1 => 32, _ => 2 + random.Next(4) };
+            int activationBytes = version == 1 ? 0 : (Math.Max(layers, 1) - 1 + 3) & ~3;
+            var header = new byte[16 + 4 * layers + activationBytes + 8];
+            model.AsSpan(0, 8).CopyTo(header);
+            header[8] = (byte)version;
+            header[10] = 1;
+            if (version == 1)
+            {
+                header[11] = header[12] = (byte)ActivationKind.Sigmoid;
+            }
+            header[13] = (byte)CostKind.Quadratic;
+            BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(14), (ushort)layers);
+            long wrapped = 0;
+            for (int l = 0; l < layers; l++)
+            {
+                int size = sizeChoices[random.Next(random.Next(2) == 0 ? 4 : sizeChoices.Length)];
+                BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(16 + 4 * l), size);
+                if (l > 0)
+                {
+                    wrapped = unchecked(wrapped + (long)BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(12 + 4 * l)) * size + size);
+                }
+            }
+            for (int l = 0; l < layers - 1 && version == 2; l++)
+            {
+                header[16 + 4 * layers + l] = (byte)ActivationKind.Tanh;
+            }
+            BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(header.Length - 8), random.Next(4) == 0 ? s_extremes[random.Next(s_extremes.Length)] : wrapped);
+            byte[] bytes = [.. header, .. RandomBytes(random, random.Next(4) == 0 ? 4 * random.Next(64) + 4 : random.Next(200))];
+            yield return ("synthesized header", random.Next(2) == 0 ? Crc(bytes) : bytes);
+        }
+    }
+}
