@@ -453,9 +453,17 @@ public sealed partial class NetworkGenerator
                 ? Identifier(type.Name)
                 : Identifier(type.Name) + "<" + string.Join(", ", type.TypeParameters.Select(p => Identifier(p.Name))) + ">";
 
-        /// <summary>A name as C# source: keywords get an @ (<c>@class</c>).</summary>
+        /// <summary>
+        /// A name as C# source: keywords get an @ (<c>@class</c>), and so do contextual ones and every other all-lowercase
+        /// name (<c>@file</c>, <c>@var</c>, <c>@value</c>): unescaped, <c>partial class file</c> does not parse, and
+        /// <c>partial class var</c> warns CS8981 in the generated file although the user's <c>@var</c> does not.
+        /// </summary>
         private static string Identifier(string name) =>
-            SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+            SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None
+            || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None
+            || (name.Length > 0 && name.All(c => c is >= 'a' and <= 'z'))
+                ? "@" + name
+                : name;
 
         /// <summary>
         /// A unique file name from metadata names: namespaces joined by '.', nested types by '+', generic
