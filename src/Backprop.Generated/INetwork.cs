@@ -56,6 +56,16 @@ public interface INetwork<TSelf> where TSelf : INetwork<TSelf>
     /// Every parameter, contiguous, in the layout described on <see cref="INetwork{TSelf}"/>.
     /// Writes go straight into the network.
     /// </summary>
+    /// <remarks>
+    /// Thread safety: any number of threads may predict with one instance at once (<see cref="Forward"/>,
+    /// <see cref="ForwardBatch"/>, <see cref="Evaluate"/>, and also <see cref="Backprop"/> and
+    /// <see cref="AccumulateGradient"/>, which only read the parameters). Writing the parameters (through this span,
+    /// <see cref="InitializeParameters"/>, <see cref="TrainBatch"/>, or loading a model into the instance) while
+    /// another thread uses the same instance is a data race: that thread may compute with a mix of old and new
+    /// parameters, and nothing detects it. Synchronise yourself (e.g. train a copy and swap instances), or give
+    /// each thread its own instance: instances share no mutable state, so training one while others predict is
+    /// safe.
+    /// </remarks>
     Span<float> Parameters { get; }
 
     /// <summary>

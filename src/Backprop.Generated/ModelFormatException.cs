@@ -22,9 +22,10 @@ public enum ModelFormatError
     UnknownCost = 5,
 
     /// <summary>
-    /// The header contradicts itself: a layer count outside 2..32, a layer size below 1, a parameter count the sizes do
-    /// not imply, a reserved or padding byte that is not zero, or activations and a cost no network can have (softmax
-    /// on a hidden layer, cross-entropy without a sigmoid output, log-likelihood without a softmax output).
+    /// The header contradicts itself: a layer count outside 2..32, a layer size below 1, layer sizes that imply more
+    /// parameters than a network can hold (<see cref="int.MaxValue"/>), a parameter count the sizes do not imply, a
+    /// reserved or padding byte that is not zero, or activations and a cost no network can have (softmax on a hidden
+    /// layer, cross-entropy without a sigmoid output, log-likelihood without a softmax output).
     /// </summary>
     InvalidHeader = 6,
 

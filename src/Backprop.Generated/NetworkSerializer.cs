@@ -79,8 +79,10 @@ public sealed record ModelInfo(
 /// </para>
 /// <para>
 /// Saving to a path is atomic: the model is written to a temporary file beside the target
-/// (<c>&lt;name&gt;.tmp-&lt;random&gt;</c>), flushed to disk, then renamed over the target, so a
-/// crash or a full disk leaves the previous file intact; the temporary file is deleted on failure.
+/// (<c>.&lt;name&gt;.&lt;pid&gt;.tmp</c>), flushed to disk, then renamed over the target, so a
+/// crash, a kill or a full disk leaves the previous file intact; the temporary file is deleted on failure, and
+/// one left by a killed process is deleted by the next save of the same target (see
+/// <see cref="Save{TNet}(TNet, string)"/> for what each platform guarantees).
 /// </para>
 /// </remarks>
 public static class NetworkSerializer
@@ -114,16 +116,47 @@ public static class NetworkSerializer
 
     /// <summary>Saves the parameters of <paramref name="network"/> to <paramref name="path"/>, atomically.</summary>
     /// <remarks>
-    /// Writes a temporary file in the target's folder, flushes it to disk and renames it over
+    /// <para>
+    /// Writes the temporary file <c>.&lt;name&gt;.&lt;pid&gt;.tmp</c> in the target's folder (<c>&lt;name&gt;</c>
+    /// the target's file name, <c>&lt;pid&gt;</c> this process's id), flushes it to disk and renames it over
     /// <paramref name="path"/>; on any failure the temporary file is deleted and an existing file at
     /// <paramref name="path"/> is left as it was. The folder must exist.
+    /// </para>
+    /// <para>
+    /// On every platform: whatever happens to the saving process (an exception, a full disk, the process killed at
+    /// any instant, SIGKILL included), <paramref name="path"/> afterwards holds either the complete previous model or
+    /// the complete new one, never a mix, a truncated file or nothing (if a file was there). Readers of the file see
+    /// one or the other, too (on Windows a save fails, leaving the previous file, while another process has the
+    /// target open without delete sharing). Processes and threads may save the same target at once: each writes its
+    /// own temporary file (one per process; threads of a process take turns), and the last rename wins.
+    /// </para>
+    /// <para>
+    /// A killed save leaves its temporary file behind; the next save of the same target deletes every
+    /// <c>.&lt;name&gt;.&lt;digits&gt;.tmp</c> whose process is no longer running and that nobody has open, and
+    /// nothing else. So at most one such file per process killed since the last save remains (and one whose process
+    /// id a running process has since taken, until that process ends).
+    /// </para>
+    /// <para>
+    /// Power loss or an operating-system crash: on Linux and macOS the model's data is flushed
+    /// (<see cref="FileStream.Flush(bool)"/>) before the rename and the folder is flushed (<c>fsync</c> of the
+    /// folder) after it, so once Save returns the new model survives a power cut, and a cut during the save leaves
+    /// the old model or the new one. A failure of the folder flush (for example a file system that refuses it)
+    /// does not fail the save, which has already taken effect; the rename's own failure does. On macOS,
+    /// <c>fsync</c> hands the data to the drive, which may still hold it in its own cache (see Apple's fsync
+    /// man page). On Windows the data is flushed (<c>FlushFileBuffers</c>) before the rename, and the rename is
+    /// <see cref="File.Move(string, string, bool)"/>, i.e. <c>MoveFileEx</c> with <c>MOVEFILE_REPLACE_EXISTING</c>
+    /// (no write-through), which NTFS carries out as one journaled metadata operation: a power cut leaves the old
+    /// model or the new one, but just after Save returns it may still be the old one (Windows offers no way to
+    /// flush a folder). On network file systems the guarantees are those of the
+    /// server.
+    /// </para>
     /// </remarks>
     /// <exception cref="IOException">The file cannot be written (the previous file, if any, is intact).</exception>
     public static void Save<TNet>(TNet network, string path) where TNet : class, INetwork<TNet>
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        WriteAtomically(path, stream => Save(network, stream));
+        AtomicFile.Write(path, stream => Save(network, stream));
     }
 
     /// <summary>
@@ -135,7 +168,8 @@ public static class NetworkSerializer
     /// <remarks>
     /// Any base64 tool makes the same text from a saved model, for example
     /// <c>base64 -w 76 model.bpnet &gt; model.bpnet.b64</c>, and decodes it back. Written like
-    /// <see cref="Save{TNet}(TNet, string)"/>: to a temporary file, then renamed over the target.
+    /// <see cref="Save{TNet}(TNet, string)"/>, with the same guarantees: to the temporary file
+    /// <c>.&lt;name&gt;.&lt;pid&gt;.tmp</c>, flushed, then renamed over the target.
     /// </remarks>
     /// <exception cref="IOException">The file cannot be written (the previous file, if any, is intact).</exception>
     public static void SaveBase64<TNet>(TNet network, string path) where TNet : class, INetwork<TNet>
@@ -153,31 +187,7 @@ public static class NetworkSerializer
             text.Append(base64, start, Math.Min(LineLength, base64.Length - start)).Append('\n');
         }
         byte[] ascii = System.Text.Encoding.ASCII.GetBytes(text.ToString());
-        WriteAtomically(path, stream => stream.Write(ascii));
-    }
-
-    /// <summary>
-    /// Writes a temporary file in the target's folder, flushes it to disk and renames it over
-    /// <paramref name="path"/>; on failure deletes the temporary file and leaves the target as it was.
-    /// </summary>
-    private static void WriteAtomically(string path, Action<Stream> write)
-    {
-        string target = Path.GetFullPath(path);
-        string temporary = target + ".tmp-" + Guid.NewGuid().ToString("N")[..12];
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, target, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temporary);
-            throw;
-        }
+        AtomicFile.Write(path, stream => stream.Write(ascii));
     }
 
     /// <summary>Writes the parameters of <paramref name="network"/> to <paramref name="stream"/> (left open, not flushed).</summary>
@@ -490,7 +500,14 @@ public static class NetworkSerializer
             }
             if (l > 0)
             {
+                // Each term is below 2^63 and the sum so far at most int.MaxValue: no overflow, and no wrapped count
+                // a crafted header could announce.
                 implied += (long)sizes[l - 1] * sizes[l] + sizes[l];
+                if (implied > int.MaxValue)
+                {
+                    throw Error(name, ModelFormatError.InvalidHeader,
+                        Invariant($"gives its first {l + 1} layers the sizes {string.Join('-', sizes[..(l + 1)])}, which imply more parameters than a network can hold ({int.MaxValue:N0})."));
+                }
             }
         }
 
@@ -605,21 +622,5 @@ public static class NetworkSerializer
             throw new FileNotFoundException($"The model file '{Path.GetFullPath(path)}' {problem}.", Path.GetFullPath(path));
         }
         return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // Best effort: the original exception is the one to report.
-        }
-        catch (UnauthorizedAccessException)
-        {
-            // Best effort, as above.
-        }
     }
 }

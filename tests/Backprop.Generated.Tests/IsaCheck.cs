@@ -18,6 +18,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        if (args is [SaveLoop.Command, string savePath]) return SaveLoop.Run(savePath);
         if (args is ["vector-path"])
         {
             ReportPath();
