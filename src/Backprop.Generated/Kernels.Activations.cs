@@ -71,243 +71,203 @@ public static partial class Kernels
     /// <summary>
     /// target[k] = tanh(source[k]), for k in [0, <paramref name="count"/>) (source and target may be the same memory).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tanh(ref float source, ref float target, nint count)
-    {
-        nint k = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; k <= count - Vector512<float>.Count; k += Vector512<float>.Count)
-            {
-                Vector512.StoreUnsafe(Tanh(Vector512.LoadUnsafe(ref source, (nuint)k)), ref target, (nuint)k);
-            }
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; k <= count - Vector256<float>.Count; k += Vector256<float>.Count)
-            {
-                Vector256.StoreUnsafe(Tanh(Vector256.LoadUnsafe(ref source, (nuint)k)), ref target, (nuint)k);
-            }
-        }
-        if (Vector128.IsHardwareAccelerated)
-        {
-            for (; k <= count - Vector128<float>.Count; k += Vector128<float>.Count)
-            {
-                Vector128.StoreUnsafe(Tanh(Vector128.LoadUnsafe(ref source, (nuint)k)), ref target, (nuint)k);
-            }
-        }
-        for (; k < count; k++)
-        {
-            Unsafe.Add(ref target, k) = Tanh(Unsafe.Add(ref source, k));
-        }
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Tanh(ref float source, ref float target, nint count) => MapRows<TanhFunction>(ref source, ref target, count);
 
     /// <summary>
     /// target[k] = max(0, source[k]), for k in [0, <paramref name="count"/>) (source and target may be the same memory).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ReLU(ref float source, ref float target, nint count)
-    {
-        nint k = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; k <= count - Vector512<float>.Count; k += Vector512<float>.Count)
-            {
-                Vector512.StoreUnsafe(ReLU(Vector512.LoadUnsafe(ref source, (nuint)k)), ref target, (nuint)k);
-            }
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; k <= count - Vector256<float>.Count; k += Vector256<float>.Count)
-            {
-                Vector256.StoreUnsafe(ReLU(Vector256.LoadUnsafe(ref source, (nuint)k)), ref target, (nuint)k);
-            }
-        }
-        if (Vector128.IsHardwareAccelerated)
-        {
-            for (; k <= count - Vector128<float>.Count; k += Vector128<float>.Count)
-            {
-                Vector128.StoreUnsafe(ReLU(Vector128.LoadUnsafe(ref source, (nuint)k)), ref target, (nuint)k);
-            }
-        }
-        for (; k < count; k++)
-        {
-            Unsafe.Add(ref target, k) = ReLU(Unsafe.Add(ref source, k));
-        }
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ReLU(ref float source, ref float target, nint count) => MapRows<ReLUFunction>(ref source, ref target, count);
 
     /// <summary>
     /// target[k] = source[k] for source[k] &gt; 0, else 0.01·source[k], for k in [0, <paramref name="count"/>) (source and target may be the same memory).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void LeakyReLU(ref float source, ref float target, nint count)
-    {
-        nint k = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; k <= count - Vector512<float>.Count; k += Vector512<float>.Count)
-            {
-                Vector512.StoreUnsafe(LeakyReLU(Vector512.LoadUnsafe(ref source, (nuint)k)), ref target, (nuint)k);
-            }
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; k <= count - Vector256<float>.Count; k += Vector256<float>.Count)
-            {
-                Vector256.StoreUnsafe(LeakyReLU(Vector256.LoadUnsafe(ref source, (nuint)k)), ref target, (nuint)k);
-            }
-        }
-        if (Vector128.IsHardwareAccelerated)
-        {
-            for (; k <= count - Vector128<float>.Count; k += Vector128<float>.Count)
-            {
-                Vector128.StoreUnsafe(LeakyReLU(Vector128.LoadUnsafe(ref source, (nuint)k)), ref target, (nuint)k);
-            }
-        }
-        for (; k < count; k++)
-        {
-            Unsafe.Add(ref target, k) = LeakyReLU(Unsafe.Add(ref source, k));
-        }
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LeakyReLU(ref float source, ref float target, nint count) => MapRows<LeakyReLUFunction>(ref source, ref target, count);
 
     /// <summary>
     /// d[k] ·= σ' = a(1 − a), with a = a[k], for k in [0, <paramref name="count"/>): the output error of a quadratic
     /// cost, (a − y) ⊙ f', from the raw error in <paramref name="d"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void SigmoidDerivative(ref float a, ref float d, nint count)
-    {
-        nint k = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; k <= count - Vector512<float>.Count; k += Vector512<float>.Count)
-            {
-                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref d, (nuint)k) * SigmoidDerivative(Vector512.LoadUnsafe(ref a, (nuint)k)), ref d, (nuint)k);
-            }
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; k <= count - Vector256<float>.Count; k += Vector256<float>.Count)
-            {
-                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref d, (nuint)k) * SigmoidDerivative(Vector256.LoadUnsafe(ref a, (nuint)k)), ref d, (nuint)k);
-            }
-        }
-        if (Vector128.IsHardwareAccelerated)
-        {
-            for (; k <= count - Vector128<float>.Count; k += Vector128<float>.Count)
-            {
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref d, (nuint)k) * SigmoidDerivative(Vector128.LoadUnsafe(ref a, (nuint)k)), ref d, (nuint)k);
-            }
-        }
-        for (; k < count; k++)
-        {
-            Unsafe.Add(ref d, k) *= SigmoidDerivative(Unsafe.Add(ref a, k));
-        }
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void SigmoidDerivative(ref float a, ref float d, nint count) => MultiplyRows<SigmoidDerivativeFunction>(ref a, ref d, count);
 
     /// <summary>
     /// d[k] ·= tanh' = 1 − a², with a = a[k], for k in [0, <paramref name="count"/>): the output error of a quadratic
     /// cost, (a − y) ⊙ f', from the raw error in <paramref name="d"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void TanhDerivative(ref float a, ref float d, nint count)
-    {
-        nint k = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; k <= count - Vector512<float>.Count; k += Vector512<float>.Count)
-            {
-                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref d, (nuint)k) * TanhDerivative(Vector512.LoadUnsafe(ref a, (nuint)k)), ref d, (nuint)k);
-            }
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; k <= count - Vector256<float>.Count; k += Vector256<float>.Count)
-            {
-                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref d, (nuint)k) * TanhDerivative(Vector256.LoadUnsafe(ref a, (nuint)k)), ref d, (nuint)k);
-            }
-        }
-        if (Vector128.IsHardwareAccelerated)
-        {
-            for (; k <= count - Vector128<float>.Count; k += Vector128<float>.Count)
-            {
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref d, (nuint)k) * TanhDerivative(Vector128.LoadUnsafe(ref a, (nuint)k)), ref d, (nuint)k);
-            }
-        }
-        for (; k < count; k++)
-        {
-            Unsafe.Add(ref d, k) *= TanhDerivative(Unsafe.Add(ref a, k));
-        }
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void TanhDerivative(ref float a, ref float d, nint count) => MultiplyRows<TanhDerivativeFunction>(ref a, ref d, count);
 
     /// <summary>
     /// d[k] ·= ReLU' = 1 for a &gt; 0, else 0, with a = a[k], for k in [0, <paramref name="count"/>): the output error of a quadratic
     /// cost, (a − y) ⊙ f', from the raw error in <paramref name="d"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ReLUDerivative(ref float a, ref float d, nint count)
-    {
-        nint k = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; k <= count - Vector512<float>.Count; k += Vector512<float>.Count)
-            {
-                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref d, (nuint)k) * ReLUDerivative(Vector512.LoadUnsafe(ref a, (nuint)k)), ref d, (nuint)k);
-            }
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; k <= count - Vector256<float>.Count; k += Vector256<float>.Count)
-            {
-                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref d, (nuint)k) * ReLUDerivative(Vector256.LoadUnsafe(ref a, (nuint)k)), ref d, (nuint)k);
-            }
-        }
-        if (Vector128.IsHardwareAccelerated)
-        {
-            for (; k <= count - Vector128<float>.Count; k += Vector128<float>.Count)
-            {
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref d, (nuint)k) * ReLUDerivative(Vector128.LoadUnsafe(ref a, (nuint)k)), ref d, (nuint)k);
-            }
-        }
-        for (; k < count; k++)
-        {
-            Unsafe.Add(ref d, k) *= ReLUDerivative(Unsafe.Add(ref a, k));
-        }
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ReLUDerivative(ref float a, ref float d, nint count) => MultiplyRows<ReLUDerivativeFunction>(ref a, ref d, count);
 
     /// <summary>
     /// d[k] ·= the leaky ReLU's slope = 1 for a &gt; 0, else 0.01, with a = a[k], for k in [0, <paramref name="count"/>): the output error of a quadratic
     /// cost, (a − y) ⊙ f', from the raw error in <paramref name="d"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LeakyReLUDerivative(ref float a, ref float d, nint count) => MultiplyRows<LeakyReLUDerivativeFunction>(ref a, ref d, count);
+
+    /// <summary>An element-wise function at every width, for the row kernels: one struct per function, so that each
+    /// instantiation of <see cref="MapRows{TFunction}"/> is compiled with the function inlined.</summary>
+    private interface IElementwise
+    {
+        static abstract float Apply(float x);
+
+        static abstract Vector128<float> Apply(Vector128<float> x);
+
+        static abstract Vector256<float> Apply(Vector256<float> x);
+
+        static abstract Vector512<float> Apply(Vector512<float> x);
+    }
+
+    /// <summary>target[k] = f(source[k]) for k in [0, count) (source and target may be the same memory).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void LeakyReLUDerivative(ref float a, ref float d, nint count)
+    private static void MapRows<TFunction>(ref float source, ref float target, nint count)
+        where TFunction : struct, IElementwise
     {
         nint k = 0;
         if (Vector512.IsHardwareAccelerated)
         {
             for (; k <= count - Vector512<float>.Count; k += Vector512<float>.Count)
             {
-                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref d, (nuint)k) * LeakyReLUDerivative(Vector512.LoadUnsafe(ref a, (nuint)k)), ref d, (nuint)k);
+                Vector512.StoreUnsafe(TFunction.Apply(Vector512.LoadUnsafe(ref source, (nuint)k)), ref target, (nuint)k);
             }
         }
         if (Vector256.IsHardwareAccelerated)
         {
             for (; k <= count - Vector256<float>.Count; k += Vector256<float>.Count)
             {
-                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref d, (nuint)k) * LeakyReLUDerivative(Vector256.LoadUnsafe(ref a, (nuint)k)), ref d, (nuint)k);
+                Vector256.StoreUnsafe(TFunction.Apply(Vector256.LoadUnsafe(ref source, (nuint)k)), ref target, (nuint)k);
             }
         }
         if (Vector128.IsHardwareAccelerated)
         {
             for (; k <= count - Vector128<float>.Count; k += Vector128<float>.Count)
             {
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref d, (nuint)k) * LeakyReLUDerivative(Vector128.LoadUnsafe(ref a, (nuint)k)), ref d, (nuint)k);
+                Vector128.StoreUnsafe(TFunction.Apply(Vector128.LoadUnsafe(ref source, (nuint)k)), ref target, (nuint)k);
             }
         }
         for (; k < count; k++)
         {
-            Unsafe.Add(ref d, k) *= LeakyReLUDerivative(Unsafe.Add(ref a, k));
+            Unsafe.Add(ref target, k) = TFunction.Apply(Unsafe.Add(ref source, k));
         }
+    }
+
+    /// <summary>d[k] ·= f(a[k]) for k in [0, count).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyRows<TFunction>(ref float a, ref float d, nint count)
+        where TFunction : struct, IElementwise
+    {
+        nint k = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; k <= count - Vector512<float>.Count; k += Vector512<float>.Count)
+            {
+                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref d, (nuint)k) * TFunction.Apply(Vector512.LoadUnsafe(ref a, (nuint)k)), ref d, (nuint)k);
+            }
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; k <= count - Vector256<float>.Count; k += Vector256<float>.Count)
+            {
+                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref d, (nuint)k) * TFunction.Apply(Vector256.LoadUnsafe(ref a, (nuint)k)), ref d, (nuint)k);
+            }
+        }
+        if (Vector128.IsHardwareAccelerated)
+        {
+            for (; k <= count - Vector128<float>.Count; k += Vector128<float>.Count)
+            {
+                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref d, (nuint)k) * TFunction.Apply(Vector128.LoadUnsafe(ref a, (nuint)k)), ref d, (nuint)k);
+            }
+        }
+        for (; k < count; k++)
+        {
+            Unsafe.Add(ref d, k) *= TFunction.Apply(Unsafe.Add(ref a, k));
+        }
+    }
+
+    private readonly struct TanhFunction : IElementwise
+    {
+        public static float Apply(float x) => Tanh(x);
+
+        public static Vector128<float> Apply(Vector128<float> x) => Tanh(x);
+
+        public static Vector256<float> Apply(Vector256<float> x) => Tanh(x);
+
+        public static Vector512<float> Apply(Vector512<float> x) => Tanh(x);
+    }
+
+    private readonly struct ReLUFunction : IElementwise
+    {
+        public static float Apply(float x) => ReLU(x);
+
+        public static Vector128<float> Apply(Vector128<float> x) => ReLU(x);
+
+        public static Vector256<float> Apply(Vector256<float> x) => ReLU(x);
+
+        public static Vector512<float> Apply(Vector512<float> x) => ReLU(x);
+    }
+
+    private readonly struct LeakyReLUFunction : IElementwise
+    {
+        public static float Apply(float x) => LeakyReLU(x);
+
+        public static Vector128<float> Apply(Vector128<float> x) => LeakyReLU(x);
+
+        public static Vector256<float> Apply(Vector256<float> x) => LeakyReLU(x);
+
+        public static Vector512<float> Apply(Vector512<float> x) => LeakyReLU(x);
+    }
+
+    private readonly struct SigmoidDerivativeFunction : IElementwise
+    {
+        public static float Apply(float x) => SigmoidDerivative(x);
+
+        public static Vector128<float> Apply(Vector128<float> x) => SigmoidDerivative(x);
+
+        public static Vector256<float> Apply(Vector256<float> x) => SigmoidDerivative(x);
+
+        public static Vector512<float> Apply(Vector512<float> x) => SigmoidDerivative(x);
+    }
+
+    private readonly struct TanhDerivativeFunction : IElementwise
+    {
+        public static float Apply(float x) => TanhDerivative(x);
+
+        public static Vector128<float> Apply(Vector128<float> x) => TanhDerivative(x);
+
+        public static Vector256<float> Apply(Vector256<float> x) => TanhDerivative(x);
+
+        public static Vector512<float> Apply(Vector512<float> x) => TanhDerivative(x);
+    }
+
+    private readonly struct ReLUDerivativeFunction : IElementwise
+    {
+        public static float Apply(float x) => ReLUDerivative(x);
+
+        public static Vector128<float> Apply(Vector128<float> x) => ReLUDerivative(x);
+
+        public static Vector256<float> Apply(Vector256<float> x) => ReLUDerivative(x);
+
+        public static Vector512<float> Apply(Vector512<float> x) => ReLUDerivative(x);
+    }
+
+    private readonly struct LeakyReLUDerivativeFunction : IElementwise
+    {
+        public static float Apply(float x) => LeakyReLUDerivative(x);
+
+        public static Vector128<float> Apply(Vector128<float> x) => LeakyReLUDerivative(x);
+
+        public static Vector256<float> Apply(Vector256<float> x) => LeakyReLUDerivative(x);
+
+        public static Vector512<float> Apply(Vector512<float> x) => LeakyReLUDerivative(x);
     }
 
     /// <summary>
