@@ -45,27 +45,7 @@ public static class ParameterInitializer
                 nameof(parameters));
         }
 
-        var random = new DeterministicRandom(seed);
-        int offset = 0;
-        for (int l = 1; l < layerSizes.Length; l++)
-        {
-            int fanIn = layerSizes[l - 1];
-            int fanOut = layerSizes[l];
-            double scale = 1.0 / Math.Sqrt(fanIn);
-            Span<float> weights = parameters.Slice(offset, fanIn * fanOut);
-            for (int k = 0; k < weights.Length; k++)
-            {
-                weights[k] = (float)(random.NextGaussian() * scale);
-            }
-            offset += weights.Length;
-
-            Span<float> biases = parameters.Slice(offset, fanOut);
-            for (int k = 0; k < biases.Length; k++)
-            {
-                biases[k] = (float)random.NextGaussian();
-            }
-            offset += fanOut;
-        }
+        Draw(parameters, layerSizes, ReadOnlySpan<ActivationKind>.Empty, seed);
     }
 
     /// <summary>
@@ -102,13 +82,22 @@ public static class ParameterInitializer
             _ = SchemeOf(activation);
         }
 
+        Draw(parameters, layerSizes, activations, seed);
+    }
+
+    /// <summary>
+    /// Draws every layer from one stream seeded with <paramref name="seed"/>, by its activation's scheme; no
+    /// activations means sigmoid everywhere. The arguments are already checked.
+    /// </summary>
+    private static void Draw(Span<float> parameters, ReadOnlySpan<int> layerSizes, ReadOnlySpan<ActivationKind> activations, int seed)
+    {
         var random = new DeterministicRandom(seed);
         int offset = 0;
         for (int l = 1; l < layerSizes.Length; l++)
         {
             int fanIn = layerSizes[l - 1];
             int fanOut = layerSizes[l];
-            Scheme scheme = SchemeOf(activations[l - 1]);
+            Scheme scheme = activations.IsEmpty ? Scheme.Gaussian : SchemeOf(activations[l - 1]);
             double scale = scheme == Scheme.He ? Math.Sqrt(2.0 / fanIn) : 1.0 / Math.Sqrt(fanIn);
             Span<float> weights = parameters.Slice(offset, fanIn * fanOut);
             for (int k = 0; k < weights.Length; k++)
