@@ -29,7 +29,7 @@ public static partial class Kernels
 
     /// <summary>
     /// The cross-entropy cost of m sigmoid outputs, Σ_s Σ_k max(z, 0) − y·z + ln(1 + e^−|z|) (as
-    /// <see cref="SigmoidCrossEntropy(float, float)"/>, but with ln(1 + t) accurate for small t), and their output
+    /// <see cref="SigmoidCrossEntropy(float, float)"/>), and their output
     /// errors δ = a − y into <paramref name="d"/>.
     /// </summary>
     /// <param name="z">The first sample's weighted inputs; sample s at s·<paramref name="stride"/>.</param>
@@ -68,7 +68,7 @@ public static partial class Kernels
             for (nint k = 0; k < count; k++)
             {
                 float yk = Unsafe.Add(ref ys, k);
-                cost += CrossEntropyTerm(Unsafe.Add(ref zs, k), yk);
+                cost += SigmoidCrossEntropy(Unsafe.Add(ref zs, k), yk);
                 Unsafe.Add(ref ds, k) = Unsafe.Add(ref a_s, k) - yk;
             }
             total += cost;
@@ -200,28 +200,6 @@ public static partial class Kernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float ScalarMultiplyAdd(float a, float b, float c)
         => Fma.IsSupported || AdvSimd.IsSupported ? MathF.FusedMultiplyAdd(a, b, c) : a * b + c;
-
-    /// <summary>
-    /// The cross-entropy of one sigmoid output, max(z, 0) − y·z + ln(1 + e^−|z|), with ln(1 + t) by the same series
-    /// as the vector forms of <see cref="SigmoidCrossEntropy(float, float)"/> (accurate for small t, where
-    /// MathF.Log(1 + t) would round 1 + t to 1).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float CrossEntropyTerm(float z, float y)
-    {
-        float t = MathF.Exp(-MathF.Abs(z));
-        // ln(1 + t) = 2 atanh(s) = 2s (1 + s²/3 + s⁴/5 + …) with s = t / (2 + t) ≤ 1/3 for t in (0, 1].
-        float s = t / (2f + t);
-        float s2 = s * s;
-        float p = ScalarMultiplyAdd(1f / 15f, s2, 1f / 13f);
-        p = ScalarMultiplyAdd(p, s2, 1f / 11f);
-        p = ScalarMultiplyAdd(p, s2, 1f / 9f);
-        p = ScalarMultiplyAdd(p, s2, 1f / 7f);
-        p = ScalarMultiplyAdd(p, s2, 1f / 5f);
-        p = ScalarMultiplyAdd(p, s2, 1f / 3f);
-        p = ScalarMultiplyAdd(p, s2, 1f);
-        return ScalarMultiplyAdd(-y, z, MathF.Max(z, 0f)) + (s + s) * p;
-    }
 
     /// <summary>
     /// One sample's log-likelihood, Σ_k y_k (max − z_k) + (Σ_k y_k) ln S with S = Σ_j e^(z_j − max) = ties + others:

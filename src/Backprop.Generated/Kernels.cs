@@ -337,9 +337,24 @@ public static unsafe partial class Kernels
 
     /// <summary>
     /// The cross-entropy of one sigmoid output, −[y ln σ(z) + (1 − y) ln(1 − σ(z))], computed from z
-    /// as max(z, 0) − y·z + ln(1 + e^−|z|), which stays finite however saturated σ(z) is.
+    /// as max(z, 0) − y·z + ln(1 + e^−|z|), which stays finite however saturated σ(z) is. ln(1 + t) is the
+    /// series of the vector forms (MathF.Log(1 + t) would round 1 + t to 1 for small t), so the scalar and vector
+    /// paths agree to rounding.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float SigmoidCrossEntropy(float z, float y)
-        => MathF.Max(z, 0f) - y * z + MathF.Log(1f + MathF.Exp(-MathF.Abs(z)));
+    {
+        float t = MathF.Exp(-MathF.Abs(z));
+        // ln(1 + t) = 2 atanh(s) = 2s (1 + s²/3 + s⁴/5 + …) with s = t / (2 + t) ≤ 1/3 for t in (0, 1].
+        float s = t / (2f + t);
+        float s2 = s * s;
+        float p = ScalarMultiplyAdd(1f / 15f, s2, 1f / 13f);
+        p = ScalarMultiplyAdd(p, s2, 1f / 11f);
+        p = ScalarMultiplyAdd(p, s2, 1f / 9f);
+        p = ScalarMultiplyAdd(p, s2, 1f / 7f);
+        p = ScalarMultiplyAdd(p, s2, 1f / 5f);
+        p = ScalarMultiplyAdd(p, s2, 1f / 3f);
+        p = ScalarMultiplyAdd(p, s2, 1f);
+        return ScalarMultiplyAdd(-y, z, MathF.Max(z, 0f)) + (s + s) * p;
+    }
 }
