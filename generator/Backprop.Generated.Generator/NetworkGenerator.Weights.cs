@@ -276,7 +276,7 @@ public sealed partial class NetworkGenerator
                 return Corrupt("its reserved header bytes 11 and 12 are {0:X2} {1:X2}, but format version {2} leaves them zero",
                     bytes[11], bytes[12], version);
             }
-            if (!Enum.IsDefined(typeof(Cost), (int)bytes[13]))
+            if (!Model.Functions.IsDefined((Cost)bytes[13]))
             {
                 return Corrupt("its cost is {0}, but the costs are {1}", bytes[13], Known<Cost>());
             }
@@ -391,7 +391,7 @@ public sealed partial class NetworkGenerator
         /// <summary>The activation bytes of a version 2 header, padding included: L − 1 rounded up to a multiple of 4.</summary>
         private static int ActivationBytes(int layerCount) => (layerCount - 1 + 3) & ~3;
 
-        private static bool IsKnown(byte activation) => Enum.IsDefined(typeof(Activation), (int)activation);
+        private static bool IsKnown(byte activation) => Model.Functions.IsDefined((Activation)activation);
 
         /// <summary>
         /// Why no network has <paramref name="activations"/> and <paramref name="cost"/>, or null when one can (the
@@ -402,18 +402,17 @@ public sealed partial class NetworkGenerator
         {
             for (int l = 0; l < activations.Length - 1; l++)
             {
-                if (activations[l] == Activation.Softmax)
+                ActivationFunction hidden = Model.Functions.Of(activations[l]);
+                if (!hidden.AllowedInHiddenLayer)
                 {
-                    return string.Format(CultureInfo.InvariantCulture, "softmax is an output activation only, and layer {0} is hidden", l + 2);
+                    return string.Format(CultureInfo.InvariantCulture, "{0} is an output activation only, and layer {1} is hidden", hidden.Prose, l + 2);
                 }
             }
             Activation output = activations[activations.Length - 1];
-            return cost switch
-            {
-                Cost.CrossEntropy when output != Activation.Sigmoid => "cross-entropy needs a sigmoid output, not " + output,
-                Cost.LogLikelihood when output != Activation.Softmax => "log-likelihood needs a softmax output, not " + output,
-                _ => null,
-            };
+            CostFunction function = Model.Functions.Of(cost);
+            return function.Accepts(output)
+                ? null
+                : $"{function.Prose} needs a {Model.Functions.Of(function.RequiredOutput!.Value).Prose} output, not {output}";
         }
 
         /// <summary>Every value of an enum with its name, as NetworkSerializer lists them: "1 (Sigmoid), 2 (Tanh), ...".</summary>

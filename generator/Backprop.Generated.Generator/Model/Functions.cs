@@ -73,7 +73,7 @@ internal static class Functions
         "weights N(0, 1)/√n_(l−1) (LeCun), biases 0");
 
     private static readonly CostFunction CrossEntropy = new(
-        Cost.CrossEntropy, "cross-entropy", "SigmoidCrossEntropyError",
+        Cost.CrossEntropy, "cross-entropy", "SigmoidCrossEntropyError", Activation.Sigmoid,
         new[]
         {
             "C_x = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)], evaluated in z as Σ_k [max(z_k, 0) − y_k z_k + ln(1 + e^−|z_k|)]",
@@ -82,7 +82,7 @@ internal static class Functions
         });
 
     private static readonly CostFunction Quadratic = new(
-        Cost.Quadratic, "quadratic", "QuadraticError",
+        Cost.Quadratic, "quadratic", "QuadraticError", null,
         new[]
         {
             "C_x = ½ Σ_k (a_k − y_k)².",
@@ -91,7 +91,7 @@ internal static class Functions
         });
 
     private static readonly CostFunction LogLikelihood = new(
-        Cost.LogLikelihood, "log-likelihood", "SoftmaxLogLikelihoodError",
+        Cost.LogLikelihood, "log-likelihood", "SoftmaxLogLikelihoodError", Activation.Softmax,
         new[]
         {
             "C_x = −Σ_k y_k ln a_k, evaluated in z by log-sum-exp as Σ_k y_k (max z − z_k) + (Σ_k y_k) ln Σ_j e^(z_j − max z)",
@@ -155,18 +155,13 @@ internal sealed record ActivationFunction(
 /// <param name="Kind">The enum value.</param>
 /// <param name="Prose">Its name in a sentence.</param>
 /// <param name="Kernel">The runtime kernel that returns Σ_x C_x over a mini-batch and writes δ^L (<c>Kernels.{Kernel}</c>).</param>
+/// <param name="RequiredOutput">The only output activation it pairs with, or null for any.</param>
 /// <param name="Comment">The comment lines that define C_x and derive δ^L from BP1.</param>
-internal sealed record CostFunction(Cost Kind, string Prose, string Kernel, string[] Comment)
+internal sealed record CostFunction(Cost Kind, string Prose, string Kernel, Activation? RequiredOutput, string[] Comment)
 {
     /// <summary>Whether its output error still needs f'(z^L) multiplied in (quadratic); the others cancel it.</summary>
     public bool MultipliesDerivative => Kind == Cost.Quadratic;
 
     /// <summary>Whether <paramref name="output"/> may pair with it.</summary>
-    public bool Accepts(Activation output) => Kind switch
-    {
-        Cost.CrossEntropy => output == Activation.Sigmoid,
-        Cost.LogLikelihood => output == Activation.Softmax,
-        Cost.Quadratic => true,
-        _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "A cost with no pairing rule."),
-    };
+    public bool Accepts(Activation output) => RequiredOutput is null || RequiredOutput == output;
 }
