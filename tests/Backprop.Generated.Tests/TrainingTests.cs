@@ -422,8 +422,16 @@ public sealed class TrainingTests(ITestOutputHelper output)
             var progress = new SyncProgress<EpochResult>(r => allocated[r.Epoch] = GC.GetAllocatedBytesForCurrentThread());
             var steps = new SyncProgress<EpochProgress>(_ => { });
             Trainer.Train(FiveLayer.Create(1), data, new TrainingOptions { Epochs = Epochs, MiniBatchSize = 4 }, test, progress, steps);
-            // Epochs 1–2 warm up (JIT, first calls); 3–6 are measured.
-            return (allocated[Epochs] - allocated[2]) / (Epochs - 2);
+            // Epochs 1–2 warm up (JIT, first calls); 3–6 are measured, and the least of them counts: a per-sample
+            // allocation shows in every epoch, while the runtime's one-off work (a method promoted to tier 1 late,
+            // which happens when the rest of the suite keeps the JIT busy) shows in one. Seen once in a full run:
+            // 1,070 bytes in one epoch, 0 in the others.
+            long least = long.MaxValue;
+            for (int epoch = 3; epoch <= Epochs; epoch++)
+            {
+                least = Math.Min(least, allocated[epoch] - allocated[epoch - 1]);
+            }
+            return least;
         }
 
         long small = PerEpoch(100);
