@@ -108,6 +108,20 @@ public sealed class DeterministicRandom
         return u * factor;
     }
 
+    /// <summary>The whole state of a generator: its four words and the spare normal deviate of the polar method.</summary>
+    internal readonly record struct State(ulong S0, ulong S1, ulong S2, ulong S3, double SpareGaussian, bool HasSpare);
+
+    /// <summary>The generator's state, to save and restore it exactly (training checkpoints).</summary>
+    internal State CurrentState
+    {
+        get => new(_s0, _s1, _s2, _s3, _spareGaussian, _hasSpare);
+        set
+        {
+            (_s0, _s1, _s2, _s3) = (value.S0, value.S1, value.S2, value.S3);
+            (_spareGaussian, _hasSpare) = (value.SpareGaussian, value.HasSpare);
+        }
+    }
+
     /// <summary>Shuffles <paramref name="items"/> in place (Fisher–Yates).</summary>
     public void Shuffle<T>(Span<T> items)
     {

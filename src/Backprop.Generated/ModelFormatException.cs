@@ -41,11 +41,23 @@ public enum ModelFormatError
     /// <summary>The file ends before the data its header announces.</summary>
     Truncated = 10,
 
-    /// <summary>Bytes follow the checksum.</summary>
+    /// <summary>Bytes follow the checksum, and they are not a training-state section (see <see cref="TrainingSession{TNet}.SaveCheckpoint"/>).</summary>
     TrailingData = 11,
 
     /// <summary>The stored CRC-32 does not match the content: the file is corrupted.</summary>
     ChecksumMismatch = 12,
+
+    /// <summary>
+    /// The training-state section of a checkpoint (after the model's checksum) is damaged: truncated, of an unknown
+    /// version, failing its own CRC-32, or holding values no training session can have.
+    /// </summary>
+    InvalidTrainingState = 13,
+
+    /// <summary>
+    /// A checkpoint's training state does not fit the session it is loaded into: another optimizer, or a training set
+    /// of another size. The message names both sides.
+    /// </summary>
+    TrainingStateMismatch = 14,
 }
 
 /// <summary>

@@ -28,6 +28,15 @@ public sealed record ModelInfo(
     /// <summary>The activation of the output layer L: the last of <see cref="Activations"/>.</summary>
     public ActivationKind OutputActivation => Activations[^1];
 
+    /// <summary>
+    /// For a training checkpoint (see <see cref="TrainingSession{TNet}.SaveCheckpoint"/>) read from a file, the epochs it
+    /// had completed; null for a model without training state, or when read from a stream that cannot seek.
+    /// </summary>
+    public int? TrainedEpochs { get; init; }
+
+    /// <summary>For a training checkpoint read from a file, the name of its optimizer (e.g. <c>adam</c>); otherwise null.</summary>
+    public string? Optimizer { get; init; }
+
     /// <summary>The layer sizes joined by dashes, input first, e.g. <c>784-30-10</c>.</summary>
     public string Shape => string.Join('-', LayerSizes);
 
@@ -72,8 +81,14 @@ public sealed record ModelInfo(
 /// layers 2..L−1 and its output activation for layer L.
 /// </para>
 /// <para>
+/// A training checkpoint (<see cref="TrainingSession{TNet}.SaveCheckpoint"/>) is a model file followed, after its
+/// checksum, by a training-state section: the ASCII magic <c>BPGSTATE</c>, its own version, length and CRC-32. Every
+/// method here loads a checkpoint's parameters like a model's, after checking the section too.
+/// </para>
+/// <para>
 /// Loading checks everything (magic, version, element type, reserved and padding bytes, activations, cost, layer
-/// sizes, activations and cost against the network, length, checksum, nothing after the checksum) into a buffer
+/// sizes, activations and cost against the network, length, checksum, nothing after the checksum but a valid
+/// training-state section) into a buffer
 /// before it touches the network, so a failed load leaves the network unchanged; every failure is a
 /// <see cref="ModelFormatException"/> naming the file and a <see cref="ModelFormatError"/>.
 /// </para>
@@ -299,6 +314,10 @@ public static class NetworkSerializer
     /// <param name="name">The name error messages use for the stream.</param>
     /// <exception cref="ModelFormatException">The data is not a valid model of this network (its layer sizes, activations and cost).</exception>
     public static void LoadInto<TNet>(TNet network, Stream stream, string name = "stream") where TNet : class, INetwork<TNet>
+        => LoadInto(network, stream, name, out _);
+
+    /// <summary>As <see cref="LoadInto{TNet}(TNet, Stream, string)"/>, also giving the training-state section of a checkpoint (its payload), or null.</summary>
+    internal static void LoadInto<TNet>(TNet network, Stream stream, string name, out byte[]? trainingState) where TNet : class, INetwork<TNet>
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(stream);
@@ -347,13 +366,9 @@ public static class NetworkSerializer
                 Invariant($"is corrupted: its stored CRC-32 is 0x{expected:X8} but its content hashes to 0x{actual:X8}."));
         }
 
-        Span<byte> probe = stackalloc byte[256];
-        read = stream.ReadAtLeast(probe, probe.Length, throwOnEndOfStream: false);
-        if (read > 0)
-        {
-            string amount = read == probe.Length ? Invariant($"at least {read} bytes") : Invariant($"{read} bytes");
-            throw Error(name, ModelFormatError.TrailingData, $"has {amount} of trailing data after its checksum.");
-        }
+        // A checkpoint's training-state section may follow; anything else is an error. The section is checked whole
+        // (its CRC-32 included) even when only the parameters are wanted, so a damaged checkpoint never loads.
+        trainingState = TrainingState.ReadSection(stream, name);
 
         Span<float> parameters = network.Parameters;
         if (BitConverter.IsLittleEndian)
@@ -369,13 +384,19 @@ public static class NetworkSerializer
         }
     }
 
-    /// <summary>Reads and checks the header of a saved model, without loading the parameters or checking the checksum.</summary>
+    /// <summary>
+    /// Reads and checks the header of a saved model, without loading the parameters or checking the checksum; for a
+    /// checkpoint, also the epochs and optimizer of its training state.
+    /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="ModelFormatException">The header is not valid.</exception>
     public static ModelInfo ReadInfo(string path)
     {
         using FileStream stream = OpenExisting(path);
-        return ReadHeader(stream, path, new Crc32());
+        ModelInfo info = ReadHeader(stream, path, new Crc32());
+        return TrainingState.Peek(stream, stream.Position + 4 * info.ParameterCount + 4) is { } state
+            ? info with { TrainedEpochs = state.Epochs, Optimizer = state.Optimizer }
+            : info;
     }
 
     /// <summary>Reads and checks the header of a saved model from <paramref name="stream"/>, leaving the stream after it.</summary>
@@ -588,7 +609,7 @@ public static class NetworkSerializer
         return string.Join(", ", names);
     }
 
-    private static ModelFormatException Error(string name, ModelFormatError reason, string problem)
+    internal static ModelFormatException Error(string name, ModelFormatError reason, string problem)
         => new($"The model file '{name}' {problem}", name, reason);
 
     /// <summary>Bytes as spaced hexadecimal, e.g. <c>42 50 47</c>.</summary>

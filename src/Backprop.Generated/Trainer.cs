@@ -6,29 +6,34 @@ using static System.FormattableString;
 namespace Backprop;
 
 /// <summary>
-/// Mini-batch stochastic gradient descent with L2 weight decay, and evaluation, for any generated
-/// network: the training of the reference implementation (Nielsen's <c>network2.py</c>).
+/// Mini-batch training and evaluation for any generated network: stochastic gradient descent with L2 regularisation
+/// (the training of the reference implementation, Nielsen's <c>network2.py</c>), or momentum, Nesterov, Adam and
+/// AdamW; learning-rate schedules, a validation split and early stopping.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Each epoch shuffles the order of the training samples (one <see cref="DeterministicRandom"/>
-/// seeded with <see cref="TrainingOptions.Seed"/> for the whole run; the order is shuffled again,
-/// in place, every epoch), cuts it into mini-batches of <see cref="TrainingOptions.MiniBatchSize"/>
-/// samples (the last one smaller when needed) and, for each mini-batch B of m samples, takes the
-/// step with the network's generated <see cref="INetwork{TSelf}.TrainBatch"/>, which sums the
-/// per-sample gradients ∂C_x/∂θ block by block and applies each block at once:
+/// Each epoch takes its learning rate η from <see cref="TrainingOptions.Schedule"/>, shuffles the order of the
+/// training samples (one <see cref="DeterministicRandom"/> seeded with <see cref="TrainingOptions.Seed"/> for the whole
+/// run; the order is shuffled again, in place, every epoch), cuts it into mini-batches of
+/// <see cref="TrainingOptions.MiniBatchSize"/> samples (the last one smaller when needed) and, for each mini-batch B of
+/// m samples, takes one step of <see cref="TrainingOptions.Optimizer"/> on the gradient of the regularised mean cost
+/// g = (1/m)·Σ_{x∈B} ∂C_x/∂θ + (λ/n)·w (the λ term on weights only, n the number of training samples). For the
+/// default, plain SGD, that step is
 /// </para>
 /// <code>
 /// w ← (1 − ηλ/n)·w − (η/m)·Σ_{x∈B} ∂C_x/∂w      (weights)
 /// b ← b − (η/m)·Σ_{x∈B} ∂C_x/∂b                   (biases: no decay)
 /// </code>
 /// <para>
-/// with n the training-set size (1 − ηλ/n is computed in double and rounded to float). Same seed,
-/// data, starting parameters, thread count and machine give bit-identical parameters.
+/// which the network's generated <see cref="INetwork{TSelf}.TrainBatch"/> applies block by block as the sums complete
+/// (1 − ηλ/n is computed in double and rounded to float); the other optimizers (see <see cref="Optimizer"/> for their
+/// formulas) step the gradient that <see cref="INetwork{TSelf}.AccumulateGradient"/> sums. Same seed, data, starting
+/// parameters, options, thread count and machine give bit-identical parameters.
 /// </para>
 /// <para>
-/// The work lives in <see cref="TrainingSession{TNet}"/>, which allocates its buffers once and then
-/// nothing at all per epoch; <see cref="Train"/> runs one for <see cref="TrainingOptions.Epochs"/> epochs.
+/// The work lives in <see cref="TrainingSession{TNet}"/>, which allocates its buffers once and then nothing at all
+/// per epoch, and saves and loads checkpoints; <see cref="Train"/> runs one for <see cref="TrainingOptions.Epochs"/>
+/// epochs, or until early stopping ends it.
 /// </para>
 /// </remarks>
 public static class Trainer
@@ -40,7 +45,7 @@ public static class Trainer
     private const int EvaluationBlock = 256;
 
     /// <summary>
-    /// Trains <paramref name="network"/> in place on <paramref name="training"/> with mini-batch SGD
+    /// Trains <paramref name="network"/> in place on <paramref name="training"/> with the options' optimizer
     /// (see <see cref="Trainer"/>), evaluating on <paramref name="test"/> after each epoch if given.
     /// </summary>
     /// <param name="network">The network to train; its current parameters are the starting point.</param>
@@ -62,11 +67,15 @@ public static class Trainer
     /// <see cref="OperationCanceledException"/>; the parameters are those after the last completed
     /// mini-batch.
     /// </param>
-    /// <returns>The result of every epoch, in order.</returns>
+    /// <returns>
+    /// The result of every epoch, in order: <see cref="TrainingOptions.Epochs"/> of them, or fewer when early stopping
+    /// ended training (the last result then has <see cref="EpochResult.StoppedEarly"/> set, and the network holds the
+    /// parameters of its <see cref="EpochResult.BestEpoch"/>).
+    /// </returns>
     /// <exception cref="ArgumentException">A dataset is empty or does not fit the network.</exception>
     /// <exception cref="TrainingDivergedException">
-    /// A mini-batch's cost, or a parameter at the end of an epoch, is NaN or infinite. Training stops
-    /// at that mini-batch (its step was already taken: the parameters may hold NaN).
+    /// A mini-batch's cost, or a parameter at the end of an epoch, is NaN or infinite. Training stops there, and the
+    /// network holds the parameters it had at the start of that epoch (the last good ones).
     /// </exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static IReadOnlyList<EpochResult> Train<TNet>(
@@ -86,6 +95,10 @@ public static class Trainer
             EpochResult result = session.RunEpoch(sampleProgress, cancellationToken);
             results.Add(result);
             progress?.Report(result);
+            if (result.StoppedEarly)
+            {
+                break;
+            }
         }
 
         return results;

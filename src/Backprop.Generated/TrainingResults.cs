@@ -27,7 +27,29 @@ public readonly record struct EpochResult(
     EvaluationResult? Test,
     TimeSpan TrainingTime,
     TimeSpan Elapsed,
-    double SamplesPerSecond);
+    double SamplesPerSecond)
+{
+    /// <summary>The learning rate η of the epoch, as <see cref="TrainingOptions.Schedule"/> set it.</summary>
+    public double LearningRate { get; init; }
+
+    /// <summary>The evaluation on the validation split after the epoch, if <see cref="TrainingOptions.ValidationCount"/> is set.</summary>
+    public EvaluationResult? Validation { get; init; }
+
+    /// <summary>The evaluation of the training set (without the validation split) after the epoch, if <see cref="TrainingOptions.EvaluateTrainingSet"/> is set.</summary>
+    public EvaluationResult? Training { get; init; }
+
+    /// <summary>
+    /// The epoch whose parameters are the best so far by validation accuracy (this one if it improved on every
+    /// earlier one), or 0 without a validation split.
+    /// </summary>
+    public int BestEpoch { get; init; }
+
+    /// <summary>
+    /// Whether early stopping ended training after this epoch (see <see cref="TrainingOptions.Patience"/>): the
+    /// network then holds the parameters of <see cref="BestEpoch"/>, not this epoch's.
+    /// </summary>
+    public bool StoppedEarly { get; init; }
+}
 
 /// <summary>Progress within an epoch, for live progress bars (see <see cref="Trainer.Train"/>).</summary>
 /// <param name="Epoch">The epoch, from 1.</param>

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.IO;
 using System.Numerics;
 using System.Threading;
 using static System.FormattableString;
@@ -7,35 +8,72 @@ using static System.FormattableString;
 namespace Backprop;
 
 /// <summary>
-/// Mini-batch SGD on one network and data set, an epoch at a time (see <see cref="Trainer"/> for
-/// the algorithm). Everything an epoch needs is allocated when the session is created, so that
-/// <see cref="RunEpoch"/> allocates nothing at all.
+/// Training of one network on one data set, an epoch at a time (see <see cref="Trainer"/> for the algorithm), with the
+/// optimizer, schedule, validation split and early stopping of its <see cref="TrainingOptions"/>. Everything an epoch
+/// needs is allocated when the session is created, so that <see cref="RunEpoch"/> allocates nothing at all.
 /// </summary>
 /// <typeparam name="TNet">The generated network type.</typeparam>
 /// <remarks>
-/// Dispose the session when done: with <see cref="TrainingOptions.Threads"/> above 1 it owns worker
-/// threads. Not thread-safe: run one epoch at a time.
+/// <para>
+/// A session can be saved between epochs with <see cref="SaveCheckpoint"/> and taken up again, in a new process, with
+/// <see cref="LoadCheckpoint"/>: the parameters, the optimizer's state, the epoch count, the shuffle generator and the
+/// sample order, and the early-stopping record all come back, so the epochs that follow are bit for bit those an
+/// uninterrupted session would have run.
+/// </para>
+/// <para>
+/// Dispose the session when done: with <see cref="TrainingOptions.Threads"/> above 1 it owns worker threads. Not
+/// thread-safe: run one epoch at a time.
+/// </para>
 /// </remarks>
 public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INetwork<TNet>
 {
     private readonly TNet _network;
     private readonly Dataset _training;
+    private readonly Dataset? _validation;
     private readonly TrainingOptions _options;
+    private readonly Optimizer _optimizer;
     private readonly int[] _order;
     private readonly DeterministicRandom _random;
     private readonly float[] _targets;
     private readonly float[] _workspace;
-    private readonly Trainer.EvaluationBuffers<TNet>? _evaluation;
-    private readonly float _weightDecay;
+    private readonly float[] _gradient;
+    private readonly float[] _state;
+    private readonly Block[] _blocks;
+    private readonly double _l2;
+    private readonly bool _fused;
+    private readonly Trainer.EvaluationBuffers<TNet>? _testEvaluation;
+    private readonly Trainer.EvaluationBuffers<TNet>? _validationEvaluation;
+    private readonly Trainer.EvaluationBuffers<TNet>? _trainingEvaluation;
     private readonly int _reportInterval;
     private readonly ParallelStep? _parallel;
 
+    // The start of the running epoch, put back if it diverges.
+    private readonly float[] _goodParameters;
+    private readonly float[] _goodState;
+    private readonly int[] _goodOrder;
+    private DeterministicRandom.State _goodRandom;
+    private long _goodSteps;
+
+    // Early stopping: the best epoch by validation accuracy, and its parameters when there is patience.
+    private readonly float[]? _bestParameters;
+    private int _bestEpoch;
+    private double _bestAccuracy;
+    private int _sinceBest;
+
+    private long _steps;
+
     /// <summary>Prepares to train <paramref name="network"/> on <paramref name="training"/>.</summary>
     /// <param name="network">The network to train in place; its current parameters are the starting point.</param>
-    /// <param name="training">The training set: inputs of the network's input width, labels below its output width (one-hot targets).</param>
+    /// <param name="training">
+    /// The training set: inputs of the network's input width, labels below its output width (one-hot targets). With
+    /// <see cref="TrainingOptions.ValidationCount"/> N, its last N samples are the validation split and are not trained on.
+    /// </param>
     /// <param name="options">The hyper-parameters.</param>
     /// <param name="test">A test set to evaluate after every epoch, or <see langword="null"/>.</param>
-    /// <exception cref="ArgumentException">A dataset is empty or does not fit the network.</exception>
+    /// <exception cref="ArgumentException">
+    /// A dataset is empty or does not fit the network, the validation split leaves no training sample, or
+    /// <see cref="TrainingOptions.Patience"/> is set without a validation split.
+    /// </exception>
     public TrainingSession(TNet network, Dataset training, TrainingOptions options, Dataset? test = null)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -46,11 +84,29 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
         {
             Trainer.CheckFits<TNet>(test, nameof(test), "test set");
         }
+        if (options.ValidationCount >= training.Count)
+        {
+            throw new ArgumentException(
+                Invariant($"The validation split of {options.ValidationCount:N0} samples leaves none of the {training.Count:N0} training samples to train on."),
+                nameof(options));
+        }
+        if (options.Patience > 0 && options.ValidationCount == 0)
+        {
+            throw new ArgumentException(
+                Invariant($"Early stopping (Patience = {options.Patience}) watches the validation accuracy: set ValidationCount too."), nameof(options));
+        }
 
         _network = network;
-        _training = training;
         _options = options;
-        int n = training.Count;
+        _optimizer = options.Optimizer;
+        if (options.ValidationCount > 0)
+        {
+            _validation = training.Slice(training.Count - options.ValidationCount, options.ValidationCount);
+            training = training.Slice(0, training.Count - options.ValidationCount);
+            _validationEvaluation = new Trainer.EvaluationBuffers<TNet>(_validation);
+        }
+        _training = training;
+        int n = training.Count, parameterCount = TNet.ParameterCount;
         _order = new int[n];
         for (int i = 0; i < n; i++)
         {
@@ -58,10 +114,20 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
         }
         _random = new DeterministicRandom(options.Seed);
         _targets = Trainer.OneHotTargets<TNet>(training);
-        _evaluation = test is null ? null : new Trainer.EvaluationBuffers<TNet>(test);
-        // w ← weightDecay·w − (η/m)·Σ∂C/∂w, weightDecay = 1 − ηλ/n.
-        _weightDecay = (float)(1.0 - options.LearningRate * options.L2Regularization / n);
+        _testEvaluation = test is null ? null : new Trainer.EvaluationBuffers<TNet>(test);
+        _trainingEvaluation = options.EvaluateTrainingSet ? new Trainer.EvaluationBuffers<TNet>(training) : null;
+        _l2 = options.L2Regularization / n;
+        _blocks = Blocks();
+        _state = new float[checked(_optimizer.StatePerParameter * parameterCount)];
         _reportInterval = Math.Max(1, (n + Trainer.ProgressReportsPerEpoch - 1) / Trainer.ProgressReportsPerEpoch);
+        _goodParameters = new float[parameterCount];
+        _goodState = new float[_state.Length];
+        _goodOrder = new int[n];
+        _bestParameters = options.Patience > 0 ? new float[parameterCount] : null;
+
+        // Plain SGD on one thread takes the network's fused TrainBatch, which never stores the gradient.
+        _fused = _optimizer is Sgd && options.Threads == 1;
+        _gradient = _fused || options.Threads > 1 ? Array.Empty<float>() : new float[parameterCount];
         if (options.Threads > 1)
         {
             _parallel = new ParallelStep(this, options.Threads);
@@ -76,12 +142,30 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
     /// <summary>The network being trained.</summary>
     public TNet Network => _network;
 
-    /// <summary>The epochs run so far.</summary>
+    /// <summary>The samples trained on: the training set given, without the validation split.</summary>
+    public Dataset Training => _training;
+
+    /// <summary>The validation split (the last <see cref="TrainingOptions.ValidationCount"/> samples of the training set given), or null.</summary>
+    public Dataset? Validation => _validation;
+
+    /// <summary>The epochs run so far (a diverged epoch does not count: its start is put back).</summary>
     public int EpochsCompleted { get; private set; }
 
+    /// <summary>The optimizer steps (mini-batches) taken so far: t of the next step is one more.</summary>
+    public long StepsTaken => _steps;
+
+    /// <summary>The epoch with the best validation accuracy so far (0 before the first, or without a validation split).</summary>
+    public int BestEpoch => _bestEpoch;
+
     /// <summary>
-    /// Runs one epoch: shuffles the training set, takes a step per mini-batch, checks the parameters
-    /// and evaluates the test set if there is one. Allocates nothing.
+    /// Whether early stopping has ended training (see <see cref="TrainingOptions.Patience"/>): the network holds the
+    /// parameters of <see cref="BestEpoch"/>, and <see cref="RunEpoch"/> may not be called again.
+    /// </summary>
+    public bool StoppedEarly { get; private set; }
+
+    /// <summary>
+    /// Runs one epoch: shuffles the training samples, takes an optimizer step per mini-batch, checks the parameters and
+    /// evaluates the training, validation and test sets as the options ask. Allocates nothing.
     /// </summary>
     /// <param name="sampleProgress">
     /// Receives <see cref="EpochProgress"/> at the start of the epoch and then at most
@@ -92,15 +176,32 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
     /// <see cref="OperationCanceledException"/>; the parameters are those after the last completed mini-batch.
     /// </param>
     /// <returns>The epoch's result.</returns>
-    /// <exception cref="TrainingDivergedException">A mini-batch's cost, or a parameter at the end of the epoch, is NaN or infinite.</exception>
+    /// <exception cref="TrainingDivergedException">
+    /// A mini-batch's cost, or a parameter at the end of the epoch, is NaN or infinite. The session is then put back as
+    /// it was at the start of the epoch (parameters, optimizer state, shuffle), so the network holds the last good
+    /// parameters.
+    /// </exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="InvalidOperationException">Early stopping has already ended training (<see cref="StoppedEarly"/>).</exception>
     public EpochResult RunEpoch(IProgress<EpochProgress>? sampleProgress = null, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_parallel is { Disposed: true }, this);
+        if (StoppedEarly)
+        {
+            throw new InvalidOperationException(Invariant(
+                $"Early stopping ended training after epoch {EpochsCompleted}, and the network holds the parameters of epoch {_bestEpoch}: start a new session to train further."));
+        }
         int n = _training.Count, epoch = EpochsCompleted + 1, epochs = Math.Max(_options.Epochs, epoch);
         int miniBatchSize = _options.MiniBatchSize;
-        double eta = _options.LearningRate;
+        double eta = _options.Schedule.Rate(_options.LearningRate, epoch, epochs);
+        if (!(eta > 0 && double.IsFinite(eta)))
+        {
+            throw new InvalidOperationException(Invariant($"The schedule {_options.Schedule} gives epoch {epoch} the learning rate {eta}; a rate must be positive and finite."));
+        }
+        // w ← weightDecay·w − (η/m)·Σ∂C/∂w for the fused SGD step, weightDecay = 1 − ηλ/n.
+        float weightDecay = (float)(1.0 - eta * _l2);
         long epochStart = Stopwatch.GetTimestamp();
+        KeepGood();
         _random.Shuffle(_order.AsSpan());
         sampleProgress?.Report(new EpochProgress(epoch, epochs, 0, n));
 
@@ -111,20 +212,36 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
             cancellationToken.ThrowIfCancellationRequested();
             int m = Math.Min(miniBatchSize, n - done);
             double cost;
-            if (_parallel is null)
+            if (_fused)
             {
                 int upcoming = Math.Min(miniBatchSize, n - done - m);
                 cost = _network.TrainBatch(
-                    _training.Inputs, _targets, _order.AsSpan(done, m), (float)eta, _weightDecay, _workspace, _order.AsSpan(done + m, upcoming));
+                    _training.Inputs, _targets, _order.AsSpan(done, m), (float)eta, weightDecay, _workspace, _order.AsSpan(done + m, upcoming));
+                _steps++;
             }
             else
             {
-                cost = _parallel.Step(done, m);
+                ReadOnlySpan<float> gradient;
+                if (_parallel is null)
+                {
+                    Array.Clear(_gradient);
+                    cost = _network.AccumulateGradient(_training.Inputs, _targets, _order.AsSpan(done, m), _gradient, _workspace);
+                    gradient = _gradient;
+                }
+                else
+                {
+                    cost = _parallel.Step(done, m);
+                    gradient = _parallel.Gradient;
+                }
+                if (double.IsFinite(cost))
+                {
+                    Apply(gradient, eta, m);
+                }
             }
             miniBatch++;
             if (!double.IsFinite(cost))
             {
-                EpochsCompleted = epoch;
+                PutBackGood();
                 throw Trainer.Diverged(epoch, eta, Invariant($"the cost of mini-batch {miniBatch} (samples {done + 1}–{done + m} of the epoch) is {cost}"));
             }
 
@@ -140,15 +257,20 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
             }
         }
         long trainingEnd = Stopwatch.GetTimestamp();
-        EpochsCompleted = epoch;
 
         int bad = Trainer.IndexOfNonFinite(_network.Parameters);
         if (bad >= 0)
         {
-            throw Trainer.Diverged(epoch, eta, Invariant($"parameter {bad} is {_network.Parameters[bad]} at the end of the epoch"));
+            float value = _network.Parameters[bad];
+            PutBackGood();
+            throw Trainer.Diverged(epoch, eta, Invariant($"parameter {bad} is {value} at the end of the epoch"));
         }
+        EpochsCompleted = epoch;
 
-        EvaluationResult? test = _evaluation?.Evaluate(_network);
+        EvaluationResult? test = _testEvaluation?.Evaluate(_network);
+        EvaluationResult? validation = _validationEvaluation?.Evaluate(_network);
+        EvaluationResult? training = _trainingEvaluation?.Evaluate(_network);
+        bool stop = validation is { } v && RecordValidation(epoch, v.Accuracy);
         long epochEnd = Stopwatch.GetTimestamp();
         TimeSpan trainingTime = Stopwatch.GetElapsedTime(epochStart, trainingEnd);
         return new EpochResult(
@@ -158,11 +280,207 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
             test,
             trainingTime,
             Stopwatch.GetElapsedTime(epochStart, epochEnd),
-            trainingTime.TotalSeconds > 0 ? n / trainingTime.TotalSeconds : double.PositiveInfinity);
+            trainingTime.TotalSeconds > 0 ? n / trainingTime.TotalSeconds : double.PositiveInfinity)
+        {
+            LearningRate = eta,
+            Validation = validation,
+            Training = training,
+            BestEpoch = _bestEpoch,
+            StoppedEarly = stop,
+        };
+    }
+
+    /// <summary>
+    /// Saves a checkpoint to <paramref name="path"/>, atomically: the model file of the network's parameters (which
+    /// <see cref="NetworkSerializer"/> loads like any other) followed by the training state — the optimizer's state, the
+    /// epochs and steps completed, the shuffle generator and sample order, and the early-stopping record. Save between
+    /// epochs: after a cancelled epoch the parameters are saved as they are, and the next epoch starts afresh.
+    /// </summary>
+    /// <exception cref="IOException">The file cannot be written (the previous file, if any, is intact).</exception>
+    public void SaveCheckpoint(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        TrainingState state = CaptureState();
+        AtomicFile.Write(path, stream =>
+        {
+            NetworkSerializer.Save(_network, stream);
+            state.Write(stream);
+        });
+    }
+
+    /// <summary>
+    /// Takes up training from <paramref name="path"/>: a checkpoint (<see cref="SaveCheckpoint"/>) restores the network's
+    /// parameters and the whole training state; a plain model file restores the parameters only, and the session starts
+    /// afresh from them (epoch 0, zero optimizer state, the options' seed). On failure nothing changes.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="ModelFormatException">
+    /// The file is not a valid model of this network, its training state is damaged, or the state belongs to another
+    /// optimizer or a training set of another size (<see cref="ModelFormatError.TrainingStateMismatch"/>).
+    /// </exception>
+    public void LoadCheckpoint(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string full = Path.GetFullPath(path);
+        if (!File.Exists(full))
+        {
+            throw new FileNotFoundException($"The checkpoint '{full}' does not exist.", full);
+        }
+        TNet loaded = TNet.Create();
+        byte[]? payload;
+        using (var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16))
+        {
+            NetworkSerializer.LoadInto(loaded, stream, path, out payload);
+        }
+
+        if (payload is null)
+        {
+            loaded.Parameters.CopyTo(_network.Parameters);
+            Reset();
+            return;
+        }
+
+        TrainingState state = TrainingState.Parse(payload, path, TNet.ParameterCount);
+        if (state.OptimizerName != _optimizer.Name || state.StatePerParameter != _optimizer.StatePerParameter)
+        {
+            throw NetworkSerializer.Error(path, ModelFormatError.TrainingStateMismatch, Invariant(
+                $"holds the state of the optimizer {state.OptimizerName} ({state.StatePerParameter} floats per parameter), but this session trains with {_optimizer.Name} ({_optimizer.StatePerParameter})."));
+        }
+        if (state.Order.Length != _training.Count)
+        {
+            throw NetworkSerializer.Error(path, ModelFormatError.TrainingStateMismatch, Invariant(
+                $"was saved while training on {state.Order.Length:N0} samples, but this session trains on {_training.Count:N0} (after a validation split of {_options.ValidationCount:N0})."));
+        }
+
+        loaded.Parameters.CopyTo(_network.Parameters);
+        state.OptimizerState.CopyTo(_state, 0);
+        state.Order.CopyTo(_order, 0);
+        _random.CurrentState = state.Random;
+        _steps = state.Steps;
+        EpochsCompleted = state.EpochsCompleted;
+        _bestEpoch = state.BestEpoch;
+        _bestAccuracy = state.BestAccuracy;
+        _sinceBest = state.SinceBest;
+        StoppedEarly = state.StoppedEarly;
+        if (_bestParameters is not null)
+        {
+            // A checkpoint saved without patience has no best parameters: the best is then the current ones.
+            (state.BestParameters ?? loaded.Parameters.ToArray()).CopyTo(_bestParameters, 0);
+        }
     }
 
     /// <summary>Stops the worker threads, if any.</summary>
     public void Dispose() => _parallel?.Dispose();
+
+    /// <summary>A run of parameters an optimizer steps at once: the weights or the biases of one layer.</summary>
+    private readonly record struct Block(int Offset, int Length, bool IsWeights);
+
+    private static Block[] Blocks()
+    {
+        ReadOnlySpan<int> sizes = TNet.LayerSizes;
+        var blocks = new Block[2 * (sizes.Length - 1)];
+        for (int l = 1, offset = 0; l < sizes.Length; l++)
+        {
+            int weights = sizes[l - 1] * sizes[l];
+            blocks[2 * l - 2] = new Block(offset, weights, IsWeights: true);
+            offset += weights;
+            blocks[2 * l - 1] = new Block(offset, sizes[l], IsWeights: false);
+            offset += sizes[l];
+        }
+        return blocks;
+    }
+
+    /// <summary>One optimizer step from the summed gradient of <paramref name="batchSize"/> samples, block by block.</summary>
+    private void Apply(ReadOnlySpan<float> gradientSum, double eta, int batchSize)
+    {
+        _steps++;
+        Span<float> parameters = _network.Parameters;
+        int k = _optimizer.StatePerParameter;
+        foreach (Block block in _blocks)
+        {
+            _optimizer.Step(
+                parameters.Slice(block.Offset, block.Length),
+                gradientSum.Slice(block.Offset, block.Length),
+                _state.AsSpan(k * block.Offset, k * block.Length),
+                new OptimizerStep(eta, _steps, batchSize, block.IsWeights ? _l2 : 0, block.IsWeights));
+        }
+    }
+
+    /// <summary>Records the start of an epoch, to put it back if the epoch diverges.</summary>
+    private void KeepGood()
+    {
+        _network.Parameters.CopyTo(_goodParameters);
+        _state.CopyTo(_goodState, 0);
+        _order.CopyTo(_goodOrder, 0);
+        _goodRandom = _random.CurrentState;
+        _goodSteps = _steps;
+    }
+
+    private void PutBackGood()
+    {
+        _goodParameters.CopyTo(_network.Parameters);
+        _goodState.CopyTo(_state, 0);
+        _goodOrder.CopyTo(_order, 0);
+        _random.CurrentState = _goodRandom;
+        _steps = _goodSteps;
+    }
+
+    /// <summary>Notes the epoch's validation accuracy; returns whether early stopping ends training now (and puts the best parameters back).</summary>
+    private bool RecordValidation(int epoch, double accuracy)
+    {
+        if (_bestEpoch == 0 || accuracy > _bestAccuracy)
+        {
+            _bestEpoch = epoch;
+            _bestAccuracy = accuracy;
+            _sinceBest = 0;
+            if (_bestParameters is not null)
+            {
+                _network.Parameters.CopyTo(_bestParameters);
+            }
+            return false;
+        }
+        _sinceBest++;
+        if (_options.Patience > 0 && _sinceBest >= _options.Patience)
+        {
+            _bestParameters.AsSpan().CopyTo(_network.Parameters);
+            StoppedEarly = true;
+            return true;
+        }
+        return false;
+    }
+
+    private TrainingState CaptureState() => new()
+    {
+        EpochsCompleted = EpochsCompleted,
+        Steps = _steps,
+        Random = _random.CurrentState,
+        Order = _order,
+        OptimizerName = _optimizer.Name,
+        StatePerParameter = _optimizer.StatePerParameter,
+        OptimizerState = _state,
+        BestEpoch = _bestEpoch,
+        BestAccuracy = _bestAccuracy,
+        SinceBest = _sinceBest,
+        StoppedEarly = StoppedEarly,
+        BestParameters = _bestParameters is not null && _bestEpoch > 0 ? _bestParameters : null,
+    };
+
+    /// <summary>The state of a new session (after loading parameters only).</summary>
+    private void Reset()
+    {
+        Array.Clear(_state);
+        for (int i = 0; i < _order.Length; i++)
+        {
+            _order[i] = i;
+        }
+        _random.CurrentState = new DeterministicRandom(_options.Seed).CurrentState;
+        _steps = 0;
+        EpochsCompleted = 0;
+        _bestEpoch = 0;
+        _bestAccuracy = 0;
+        _sinceBest = 0;
+        StoppedEarly = false;
+    }
 
     /// <summary>
     /// The data-parallel step: the mini-batch is cut into one part per thread, each thread adds its
@@ -185,7 +503,6 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
         private int _arrived;
         private int _generation;
         private readonly Thread[] _workers;
-        private readonly int[] _sizes;
         private int _start, _count;
         private volatile bool _stopping;
 
@@ -202,7 +519,6 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
                 _workspaces[t] = new float[TNet.BatchWorkspaceSize(part)];
             }
             _costs = new double[threads];
-            _sizes = TNet.LayerSizes.ToArray();
             _workers = new Thread[threads - 1];
             for (int t = 1; t < threads; t++)
             {
@@ -214,7 +530,10 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
 
         public bool Disposed { get; private set; }
 
-        /// <summary>One step on the samples order[start..start+count); returns the summed cost.</summary>
+        /// <summary>The gradient summed over the threads by the last <see cref="Step"/>.</summary>
+        public ReadOnlySpan<float> Gradient => _gradients[0];
+
+        /// <summary>Sums the gradient of the samples order[start..start+count) into <see cref="Gradient"/>; returns the summed cost.</summary>
         public double Step(int start, int count)
         {
             _start = start;
@@ -238,7 +557,6 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
             {
                 Add(sum, _gradients[t]);
             }
-            Apply(_session._network.Parameters, sum, _sizes, _session._weightDecay, (float)(_session._options.LearningRate / count));
             return cost;
         }
 
@@ -303,34 +621,6 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
             for (; i < sum.Length; i++)
             {
                 sum[i] += other[i];
-            }
-        }
-
-        /// <summary>w ← decay·w − rate·g on the weights, b ← b − rate·g on the biases, layer by layer.</summary>
-        private static void Apply(Span<float> parameters, ReadOnlySpan<float> gradient, int[] sizes, float decay, float rate)
-        {
-            for (int l = 1, offset = 0; l < sizes.Length; l++)
-            {
-                int weights = sizes[l - 1] * sizes[l];
-                Step(parameters.Slice(offset, weights), gradient.Slice(offset, weights), decay, rate);
-                offset += weights;
-                Step(parameters.Slice(offset, sizes[l]), gradient.Slice(offset, sizes[l]), 1f, rate);
-                offset += sizes[l];
-            }
-        }
-
-        private static void Step(Span<float> p, ReadOnlySpan<float> g, float decay, float rate)
-        {
-            int i = 0;
-            var decays = new Vector<float>(decay);
-            var rates = new Vector<float>(rate);
-            for (; i <= p.Length - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                (new Vector<float>(p[i..]) * decays - new Vector<float>(g[i..]) * rates).CopyTo(p[i..]);
-            }
-            for (; i < p.Length; i++)
-            {
-                p[i] = decay * p[i] - rate * g[i];
             }
         }
 
