@@ -359,14 +359,16 @@ public sealed partial class NetworkGenerator
             {
                 return Corrupt("it is truncated: it has {0} bytes, but its header implies {1}", length, expected);
             }
-            if (length > expected)
+            if (length > expected && !IsTrainingState(bytes, (int)expected))
             {
                 return Corrupt("{0} bytes follow its checksum (it should end after {1})", length - expected, expected);
             }
 
+            // A training checkpoint (TrainingSession.SaveCheckpoint) is the model followed by its training state, which
+            // baking has no use for: the model's own checksum covers what is baked.
             cancellationToken.ThrowIfCancellationRequested();
-            uint stored32 = (uint)ReadInt32(bytes, length - 4);
-            uint computed = Crc32.Compute(bytes, length - 4);
+            uint stored32 = (uint)ReadInt32(bytes, (int)expected - 4);
+            uint computed = Crc32.Compute(bytes, (int)expected - 4);
             if (stored32 != computed)
             {
                 return Corrupt("its stored CRC-32 is {0:X8} but its content's is {1:X8}, so the file was damaged or edited", stored32, computed);
@@ -387,6 +389,23 @@ public sealed partial class NetworkGenerator
                 stored32);
             return new WeightsFile(path, model, null);
         }
+
+        /// <summary>
+        /// Whether the bytes from <paramref name="start"/> to the end are exactly one training-state section: the magic
+        /// "BPGSTATE", a 16-byte header whose int64 at offset 16 is the payload's length, the payload and a CRC-32.
+        /// </summary>
+        private static bool IsTrainingState(byte[] bytes, int start)
+        {
+            if (bytes.Length - start < 28 || !bytes.Skip(start).Take(s_stateMagic.Length).SequenceEqual(s_stateMagic))
+            {
+                return false;
+            }
+            long payload = (uint)ReadInt32(bytes, start + 16) | ((long)ReadInt32(bytes, start + 20) << 32);
+            return payload >= 0 && start + 24 + payload + 4 == bytes.Length;
+        }
+
+        /// <summary>The magic of a checkpoint's training-state section: ASCII "BPGSTATE".</summary>
+        private static readonly byte[] s_stateMagic = { 0x42, 0x50, 0x47, 0x53, 0x54, 0x41, 0x54, 0x45 };
 
         /// <summary>The activation bytes of a version 2 header, padding included: L − 1 rounded up to a multiple of 4.</summary>
         private static int ActivationBytes(int layerCount) => (layerCount - 1 + 3) & ~3;

@@ -75,6 +75,22 @@ public sealed class BakedWeightsTests
     }
 
     [Fact]
+    public void A_training_checkpoint_bakes_its_model_and_leaves_the_training_state_behind()
+    {
+        // A checkpoint (TrainingSession.SaveCheckpoint) is the model file followed by a "BPGSTATE" section: magic,
+        // version, reserved bytes, the payload's int64 length, the payload and its CRC-32.
+        int[] sizes = [2, 3, 1];
+        byte[] model = ModelFiles.Version2(sizes);
+        byte[] payload = [1, 2, 3, 4, 5, 6, 7];
+        byte[] header = [.. "BPGSTATE"u8, 1, 0, 0, 0, 0, 0, 0, 0, .. BitConverter.GetBytes((long)payload.Length)];
+        byte[] checkpoint = [.. model, .. header, .. payload, 0xAA, 0xBB, 0xCC, 0xDD];
+
+        (_, byte[] image) = Compile("Samples.Tiny", sizes, "", "tiny.bpnet.b64", checkpoint);
+
+        Assert.Equal(model, SaveCreateTrained("Samples.Tiny", image));
+    }
+
+    [Fact]
     public void A_version_1_file_still_bakes_and_saves_as_version_2()
     {
         int[] sizes = [2, 3, 1];

@@ -571,6 +571,7 @@ public sealed class DiagnosticTests
         { "parameter count", "its header announces 14 parameters, but its layer sizes 2-3-1 imply 13" },
         { "truncated parameters", "it is truncated: it has 88 bytes, but its header implies 92" },
         { "trailing bytes", "3 bytes follow its checksum (it should end after 92)" },
+        { "cut training state", "31 bytes follow its checksum (it should end after 92)" },
         { "checksum", "its stored CRC-32 is" },
         { "one flipped bit", "so the file was damaged or edited" },
     };
@@ -632,6 +633,7 @@ public sealed class DiagnosticTests
             "parameter count" => ModelFiles.Text(Path, Edit(m => m[28] = 14)),
             "truncated parameters" => ModelFiles.Text(Path, ModelFiles.WithValidCrc(model[..^4])),
             "trailing bytes" => ModelFiles.Text(Path, ModelFiles.WithValidCrc([.. model[..^4], 1, 2, 3, 0, 0, 0, 0])),
+            "cut training state" => ModelFiles.Text(Path, [.. model, .. "BPGSTATE"u8, 1, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7]),
             "checksum" => ModelFiles.Text(Path, Edit(m => m[^1] ^= 0xFF, fixCrc: false)),
             "one flipped bit" => ModelFiles.Text(Path, Edit(m => m[40] ^= 0x04, fixCrc: false)),
             _ => throw new ArgumentOutOfRangeException(nameof(corruption), corruption, null),
