@@ -38,9 +38,29 @@ internal sealed record CommandLine
 
     public int MiniBatchSize { get; init; } = 10;
 
-    public double LearningRate { get; init; } = 0.1;
+    /// <summary>η; null: the optimizer's default (<see cref="DefaultLearningRate"/>).</summary>
+    public double? LearningRate { get; init; }
 
-    public double Lambda { get; init; } = 5.0;
+    /// <summary>λ; null: the optimizer's default (<see cref="DefaultLambda"/>).</summary>
+    public double? Lambda { get; init; }
+
+    public string Optimizer { get; init; } = "sgd";
+
+    public double? Momentum { get; init; }
+
+    public double? WeightDecay { get; init; }
+
+    public string Schedule { get; init; } = "constant";
+
+    public int? StepSize { get; init; }
+
+    public double? Gamma { get; init; }
+
+    public int Validation { get; init; }
+
+    public int Patience { get; init; }
+
+    public string? PlotPath { get; init; }
 
     public int Seed { get; init; } = 1;
 
@@ -58,34 +78,84 @@ internal sealed record CommandLine
 
     public bool Help { get; init; }
 
+    /// <summary>The values of <c>--optimizer</c>, the default first.</summary>
+    public static readonly IReadOnlyList<string> Optimizers = ["sgd", "momentum", "nesterov", "adam", "adamw"];
+
+    /// <summary>The values of <c>--schedule</c>, the default first.</summary>
+    public static readonly IReadOnlyList<string> Schedules = ["constant", "step", "cosine"];
+
+    private bool IsAdam => Optimizer is "adam" or "adamw";
+
+    /// <summary>η unless <c>--eta</c> says otherwise: 0.1 for the SGD family, 0.001 for Adam (PyTorch's default).</summary>
+    public double DefaultLearningRate => IsAdam ? 0.001 : 0.1;
+
+    /// <summary>λ unless <c>--lambda</c> says otherwise: 5 for the SGD family, 0 for Adam (whose regularisation is usually AdamW's decay).</summary>
+    public double DefaultLambda => IsAdam ? 0 : 5.0;
+
+    /// <summary>The optimizer the options name.</summary>
+    public Backprop.Optimizer CreateOptimizer() => Optimizer switch
+    {
+        "momentum" or "nesterov" => new Momentum { Coefficient = Momentum ?? 0.9, Nesterov = Optimizer == "nesterov" },
+        "adam" => new Adam(),
+        "adamw" => new AdamW { WeightDecay = WeightDecay ?? 0.01 },
+        _ => Sgd.Instance,
+    };
+
+    /// <summary>The schedule the options name.</summary>
+    public LearningRateSchedule CreateSchedule() => Schedule switch
+    {
+        "step" => new StepSchedule { StepSize = StepSize ?? 10, Factor = Gamma ?? 0.1 },
+        "cosine" => new CosineSchedule(),
+        _ => ConstantSchedule.Instance,
+    };
+
     /// <summary>Training runs unless a model is loaded without <c>--epochs</c> (then it is only evaluated).</summary>
     public bool Trains => LoadPath is null || Epochs is not null;
 
     public const string Usage = """
         Trains a compile-time generated neural network on Fashion-MNIST (or any MNIST-format data)
-        with mini-batch SGD and L2 regularisation, and saves the model. The cost follows the output
-        activation: cross-entropy for sigmoid, log-likelihood for softmax.
+        and saves it. The cost follows the output activation: cross-entropy for sigmoid,
+        log-likelihood for softmax.
 
         Usage: Mnist [options]
 
-          --data DIR        folder with train-images-idx3-ubyte, train-labels-idx1-ubyte,
-                            t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each raw or .gz);
-                            default: the Fashion-MNIST embedded in this program
-          --network SHAPE   784-30-10 (default) or 784-100-10; with --load, the file's shape
-          --hidden F        hidden activation: sigmoid (default), tanh, relu or leaky-relu;
-                            with --load, the file's
-          --output F        output activation and cost: sigmoid (default; cross-entropy cost) or
-                            softmax (log-likelihood cost); with --load, the file's
-          --epochs N        epochs to train (default 30; with --load: resume for N epochs)
-          --batch N         mini-batch size (default 10)
-          --eta X           learning rate η (default 0.1)
-          --lambda X        L2 regularisation λ (default 5.0)
-          --seed N          seed of the initial parameters and the shuffles (default 1)
-          --threads N       threads per mini-batch (default 1; pays only for large mini-batches)
-          --save PATH       where to save the model (default: <data>-<shape>.bpnet here, or
-                            <data>-<shape>-<hidden>-<output>.bpnet for other activations)
-          --load PATH       load a saved model: evaluate it, or with --epochs resume training
-          --help            show this help
+        Data and network:
+          --data DIR          folder with train-images-idx3-ubyte, train-labels-idx1-ubyte,
+                              t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each raw or .gz);
+                              default: the Fashion-MNIST embedded in this program
+          --network SHAPE     784-30-10 (default) or 784-100-10; with --load, the file's shape
+          --hidden F          hidden activation: sigmoid (default), tanh, relu or leaky-relu;
+                              with --load, the file's
+          --output F          output activation and cost: sigmoid (default; cross-entropy cost) or
+                              softmax (log-likelihood cost); with --load, the file's
+
+        Training:
+          --epochs N          epochs to train (default 30; with --load: N more epochs)
+          --batch N           mini-batch size (default 10)
+          --optimizer NAME    sgd (default), momentum, nesterov, adam or adamw
+          --eta X             learning rate η (default 0.1; 0.001 for adam and adamw)
+          --lambda X          L2 regularisation λ, any optimizer (default 5.0; 0 for adam and adamw)
+          --momentum X        μ of momentum and nesterov (default 0.9)
+          --weight-decay X    decoupled weight decay γ of adamw (default 0.01)
+          --schedule NAME     learning rate per epoch: constant (default), step or cosine
+          --step N            step schedule: epochs between decays (default 10)
+          --gamma X           step schedule: factor of each decay (default 0.1)
+          --validation N      hold out the last N training samples to validate on after every
+                              epoch (default 0; 10000 is the classic MNIST split)
+          --patience K        stop when validation accuracy has not improved for K epochs, and
+                              keep the best epoch's parameters (needs --validation)
+          --seed N            seed of the initial parameters and the shuffles (default 1)
+          --threads N         threads per mini-batch (default 1; pays only for large mini-batches)
+
+        Files:
+          --save PATH         where to save the checkpoint: the model and its training state
+                              (default: <data>-<shape>.bpnet here, or
+                              <data>-<shape>-<hidden>-<output>.bpnet for other activations)
+          --load PATH         load a model or checkpoint: evaluate it, or with --epochs train on
+                              (a checkpoint resumes exactly: optimizer state, epoch, shuffle)
+          --plot FILE         draw the learning curve (cost and accuracy per epoch of the
+                              training, validation and test sets) to a .png or .svg file
+          --help              show this help
 
         Ctrl+C stops at the next mini-batch. The last line of output is the test accuracy:
           accuracy: 0.8712 (8712/10000)
@@ -144,8 +214,17 @@ internal sealed record CommandLine
                 "--threads" => result with { Threads = Integer(name, Value(), min: 1, max: 64) },
                 "--eta" => result with { LearningRate = Real(name, Value(), allowZero: false) },
                 "--lambda" => result with { Lambda = Real(name, Value(), allowZero: true) },
+                "--optimizer" => result with { Optimizer = OneOf(name, Value(), Optimizers) },
+                "--momentum" => result with { Momentum = Fraction(name, Value()) },
+                "--weight-decay" => result with { WeightDecay = Real(name, Value(), allowZero: true) },
+                "--schedule" => result with { Schedule = OneOf(name, Value(), Schedules) },
+                "--step" => result with { StepSize = Integer(name, Value(), min: 1) },
+                "--gamma" => result with { Gamma = Factor(name, Value()) },
+                "--validation" => result with { Validation = Integer(name, Value(), min: 0) },
+                "--patience" => result with { Patience = Integer(name, Value(), min: 0) },
+                "--plot" => result with { PlotPath = ImagePath(name, Value()) },
                 "--seed" => result with { Seed = Integer(name, Value(), min: int.MinValue) },
-                "--network" => result with { Network = Shape(name, Value()) },
+                "--network" => result with { Network = OneOf(name, Value(), Networks) },
                 "--hidden" => result with { Hidden = Activation(name, Value(), HiddenActivations) },
                 "--output" => result with { Output = Activation(name, Value(), OutputActivations) },
                 "--save" => result with { SavePath = NonEmpty(name, Value()) },
@@ -157,6 +236,26 @@ internal sealed record CommandLine
         if (!result.Trains && result.SavePath is not null)
         {
             throw new UsageException("--save needs training: --load without --epochs only evaluates the model");
+        }
+        if (!result.Trains && result.PlotPath is not null)
+        {
+            throw new UsageException("--plot needs training: --load without --epochs only evaluates the model");
+        }
+        if (result.Momentum is not null && result.Optimizer is not ("momentum" or "nesterov"))
+        {
+            throw new UsageException($"--momentum is the μ of --optimizer momentum or nesterov, not of {result.Optimizer}");
+        }
+        if (result.WeightDecay is not null && result.Optimizer != "adamw")
+        {
+            throw new UsageException($"--weight-decay is the decoupled decay of --optimizer adamw, not of {result.Optimizer} (L2 regularisation is --lambda)");
+        }
+        if ((result.StepSize is not null || result.Gamma is not null) && result.Schedule != "step")
+        {
+            throw new UsageException("--step and --gamma set --schedule step");
+        }
+        if (result.Patience > 0 && result.Validation == 0)
+        {
+            throw new UsageException("--patience watches the validation accuracy: give --validation N too");
         }
         return result;
     }
@@ -194,16 +293,36 @@ internal sealed record CommandLine
         return x;
     }
 
-    private static string Shape(string name, string value)
+    private static string OneOf(string name, string value, IReadOnlyList<string> choices)
     {
-        foreach (string shape in Networks)
+        foreach (string choice in choices)
         {
-            if (shape == value)
+            if (choice == value)
             {
-                return shape;
+                return choice;
             }
         }
-        throw new UsageException($"option {name} must be one of {string.Join(", ", Networks)}, not '{value}'");
+        throw new UsageException($"option {name} must be one of {string.Join(", ", choices)}, not '{value}'");
+    }
+
+    private static double Fraction(string name, string value)
+    {
+        double x = Real(name, value, allowZero: true);
+        return x < 1 ? x : throw new UsageException($"option {name} must be less than 1, not {value}");
+    }
+
+    private static double Factor(string name, string value)
+    {
+        double x = Real(name, value, allowZero: false);
+        return x <= 1 ? x : throw new UsageException($"option {name} must be at most 1, not {value}");
+    }
+
+    private static string ImagePath(string name, string value)
+    {
+        string extension = System.IO.Path.GetExtension(NonEmpty(name, value));
+        return extension.Equals(".png", StringComparison.OrdinalIgnoreCase) || extension.Equals(".svg", StringComparison.OrdinalIgnoreCase)
+            ? value
+            : throw new UsageException($"option {name} needs a .png or .svg file name, not '{value}'");
     }
 
     private static ActivationKind Activation(string name, string value, IReadOnlyList<(string Name, ActivationKind Kind)> choices)

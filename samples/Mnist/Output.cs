@@ -40,59 +40,88 @@ internal abstract class Output
     /// <summary>Writes a line of text (never parsed as markup).</summary>
     public void Line(string text) => Console.WriteLine(text);
 
-    /// <summary>Trains with <see cref="Trainer.Train"/>, reporting every epoch as it ends.</summary>
-    public abstract IReadOnlyList<EpochResult> Train<TNet>(TNet network, DatasetSplit data, TrainingOptions options, CancellationToken cancellationToken)
-        where TNet : class, INetwork<TNet>;
-
-    /// <summary>One epoch on one line, e.g. <c>epoch  3/30  train cost 0.7284  test accuracy 0.8458  test cost 0.7887  0.28 s  246,694 samples/s</c>.</summary>
-    protected static string Describe(EpochResult result)
+    /// <summary>
+    /// Runs <paramref name="epochs"/> more epochs of <paramref name="session"/> (fewer if early stopping ends them),
+    /// reporting every epoch as it ends.
+    /// </summary>
+    public List<EpochResult> Train<TNet>(TrainingSession<TNet> session, int epochs, CancellationToken cancellationToken)
+        where TNet : class, INetwork<TNet>
     {
+        var results = new List<EpochResult>(epochs);
+        Run(epochProgress =>
+        {
+            for (int i = 0; i < epochs; i++)
+            {
+                EpochResult result = session.RunEpoch(epochProgress, cancellationToken);
+                results.Add(result);
+                EpochEnded(result);
+                if (result.StoppedEarly)
+                {
+                    break;
+                }
+            }
+        });
+        return results;
+    }
+
+    /// <summary>Runs <paramref name="training"/>, giving it where to report progress within an epoch.</summary>
+    protected abstract void Run(Action<IProgress<EpochProgress>?> training);
+
+    /// <summary>Reports an epoch that has ended.</summary>
+    protected virtual void EpochEnded(EpochResult result) => Line(Describe(result));
+
+    /// <summary>
+    /// One epoch on one line, e.g. <c>epoch  3/30  train cost 0.7284  test accuracy 0.8458  test cost 0.7887  0.28 s  246,694 samples/s</c>,
+    /// with the learning rate when a schedule changes it and the validation split's results when there is one.
+    /// </summary>
+    private string Describe(EpochResult result)
+    {
+        string rate = ShowsLearningRate ? Invariant($"  η {result.LearningRate:G4}") : "";
+        string validation = result.Validation is { } v
+            ? Invariant($"  validation accuracy {v.Accuracy:F4}{(result.BestEpoch == result.Epoch ? " (best)" : "")}  validation cost {v.MeanCost:F4}")
+            : "";
         string test = result.Test is { } t
             ? Invariant($"  test accuracy {t.Accuracy:F4}  test cost {t.MeanCost:F4}")
             : "";
         string width = result.Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture);
         string epoch = result.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(width.Length);
-        return Invariant($"epoch {epoch}/{width}  train cost {result.TrainingCost:F4}{test}  {result.Elapsed.TotalSeconds:F2} s  {result.SamplesPerSecond:N0} samples/s");
+        return Invariant($"epoch {epoch}/{width}{rate}  train cost {result.TrainingCost:F4}{validation}{test}  {result.Elapsed.TotalSeconds:F2} s  {result.SamplesPerSecond:N0} samples/s");
     }
+
+    /// <summary>Whether each epoch's line shows its learning rate (when a schedule changes it).</summary>
+    public bool ShowsLearningRate { get; set; }
 
     private sealed class PlainOutput(IAnsiConsole console) : Output(console)
     {
-        public override IReadOnlyList<EpochResult> Train<TNet>(TNet network, DatasetSplit data, TrainingOptions options, CancellationToken cancellationToken)
-            => Trainer.Train(
-                network, data.Training, options, data.Test,
-                new SyncProgress<EpochResult>(result => Line(Describe(result))),
-                cancellationToken: cancellationToken);
+        protected override void Run(Action<IProgress<EpochProgress>?> training) => training(null);
     }
 
     private sealed class LiveOutput(IAnsiConsole console) : Output(console)
     {
-        public override IReadOnlyList<EpochResult> Train<TNet>(TNet network, DatasetSplit data, TrainingOptions options, CancellationToken cancellationToken)
-        {
-            IReadOnlyList<EpochResult> results = [];
-            Console.Progress()
+        private ProgressTask? _bar;
+
+        protected override void Run(Action<IProgress<EpochProgress>?> training)
+            => Console.Progress()
                 .AutoClear(true)
                 .HideCompleted(true)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                 .Start(context =>
                 {
                     // One bar per epoch, replaced by the epoch's result line when it ends.
-                    ProgressTask? bar = null;
-                    var samples = new SyncProgress<EpochProgress>(p =>
+                    training(new SyncProgress<EpochProgress>(p =>
                     {
                         if (p.SamplesDone == 0)
                         {
-                            bar = context.AddTask(Invariant($"Epoch {p.Epoch}/{p.Epochs}"), maxValue: p.SampleCount);
+                            _bar = context.AddTask(Invariant($"Epoch {p.Epoch}/{p.Epochs}"), maxValue: p.SampleCount);
                         }
-                        bar!.Value = p.SamplesDone;
-                    });
-                    var epochs = new SyncProgress<EpochResult>(result =>
-                    {
-                        bar?.StopTask();
-                        Line(Describe(result));
-                    });
-                    results = Trainer.Train(network, data.Training, options, data.Test, epochs, samples, cancellationToken);
+                        _bar!.Value = p.SamplesDone;
+                    }));
                 });
-            return results;
+
+        protected override void EpochEnded(EpochResult result)
+        {
+            _bar?.StopTask();
+            base.EpochEnded(result);
         }
     }
 }

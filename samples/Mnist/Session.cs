@@ -26,42 +26,68 @@ internal static class Session
             // Found now rather than after minutes of training.
             throw new DirectoryNotFoundException($"The folder of the save path '{savePath}' does not exist.");
         }
+        if (commandLine.PlotPath is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(commandLine.PlotPath))))
+        {
+            throw new DirectoryNotFoundException($"The folder of the plot '{Path.GetFullPath(commandLine.PlotPath)}' does not exist.");
+        }
 
         Output output = Output.Create();
-
-        // The network: loaded, or initialised from the seed.
-        TNet network;
-        if (commandLine.LoadPath is not null)
+        DatasetSplit data;
+        EvaluationResult final;
+        if (!commandLine.Trains)
         {
-            network = NetworkSerializer.Load<TNet>(commandLine.LoadPath);
-            output.Line($"Loaded a {shape} network ({choice.Functions}) from {Path.GetFullPath(commandLine.LoadPath)}");
+            TNet loaded = NetworkSerializer.Load<TNet>(commandLine.LoadPath!);
+            output.Line($"Loaded a {shape} network ({choice.Functions}) from {Path.GetFullPath(commandLine.LoadPath!)}");
+            data = LoadData(commandLine.DataDirectory, training: false);
+            output.Line(DataLine(commandLine, data));
+            final = Trainer.Evaluate(loaded, data.Test);
         }
         else
         {
-            network = TNet.Create(commandLine.Seed);
-        }
-
-        DatasetSplit data = LoadData(commandLine.DataDirectory, commandLine.Trains);
-        string source = commandLine.DataDirectory is null ? "Fashion-MNIST (embedded)" : Path.GetFullPath(commandLine.DataDirectory);
-        output.Line(Invariant($"Data: {source}: {data.Training.Count:N0} training, {data.Test.Count:N0} test samples of {data.Test.InputSize} values"));
-
-        EvaluationResult final;
-        if (commandLine.Trains)
-        {
+            // A checkpoint resumes where it stopped: the schedule spans its epochs and the new ones.
+            ModelInfo? file = commandLine.LoadPath is null ? null : NetworkSerializer.ReadInfo(commandLine.LoadPath);
+            int epochs = commandLine.Epochs ?? 30, before = file?.TrainedEpochs ?? 0;
             var options = new TrainingOptions
             {
-                Epochs = commandLine.Epochs ?? 30,
+                Epochs = before + epochs,
                 MiniBatchSize = commandLine.MiniBatchSize,
-                LearningRate = commandLine.LearningRate,
-                L2Regularization = commandLine.Lambda,
+                LearningRate = commandLine.LearningRate ?? commandLine.DefaultLearningRate,
+                L2Regularization = commandLine.Lambda ?? commandLine.DefaultLambda,
                 Seed = commandLine.Seed,
                 Threads = commandLine.Threads,
+                Optimizer = commandLine.CreateOptimizer(),
+                Schedule = commandLine.CreateSchedule(),
+                ValidationCount = commandLine.Validation,
+                Patience = commandLine.Patience,
+                EvaluateTrainingSet = commandLine.PlotPath is not null,
             };
+
+            data = LoadData(commandLine.DataDirectory, training: true);
+            output.Line(DataLine(commandLine, data));
+            if (options.ValidationCount >= data.Training.Count)
+            {
+                throw new UsageException(Invariant($"--validation {options.ValidationCount} leaves none of the {data.Training.Count:N0} training samples to train on"));
+            }
+
+            using var session = new TrainingSession<TNet>(TNet.Create(commandLine.Seed), data.Training, options, data.Test);
+            if (commandLine.LoadPath is not null)
+            {
+                session.LoadCheckpoint(commandLine.LoadPath);
+                string full = Path.GetFullPath(commandLine.LoadPath);
+                output.Line(file!.TrainedEpochs is { } trained
+                    ? Invariant($"Resumed a {shape} network ({choice.Functions}) from {full}: {trained} epochs done, {file.Optimizer} state restored")
+                    : $"Loaded a {shape} network ({choice.Functions}) from {full} (a model without training state: {options.Optimizer.Name} starts afresh)");
+            }
+
+            string validation = options.ValidationCount > 0
+                ? Invariant($", validating on the last {options.ValidationCount:N0} training samples{(options.Patience > 0 ? $" (patience {options.Patience})" : "")}")
+                : "";
             output.Line(Invariant(
-                $"Training {shape} ({choice.Functions}; {TNet.ParameterCount:N0} parameters): {options.Epochs} epochs, mini-batch {options.MiniBatchSize}, η = {options.LearningRate}, λ = {options.L2Regularization}, seed {options.Seed}{(options.Threads > 1 ? $", {options.Threads} threads" : string.Empty)}"));
+                $"Training {shape} ({choice.Functions}; {TNet.ParameterCount:N0} parameters): {epochs} epochs, mini-batch {options.MiniBatchSize}, {options.Optimizer}, η = {options.LearningRate} ({options.Schedule}), λ = {options.L2Regularization}, seed {options.Seed}{(options.Threads > 1 ? $", {options.Threads} threads" : string.Empty)}{validation}"));
+            output.ShowsLearningRate = options.Schedule is not ConstantSchedule;
 
             long start = Stopwatch.GetTimestamp();
-            IReadOnlyList<EpochResult> results = output.Train(network, data, options, cancellationToken);
+            List<EpochResult> results = output.Train(session, epochs, cancellationToken);
             TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
             double trainingSeconds = 0;
             foreach (EpochResult result in results)
@@ -69,19 +95,69 @@ internal static class Session
                 trainingSeconds += result.TrainingTime.TotalSeconds;
             }
             output.Line(Invariant(
-                $"Trained {results.Count} epoch{(results.Count == 1 ? "" : "s")} in {elapsed.TotalSeconds:F1} s ({(double)results.Count * data.Training.Count / trainingSeconds:N0} training samples/s)"));
+                $"Trained {results.Count} epoch{(results.Count == 1 ? "" : "s")} in {elapsed.TotalSeconds:F1} s ({(double)results.Count * session.Training.Count / trainingSeconds:N0} training samples/s)"));
 
-            NetworkSerializer.Save(network, savePath!);
-            output.Line($"Saved the model to {savePath}");
-            final = results[^1].Test!.Value;
-        }
-        else
-        {
-            final = Trainer.Evaluate(network, data.Test);
+            EpochResult last = results[^1];
+            if (last.StoppedEarly)
+            {
+                EvaluationResult best = FindEpoch(results, last.BestEpoch)?.Validation ?? Trainer.Evaluate(session.Network, session.Validation!);
+                output.Line(Invariant(
+                    $"Early stopping: validation accuracy has not improved for {options.Patience} epochs; kept the parameters of epoch {last.BestEpoch} (validation accuracy {best.Accuracy:F4})"));
+                final = Trainer.Evaluate(session.Network, data.Test);
+            }
+            else
+            {
+                final = last.Test!.Value;
+            }
+
+            session.SaveCheckpoint(savePath!);
+            output.Line($"Saved the model and its training state to {savePath}");
+            if (commandLine.PlotPath is not null)
+            {
+                string plot = Path.GetFullPath(commandLine.PlotPath);
+                LearningCurve.Save(plot, Points(results), Invariant($"{shape} ({choice.Functions}), {options.Optimizer.Name}, η = {options.LearningRate} ({options.Schedule.Name})"));
+                output.Line($"Drew the learning curve to {plot}");
+            }
         }
 
         Console.Out.WriteLine(Invariant($"accuracy: {final.Accuracy:F4} ({final.Correct}/{final.Count})"));
         return 0;
+    }
+
+    private static string DataLine(CommandLine commandLine, DatasetSplit data)
+    {
+        string source = commandLine.DataDirectory is null ? "Fashion-MNIST (embedded)" : Path.GetFullPath(commandLine.DataDirectory);
+        return Invariant($"Data: {source}: {data.Training.Count:N0} training, {data.Test.Count:N0} test samples of {data.Test.InputSize} values");
+    }
+
+    private static EpochResult? FindEpoch(List<EpochResult> results, int epoch)
+    {
+        foreach (EpochResult result in results)
+        {
+            if (result.Epoch == epoch)
+            {
+                return result;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The learning curve's points: one per epoch.</summary>
+    private static List<LearningCurvePoint> Points(List<EpochResult> results)
+    {
+        var points = new List<LearningCurvePoint>(results.Count);
+        foreach (EpochResult r in results)
+        {
+            points.Add(new LearningCurvePoint(
+                r.Epoch,
+                r.Training?.MeanCost ?? r.TrainingCost,
+                r.Training?.Accuracy,
+                r.Validation?.MeanCost,
+                r.Validation?.Accuracy,
+                r.Test?.MeanCost,
+                r.Test?.Accuracy));
+        }
+        return points;
     }
 
     /// <summary>The data: the four files of <paramref name="directory"/>, or the embedded Fashion-MNIST.</summary>
