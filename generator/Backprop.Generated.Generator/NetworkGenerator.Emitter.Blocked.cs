@@ -14,12 +14,17 @@ public sealed partial class NetworkGenerator
         //   Forward:  z^l = w^l a^(l−1) + b^l, blocks of rows × samples with one accumulator each;
         //   Delta:    δ^(l−1) = ((w^l)ᵀ δ^l) ⊙ σ'(z^(l−1)), blocks of samples × column vectors;
         //   Update:   Σ_x δ^l (a^(l−1))ᵀ over the batch for a block of column vectors × rows, then
-        //             straight into the weights (TrainBatch: w ← decay·w − rate·Σ) or, with decay 1
-        //             and rate −1, into a gradient (Backprop, AccumulateGradient: g ← g + Σ).
+        //             handed to an IParameterUpdate, a struct the JIT compiles into the kernel:
+        //             SgdUpdate steps the weights (TrainBatch: w ← decay·w − rate·Σ), GradientSum
+        //             adds into a gradient (Backprop, AccumulateGradient: g ← g + Σ), and the trainer's
+        //             optimizers (Adam) step the weights and their state (UpdateBatch).
         // A small dispatcher per layer and kernel calls the widest width the hardware accelerates
         // (IsHardwareAccelerated is a JIT-time constant, so one call remains), and one driver per
         // public operation chains the layers. Every bound except m, every offset, tail and mask is a
         // constant, and every method is a few loops: far below the JIT's 20,000-IL-instruction limit.
+
+        /// <summary>The constraint of every method generic over the update a kernel applies.</summary>
+        private const string UpdateConstraint = " where TUpdate : struct, IParameterUpdate";
 
         /// <summary>Scratch rows are padded to whole Vector512s, so every width can process whole vectors.</summary>
         private static int Padded(int count) => (count + 15) / 16 * 16;
@@ -57,8 +62,8 @@ public sealed partial class NetworkGenerator
                         $"Layer {l}'s error kernel: δ^{l - 1} = ((w^{l})ᵀ δ^{l}) ⊙ {previous.Function.Symbol}'(z^{l - 1}) for m samples (BP2).");
                 }
                 EmitWidthDispatch(w, $"Layer{l}Update", layer.Inputs,
-                    $"ref float p, {inputs}, ref float d, nint m, float rate, float decay{next}", $"ref p, {inputArguments}, ref d, m, rate, decay{nextArguments}",
-                    $"Layer {l}'s update kernel: w^{l} ← decay · w^{l} − rate · Σ_x δ^{l} (a^{l - 1})ᵀ and b^{l} ← b^{l} − rate · Σ_x δ^{l}, for m samples.");
+                    $"ref float p, {inputs}, ref float d, nint m, ref TUpdate update{next}", $"ref p, {inputArguments}, ref d, m, ref update{nextArguments}",
+                    $"Layer {l}'s update kernel: hands Σ_x δ^{l} (a^{l - 1})ᵀ (∂C/∂w^{l}) and Σ_x δ^{l} (∂C/∂b^{l}) over m samples to the update.", generic: true);
                 foreach (Isa isa in Isa.All.Select(tier => tier.For(layer.Inputs)).Distinct())
                 {
                     EmitForwardKernel(w, layer, isa);
@@ -75,11 +80,11 @@ public sealed partial class NetworkGenerator
         /// A method that calls <paramref name="name"/> + the suffix of the widest vector the hardware
         /// accelerates and that fits <paramref name="count"/> floats.
         /// </summary>
-        private static void EmitWidthDispatch(SourceWriter w, string name, int count, string parameters, string arguments, string summary)
+        private static void EmitWidthDispatch(SourceWriter w, string name, int count, string parameters, string arguments, string summary, bool generic = false)
         {
             w.Line($"/// <summary>{summary} Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>");
             w.Line(Inline);
-            using (w.Block($"private static void {name}({parameters})"))
+            using (w.Block($"private static void {name}{(generic ? "<TUpdate>" : string.Empty)}({parameters}){(generic ? UpdateConstraint : string.Empty)}"))
             {
                 string keyword = "if";
                 foreach (Isa tier in Isa.Vectors)
@@ -260,13 +265,14 @@ public sealed partial class NetworkGenerator
                 string a = layer.FeedsFromInput ? "x" : $"a^{l - 1}";
                 if (update)
                 {
-                    w.Line($"// Layer {l}, BP3 and BP4 summed over the batch, then the step: w^{l} ← decay · w^{l} − (η/m) Σ_x δ^{l} ({a})ᵀ, b^{l} ← b^{l} − (η/m) Σ_x δ^{l}");
-                    w.Line($"Layer{l}Update(ref p, {source}, ref d{l}, {m}, rate, decay{next});");
+                    w.Line($"// Layer {l}, BP3 and BP4 summed over the batch, then the step: the update gets ∂C/∂w^{l} = Σ_x δ^{l} ({a})ᵀ and ∂C/∂b^{l} = Σ_x δ^{l}");
+                    w.Line($"// (SGD: w^{l} ← decay · w^{l} − (η/m) Σ_x δ^{l} ({a})ᵀ, b^{l} ← b^{l} − (η/m) Σ_x δ^{l})");
+                    w.Line($"Layer{l}Update(ref p, {source}, ref d{l}, {m}, ref update{next});");
                 }
                 else
                 {
-                    w.Line($"// Layer {l}: ∂C/∂b^{l} += Σ_x δ^{l} (BP3); ∂C/∂w^{l} += Σ_x δ^{l} ({a})ᵀ (BP4): the update kernel with decay 1 and rate −1, on g{(layer.FeedsFromInput ? ". The input layer has no error term." : string.Empty)}");
-                    w.Line($"Layer{l}Update(ref g, {source}, ref d{l}, {m}, -1f, 1f{next});");
+                    w.Line($"// Layer {l}: ∂C/∂b^{l} += Σ_x δ^{l} (BP3); ∂C/∂w^{l} += Σ_x δ^{l} ({a})ᵀ (BP4): the update kernel adding into g{(layer.FeedsFromInput ? ". The input layer has no error term." : string.Empty)}");
+                    w.Line($"Layer{l}Update(ref g, {source}, ref d{l}, {m}, ref sum{next});");
                 }
             }
         }
@@ -290,6 +296,7 @@ public sealed partial class NetworkGenerator
             {
                 w.Line($"// The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^{n.L}.");
                 EmitBatchScratch(w, n, "m");
+                w.Line("GradientSum sum = default; // the update kernels add Σ_x into g");
                 w.Line();
                 w.Line("// ---- Forward pass, keeping every activation ----");
                 EmitForwardLayers(w, n, "x", "rows", "m", keepOutputZ: true);
@@ -307,9 +314,9 @@ public sealed partial class NetworkGenerator
 
         private static void EmitTrainBatchDriver(SourceWriter w, NetworkModel n)
         {
-            w.Line("/// <summary>One gradient-descent step on the m samples rows[0..m); prefetches the rows next[0..nextCount); returns Σ_x C_x.</summary>");
+            w.Line("/// <summary>One step of the update on the m samples rows[0..m); prefetches the rows next[0..nextCount); returns Σ_x C_x.</summary>");
             w.Line(HotPath);
-            using (w.Block("private static float TrainBatchCore(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)"))
+            using (w.Block($"private static float TrainBatchCore<TUpdate>(ref float p, ref float x, ref float y, ref int rows, nint m, ref TUpdate update, ref float workspace, ref int next, nint nextCount){UpdateConstraint}"))
             {
                 w.Line($"// The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^{n.L}.");
                 EmitBatchScratch(w, n, "m");
@@ -734,10 +741,10 @@ public sealed partial class NetworkGenerator
         {
             int l = layer.Number, inputs = layer.Inputs, outputs = layer.Outputs, padded = Padded(outputs);
             string a = layer.FeedsFromInput ? "x" : $"a^{l - 1}";
-            w.Line($"/// <summary>Layer {l} ({Int(inputs)} → {Int(outputs)}) with {isa.Description}: w^{l} ← decay · w^{l} − rate · Σ_x δ^{l} ({a})ᵀ and b^{l} ← b^{l} − rate · Σ_x δ^{l} over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>");
+            w.Line($"/// <summary>Layer {l} ({Int(inputs)} → {Int(outputs)}) with {isa.Description}: Σ_x δ^{l} ({a})ᵀ and Σ_x δ^{l} over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>");
             w.Line(HotPath);
             string next = layer.FeedsFromInput ? ", ref int next, nint nextCount" : string.Empty;
-            w.Line($"private static void Layer{l}Update{isa.Suffix}(ref float p, {InputParameters(layer)}, ref float d, nint m, float rate, float decay{next})");
+            w.Line($"private static void Layer{l}Update{isa.Suffix}<TUpdate>(ref float p, {InputParameters(layer)}, ref float d, nint m, ref TUpdate update{next}){UpdateConstraint}");
 
             using (w.Open())
             {
@@ -751,7 +758,7 @@ public sealed partial class NetworkGenerator
                     {
                         w.Line($"sum += {Unsafe}.Add(ref d, s * {Int(padded)} + i);");
                     }
-                    w.Line($"{Unsafe}.Add(ref b, i) -= rate * sum;");
+                    w.Line($"update.Bias(ref {Unsafe}.Add(ref b, i), sum);");
                 }
 
                 if (isa.IsScalar)
@@ -766,8 +773,7 @@ public sealed partial class NetworkGenerator
                             {
                                 w.Line($"sum += {Unsafe}.Add(ref d, s * {Int(padded)} + i) * {Unsafe}.Add({InputRow(layer, "s")}, j);");
                             }
-                            w.Line($"ref float wij = ref {Unsafe}.Add(ref w, i * {Int(inputs)} + j);");
-                            w.Line("wij = decay * wij - rate * sum;");
+                            w.Line($"update.Weight(ref {Unsafe}.Add(ref w, i * {Int(inputs)} + j), sum);");
                         }
                     }
                 }
@@ -777,9 +783,8 @@ public sealed partial class NetworkGenerator
                     EmitMask(w, isa, plan);
                     (int rows, int chunks) = GradientBlock(isa);
                     rows = System.Math.Min(rows, outputs);
-                    w.Line($"{isa.Type} decays = {isa.Broadcast("decay")}, rates = {isa.Broadcast("-rate")};");
                     w.Line($"// BP4 summed over the batch: for a block of rows × column vectors (a row is {plan.Describe()}), walk the samples,");
-                    w.Line("// accumulating δ_i a_j; the block is then applied to the weights once.");
+                    w.Line("// accumulating δ_i a_j; the block's sums then go to the update at once.");
                     // Column blocks outside, rows inside: a column block of every sample's input stays in L1 while
                     // all the rows pass over it, so each input row is read from L2 once per batch.
                     bool prefetch = layer.FeedsFromInput;
@@ -827,15 +832,13 @@ public sealed partial class NetworkGenerator
             }
             for (int r = 0; r < rows; r++)
             {
-                var stores = new List<string>();
+                var updates = new List<string>();
                 for (int c = 0; c < columns.Count; c++)
                 {
                     (string offset, bool masked) = columns[c];
-                    string old = isa.Load($"w{r}", offset);
-                    string stepped = $"MultiplyAdd(g{r}{c}, rates, {old} * decays)";
-                    stores.Add(isa.Store(masked ? $"{isa.Vector}.ConditionalSelect(mask, {stepped}, {old})" : stepped, $"w{r}", offset));
+                    updates.Add($"update.Weights(ref {Unsafe}.Add(ref w{r}, {offset}), g{r}{c}{(masked ? ", mask" : string.Empty)});");
                 }
-                w.Line(string.Join(" ", stores));
+                w.Line(string.Join(" ", updates));
             }
         }
 

@@ -176,22 +176,22 @@ public sealed partial class NetworkGenerator
             }
             w.Line();
 
-            w.Line("/// <summary>One gradient-descent step on the m samples rows[0..m): the batch's gradient is summed in the workspace, then applied.</summary>");
+            w.Line("/// <summary>One step of the update on the m samples rows[0..m): the batch's gradient is summed in the workspace, then handed to the update.</summary>");
             w.Line(HotPath);
-            using (w.Block("private static float TrainBatchUnrolled(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)"))
+            using (w.Block($"private static float TrainBatchUnrolled<TUpdate>(ref float p, ref float x, ref float y, ref int rows, nint m, ref TUpdate update, ref float workspace, ref int next, nint nextCount){UpdateConstraint}"))
             {
                 w.Line($"MemoryMarshal.CreateSpan(ref workspace, {Int(n.ParameterCount)}).Clear();");
                 w.Line("float cost = AccumulateUnrolled(ref p, ref x, ref y, ref rows, m, ref workspace, ref workspace);");
                 foreach (LayerModel layer in n.Layers)
                 {
-                    w.Line($"// Layer {layer.Number}: w^{layer.Number} ← decay · w^{layer.Number} − (η/m) Σ_x ∂C_x/∂w^{layer.Number}; b^{layer.Number} ← b^{layer.Number} − (η/m) Σ_x ∂C_x/∂b^{layer.Number}");
+                    w.Line($"// Layer {layer.Number}: the update gets ∂C/∂w^{layer.Number} and ∂C/∂b^{layer.Number} summed over the batch (SGD: w^{layer.Number} ← decay · w^{layer.Number} − (η/m) Σ_x ∂C_x/∂w^{layer.Number}; b^{layer.Number} ← b^{layer.Number} − (η/m) Σ_x ∂C_x/∂b^{layer.Number})");
                     using (w.Block($"for (nint k = {Int(layer.WeightOffset)}; k < {Int(layer.BiasOffset)}; k++)"))
                     {
-                        w.Line($"{Unsafe}.Add(ref p, k) = decay * {Unsafe}.Add(ref p, k) - rate * {Unsafe}.Add(ref workspace, k);");
+                        w.Line($"update.Weight(ref {Unsafe}.Add(ref p, k), {Unsafe}.Add(ref workspace, k));");
                     }
                     using (w.Block($"for (nint k = {Int(layer.BiasOffset)}; k < {Int(layer.BiasOffset + layer.Outputs)}; k++)"))
                     {
-                        w.Line($"{Unsafe}.Add(ref p, k) -= rate * {Unsafe}.Add(ref workspace, k);");
+                        w.Line($"update.Bias(ref {Unsafe}.Add(ref p, k), {Unsafe}.Add(ref workspace, k));");
                     }
                 }
                 w.Line("return cost;");

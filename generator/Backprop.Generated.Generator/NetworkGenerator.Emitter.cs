@@ -353,6 +353,24 @@ public sealed partial class NetworkGenerator
             w.Line($"public float TrainBatch({GlobalReadOnlySpanOfFloat} inputs, {GlobalReadOnlySpanOfFloat} targets, {GlobalReadOnlySpanOfInt} batch, float learningRate, float weightDecay, {GlobalSpanOfFloat} workspace, {GlobalReadOnlySpanOfInt} upcoming = default)");
             w.Line($"    => {kernels}.TrainBatch(_parameterStorage, inputs, targets, batch, learningRate, weightDecay, workspace, upcoming);");
             w.Line();
+
+            w.Line("/// <summary>");
+            w.Line("/// One step of <paramref name=\"update\"/> on the parameters in <paramref name=\"parameters\"/> (not this network's): as");
+            w.Line("/// <see cref=\"TrainBatch\"/>, but each sum over the batch goes to the update, which may keep state after the parameters.");
+            w.Line("/// </summary>");
+            w.Line("/// <param name=\"parameters\">At least ParameterCount floats, the parameters first (in the <see cref=\"Parameters\"/> layout).</param>");
+            w.Line("/// <param name=\"inputs\">The data set's inputs.</param>");
+            w.Line("/// <param name=\"targets\">The data set's targets.</param>");
+            w.Line("/// <param name=\"batch\">The rows of the mini-batch's samples (at least one).</param>");
+            w.Line("/// <param name=\"update\">What to do with each parameter's sum.</param>");
+            w.Line("/// <param name=\"workspace\">At least <see cref=\"BatchWorkspaceSize\"/>(m) floats of scratch.</param>");
+            w.Line("/// <param name=\"upcoming\">The rows of the next call, to prefetch; a hint only.</param>");
+            w.Line("/// <returns>Σ_x C_x over the mini-batch, before the step.</returns>");
+            w.Line("/// <exception cref=\"global::System.ArgumentException\">Spans of the wrong length, or a row out of range.</exception>");
+            w.Line($"public static float UpdateBatch<TUpdate>({GlobalSpanOfFloat} parameters, {GlobalReadOnlySpanOfFloat} inputs, {GlobalReadOnlySpanOfFloat} targets, {GlobalReadOnlySpanOfInt} batch, ref TUpdate update, {GlobalSpanOfFloat} workspace, {GlobalReadOnlySpanOfInt} upcoming = default)");
+            w.Line("    where TUpdate : struct, global::Backprop.IParameterUpdate");
+            w.Line($"    => {kernels}.UpdateBatch(parameters, inputs, targets, batch, ref update, workspace, upcoming);");
+            w.Line();
         }
 
         /// <summary>The kernels class's entry points: the public methods' argument checks, then the drivers.</summary>
@@ -426,8 +444,20 @@ public sealed partial class NetworkGenerator
             {
                 EmitBatchChecks(w, inputs, outputs);
                 w.Line($"{Kernels}.CheckRows(upcoming, inputs.Length / {Int(inputs)}, nameof(upcoming));");
+                w.Line("var update = new SgdUpdate(learningRate / batch.Length, weightDecay);");
                 w.Line($"return TrainBatch{core}(ref Kernels.AlignedStart(storage), ref MemoryMarshal.GetReference(inputs), ref MemoryMarshal.GetReference(targets), ref MemoryMarshal.GetReference(batch), batch.Length,");
-                w.Line("    learningRate / batch.Length, weightDecay, ref MemoryMarshal.GetReference(workspace), ref MemoryMarshal.GetReference(upcoming), upcoming.Length);");
+                w.Line("    ref update, ref MemoryMarshal.GetReference(workspace), ref MemoryMarshal.GetReference(upcoming), upcoming.Length);");
+            }
+            w.Line();
+
+            w.Line(Inline);
+            using (w.Block($"public static float UpdateBatch<TUpdate>({SpanOfFloat} parameters, {ReadOnlySpanOfFloat} inputs, {ReadOnlySpanOfFloat} targets, ReadOnlySpan<int> batch, ref TUpdate update, {SpanOfFloat} workspace, ReadOnlySpan<int> upcoming){UpdateConstraint}"))
+            {
+                w.Line($"if (parameters.Length < {Int(n.ParameterCount)}) {Kernels}.ThrowTooShort(nameof(parameters), {Int(n.ParameterCount)}, parameters.Length, \"the network's ParameterCount\");");
+                EmitBatchChecks(w, inputs, outputs);
+                w.Line($"{Kernels}.CheckRows(upcoming, inputs.Length / {Int(inputs)}, nameof(upcoming));");
+                w.Line($"return TrainBatch{core}(ref MemoryMarshal.GetReference(parameters), ref MemoryMarshal.GetReference(inputs), ref MemoryMarshal.GetReference(targets), ref MemoryMarshal.GetReference(batch), batch.Length,");
+                w.Line("    ref update, ref MemoryMarshal.GetReference(workspace), ref MemoryMarshal.GetReference(upcoming), upcoming.Length);");
             }
             w.Line();
         }
@@ -466,7 +496,7 @@ public sealed partial class NetworkGenerator
             {
                 "InputSize", "OutputSize", "ParameterCount", "LayerSizes", "Activations", "OutputActivation", "Cost",
                 "BatchWorkspaceSize", "Create", "Parameters", "InitializeParameters", "Forward", "ForwardBatch", "Evaluate",
-                "Backprop", "TrainBatch", "AccumulateGradient",
+                "Backprop", "TrainBatch", "AccumulateGradient", "UpdateBatch",
             };
             if (members.Contains(name) || name == "_parameterStorage" || name == "s_layerSizes" || name == "s_activations")
             {

@@ -143,4 +143,23 @@ public interface INetwork<TSelf> where TSelf : INetwork<TSelf>
     /// </param>
     /// <returns>Σ_x C_x over the mini-batch, computed before the update.</returns>
     float TrainBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> batch, float learningRate, float weightDecay, Span<float> workspace, ReadOnlySpan<int> upcoming = default);
+
+    /// <summary>
+    /// One step of <paramref name="update"/> on a mini-batch, as <see cref="TrainBatch"/> but on the parameters in
+    /// <paramref name="parameters"/> (in the <see cref="Parameters"/> layout, at the start of the span) and with each sum
+    /// over the batch, Σ_x ∂C_x/∂θ for a bias or a vector of weights, handed to the update as soon as it is complete: the
+    /// optimizer's step fused into the kernel, with the gradient never stored. An update may keep per-parameter state in
+    /// the span after the parameters (see <see cref="IParameterUpdate"/>). Writes only <paramref name="parameters"/>.
+    /// </summary>
+    /// <typeparam name="TUpdate">The update, a struct the JIT compiles into the kernels.</typeparam>
+    /// <param name="parameters">At least <see cref="ParameterCount"/> floats, the parameters first.</param>
+    /// <param name="inputs">The data set's inputs: rows of <see cref="InputSize"/> values.</param>
+    /// <param name="targets">The data set's targets: rows of <see cref="OutputSize"/> values, as many rows as <paramref name="inputs"/>.</param>
+    /// <param name="batch">The row of each sample of the mini-batch (at least one).</param>
+    /// <param name="update">What to do with each parameter's sum.</param>
+    /// <param name="workspace">At least <see cref="BatchWorkspaceSize"/>(m) floats of scratch.</param>
+    /// <param name="upcoming">The rows the next call will train on, to prefetch (see <see cref="TrainBatch"/>); a hint only.</param>
+    /// <returns>Σ_x C_x over the mini-batch, computed before the update.</returns>
+    static abstract float UpdateBatch<TUpdate>(Span<float> parameters, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> batch, ref TUpdate update, Span<float> workspace, ReadOnlySpan<int> upcoming = default)
+        where TUpdate : struct, IParameterUpdate;
 }

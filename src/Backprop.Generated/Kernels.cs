@@ -78,6 +78,11 @@ public static unsafe partial class Kernels
     public static void ThrowEmptyBatch(string paramName)
         => throw new ArgumentException($"{paramName} must name at least one sample.", paramName);
 
+    /// <summary>Throws the <see cref="ArgumentException"/> of a span shorter than <paramref name="required"/>.</summary>
+    [DoesNotReturn]
+    public static void ThrowTooShort(string paramName, int required, int actual, string meaning)
+        => throw new ArgumentException($"{paramName} must have at least {required} elements ({meaning}) but has {actual}.", paramName);
+
     /// <summary>Throws the <see cref="ArgumentException"/> of a workspace that is too small.</summary>
     [DoesNotReturn]
     public static void ThrowWorkspaceTooSmall(string paramName, int required, int actual)

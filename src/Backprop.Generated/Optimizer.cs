@@ -17,6 +17,51 @@ namespace Backprop;
 public readonly record struct OptimizerStep(double LearningRate, long Count, int BatchSize, double L2, bool IsWeights);
 
 /// <summary>
+/// An optimizer's state seen from one block of parameters: <see cref="Slots"/> runs of floats (Adam's m and v, say), each
+/// as long as the block, zero before the first step.
+/// </summary>
+/// <remarks>
+/// The trainer keeps each slot for the whole network as one run of P floats in the <see cref="INetwork{TSelf}.Parameters"/>
+/// layout (all the m, then all the v), which is how checkpoints store it; a block sees its own stretch of each.
+/// </remarks>
+public readonly ref struct OptimizerState
+{
+    private readonly Span<float> _all;
+    private readonly int _stride;
+    private readonly int _offset;
+    private readonly int _length;
+
+    /// <summary>The state of the block [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="length"/>) of <paramref name="all"/>, slots of <paramref name="stride"/> floats.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The block does not lie within a slot, or <paramref name="all"/> is not whole slots.</exception>
+    public OptimizerState(Span<float> all, int stride, int offset, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stride);
+        if (all.Length % stride != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(all), all.Length, Invariant($"The state must be whole slots of {stride} floats, not {all.Length}."));
+        }
+        if (offset < 0 || length < 0 || offset > stride - length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, Invariant($"The block [{offset}, {offset} + {length}) does not lie within a slot of {stride} floats."));
+        }
+        _all = all;
+        _stride = stride;
+        _offset = offset;
+        _length = length;
+    }
+
+    /// <summary>The number of slots (<see cref="Optimizer.StatePerParameter"/>).</summary>
+    public int Slots => _stride == 0 ? 0 : _all.Length / _stride;
+
+    /// <summary>The block's stretch of slot <paramref name="slot"/>: as many floats as the block has parameters.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="slot"/> is not in [0, <see cref="Slots"/>).</exception>
+    public Span<float> this[int slot]
+        => (uint)slot < (uint)Slots
+            ? _all.Slice(slot * _stride + _offset, _length)
+            : throw new ArgumentOutOfRangeException(nameof(slot), slot, Invariant($"The state has {Slots} slots."));
+}
+
+/// <summary>
 /// An update rule that turns a mini-batch gradient into a step of the parameters. Built in: <see cref="Sgd"/>,
 /// <see cref="Momentum"/> (classical or Nesterov), <see cref="Adam"/> and <see cref="AdamW"/>; derive from this class
 /// for one of your own, and <see cref="TrainingSession{TNet}"/> trains with it unchanged.
@@ -33,7 +78,7 @@ public readonly record struct OptimizerStep(double LearningRate, long Count, int
 /// <para>
 /// and then moves θ by its own rule. An optimizer keeps <see cref="StatePerParameter"/> floats of state per parameter
 /// (moments, velocities); the trainer owns that state, starts it at zero, saves it in checkpoints and passes each block
-/// its own slice: <c>StatePerParameter</c> consecutive runs of the block's length (for Adam, the block's m then its v).
+/// its own stretch of every slot (<see cref="OptimizerState"/>: for Adam, slot 0 holds m and slot 1 holds v).
 /// </para>
 /// <para>
 /// An optimizer object holds only its settings: it is immutable, and one instance may serve any number of sessions.
@@ -54,26 +99,26 @@ public abstract class Optimizer
     /// </summary>
     /// <param name="parameters">The block's parameters θ, updated in place.</param>
     /// <param name="gradientSum">Σ_x ∂C_x/∂θ over the mini-batch's <see cref="OptimizerStep.BatchSize"/> samples, as long as <paramref name="parameters"/>.</param>
-    /// <param name="state">The block's state: <see cref="StatePerParameter"/> × the block's length floats, zero before the first step.</param>
+    /// <param name="state">The block's state: <see cref="StatePerParameter"/> slots as long as the block, zero before the first step.</param>
     /// <param name="step">The step's learning rate, count, batch size and L2 coefficient.</param>
-    public abstract void Step(Span<float> parameters, ReadOnlySpan<float> gradientSum, Span<float> state, in OptimizerStep step);
+    public abstract void Step(Span<float> parameters, ReadOnlySpan<float> gradientSum, OptimizerState state, in OptimizerStep step);
 
     /// <summary>The rule and its settings, e.g. <c>adam (β1 0.9, β2 0.999, ε 1E-08)</c>.</summary>
     public override string ToString() => Name;
 
     /// <summary>Checks that a step's spans agree with each other and with <see cref="StatePerParameter"/>.</summary>
     /// <exception cref="ArgumentException">They do not.</exception>
-    protected void CheckLengths(ReadOnlySpan<float> parameters, ReadOnlySpan<float> gradientSum, ReadOnlySpan<float> state)
+    protected void CheckLengths(ReadOnlySpan<float> parameters, ReadOnlySpan<float> gradientSum, OptimizerState state)
     {
         if (gradientSum.Length != parameters.Length)
         {
             throw new ArgumentException(
                 Invariant($"The gradient has {gradientSum.Length} values but the block has {parameters.Length} parameters."), nameof(gradientSum));
         }
-        if (state.Length != StatePerParameter * parameters.Length)
+        if (state.Slots != StatePerParameter || (state.Slots > 0 && state[0].Length != parameters.Length))
         {
             throw new ArgumentException(
-                Invariant($"{Name} keeps {StatePerParameter} floats of state per parameter: {StatePerParameter * parameters.Length} for this block, not {state.Length}."),
+                Invariant($"{Name} keeps {StatePerParameter} floats of state per parameter: {StatePerParameter} slots of {parameters.Length} for this block, not {state.Slots} of {(state.Slots > 0 ? state[0].Length : 0)}."),
                 nameof(state));
         }
     }
@@ -118,7 +163,7 @@ public sealed class Sgd : Optimizer
     public override int StatePerParameter => 0;
 
     /// <inheritdoc/>
-    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradientSum, Span<float> state, in OptimizerStep step)
+    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradientSum, OptimizerState state, in OptimizerStep step)
     {
         CheckLengths(parameters, gradientSum, state);
         // The form of TrainBatch: decay·θ − (η/m)·Σ, decay = 1 − ηλ/n.
@@ -163,11 +208,11 @@ public sealed class Momentum : Optimizer
     public override int StatePerParameter => 1;
 
     /// <inheritdoc/>
-    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradientSum, Span<float> state, in OptimizerStep step)
+    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradientSum, OptimizerState state, in OptimizerStep step)
     {
         CheckLengths(parameters, gradientSum, state);
         OptimizerKernels.Momentum(
-            parameters, gradientSum, state,
+            parameters, gradientSum, state[0],
             (float)(1.0 / step.BatchSize), (float)step.L2, (float)_coefficient, (float)step.LearningRate, Nesterov);
     }
 
@@ -231,26 +276,29 @@ public class Adam : Optimizer
     private protected virtual double DecoupledDecay(in OptimizerStep step) => 1.0;
 
     /// <inheritdoc/>
-    public sealed override void Step(Span<float> parameters, ReadOnlySpan<float> gradientSum, Span<float> state, in OptimizerStep step)
+    public sealed override void Step(Span<float> parameters, ReadOnlySpan<float> gradientSum, OptimizerState state, in OptimizerStep step)
     {
         CheckLengths(parameters, gradientSum, state);
+        OptimizerKernels.Adam(parameters, gradientSum, state[0], state[1], Scalars(step));
+    }
+
+    /// <summary>The step's constants, rounded to float once: for a block of weights or of biases.</summary>
+    internal OptimizerKernels.AdamScalars Scalars(in OptimizerStep step)
+    {
         double t = step.Count;
         double correction1 = 1.0 - Math.Pow(_beta1, t);
         double correction2 = 1.0 - Math.Pow(_beta2, t);
-        int n = parameters.Length;
-        OptimizerKernels.Adam(
-            parameters, gradientSum, state[..n], state[n..],
-            new OptimizerKernels.AdamScalars(
-                GradientScale: (float)(1.0 / step.BatchSize),
-                L2: (float)step.L2,
-                Beta1: (float)_beta1,
-                OneMinusBeta1: (float)(1.0 - _beta1),
-                Beta2: (float)_beta2,
-                OneMinusBeta2: (float)(1.0 - _beta2),
-                StepSize: (float)(step.LearningRate / correction1),
-                InverseRootCorrection2: (float)(1.0 / Math.Sqrt(correction2)),
-                Epsilon: (float)_epsilon,
-                Decay: (float)DecoupledDecay(step)));
+        return new OptimizerKernels.AdamScalars(
+            GradientScale: (float)(1.0 / step.BatchSize),
+            L2: (float)step.L2,
+            Beta1: (float)_beta1,
+            OneMinusBeta1: (float)(1.0 - _beta1),
+            Beta2: (float)_beta2,
+            OneMinusBeta2: (float)(1.0 - _beta2),
+            StepSize: (float)(step.LearningRate / correction1),
+            InverseRootCorrection2: (float)(1.0 / Math.Sqrt(correction2)),
+            Epsilon: (float)_epsilon,
+            Decay: (float)DecoupledDecay(step));
     }
 
     /// <inheritdoc/>

@@ -37,10 +37,14 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
     private readonly float[] _targets;
     private readonly float[] _workspace;
     private readonly float[] _gradient;
+    // The optimizer's state: StatePerParameter slots of P floats. For Adam on one thread it lives in _fused after a
+    // working copy of the parameters ([θ | m | v]), which the generated kernels step in place (UpdateBatch).
     private readonly float[] _state;
+    private readonly float[]? _fused;
+    private readonly Adam? _fusedAdam;
     private readonly Block[] _blocks;
     private readonly double _l2;
-    private readonly bool _fused;
+    private readonly bool _sgd;
     private readonly Trainer.EvaluationBuffers<TNet>? _testEvaluation;
     private readonly Trainer.EvaluationBuffers<TNet>? _validationEvaluation;
     private readonly Trainer.EvaluationBuffers<TNet>? _trainingEvaluation;
@@ -118,16 +122,26 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
         _trainingEvaluation = options.EvaluateTrainingSet ? new Trainer.EvaluationBuffers<TNet>(training) : null;
         _l2 = options.L2Regularization / n;
         _blocks = Blocks();
-        _state = new float[checked(_optimizer.StatePerParameter * parameterCount)];
+        // Plain SGD on one thread takes the network's TrainBatch; Adam and AdamW on one thread fuse their step into the
+        // kernels through UpdateBatch; anything else sums the gradient and calls the optimizer's Step.
+        _sgd = _optimizer is Sgd && options.Threads == 1;
+        if (_optimizer is Adam adam && options.Threads == 1)
+        {
+            _fusedAdam = adam;
+            _fused = new float[checked((1 + _optimizer.StatePerParameter) * parameterCount)];
+            _state = Array.Empty<float>();
+        }
+        else
+        {
+            _state = new float[checked(_optimizer.StatePerParameter * parameterCount)];
+        }
         _reportInterval = Math.Max(1, (n + Trainer.ProgressReportsPerEpoch - 1) / Trainer.ProgressReportsPerEpoch);
         _goodParameters = new float[parameterCount];
-        _goodState = new float[_state.Length];
+        _goodState = new float[_optimizer.StatePerParameter * parameterCount];
         _goodOrder = new int[n];
         _bestParameters = options.Patience > 0 ? new float[parameterCount] : null;
 
-        // Plain SGD on one thread takes the network's fused TrainBatch, which never stores the gradient.
-        _fused = _optimizer is Sgd && options.Threads == 1;
-        _gradient = _fused || options.Threads > 1 ? Array.Empty<float>() : new float[parameterCount];
+        _gradient = _sgd || _fused is not null || options.Threads > 1 ? Array.Empty<float>() : new float[parameterCount];
         if (options.Threads > 1)
         {
             _parallel = new ParallelStep(this, options.Threads);
@@ -207,17 +221,31 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
 
         double costSum = 0;
         int done = 0, nextReport = _reportInterval, miniBatch = 0;
+        if (_fused is not null)
+        {
+            _network.Parameters.CopyTo(FusedParameters);
+        }
+        try
+        {
         while (done < n)
         {
             cancellationToken.ThrowIfCancellationRequested();
             int m = Math.Min(miniBatchSize, n - done);
             double cost;
-            if (_fused)
+            if (_sgd)
             {
                 int upcoming = Math.Min(miniBatchSize, n - done - m);
                 cost = _network.TrainBatch(
                     _training.Inputs, _targets, _order.AsSpan(done, m), (float)eta, weightDecay, _workspace, _order.AsSpan(done + m, upcoming));
                 _steps++;
+            }
+            else if (_fusedAdam is not null)
+            {
+                int upcoming = Math.Min(miniBatchSize, n - done - m);
+                _steps++;
+                var weights = new OptimizerStep(eta, _steps, m, _l2, IsWeights: true);
+                var update = new AdamUpdate(TNet.ParameterCount, _fusedAdam.Scalars(weights), _fusedAdam.Scalars(weights with { L2 = 0, IsWeights = false }));
+                cost = TNet.UpdateBatch(_fused, _training.Inputs, _targets, _order.AsSpan(done, m), ref update, _workspace, _order.AsSpan(done + m, upcoming));
             }
             else
             {
@@ -254,6 +282,15 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
                 {
                     nextReport += _reportInterval;
                 }
+            }
+        }
+        }
+        finally
+        {
+            // The fused step trains a working copy: the network gets it back however the loop ends.
+            if (_fused is not null)
+            {
+                FusedParameters.CopyTo(_network.Parameters);
             }
         }
         long trainingEnd = Stopwatch.GetTimestamp();
@@ -353,7 +390,7 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
         }
 
         loaded.Parameters.CopyTo(_network.Parameters);
-        state.OptimizerState.CopyTo(_state, 0);
+        state.OptimizerState.CopyTo(State);
         state.Order.CopyTo(_order, 0);
         _random.CurrentState = state.Random;
         _steps = state.Steps;
@@ -390,18 +427,23 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
         return blocks;
     }
 
+    /// <summary>The working copy of the parameters the fused Adam step trains, or nothing.</summary>
+    private Span<float> FusedParameters => _fused is null ? Span<float>.Empty : _fused.AsSpan(0, TNet.ParameterCount);
+
+    /// <summary>The optimizer's state: <see cref="Optimizer.StatePerParameter"/> slots of P floats.</summary>
+    private Span<float> State => _fused is null ? _state : _fused.AsSpan(TNet.ParameterCount);
+
     /// <summary>One optimizer step from the summed gradient of <paramref name="batchSize"/> samples, block by block.</summary>
     private void Apply(ReadOnlySpan<float> gradientSum, double eta, int batchSize)
     {
         _steps++;
         Span<float> parameters = _network.Parameters;
-        int k = _optimizer.StatePerParameter;
         foreach (Block block in _blocks)
         {
             _optimizer.Step(
                 parameters.Slice(block.Offset, block.Length),
                 gradientSum.Slice(block.Offset, block.Length),
-                _state.AsSpan(k * block.Offset, k * block.Length),
+                new OptimizerState(_state, TNet.ParameterCount, block.Offset, block.Length),
                 new OptimizerStep(eta, _steps, batchSize, block.IsWeights ? _l2 : 0, block.IsWeights));
         }
     }
@@ -410,7 +452,7 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
     private void KeepGood()
     {
         _network.Parameters.CopyTo(_goodParameters);
-        _state.CopyTo(_goodState, 0);
+        State.CopyTo(_goodState);
         _order.CopyTo(_goodOrder, 0);
         _goodRandom = _random.CurrentState;
         _goodSteps = _steps;
@@ -419,7 +461,11 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
     private void PutBackGood()
     {
         _goodParameters.CopyTo(_network.Parameters);
-        _goodState.CopyTo(_state, 0);
+        if (_fused is not null)
+        {
+            _goodParameters.CopyTo(FusedParameters);
+        }
+        _goodState.CopyTo(State);
         _goodOrder.CopyTo(_order, 0);
         _random.CurrentState = _goodRandom;
         _steps = _goodSteps;
@@ -457,7 +503,7 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
         Order = _order,
         OptimizerName = _optimizer.Name,
         StatePerParameter = _optimizer.StatePerParameter,
-        OptimizerState = _state,
+        OptimizerState = State.ToArray(),
         BestEpoch = _bestEpoch,
         BestAccuracy = _bestAccuracy,
         SinceBest = _sinceBest,
@@ -468,7 +514,7 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
     /// <summary>The state of a new session (after loading parameters only).</summary>
     private void Reset()
     {
-        Array.Clear(_state);
+        State.Clear();
         for (int i = 0; i < _order.Length; i++)
         {
             _order[i] = i;

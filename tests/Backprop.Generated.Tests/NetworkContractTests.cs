@@ -1,6 +1,8 @@
 using System;
 using System.Linq;
 using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Threading.Tasks;
 using Backprop.Generated.Tests.FileScoped;
 using Backprop.Generated.Tests.Networks;
@@ -448,6 +450,113 @@ public abstract class NetworkContractTests<TNet> where TNet : class, INetwork<TN
         AssertClose(Reference.ToDouble(expected), gradient, 1e-5, "Σ ∂C_x/∂θ");
         Assert.Equal("gradient", Assert.Throws<ArgumentException>(
             () => network.AccumulateGradient(inputs, targets, batch, gradient[..^1], new float[TNet.BatchWorkspaceSize(m)])).ParamName);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    public void UpdateBatch_hands_every_parameter_its_batch_sum_exactly_once(int m)
+    {
+        const int rows = 11;
+        TNet network = TNet.Create(31);
+        var inputs = new float[rows * TNet.InputSize];
+        var targets = new float[rows * TNet.OutputSize];
+        for (int r = 0; r < rows; r++)
+        {
+            (float[] x, float[] y) = Sample(1200 + r);
+            x.CopyTo(inputs, r * TNet.InputSize);
+            y.CopyTo(targets, r * TNet.OutputSize);
+        }
+        int[] batch = Enumerable.Range(0, m).Select(k => (k * 4 + 1) % rows).ToArray();
+        int count = TNet.ParameterCount;
+        var gradient = new float[count];
+        float expectedCost = network.AccumulateGradient(inputs, targets, batch, gradient, new float[TNet.BatchWorkspaceSize(m)]);
+
+        // [θ | recorded sums | calls | kind (1 weight, 2 bias)]: the update writes beside each parameter, never on it.
+        var span = new float[4 * count];
+        network.Parameters.CopyTo(span);
+        var update = new RecordingUpdate(count);
+        float cost = TNet.UpdateBatch(span, inputs, targets, batch, ref update, new float[TNet.BatchWorkspaceSize(m)]);
+
+        Assert.Equal(expectedCost, cost);
+        Assert.Equal(network.Parameters.ToArray(), span[..count]);
+        Assert.Equal(gradient, span[count..(2 * count)]);
+        bool[] isWeight = WeightMask(Sizes);
+        for (int k = 0; k < count; k++)
+        {
+            Assert.True(span[2 * count + k] == 1, $"parameter {k} was handed to the update {span[2 * count + k]} times");
+            Assert.True(span[3 * count + k] == (isWeight[k] ? 1 : 2), $"parameter {k} is a {(isWeight[k] ? "weight" : "bias")} but went to the other method");
+        }
+    }
+
+    [Fact]
+    public void UpdateBatch_with_SgdUpdate_is_TrainBatch_bit_for_bit()
+    {
+        const int rows = 9;
+        TNet trained = TNet.Create(5), updated = TNet.Create(5);
+        var inputs = new float[rows * TNet.InputSize];
+        var targets = new float[rows * TNet.OutputSize];
+        for (int r = 0; r < rows; r++)
+        {
+            (float[] x, float[] y) = Sample(1300 + r);
+            x.CopyTo(inputs, r * TNet.InputSize);
+            y.CopyTo(targets, r * TNet.OutputSize);
+        }
+        int[] batch = [2, 7, 7, 0, 5];
+        var workspace = new float[TNet.BatchWorkspaceSize(batch.Length)];
+        float trainedCost = trained.TrainBatch(inputs, targets, batch, 0.3f, 0.998f, workspace);
+        var parameters = updated.Parameters.ToArray();
+        var update = new SgdUpdate(0.3f / batch.Length, 0.998f);
+        float updatedCost = TNet.UpdateBatch(parameters, inputs, targets, batch, ref update, workspace);
+
+        Assert.Equal(trainedCost, updatedCost);
+        Assert.Equal(trained.Parameters.ToArray(), parameters);
+        Assert.Equal("parameters", Assert.Throws<ArgumentException>(
+            () => TNet.UpdateBatch(parameters.AsSpan(1), inputs, targets, batch, ref update, workspace)).ParamName);
+    }
+
+    /// <summary>Records each sum it is handed, how often each parameter is handed over, and whether as a weight or a bias.</summary>
+    private readonly struct RecordingUpdate(int count) : IParameterUpdate
+    {
+        private void Record(ref float parameter, float sum, float kind)
+        {
+            Unsafe.Add(ref parameter, count) = sum;
+            Unsafe.Add(ref parameter, 2 * count) += 1;
+            Unsafe.Add(ref parameter, 3 * count) = kind;
+        }
+
+        private void Lanes(ref float parameter, ReadOnlySpan<float> sums, ReadOnlySpan<float> mask)
+        {
+            for (int lane = 0; lane < sums.Length; lane++)
+            {
+                if (BitConverter.SingleToInt32Bits(mask[lane]) != 0)
+                {
+                    Record(ref Unsafe.Add(ref parameter, lane), sums[lane], 1);
+                }
+            }
+        }
+
+        public void Bias(ref float parameter, float sum) => Record(ref parameter, sum, 2);
+
+        public void Weight(ref float parameter, float sum) => Record(ref parameter, sum, 1);
+
+        public void Weights(ref float parameter, Vector128<float> sum) => Weights(ref parameter, sum, Vector128<float>.AllBitsSet);
+
+        public void Weights(ref float parameter, Vector256<float> sum) => Weights(ref parameter, sum, Vector256<float>.AllBitsSet);
+
+        public void Weights(ref float parameter, Vector512<float> sum) => Weights(ref parameter, sum, Vector512<float>.AllBitsSet);
+
+        public void Weights(ref float parameter, Vector128<float> sum, Vector128<float> mask) => Lanes(ref parameter, Floats(sum), Floats(mask));
+
+        public void Weights(ref float parameter, Vector256<float> sum, Vector256<float> mask) => Lanes(ref parameter, Floats(sum), Floats(mask));
+
+        public void Weights(ref float parameter, Vector512<float> sum, Vector512<float> mask) => Lanes(ref parameter, Floats(sum), Floats(mask));
+
+        private static float[] Floats(Vector128<float> v) => [.. Enumerable.Range(0, Vector128<float>.Count).Select(i => v.GetElement(i))];
+
+        private static float[] Floats(Vector256<float> v) => [.. Enumerable.Range(0, Vector256<float>.Count).Select(i => v.GetElement(i))];
+
+        private static float[] Floats(Vector512<float> v) => [.. Enumerable.Range(0, Vector512<float>.Count).Select(i => v.GetElement(i))];
     }
 
     [Fact]

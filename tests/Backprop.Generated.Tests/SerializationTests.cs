@@ -752,5 +752,9 @@ public sealed class SerializationTests : IDisposable
 
         public float TrainBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> batch, float learningRate, float weightDecay, Span<float> workspace, ReadOnlySpan<int> upcoming = default)
             => throw new NotSupportedException();
+
+        public static float UpdateBatch<TUpdate>(Span<float> parameters, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> batch, ref TUpdate update, Span<float> workspace, ReadOnlySpan<int> upcoming = default)
+            where TUpdate : struct, IParameterUpdate
+            => throw new NotSupportedException();
     }
 }

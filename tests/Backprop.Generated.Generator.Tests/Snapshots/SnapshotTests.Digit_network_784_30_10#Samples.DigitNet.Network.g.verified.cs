@@ -243,6 +243,23 @@ namespace Samples
         /// <exception cref="global::System.ArgumentException">Spans of the wrong length, or a row out of range.</exception>
         public float TrainBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> batch, float learningRate, float weightDecay, global::System.Span<float> workspace, global::System.ReadOnlySpan<int> upcoming = default)
             => global::Backprop.Generated.DigitNetKernels.TrainBatch(_parameterStorage, inputs, targets, batch, learningRate, weightDecay, workspace, upcoming);
+
+        /// <summary>
+        /// One step of <paramref name="update"/> on the parameters in <paramref name="parameters"/> (not this network's): as
+        /// <see cref="TrainBatch"/>, but each sum over the batch goes to the update, which may keep state after the parameters.
+        /// </summary>
+        /// <param name="parameters">At least ParameterCount floats, the parameters first (in the <see cref="Parameters"/> layout).</param>
+        /// <param name="inputs">The data set's inputs.</param>
+        /// <param name="targets">The data set's targets.</param>
+        /// <param name="batch">The rows of the mini-batch's samples (at least one).</param>
+        /// <param name="update">What to do with each parameter's sum.</param>
+        /// <param name="workspace">At least <see cref="BatchWorkspaceSize"/>(m) floats of scratch.</param>
+        /// <param name="upcoming">The rows of the next call, to prefetch; a hint only.</param>
+        /// <returns>Σ_x C_x over the mini-batch, before the step.</returns>
+        /// <exception cref="global::System.ArgumentException">Spans of the wrong length, or a row out of range.</exception>
+        public static float UpdateBatch<TUpdate>(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> batch, ref TUpdate update, global::System.Span<float> workspace, global::System.ReadOnlySpan<int> upcoming = default)
+            where TUpdate : struct, global::Backprop.IParameterUpdate
+            => global::Backprop.Generated.DigitNetKernels.UpdateBatch(parameters, inputs, targets, batch, ref update, workspace, upcoming);
     }
 }
 
@@ -326,8 +343,25 @@ namespace Backprop.Generated
             int required = BatchWorkspaceSize(batch.Length);
             if (workspace.Length < required) Kernels.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);
             Kernels.CheckRows(upcoming, inputs.Length / 784, nameof(upcoming));
+            var update = new SgdUpdate(learningRate / batch.Length, weightDecay);
             return TrainBatchCore(ref Kernels.AlignedStart(storage), ref MemoryMarshal.GetReference(inputs), ref MemoryMarshal.GetReference(targets), ref MemoryMarshal.GetReference(batch), batch.Length,
-                learningRate / batch.Length, weightDecay, ref MemoryMarshal.GetReference(workspace), ref MemoryMarshal.GetReference(upcoming), upcoming.Length);
+                ref update, ref MemoryMarshal.GetReference(workspace), ref MemoryMarshal.GetReference(upcoming), upcoming.Length);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float UpdateBatch<TUpdate>(Span<float> parameters, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> batch, ref TUpdate update, Span<float> workspace, ReadOnlySpan<int> upcoming) where TUpdate : struct, IParameterUpdate
+        {
+            if (parameters.Length < 23860) Kernels.ThrowTooShort(nameof(parameters), 23860, parameters.Length, "the network's ParameterCount");
+            if (inputs.Length % 784 != 0) Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 784, "the network's InputSize");
+            int count = inputs.Length / 784;
+            if (targets.Length != count * 10) Kernels.ThrowLengthMismatch(nameof(targets), count * 10, targets.Length, "OutputSize values for each input row");
+            if (batch.Length == 0) Kernels.ThrowEmptyBatch(nameof(batch));
+            Kernels.CheckRows(batch, count, nameof(batch));
+            int required = BatchWorkspaceSize(batch.Length);
+            if (workspace.Length < required) Kernels.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);
+            Kernels.CheckRows(upcoming, inputs.Length / 784, nameof(upcoming));
+            return TrainBatchCore(ref MemoryMarshal.GetReference(parameters), ref MemoryMarshal.GetReference(inputs), ref MemoryMarshal.GetReference(targets), ref MemoryMarshal.GetReference(batch), batch.Length,
+                ref update, ref MemoryMarshal.GetReference(workspace), ref MemoryMarshal.GetReference(upcoming), upcoming.Length);
         }
 
         /// <summary>Forward pass of one sample.</summary>
@@ -413,6 +447,7 @@ namespace Backprop.Generated
             ref float a3 = ref Unsafe.Add(ref d2, m * 32);
             ref float d3 = ref Unsafe.Add(ref a3, m * 16);
             ref float z3 = ref Unsafe.Add(ref d3, m * 16);
+            GradientSum sum = default; // the update kernels add Σ_x into g
 
             // ---- Forward pass, keeping every activation ----
 
@@ -434,18 +469,18 @@ namespace Backprop.Generated
 
             // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
             Layer3Delta(ref p, ref d3, m, ref a2, ref d2);
-            // Layer 3: ∂C/∂b^3 += Σ_x δ^3 (BP3); ∂C/∂w^3 += Σ_x δ^3 (a^2)ᵀ (BP4): the update kernel with decay 1 and rate −1, on g
-            Layer3Update(ref g, ref a2, ref d3, m, -1f, 1f);
+            // Layer 3: ∂C/∂b^3 += Σ_x δ^3 (BP3); ∂C/∂w^3 += Σ_x δ^3 (a^2)ᵀ (BP4): the update kernel adding into g
+            Layer3Update(ref g, ref a2, ref d3, m, ref sum);
 
-            // Layer 2: ∂C/∂b^2 += Σ_x δ^2 (BP3); ∂C/∂w^2 += Σ_x δ^2 (x)ᵀ (BP4): the update kernel with decay 1 and rate −1, on g. The input layer has no error term.
-            Layer2Update(ref g, ref x, ref rows, ref d2, m, -1f, 1f, ref rows, 0);
+            // Layer 2: ∂C/∂b^2 += Σ_x δ^2 (BP3); ∂C/∂w^2 += Σ_x δ^2 (x)ᵀ (BP4): the update kernel adding into g. The input layer has no error term.
+            Layer2Update(ref g, ref x, ref rows, ref d2, m, ref sum, ref rows, 0);
 
             return cost;
         }
 
-        /// <summary>One gradient-descent step on the m samples rows[0..m); prefetches the rows next[0..nextCount); returns Σ_x C_x.</summary>
+        /// <summary>One step of the update on the m samples rows[0..m); prefetches the rows next[0..nextCount); returns Σ_x C_x.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static float TrainBatchCore(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
+        private static float TrainBatchCore<TUpdate>(ref float p, ref float x, ref float y, ref int rows, nint m, ref TUpdate update, ref float workspace, ref int next, nint nextCount) where TUpdate : struct, IParameterUpdate
         {
             // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^3.
             ref float a2 = ref Unsafe.Add(ref workspace, 0);
@@ -474,11 +509,13 @@ namespace Backprop.Generated
 
             // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (before w^3 changes)
             Layer3Delta(ref p, ref d3, m, ref a2, ref d2);
-            // Layer 3, BP3 and BP4 summed over the batch, then the step: w^3 ← decay · w^3 − (η/m) Σ_x δ^3 (a^2)ᵀ, b^3 ← b^3 − (η/m) Σ_x δ^3
-            Layer3Update(ref p, ref a2, ref d3, m, rate, decay);
+            // Layer 3, BP3 and BP4 summed over the batch, then the step: the update gets ∂C/∂w^3 = Σ_x δ^3 (a^2)ᵀ and ∂C/∂b^3 = Σ_x δ^3
+            // (SGD: w^3 ← decay · w^3 − (η/m) Σ_x δ^3 (a^2)ᵀ, b^3 ← b^3 − (η/m) Σ_x δ^3)
+            Layer3Update(ref p, ref a2, ref d3, m, ref update);
 
-            // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-            Layer2Update(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
+            // Layer 2, BP3 and BP4 summed over the batch, then the step: the update gets ∂C/∂w^2 = Σ_x δ^2 (x)ᵀ and ∂C/∂b^2 = Σ_x δ^2
+            // (SGD: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2)
+            Layer2Update(ref p, ref x, ref rows, ref d2, m, ref update, ref next, nextCount);
 
             return cost;
         }
@@ -493,14 +530,14 @@ namespace Backprop.Generated
             else Layer2ForwardScalar(ref p, ref a, ref rows, m, ref z);
         }
 
-        /// <summary>Layer 2's update kernel: w^2 ← decay · w^2 − rate · Σ_x δ^2 (a^1)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2, for m samples. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
+        /// <summary>Layer 2's update kernel: hands Σ_x δ^2 (a^1)ᵀ (∂C/∂w^2) and Σ_x δ^2 (∂C/∂b^2) over m samples to the update. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Layer2Update(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
+        private static void Layer2Update<TUpdate>(ref float p, ref float a, ref int rows, ref float d, nint m, ref TUpdate update, ref int next, nint nextCount) where TUpdate : struct, IParameterUpdate
         {
-            if (Vector512.IsHardwareAccelerated) Layer2UpdateV512(ref p, ref a, ref rows, ref d, m, rate, decay, ref next, nextCount);
-            else if (Vector256.IsHardwareAccelerated) Layer2UpdateV256(ref p, ref a, ref rows, ref d, m, rate, decay, ref next, nextCount);
-            else if (Vector128.IsHardwareAccelerated) Layer2UpdateV128(ref p, ref a, ref rows, ref d, m, rate, decay, ref next, nextCount);
-            else Layer2UpdateScalar(ref p, ref a, ref rows, ref d, m, rate, decay, ref next, nextCount);
+            if (Vector512.IsHardwareAccelerated) Layer2UpdateV512(ref p, ref a, ref rows, ref d, m, ref update, ref next, nextCount);
+            else if (Vector256.IsHardwareAccelerated) Layer2UpdateV256(ref p, ref a, ref rows, ref d, m, ref update, ref next, nextCount);
+            else if (Vector128.IsHardwareAccelerated) Layer2UpdateV128(ref p, ref a, ref rows, ref d, m, ref update, ref next, nextCount);
+            else Layer2UpdateScalar(ref p, ref a, ref rows, ref d, m, ref update, ref next, nextCount);
         }
 
         /// <summary>Layer 2 (784 → 30) with Vector512 (AVX-512): z^2 = w^2 a^1 + b^2 for m samples.</summary>
@@ -564,9 +601,9 @@ namespace Backprop.Generated
             }
         }
 
-        /// <summary>Layer 2 (784 → 30) with Vector512 (AVX-512): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
+        /// <summary>Layer 2 (784 → 30) with Vector512 (AVX-512): Σ_x δ^2 (x)ᵀ and Σ_x δ^2 over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2UpdateV512(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
+        private static void Layer2UpdateV512<TUpdate>(ref float p, ref float a, ref int rows, ref float d, nint m, ref TUpdate update, ref int next, nint nextCount) where TUpdate : struct, IParameterUpdate
         {
             ref float w = ref Unsafe.Add(ref p, 0); // w^2: 30 rows of 784
             ref float b = ref Unsafe.Add(ref p, 23520); // b^2
@@ -578,11 +615,10 @@ namespace Backprop.Generated
                 {
                     sum += Unsafe.Add(ref d, s * 32 + i);
                 }
-                Unsafe.Add(ref b, i) -= rate * sum;
+                update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
-            Vector512<float> decays = Vector512.Create(decay), rates = Vector512.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 49 vectors of 16), walk the samples,
-            // accumulating δ_i a_j; the block is then applied to the weights once.
+            // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
             // are requested from memory: spread over the whole update, the loads of a shuffled data set overlap the math.
             for (nuint j = 0; j < 768; j += 64)
@@ -608,10 +644,10 @@ namespace Backprop.Generated
                         Vector512<float> delta2 = Vector512.Create(Unsafe.Add(ref ds, 2)); g20 = MultiplyAdd(delta2, x0, g20); g21 = MultiplyAdd(delta2, x1, g21); g22 = MultiplyAdd(delta2, x2, g22); g23 = MultiplyAdd(delta2, x3, g23);
                         Vector512<float> delta3 = Vector512.Create(Unsafe.Add(ref ds, 3)); g30 = MultiplyAdd(delta3, x0, g30); g31 = MultiplyAdd(delta3, x1, g31); g32 = MultiplyAdd(delta3, x2, g32); g33 = MultiplyAdd(delta3, x3, g33);
                     }
-                    Vector512.StoreUnsafe(MultiplyAdd(g00, rates, Vector512.LoadUnsafe(ref w0, j) * decays), ref w0, j); Vector512.StoreUnsafe(MultiplyAdd(g01, rates, Vector512.LoadUnsafe(ref w0, j + 16) * decays), ref w0, j + 16); Vector512.StoreUnsafe(MultiplyAdd(g02, rates, Vector512.LoadUnsafe(ref w0, j + 32) * decays), ref w0, j + 32); Vector512.StoreUnsafe(MultiplyAdd(g03, rates, Vector512.LoadUnsafe(ref w0, j + 48) * decays), ref w0, j + 48);
-                    Vector512.StoreUnsafe(MultiplyAdd(g10, rates, Vector512.LoadUnsafe(ref w1, j) * decays), ref w1, j); Vector512.StoreUnsafe(MultiplyAdd(g11, rates, Vector512.LoadUnsafe(ref w1, j + 16) * decays), ref w1, j + 16); Vector512.StoreUnsafe(MultiplyAdd(g12, rates, Vector512.LoadUnsafe(ref w1, j + 32) * decays), ref w1, j + 32); Vector512.StoreUnsafe(MultiplyAdd(g13, rates, Vector512.LoadUnsafe(ref w1, j + 48) * decays), ref w1, j + 48);
-                    Vector512.StoreUnsafe(MultiplyAdd(g20, rates, Vector512.LoadUnsafe(ref w2, j) * decays), ref w2, j); Vector512.StoreUnsafe(MultiplyAdd(g21, rates, Vector512.LoadUnsafe(ref w2, j + 16) * decays), ref w2, j + 16); Vector512.StoreUnsafe(MultiplyAdd(g22, rates, Vector512.LoadUnsafe(ref w2, j + 32) * decays), ref w2, j + 32); Vector512.StoreUnsafe(MultiplyAdd(g23, rates, Vector512.LoadUnsafe(ref w2, j + 48) * decays), ref w2, j + 48);
-                    Vector512.StoreUnsafe(MultiplyAdd(g30, rates, Vector512.LoadUnsafe(ref w3, j) * decays), ref w3, j); Vector512.StoreUnsafe(MultiplyAdd(g31, rates, Vector512.LoadUnsafe(ref w3, j + 16) * decays), ref w3, j + 16); Vector512.StoreUnsafe(MultiplyAdd(g32, rates, Vector512.LoadUnsafe(ref w3, j + 32) * decays), ref w3, j + 32); Vector512.StoreUnsafe(MultiplyAdd(g33, rates, Vector512.LoadUnsafe(ref w3, j + 48) * decays), ref w3, j + 48);
+                    update.Weights(ref Unsafe.Add(ref w0, j), g00); update.Weights(ref Unsafe.Add(ref w0, j + 16), g01); update.Weights(ref Unsafe.Add(ref w0, j + 32), g02); update.Weights(ref Unsafe.Add(ref w0, j + 48), g03);
+                    update.Weights(ref Unsafe.Add(ref w1, j), g10); update.Weights(ref Unsafe.Add(ref w1, j + 16), g11); update.Weights(ref Unsafe.Add(ref w1, j + 32), g12); update.Weights(ref Unsafe.Add(ref w1, j + 48), g13);
+                    update.Weights(ref Unsafe.Add(ref w2, j), g20); update.Weights(ref Unsafe.Add(ref w2, j + 16), g21); update.Weights(ref Unsafe.Add(ref w2, j + 32), g22); update.Weights(ref Unsafe.Add(ref w2, j + 48), g23);
+                    update.Weights(ref Unsafe.Add(ref w3, j), g30); update.Weights(ref Unsafe.Add(ref w3, j + 16), g31); update.Weights(ref Unsafe.Add(ref w3, j + 32), g32); update.Weights(ref Unsafe.Add(ref w3, j + 48), g33);
                 }
                 {
                     nint i = 28;
@@ -624,8 +660,8 @@ namespace Backprop.Generated
                         Vector512<float> delta0 = Vector512.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02); g03 = MultiplyAdd(delta0, x3, g03);
                         Vector512<float> delta1 = Vector512.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12); g13 = MultiplyAdd(delta1, x3, g13);
                     }
-                    Vector512.StoreUnsafe(MultiplyAdd(g00, rates, Vector512.LoadUnsafe(ref w0, j) * decays), ref w0, j); Vector512.StoreUnsafe(MultiplyAdd(g01, rates, Vector512.LoadUnsafe(ref w0, j + 16) * decays), ref w0, j + 16); Vector512.StoreUnsafe(MultiplyAdd(g02, rates, Vector512.LoadUnsafe(ref w0, j + 32) * decays), ref w0, j + 32); Vector512.StoreUnsafe(MultiplyAdd(g03, rates, Vector512.LoadUnsafe(ref w0, j + 48) * decays), ref w0, j + 48);
-                    Vector512.StoreUnsafe(MultiplyAdd(g10, rates, Vector512.LoadUnsafe(ref w1, j) * decays), ref w1, j); Vector512.StoreUnsafe(MultiplyAdd(g11, rates, Vector512.LoadUnsafe(ref w1, j + 16) * decays), ref w1, j + 16); Vector512.StoreUnsafe(MultiplyAdd(g12, rates, Vector512.LoadUnsafe(ref w1, j + 32) * decays), ref w1, j + 32); Vector512.StoreUnsafe(MultiplyAdd(g13, rates, Vector512.LoadUnsafe(ref w1, j + 48) * decays), ref w1, j + 48);
+                    update.Weights(ref Unsafe.Add(ref w0, j), g00); update.Weights(ref Unsafe.Add(ref w0, j + 16), g01); update.Weights(ref Unsafe.Add(ref w0, j + 32), g02); update.Weights(ref Unsafe.Add(ref w0, j + 48), g03);
+                    update.Weights(ref Unsafe.Add(ref w1, j), g10); update.Weights(ref Unsafe.Add(ref w1, j + 16), g11); update.Weights(ref Unsafe.Add(ref w1, j + 32), g12); update.Weights(ref Unsafe.Add(ref w1, j + 48), g13);
                 }
             }
             {
@@ -647,10 +683,10 @@ namespace Backprop.Generated
                         Vector512<float> delta2 = Vector512.Create(Unsafe.Add(ref ds, 2)); g20 = MultiplyAdd(delta2, x0, g20);
                         Vector512<float> delta3 = Vector512.Create(Unsafe.Add(ref ds, 3)); g30 = MultiplyAdd(delta3, x0, g30);
                     }
-                    Vector512.StoreUnsafe(MultiplyAdd(g00, rates, Vector512.LoadUnsafe(ref w0, 768) * decays), ref w0, 768);
-                    Vector512.StoreUnsafe(MultiplyAdd(g10, rates, Vector512.LoadUnsafe(ref w1, 768) * decays), ref w1, 768);
-                    Vector512.StoreUnsafe(MultiplyAdd(g20, rates, Vector512.LoadUnsafe(ref w2, 768) * decays), ref w2, 768);
-                    Vector512.StoreUnsafe(MultiplyAdd(g30, rates, Vector512.LoadUnsafe(ref w3, 768) * decays), ref w3, 768);
+                    update.Weights(ref Unsafe.Add(ref w0, 768), g00);
+                    update.Weights(ref Unsafe.Add(ref w1, 768), g10);
+                    update.Weights(ref Unsafe.Add(ref w2, 768), g20);
+                    update.Weights(ref Unsafe.Add(ref w3, 768), g30);
                 }
                 {
                     nint i = 28;
@@ -663,8 +699,8 @@ namespace Backprop.Generated
                         Vector512<float> delta0 = Vector512.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00);
                         Vector512<float> delta1 = Vector512.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10);
                     }
-                    Vector512.StoreUnsafe(MultiplyAdd(g00, rates, Vector512.LoadUnsafe(ref w0, 768) * decays), ref w0, 768);
-                    Vector512.StoreUnsafe(MultiplyAdd(g10, rates, Vector512.LoadUnsafe(ref w1, 768) * decays), ref w1, 768);
+                    update.Weights(ref Unsafe.Add(ref w0, 768), g00);
+                    update.Weights(ref Unsafe.Add(ref w1, 768), g10);
                 }
             }
         }
@@ -723,9 +759,9 @@ namespace Backprop.Generated
             }
         }
 
-        /// <summary>Layer 2 (784 → 30) with Vector256 (AVX2): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
+        /// <summary>Layer 2 (784 → 30) with Vector256 (AVX2): Σ_x δ^2 (x)ᵀ and Σ_x δ^2 over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2UpdateV256(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
+        private static void Layer2UpdateV256<TUpdate>(ref float p, ref float a, ref int rows, ref float d, nint m, ref TUpdate update, ref int next, nint nextCount) where TUpdate : struct, IParameterUpdate
         {
             ref float w = ref Unsafe.Add(ref p, 0); // w^2: 30 rows of 784
             ref float b = ref Unsafe.Add(ref p, 23520); // b^2
@@ -737,11 +773,10 @@ namespace Backprop.Generated
                 {
                     sum += Unsafe.Add(ref d, s * 32 + i);
                 }
-                Unsafe.Add(ref b, i) -= rate * sum;
+                update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
-            Vector256<float> decays = Vector256.Create(decay), rates = Vector256.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 98 vectors of 8), walk the samples,
-            // accumulating δ_i a_j; the block is then applied to the weights once.
+            // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
             // are requested from memory: spread over the whole update, the loads of a shuffled data set overlap the math.
             for (nuint j = 0; j < 768; j += 32)
@@ -765,8 +800,8 @@ namespace Backprop.Generated
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02); g03 = MultiplyAdd(delta0, x3, g03);
                         Vector256<float> delta1 = Vector256.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12); g13 = MultiplyAdd(delta1, x3, g13);
                     }
-                    Vector256.StoreUnsafe(MultiplyAdd(g00, rates, Vector256.LoadUnsafe(ref w0, j) * decays), ref w0, j); Vector256.StoreUnsafe(MultiplyAdd(g01, rates, Vector256.LoadUnsafe(ref w0, j + 8) * decays), ref w0, j + 8); Vector256.StoreUnsafe(MultiplyAdd(g02, rates, Vector256.LoadUnsafe(ref w0, j + 16) * decays), ref w0, j + 16); Vector256.StoreUnsafe(MultiplyAdd(g03, rates, Vector256.LoadUnsafe(ref w0, j + 24) * decays), ref w0, j + 24);
-                    Vector256.StoreUnsafe(MultiplyAdd(g10, rates, Vector256.LoadUnsafe(ref w1, j) * decays), ref w1, j); Vector256.StoreUnsafe(MultiplyAdd(g11, rates, Vector256.LoadUnsafe(ref w1, j + 8) * decays), ref w1, j + 8); Vector256.StoreUnsafe(MultiplyAdd(g12, rates, Vector256.LoadUnsafe(ref w1, j + 16) * decays), ref w1, j + 16); Vector256.StoreUnsafe(MultiplyAdd(g13, rates, Vector256.LoadUnsafe(ref w1, j + 24) * decays), ref w1, j + 24);
+                    update.Weights(ref Unsafe.Add(ref w0, j), g00); update.Weights(ref Unsafe.Add(ref w0, j + 8), g01); update.Weights(ref Unsafe.Add(ref w0, j + 16), g02); update.Weights(ref Unsafe.Add(ref w0, j + 24), g03);
+                    update.Weights(ref Unsafe.Add(ref w1, j), g10); update.Weights(ref Unsafe.Add(ref w1, j + 8), g11); update.Weights(ref Unsafe.Add(ref w1, j + 16), g12); update.Weights(ref Unsafe.Add(ref w1, j + 24), g13);
                 }
             }
             {
@@ -787,8 +822,8 @@ namespace Backprop.Generated
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01);
                         Vector256<float> delta1 = Vector256.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11);
                     }
-                    Vector256.StoreUnsafe(MultiplyAdd(g00, rates, Vector256.LoadUnsafe(ref w0, 768) * decays), ref w0, 768); Vector256.StoreUnsafe(MultiplyAdd(g01, rates, Vector256.LoadUnsafe(ref w0, 776) * decays), ref w0, 776);
-                    Vector256.StoreUnsafe(MultiplyAdd(g10, rates, Vector256.LoadUnsafe(ref w1, 768) * decays), ref w1, 768); Vector256.StoreUnsafe(MultiplyAdd(g11, rates, Vector256.LoadUnsafe(ref w1, 776) * decays), ref w1, 776);
+                    update.Weights(ref Unsafe.Add(ref w0, 768), g00); update.Weights(ref Unsafe.Add(ref w0, 776), g01);
+                    update.Weights(ref Unsafe.Add(ref w1, 768), g10); update.Weights(ref Unsafe.Add(ref w1, 776), g11);
                 }
             }
         }
@@ -842,9 +877,9 @@ namespace Backprop.Generated
             }
         }
 
-        /// <summary>Layer 2 (784 → 30) with Vector128 (SSE, AdvSimd): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
+        /// <summary>Layer 2 (784 → 30) with Vector128 (SSE, AdvSimd): Σ_x δ^2 (x)ᵀ and Σ_x δ^2 over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2UpdateV128(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
+        private static void Layer2UpdateV128<TUpdate>(ref float p, ref float a, ref int rows, ref float d, nint m, ref TUpdate update, ref int next, nint nextCount) where TUpdate : struct, IParameterUpdate
         {
             ref float w = ref Unsafe.Add(ref p, 0); // w^2: 30 rows of 784
             ref float b = ref Unsafe.Add(ref p, 23520); // b^2
@@ -856,11 +891,10 @@ namespace Backprop.Generated
                 {
                     sum += Unsafe.Add(ref d, s * 32 + i);
                 }
-                Unsafe.Add(ref b, i) -= rate * sum;
+                update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
-            Vector128<float> decays = Vector128.Create(decay), rates = Vector128.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 196 vectors of 4), walk the samples,
-            // accumulating δ_i a_j; the block is then applied to the weights once.
+            // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
             // are requested from memory: spread over the whole update, the loads of a shuffled data set overlap the math.
             for (nuint j = 0; j < 784; j += 16)
@@ -884,8 +918,8 @@ namespace Backprop.Generated
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02); g03 = MultiplyAdd(delta0, x3, g03);
                         Vector128<float> delta1 = Vector128.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12); g13 = MultiplyAdd(delta1, x3, g13);
                     }
-                    Vector128.StoreUnsafe(MultiplyAdd(g00, rates, Vector128.LoadUnsafe(ref w0, j) * decays), ref w0, j); Vector128.StoreUnsafe(MultiplyAdd(g01, rates, Vector128.LoadUnsafe(ref w0, j + 4) * decays), ref w0, j + 4); Vector128.StoreUnsafe(MultiplyAdd(g02, rates, Vector128.LoadUnsafe(ref w0, j + 8) * decays), ref w0, j + 8); Vector128.StoreUnsafe(MultiplyAdd(g03, rates, Vector128.LoadUnsafe(ref w0, j + 12) * decays), ref w0, j + 12);
-                    Vector128.StoreUnsafe(MultiplyAdd(g10, rates, Vector128.LoadUnsafe(ref w1, j) * decays), ref w1, j); Vector128.StoreUnsafe(MultiplyAdd(g11, rates, Vector128.LoadUnsafe(ref w1, j + 4) * decays), ref w1, j + 4); Vector128.StoreUnsafe(MultiplyAdd(g12, rates, Vector128.LoadUnsafe(ref w1, j + 8) * decays), ref w1, j + 8); Vector128.StoreUnsafe(MultiplyAdd(g13, rates, Vector128.LoadUnsafe(ref w1, j + 12) * decays), ref w1, j + 12);
+                    update.Weights(ref Unsafe.Add(ref w0, j), g00); update.Weights(ref Unsafe.Add(ref w0, j + 4), g01); update.Weights(ref Unsafe.Add(ref w0, j + 8), g02); update.Weights(ref Unsafe.Add(ref w0, j + 12), g03);
+                    update.Weights(ref Unsafe.Add(ref w1, j), g10); update.Weights(ref Unsafe.Add(ref w1, j + 4), g11); update.Weights(ref Unsafe.Add(ref w1, j + 8), g12); update.Weights(ref Unsafe.Add(ref w1, j + 12), g13);
                 }
             }
         }
@@ -912,9 +946,9 @@ namespace Backprop.Generated
             }
         }
 
-        /// <summary>Layer 2 (784 → 30) with scalar code (no SIMD acceleration): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
+        /// <summary>Layer 2 (784 → 30) with scalar code (no SIMD acceleration): Σ_x δ^2 (x)ᵀ and Σ_x δ^2 over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2UpdateScalar(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
+        private static void Layer2UpdateScalar<TUpdate>(ref float p, ref float a, ref int rows, ref float d, nint m, ref TUpdate update, ref int next, nint nextCount) where TUpdate : struct, IParameterUpdate
         {
             ref float w = ref Unsafe.Add(ref p, 0); // w^2: 30 rows of 784
             ref float b = ref Unsafe.Add(ref p, 23520); // b^2
@@ -926,7 +960,7 @@ namespace Backprop.Generated
                 {
                     sum += Unsafe.Add(ref d, s * 32 + i);
                 }
-                Unsafe.Add(ref b, i) -= rate * sum;
+                update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
             // BP4 summed over the batch: Σ_x δ_i a_j
             for (nint i = 0; i < 30; i++)
@@ -938,8 +972,7 @@ namespace Backprop.Generated
                     {
                         sum += Unsafe.Add(ref d, s * 32 + i) * Unsafe.Add(ref Unsafe.Add(ref a, (nint)Unsafe.Add(ref rows, s) * 784), j);
                     }
-                    ref float wij = ref Unsafe.Add(ref w, i * 784 + j);
-                    wij = decay * wij - rate * sum;
+                    update.Weight(ref Unsafe.Add(ref w, i * 784 + j), sum);
                 }
             }
         }
@@ -964,14 +997,14 @@ namespace Backprop.Generated
             else Layer3DeltaScalar(ref p, ref d, m, ref a, ref dPrevious);
         }
 
-        /// <summary>Layer 3's update kernel: w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3, for m samples. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
+        /// <summary>Layer 3's update kernel: hands Σ_x δ^3 (a^2)ᵀ (∂C/∂w^3) and Σ_x δ^3 (∂C/∂b^3) over m samples to the update. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Layer3Update(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        private static void Layer3Update<TUpdate>(ref float p, ref float a, ref float d, nint m, ref TUpdate update) where TUpdate : struct, IParameterUpdate
         {
-            if (Vector512.IsHardwareAccelerated) Layer3UpdateV512(ref p, ref a, ref d, m, rate, decay);
-            else if (Vector256.IsHardwareAccelerated) Layer3UpdateV256(ref p, ref a, ref d, m, rate, decay);
-            else if (Vector128.IsHardwareAccelerated) Layer3UpdateV128(ref p, ref a, ref d, m, rate, decay);
-            else Layer3UpdateScalar(ref p, ref a, ref d, m, rate, decay);
+            if (Vector512.IsHardwareAccelerated) Layer3UpdateV512(ref p, ref a, ref d, m, ref update);
+            else if (Vector256.IsHardwareAccelerated) Layer3UpdateV256(ref p, ref a, ref d, m, ref update);
+            else if (Vector128.IsHardwareAccelerated) Layer3UpdateV128(ref p, ref a, ref d, m, ref update);
+            else Layer3UpdateScalar(ref p, ref a, ref d, m, ref update);
         }
 
         /// <summary>Layer 3 (30 → 10) with Vector512 (AVX-512): z^3 = w^3 a^2 + b^3 for m samples.</summary>
@@ -1033,9 +1066,9 @@ namespace Backprop.Generated
             }
         }
 
-        /// <summary>Layer 3 (30 → 10) with Vector512 (AVX-512): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
+        /// <summary>Layer 3 (30 → 10) with Vector512 (AVX-512): Σ_x δ^3 (a^2)ᵀ and Σ_x δ^3 over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Layer3UpdateV512(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        private static void Layer3UpdateV512<TUpdate>(ref float p, ref float a, ref float d, nint m, ref TUpdate update) where TUpdate : struct, IParameterUpdate
         {
             ref float w = ref Unsafe.Add(ref p, 23550); // w^3: 10 rows of 30
             ref float b = ref Unsafe.Add(ref p, 23850); // b^3
@@ -1047,13 +1080,12 @@ namespace Backprop.Generated
                 {
                     sum += Unsafe.Add(ref d, s * 16 + i);
                 }
-                Unsafe.Add(ref b, i) -= rate * sum;
+                update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
             // Lanes 0..1 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector512<float> mask = Vector512.AsSingle(Vector512.Create(0, 0, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1));
-            Vector512<float> decays = Vector512.Create(decay), rates = Vector512.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16 and one more at 14 overlapping by 2), walk the samples,
-            // accumulating δ_i a_j; the block is then applied to the weights once.
+            // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
                 for (nint i = 0; i < 8; i += 4)
                 {
@@ -1068,10 +1100,10 @@ namespace Backprop.Generated
                         Vector512<float> delta2 = Vector512.Create(Unsafe.Add(ref ds, 2)); g20 = MultiplyAdd(delta2, x0, g20); g21 = MultiplyAdd(delta2, x1, g21);
                         Vector512<float> delta3 = Vector512.Create(Unsafe.Add(ref ds, 3)); g30 = MultiplyAdd(delta3, x0, g30); g31 = MultiplyAdd(delta3, x1, g31);
                     }
-                    Vector512.StoreUnsafe(MultiplyAdd(g00, rates, Vector512.LoadUnsafe(ref w0, 0) * decays), ref w0, 0); Vector512.StoreUnsafe(Vector512.ConditionalSelect(mask, MultiplyAdd(g01, rates, Vector512.LoadUnsafe(ref w0, 14) * decays), Vector512.LoadUnsafe(ref w0, 14)), ref w0, 14);
-                    Vector512.StoreUnsafe(MultiplyAdd(g10, rates, Vector512.LoadUnsafe(ref w1, 0) * decays), ref w1, 0); Vector512.StoreUnsafe(Vector512.ConditionalSelect(mask, MultiplyAdd(g11, rates, Vector512.LoadUnsafe(ref w1, 14) * decays), Vector512.LoadUnsafe(ref w1, 14)), ref w1, 14);
-                    Vector512.StoreUnsafe(MultiplyAdd(g20, rates, Vector512.LoadUnsafe(ref w2, 0) * decays), ref w2, 0); Vector512.StoreUnsafe(Vector512.ConditionalSelect(mask, MultiplyAdd(g21, rates, Vector512.LoadUnsafe(ref w2, 14) * decays), Vector512.LoadUnsafe(ref w2, 14)), ref w2, 14);
-                    Vector512.StoreUnsafe(MultiplyAdd(g30, rates, Vector512.LoadUnsafe(ref w3, 0) * decays), ref w3, 0); Vector512.StoreUnsafe(Vector512.ConditionalSelect(mask, MultiplyAdd(g31, rates, Vector512.LoadUnsafe(ref w3, 14) * decays), Vector512.LoadUnsafe(ref w3, 14)), ref w3, 14);
+                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 14), g01, mask);
+                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 14), g11, mask);
+                    update.Weights(ref Unsafe.Add(ref w2, 0), g20); update.Weights(ref Unsafe.Add(ref w2, 14), g21, mask);
+                    update.Weights(ref Unsafe.Add(ref w3, 0), g30); update.Weights(ref Unsafe.Add(ref w3, 14), g31, mask);
                 }
                 {
                     nint i = 8;
@@ -1084,8 +1116,8 @@ namespace Backprop.Generated
                         Vector512<float> delta0 = Vector512.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01);
                         Vector512<float> delta1 = Vector512.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11);
                     }
-                    Vector512.StoreUnsafe(MultiplyAdd(g00, rates, Vector512.LoadUnsafe(ref w0, 0) * decays), ref w0, 0); Vector512.StoreUnsafe(Vector512.ConditionalSelect(mask, MultiplyAdd(g01, rates, Vector512.LoadUnsafe(ref w0, 14) * decays), Vector512.LoadUnsafe(ref w0, 14)), ref w0, 14);
-                    Vector512.StoreUnsafe(MultiplyAdd(g10, rates, Vector512.LoadUnsafe(ref w1, 0) * decays), ref w1, 0); Vector512.StoreUnsafe(Vector512.ConditionalSelect(mask, MultiplyAdd(g11, rates, Vector512.LoadUnsafe(ref w1, 14) * decays), Vector512.LoadUnsafe(ref w1, 14)), ref w1, 14);
+                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 14), g01, mask);
+                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 14), g11, mask);
                 }
             }
         }
@@ -1151,9 +1183,9 @@ namespace Backprop.Generated
             }
         }
 
-        /// <summary>Layer 3 (30 → 10) with Vector256 (AVX2): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
+        /// <summary>Layer 3 (30 → 10) with Vector256 (AVX2): Σ_x δ^3 (a^2)ᵀ and Σ_x δ^3 over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Layer3UpdateV256(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        private static void Layer3UpdateV256<TUpdate>(ref float p, ref float a, ref float d, nint m, ref TUpdate update) where TUpdate : struct, IParameterUpdate
         {
             ref float w = ref Unsafe.Add(ref p, 23550); // w^3: 10 rows of 30
             ref float b = ref Unsafe.Add(ref p, 23850); // b^3
@@ -1165,13 +1197,12 @@ namespace Backprop.Generated
                 {
                     sum += Unsafe.Add(ref d, s * 16 + i);
                 }
-                Unsafe.Add(ref b, i) -= rate * sum;
+                update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
             // Lanes 0..1 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, -1, -1, -1, -1, -1, -1));
-            Vector256<float> decays = Vector256.Create(decay), rates = Vector256.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 3 vectors of 8 and one more at 22 overlapping by 2), walk the samples,
-            // accumulating δ_i a_j; the block is then applied to the weights once.
+            // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
                 for (nint i = 0; i < 10; i += 2)
                 {
@@ -1184,8 +1215,8 @@ namespace Backprop.Generated
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02); g03 = MultiplyAdd(delta0, x3, g03);
                         Vector256<float> delta1 = Vector256.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12); g13 = MultiplyAdd(delta1, x3, g13);
                     }
-                    Vector256.StoreUnsafe(MultiplyAdd(g00, rates, Vector256.LoadUnsafe(ref w0, 0) * decays), ref w0, 0); Vector256.StoreUnsafe(MultiplyAdd(g01, rates, Vector256.LoadUnsafe(ref w0, 8) * decays), ref w0, 8); Vector256.StoreUnsafe(MultiplyAdd(g02, rates, Vector256.LoadUnsafe(ref w0, 16) * decays), ref w0, 16); Vector256.StoreUnsafe(Vector256.ConditionalSelect(mask, MultiplyAdd(g03, rates, Vector256.LoadUnsafe(ref w0, 22) * decays), Vector256.LoadUnsafe(ref w0, 22)), ref w0, 22);
-                    Vector256.StoreUnsafe(MultiplyAdd(g10, rates, Vector256.LoadUnsafe(ref w1, 0) * decays), ref w1, 0); Vector256.StoreUnsafe(MultiplyAdd(g11, rates, Vector256.LoadUnsafe(ref w1, 8) * decays), ref w1, 8); Vector256.StoreUnsafe(MultiplyAdd(g12, rates, Vector256.LoadUnsafe(ref w1, 16) * decays), ref w1, 16); Vector256.StoreUnsafe(Vector256.ConditionalSelect(mask, MultiplyAdd(g13, rates, Vector256.LoadUnsafe(ref w1, 22) * decays), Vector256.LoadUnsafe(ref w1, 22)), ref w1, 22);
+                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 8), g01); update.Weights(ref Unsafe.Add(ref w0, 16), g02); update.Weights(ref Unsafe.Add(ref w0, 22), g03, mask);
+                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 8), g11); update.Weights(ref Unsafe.Add(ref w1, 16), g12); update.Weights(ref Unsafe.Add(ref w1, 22), g13, mask);
                 }
             }
         }
@@ -1324,9 +1355,9 @@ namespace Backprop.Generated
             }
         }
 
-        /// <summary>Layer 3 (30 → 10) with Vector128 (SSE, AdvSimd): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
+        /// <summary>Layer 3 (30 → 10) with Vector128 (SSE, AdvSimd): Σ_x δ^3 (a^2)ᵀ and Σ_x δ^3 over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Layer3UpdateV128(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        private static void Layer3UpdateV128<TUpdate>(ref float p, ref float a, ref float d, nint m, ref TUpdate update) where TUpdate : struct, IParameterUpdate
         {
             ref float w = ref Unsafe.Add(ref p, 23550); // w^3: 10 rows of 30
             ref float b = ref Unsafe.Add(ref p, 23850); // b^3
@@ -1338,13 +1369,12 @@ namespace Backprop.Generated
                 {
                     sum += Unsafe.Add(ref d, s * 16 + i);
                 }
-                Unsafe.Add(ref b, i) -= rate * sum;
+                update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
             // Lanes 0..1 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector128<float> mask = Vector128.AsSingle(Vector128.Create(0, 0, -1, -1));
-            Vector128<float> decays = Vector128.Create(decay), rates = Vector128.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 7 vectors of 4 and one more at 26 overlapping by 2), walk the samples,
-            // accumulating δ_i a_j; the block is then applied to the weights once.
+            // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
                 for (nint i = 0; i < 10; i += 2)
                 {
@@ -1357,8 +1387,8 @@ namespace Backprop.Generated
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02); g03 = MultiplyAdd(delta0, x3, g03);
                         Vector128<float> delta1 = Vector128.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12); g13 = MultiplyAdd(delta1, x3, g13);
                     }
-                    Vector128.StoreUnsafe(MultiplyAdd(g00, rates, Vector128.LoadUnsafe(ref w0, 0) * decays), ref w0, 0); Vector128.StoreUnsafe(MultiplyAdd(g01, rates, Vector128.LoadUnsafe(ref w0, 4) * decays), ref w0, 4); Vector128.StoreUnsafe(MultiplyAdd(g02, rates, Vector128.LoadUnsafe(ref w0, 8) * decays), ref w0, 8); Vector128.StoreUnsafe(MultiplyAdd(g03, rates, Vector128.LoadUnsafe(ref w0, 12) * decays), ref w0, 12);
-                    Vector128.StoreUnsafe(MultiplyAdd(g10, rates, Vector128.LoadUnsafe(ref w1, 0) * decays), ref w1, 0); Vector128.StoreUnsafe(MultiplyAdd(g11, rates, Vector128.LoadUnsafe(ref w1, 4) * decays), ref w1, 4); Vector128.StoreUnsafe(MultiplyAdd(g12, rates, Vector128.LoadUnsafe(ref w1, 8) * decays), ref w1, 8); Vector128.StoreUnsafe(MultiplyAdd(g13, rates, Vector128.LoadUnsafe(ref w1, 12) * decays), ref w1, 12);
+                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 8), g02); update.Weights(ref Unsafe.Add(ref w0, 12), g03);
+                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 4), g11); update.Weights(ref Unsafe.Add(ref w1, 8), g12); update.Weights(ref Unsafe.Add(ref w1, 12), g13);
                 }
             }
             {
@@ -1373,8 +1403,8 @@ namespace Backprop.Generated
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02); g03 = MultiplyAdd(delta0, x3, g03);
                         Vector128<float> delta1 = Vector128.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12); g13 = MultiplyAdd(delta1, x3, g13);
                     }
-                    Vector128.StoreUnsafe(MultiplyAdd(g00, rates, Vector128.LoadUnsafe(ref w0, 16) * decays), ref w0, 16); Vector128.StoreUnsafe(MultiplyAdd(g01, rates, Vector128.LoadUnsafe(ref w0, 20) * decays), ref w0, 20); Vector128.StoreUnsafe(MultiplyAdd(g02, rates, Vector128.LoadUnsafe(ref w0, 24) * decays), ref w0, 24); Vector128.StoreUnsafe(Vector128.ConditionalSelect(mask, MultiplyAdd(g03, rates, Vector128.LoadUnsafe(ref w0, 26) * decays), Vector128.LoadUnsafe(ref w0, 26)), ref w0, 26);
-                    Vector128.StoreUnsafe(MultiplyAdd(g10, rates, Vector128.LoadUnsafe(ref w1, 16) * decays), ref w1, 16); Vector128.StoreUnsafe(MultiplyAdd(g11, rates, Vector128.LoadUnsafe(ref w1, 20) * decays), ref w1, 20); Vector128.StoreUnsafe(MultiplyAdd(g12, rates, Vector128.LoadUnsafe(ref w1, 24) * decays), ref w1, 24); Vector128.StoreUnsafe(Vector128.ConditionalSelect(mask, MultiplyAdd(g13, rates, Vector128.LoadUnsafe(ref w1, 26) * decays), Vector128.LoadUnsafe(ref w1, 26)), ref w1, 26);
+                    update.Weights(ref Unsafe.Add(ref w0, 16), g00); update.Weights(ref Unsafe.Add(ref w0, 20), g01); update.Weights(ref Unsafe.Add(ref w0, 24), g02); update.Weights(ref Unsafe.Add(ref w0, 26), g03, mask);
+                    update.Weights(ref Unsafe.Add(ref w1, 16), g10); update.Weights(ref Unsafe.Add(ref w1, 20), g11); update.Weights(ref Unsafe.Add(ref w1, 24), g12); update.Weights(ref Unsafe.Add(ref w1, 26), g13, mask);
                 }
             }
         }
@@ -1420,9 +1450,9 @@ namespace Backprop.Generated
             }
         }
 
-        /// <summary>Layer 3 (30 → 10) with scalar code (no SIMD acceleration): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
+        /// <summary>Layer 3 (30 → 10) with scalar code (no SIMD acceleration): Σ_x δ^3 (a^2)ᵀ and Σ_x δ^3 over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Layer3UpdateScalar(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        private static void Layer3UpdateScalar<TUpdate>(ref float p, ref float a, ref float d, nint m, ref TUpdate update) where TUpdate : struct, IParameterUpdate
         {
             ref float w = ref Unsafe.Add(ref p, 23550); // w^3: 10 rows of 30
             ref float b = ref Unsafe.Add(ref p, 23850); // b^3
@@ -1434,7 +1464,7 @@ namespace Backprop.Generated
                 {
                     sum += Unsafe.Add(ref d, s * 16 + i);
                 }
-                Unsafe.Add(ref b, i) -= rate * sum;
+                update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
             // BP4 summed over the batch: Σ_x δ_i a_j
             for (nint i = 0; i < 10; i++)
@@ -1446,8 +1476,7 @@ namespace Backprop.Generated
                     {
                         sum += Unsafe.Add(ref d, s * 16 + i) * Unsafe.Add(ref Unsafe.Add(ref a, (s) * 32), j);
                     }
-                    ref float wij = ref Unsafe.Add(ref w, i * 30 + j);
-                    wij = decay * wij - rate * sum;
+                    update.Weight(ref Unsafe.Add(ref w, i * 30 + j), sum);
                 }
             }
         }

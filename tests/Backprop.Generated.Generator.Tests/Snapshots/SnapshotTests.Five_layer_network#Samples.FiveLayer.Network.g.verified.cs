@@ -333,6 +333,23 @@ namespace Samples
         /// <exception cref="global::System.ArgumentException">Spans of the wrong length, or a row out of range.</exception>
         public float TrainBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> batch, float learningRate, float weightDecay, global::System.Span<float> workspace, global::System.ReadOnlySpan<int> upcoming = default)
             => global::Backprop.Generated.FiveLayerKernels.TrainBatch(_parameterStorage, inputs, targets, batch, learningRate, weightDecay, workspace, upcoming);
+
+        /// <summary>
+        /// One step of <paramref name="update"/> on the parameters in <paramref name="parameters"/> (not this network's): as
+        /// <see cref="TrainBatch"/>, but each sum over the batch goes to the update, which may keep state after the parameters.
+        /// </summary>
+        /// <param name="parameters">At least ParameterCount floats, the parameters first (in the <see cref="Parameters"/> layout).</param>
+        /// <param name="inputs">The data set's inputs.</param>
+        /// <param name="targets">The data set's targets.</param>
+        /// <param name="batch">The rows of the mini-batch's samples (at least one).</param>
+        /// <param name="update">What to do with each parameter's sum.</param>
+        /// <param name="workspace">At least <see cref="BatchWorkspaceSize"/>(m) floats of scratch.</param>
+        /// <param name="upcoming">The rows of the next call, to prefetch; a hint only.</param>
+        /// <returns>Σ_x C_x over the mini-batch, before the step.</returns>
+        /// <exception cref="global::System.ArgumentException">Spans of the wrong length, or a row out of range.</exception>
+        public static float UpdateBatch<TUpdate>(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> batch, ref TUpdate update, global::System.Span<float> workspace, global::System.ReadOnlySpan<int> upcoming = default)
+            where TUpdate : struct, global::Backprop.IParameterUpdate
+            => global::Backprop.Generated.FiveLayerKernels.UpdateBatch(parameters, inputs, targets, batch, ref update, workspace, upcoming);
     }
 }
 
@@ -416,8 +433,25 @@ namespace Backprop.Generated
             int required = BatchWorkspaceSize(batch.Length);
             if (workspace.Length < required) Kernels.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);
             Kernels.CheckRows(upcoming, inputs.Length / 9, nameof(upcoming));
+            var update = new SgdUpdate(learningRate / batch.Length, weightDecay);
             return TrainBatchCore(ref Kernels.AlignedStart(storage), ref MemoryMarshal.GetReference(inputs), ref MemoryMarshal.GetReference(targets), ref MemoryMarshal.GetReference(batch), batch.Length,
-                learningRate / batch.Length, weightDecay, ref MemoryMarshal.GetReference(workspace), ref MemoryMarshal.GetReference(upcoming), upcoming.Length);
+                ref update, ref MemoryMarshal.GetReference(workspace), ref MemoryMarshal.GetReference(upcoming), upcoming.Length);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float UpdateBatch<TUpdate>(Span<float> parameters, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> batch, ref TUpdate update, Span<float> workspace, ReadOnlySpan<int> upcoming) where TUpdate : struct, IParameterUpdate
+        {
+            if (parameters.Length < 1237) Kernels.ThrowTooShort(nameof(parameters), 1237, parameters.Length, "the network's ParameterCount");
+            if (inputs.Length % 9 != 0) Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 9, "the network's InputSize");
+            int count = inputs.Length / 9;
+            if (targets.Length != count * 5) Kernels.ThrowLengthMismatch(nameof(targets), count * 5, targets.Length, "OutputSize values for each input row");
+            if (batch.Length == 0) Kernels.ThrowEmptyBatch(nameof(batch));
+            Kernels.CheckRows(batch, count, nameof(batch));
+            int required = BatchWorkspaceSize(batch.Length);
+            if (workspace.Length < required) Kernels.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);
+            Kernels.CheckRows(upcoming, inputs.Length / 9, nameof(upcoming));
+            return TrainBatchCore(ref MemoryMarshal.GetReference(parameters), ref MemoryMarshal.GetReference(inputs), ref MemoryMarshal.GetReference(targets), ref MemoryMarshal.GetReference(batch), batch.Length,
+                ref update, ref MemoryMarshal.GetReference(workspace), ref MemoryMarshal.GetReference(upcoming), upcoming.Length);
         }
 
         /// <summary>Forward pass of one sample.</summary>
@@ -527,6 +561,7 @@ namespace Backprop.Generated
             ref float a5 = ref Unsafe.Add(ref d4, m * 16);
             ref float d5 = ref Unsafe.Add(ref a5, m * 16);
             ref float z5 = ref Unsafe.Add(ref d5, m * 16);
+            GradientSum sum = default; // the update kernels add Σ_x into g
 
             // ---- Forward pass, keeping every activation ----
 
@@ -556,28 +591,28 @@ namespace Backprop.Generated
 
             // Layer 5, BP2: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a)
             Layer5Delta(ref p, ref d5, m, ref a4, ref d4);
-            // Layer 5: ∂C/∂b^5 += Σ_x δ^5 (BP3); ∂C/∂w^5 += Σ_x δ^5 (a^4)ᵀ (BP4): the update kernel with decay 1 and rate −1, on g
-            Layer5Update(ref g, ref a4, ref d5, m, -1f, 1f);
+            // Layer 5: ∂C/∂b^5 += Σ_x δ^5 (BP3); ∂C/∂w^5 += Σ_x δ^5 (a^4)ᵀ (BP4): the update kernel adding into g
+            Layer5Update(ref g, ref a4, ref d5, m, ref sum);
 
             // Layer 4, BP2: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a)
             Layer4Delta(ref p, ref d4, m, ref a3, ref d3);
-            // Layer 4: ∂C/∂b^4 += Σ_x δ^4 (BP3); ∂C/∂w^4 += Σ_x δ^4 (a^3)ᵀ (BP4): the update kernel with decay 1 and rate −1, on g
-            Layer4Update(ref g, ref a3, ref d4, m, -1f, 1f);
+            // Layer 4: ∂C/∂b^4 += Σ_x δ^4 (BP3); ∂C/∂w^4 += Σ_x δ^4 (a^3)ᵀ (BP4): the update kernel adding into g
+            Layer4Update(ref g, ref a3, ref d4, m, ref sum);
 
             // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a)
             Layer3Delta(ref p, ref d3, m, ref a2, ref d2);
-            // Layer 3: ∂C/∂b^3 += Σ_x δ^3 (BP3); ∂C/∂w^3 += Σ_x δ^3 (a^2)ᵀ (BP4): the update kernel with decay 1 and rate −1, on g
-            Layer3Update(ref g, ref a2, ref d3, m, -1f, 1f);
+            // Layer 3: ∂C/∂b^3 += Σ_x δ^3 (BP3); ∂C/∂w^3 += Σ_x δ^3 (a^2)ᵀ (BP4): the update kernel adding into g
+            Layer3Update(ref g, ref a2, ref d3, m, ref sum);
 
-            // Layer 2: ∂C/∂b^2 += Σ_x δ^2 (BP3); ∂C/∂w^2 += Σ_x δ^2 (x)ᵀ (BP4): the update kernel with decay 1 and rate −1, on g. The input layer has no error term.
-            Layer2Update(ref g, ref x, ref rows, ref d2, m, -1f, 1f, ref rows, 0);
+            // Layer 2: ∂C/∂b^2 += Σ_x δ^2 (BP3); ∂C/∂w^2 += Σ_x δ^2 (x)ᵀ (BP4): the update kernel adding into g. The input layer has no error term.
+            Layer2Update(ref g, ref x, ref rows, ref d2, m, ref sum, ref rows, 0);
 
             return cost;
         }
 
-        /// <summary>One gradient-descent step on the m samples rows[0..m); prefetches the rows next[0..nextCount); returns Σ_x C_x.</summary>
+        /// <summary>One step of the update on the m samples rows[0..m); prefetches the rows next[0..nextCount); returns Σ_x C_x.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static float TrainBatchCore(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
+        private static float TrainBatchCore<TUpdate>(ref float p, ref float x, ref float y, ref int rows, nint m, ref TUpdate update, ref float workspace, ref int next, nint nextCount) where TUpdate : struct, IParameterUpdate
         {
             // The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^5.
             ref float a2 = ref Unsafe.Add(ref workspace, 0);
@@ -618,21 +653,25 @@ namespace Backprop.Generated
 
             // Layer 5, BP2: δ^4 = ((w^5)ᵀ δ^5) ⊙ σ'(z^4), with σ'(z) = a ⊙ (1 − a) (before w^5 changes)
             Layer5Delta(ref p, ref d5, m, ref a4, ref d4);
-            // Layer 5, BP3 and BP4 summed over the batch, then the step: w^5 ← decay · w^5 − (η/m) Σ_x δ^5 (a^4)ᵀ, b^5 ← b^5 − (η/m) Σ_x δ^5
-            Layer5Update(ref p, ref a4, ref d5, m, rate, decay);
+            // Layer 5, BP3 and BP4 summed over the batch, then the step: the update gets ∂C/∂w^5 = Σ_x δ^5 (a^4)ᵀ and ∂C/∂b^5 = Σ_x δ^5
+            // (SGD: w^5 ← decay · w^5 − (η/m) Σ_x δ^5 (a^4)ᵀ, b^5 ← b^5 − (η/m) Σ_x δ^5)
+            Layer5Update(ref p, ref a4, ref d5, m, ref update);
 
             // Layer 4, BP2: δ^3 = ((w^4)ᵀ δ^4) ⊙ σ'(z^3), with σ'(z) = a ⊙ (1 − a) (before w^4 changes)
             Layer4Delta(ref p, ref d4, m, ref a3, ref d3);
-            // Layer 4, BP3 and BP4 summed over the batch, then the step: w^4 ← decay · w^4 − (η/m) Σ_x δ^4 (a^3)ᵀ, b^4 ← b^4 − (η/m) Σ_x δ^4
-            Layer4Update(ref p, ref a3, ref d4, m, rate, decay);
+            // Layer 4, BP3 and BP4 summed over the batch, then the step: the update gets ∂C/∂w^4 = Σ_x δ^4 (a^3)ᵀ and ∂C/∂b^4 = Σ_x δ^4
+            // (SGD: w^4 ← decay · w^4 − (η/m) Σ_x δ^4 (a^3)ᵀ, b^4 ← b^4 − (η/m) Σ_x δ^4)
+            Layer4Update(ref p, ref a3, ref d4, m, ref update);
 
             // Layer 3, BP2: δ^2 = ((w^3)ᵀ δ^3) ⊙ σ'(z^2), with σ'(z) = a ⊙ (1 − a) (before w^3 changes)
             Layer3Delta(ref p, ref d3, m, ref a2, ref d2);
-            // Layer 3, BP3 and BP4 summed over the batch, then the step: w^3 ← decay · w^3 − (η/m) Σ_x δ^3 (a^2)ᵀ, b^3 ← b^3 − (η/m) Σ_x δ^3
-            Layer3Update(ref p, ref a2, ref d3, m, rate, decay);
+            // Layer 3, BP3 and BP4 summed over the batch, then the step: the update gets ∂C/∂w^3 = Σ_x δ^3 (a^2)ᵀ and ∂C/∂b^3 = Σ_x δ^3
+            // (SGD: w^3 ← decay · w^3 − (η/m) Σ_x δ^3 (a^2)ᵀ, b^3 ← b^3 − (η/m) Σ_x δ^3)
+            Layer3Update(ref p, ref a2, ref d3, m, ref update);
 
-            // Layer 2, BP3 and BP4 summed over the batch, then the step: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2
-            Layer2Update(ref p, ref x, ref rows, ref d2, m, rate, decay, ref next, nextCount);
+            // Layer 2, BP3 and BP4 summed over the batch, then the step: the update gets ∂C/∂w^2 = Σ_x δ^2 (x)ᵀ and ∂C/∂b^2 = Σ_x δ^2
+            // (SGD: w^2 ← decay · w^2 − (η/m) Σ_x δ^2 (x)ᵀ, b^2 ← b^2 − (η/m) Σ_x δ^2)
+            Layer2Update(ref p, ref x, ref rows, ref d2, m, ref update, ref next, nextCount);
 
             return cost;
         }
@@ -647,14 +686,14 @@ namespace Backprop.Generated
             else Layer2ForwardScalar(ref p, ref a, ref rows, m, ref z);
         }
 
-        /// <summary>Layer 2's update kernel: w^2 ← decay · w^2 − rate · Σ_x δ^2 (a^1)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2, for m samples. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
+        /// <summary>Layer 2's update kernel: hands Σ_x δ^2 (a^1)ᵀ (∂C/∂w^2) and Σ_x δ^2 (∂C/∂b^2) over m samples to the update. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Layer2Update(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
+        private static void Layer2Update<TUpdate>(ref float p, ref float a, ref int rows, ref float d, nint m, ref TUpdate update, ref int next, nint nextCount) where TUpdate : struct, IParameterUpdate
         {
-            if (Vector512.IsHardwareAccelerated) Layer2UpdateV256(ref p, ref a, ref rows, ref d, m, rate, decay, ref next, nextCount);
-            else if (Vector256.IsHardwareAccelerated) Layer2UpdateV256(ref p, ref a, ref rows, ref d, m, rate, decay, ref next, nextCount);
-            else if (Vector128.IsHardwareAccelerated) Layer2UpdateV128(ref p, ref a, ref rows, ref d, m, rate, decay, ref next, nextCount);
-            else Layer2UpdateScalar(ref p, ref a, ref rows, ref d, m, rate, decay, ref next, nextCount);
+            if (Vector512.IsHardwareAccelerated) Layer2UpdateV256(ref p, ref a, ref rows, ref d, m, ref update, ref next, nextCount);
+            else if (Vector256.IsHardwareAccelerated) Layer2UpdateV256(ref p, ref a, ref rows, ref d, m, ref update, ref next, nextCount);
+            else if (Vector128.IsHardwareAccelerated) Layer2UpdateV128(ref p, ref a, ref rows, ref d, m, ref update, ref next, nextCount);
+            else Layer2UpdateScalar(ref p, ref a, ref rows, ref d, m, ref update, ref next, nextCount);
         }
 
         /// <summary>Layer 2 (9 → 17) with Vector256 (AVX2): z^2 = w^2 a^1 + b^2 for m samples.</summary>
@@ -706,9 +745,9 @@ namespace Backprop.Generated
             }
         }
 
-        /// <summary>Layer 2 (9 → 17) with Vector256 (AVX2): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
+        /// <summary>Layer 2 (9 → 17) with Vector256 (AVX2): Σ_x δ^2 (x)ᵀ and Σ_x δ^2 over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2UpdateV256(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
+        private static void Layer2UpdateV256<TUpdate>(ref float p, ref float a, ref int rows, ref float d, nint m, ref TUpdate update, ref int next, nint nextCount) where TUpdate : struct, IParameterUpdate
         {
             ref float w = ref Unsafe.Add(ref p, 0); // w^2: 17 rows of 9
             ref float b = ref Unsafe.Add(ref p, 153); // b^2
@@ -720,13 +759,12 @@ namespace Backprop.Generated
                 {
                     sum += Unsafe.Add(ref d, s * 32 + i);
                 }
-                Unsafe.Add(ref b, i) -= rate * sum;
+                update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
             // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
-            Vector256<float> decays = Vector256.Create(decay), rates = Vector256.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8 and one more at 1 overlapping by 7), walk the samples,
-            // accumulating δ_i a_j; the block is then applied to the weights once.
+            // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
             // are requested from memory: spread over the whole update, the loads of a shuffled data set overlap the math.
             {
@@ -747,8 +785,8 @@ namespace Backprop.Generated
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01);
                         Vector256<float> delta1 = Vector256.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11);
                     }
-                    Vector256.StoreUnsafe(MultiplyAdd(g00, rates, Vector256.LoadUnsafe(ref w0, 0) * decays), ref w0, 0); Vector256.StoreUnsafe(Vector256.ConditionalSelect(mask, MultiplyAdd(g01, rates, Vector256.LoadUnsafe(ref w0, 1) * decays), Vector256.LoadUnsafe(ref w0, 1)), ref w0, 1);
-                    Vector256.StoreUnsafe(MultiplyAdd(g10, rates, Vector256.LoadUnsafe(ref w1, 0) * decays), ref w1, 0); Vector256.StoreUnsafe(Vector256.ConditionalSelect(mask, MultiplyAdd(g11, rates, Vector256.LoadUnsafe(ref w1, 1) * decays), Vector256.LoadUnsafe(ref w1, 1)), ref w1, 1);
+                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 1), g01, mask);
+                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 1), g11, mask);
                 }
                 {
                     nint i = 16;
@@ -760,7 +798,7 @@ namespace Backprop.Generated
                         Vector256<float> x0 = Vector256.LoadUnsafe(ref input, 0), x1 = Vector256.LoadUnsafe(ref input, 1);
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01);
                     }
-                    Vector256.StoreUnsafe(MultiplyAdd(g00, rates, Vector256.LoadUnsafe(ref w0, 0) * decays), ref w0, 0); Vector256.StoreUnsafe(Vector256.ConditionalSelect(mask, MultiplyAdd(g01, rates, Vector256.LoadUnsafe(ref w0, 1) * decays), Vector256.LoadUnsafe(ref w0, 1)), ref w0, 1);
+                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 1), g01, mask);
                 }
             }
         }
@@ -814,9 +852,9 @@ namespace Backprop.Generated
             }
         }
 
-        /// <summary>Layer 2 (9 → 17) with Vector128 (SSE, AdvSimd): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
+        /// <summary>Layer 2 (9 → 17) with Vector128 (SSE, AdvSimd): Σ_x δ^2 (x)ᵀ and Σ_x δ^2 over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2UpdateV128(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
+        private static void Layer2UpdateV128<TUpdate>(ref float p, ref float a, ref int rows, ref float d, nint m, ref TUpdate update, ref int next, nint nextCount) where TUpdate : struct, IParameterUpdate
         {
             ref float w = ref Unsafe.Add(ref p, 0); // w^2: 17 rows of 9
             ref float b = ref Unsafe.Add(ref p, 153); // b^2
@@ -828,13 +866,12 @@ namespace Backprop.Generated
                 {
                     sum += Unsafe.Add(ref d, s * 32 + i);
                 }
-                Unsafe.Add(ref b, i) -= rate * sum;
+                update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
             // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector128<float> mask = Vector128.AsSingle(Vector128.Create(0, 0, 0, -1));
-            Vector128<float> decays = Vector128.Create(decay), rates = Vector128.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 4 and one more at 5 overlapping by 3), walk the samples,
-            // accumulating δ_i a_j; the block is then applied to the weights once.
+            // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
             // are requested from memory: spread over the whole update, the loads of a shuffled data set overlap the math.
             {
@@ -856,8 +893,8 @@ namespace Backprop.Generated
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02);
                         Vector128<float> delta1 = Vector128.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12);
                     }
-                    Vector128.StoreUnsafe(MultiplyAdd(g00, rates, Vector128.LoadUnsafe(ref w0, 0) * decays), ref w0, 0); Vector128.StoreUnsafe(MultiplyAdd(g01, rates, Vector128.LoadUnsafe(ref w0, 4) * decays), ref w0, 4); Vector128.StoreUnsafe(Vector128.ConditionalSelect(mask, MultiplyAdd(g02, rates, Vector128.LoadUnsafe(ref w0, 5) * decays), Vector128.LoadUnsafe(ref w0, 5)), ref w0, 5);
-                    Vector128.StoreUnsafe(MultiplyAdd(g10, rates, Vector128.LoadUnsafe(ref w1, 0) * decays), ref w1, 0); Vector128.StoreUnsafe(MultiplyAdd(g11, rates, Vector128.LoadUnsafe(ref w1, 4) * decays), ref w1, 4); Vector128.StoreUnsafe(Vector128.ConditionalSelect(mask, MultiplyAdd(g12, rates, Vector128.LoadUnsafe(ref w1, 5) * decays), Vector128.LoadUnsafe(ref w1, 5)), ref w1, 5);
+                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 5), g02, mask);
+                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 4), g11); update.Weights(ref Unsafe.Add(ref w1, 5), g12, mask);
                 }
                 {
                     nint i = 16;
@@ -869,7 +906,7 @@ namespace Backprop.Generated
                         Vector128<float> x0 = Vector128.LoadUnsafe(ref input, 0), x1 = Vector128.LoadUnsafe(ref input, 4), x2 = Vector128.LoadUnsafe(ref input, 5);
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02);
                     }
-                    Vector128.StoreUnsafe(MultiplyAdd(g00, rates, Vector128.LoadUnsafe(ref w0, 0) * decays), ref w0, 0); Vector128.StoreUnsafe(MultiplyAdd(g01, rates, Vector128.LoadUnsafe(ref w0, 4) * decays), ref w0, 4); Vector128.StoreUnsafe(Vector128.ConditionalSelect(mask, MultiplyAdd(g02, rates, Vector128.LoadUnsafe(ref w0, 5) * decays), Vector128.LoadUnsafe(ref w0, 5)), ref w0, 5);
+                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 5), g02, mask);
                 }
             }
         }
@@ -896,9 +933,9 @@ namespace Backprop.Generated
             }
         }
 
-        /// <summary>Layer 2 (9 → 17) with scalar code (no SIMD acceleration): w^2 ← decay · w^2 − rate · Σ_x δ^2 (x)ᵀ and b^2 ← b^2 − rate · Σ_x δ^2 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
+        /// <summary>Layer 2 (9 → 17) with scalar code (no SIMD acceleration): Σ_x δ^2 (x)ᵀ and Σ_x δ^2 over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2UpdateScalar(ref float p, ref float a, ref int rows, ref float d, nint m, float rate, float decay, ref int next, nint nextCount)
+        private static void Layer2UpdateScalar<TUpdate>(ref float p, ref float a, ref int rows, ref float d, nint m, ref TUpdate update, ref int next, nint nextCount) where TUpdate : struct, IParameterUpdate
         {
             ref float w = ref Unsafe.Add(ref p, 0); // w^2: 17 rows of 9
             ref float b = ref Unsafe.Add(ref p, 153); // b^2
@@ -910,7 +947,7 @@ namespace Backprop.Generated
                 {
                     sum += Unsafe.Add(ref d, s * 32 + i);
                 }
-                Unsafe.Add(ref b, i) -= rate * sum;
+                update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
             // BP4 summed over the batch: Σ_x δ_i a_j
             for (nint i = 0; i < 17; i++)
@@ -922,8 +959,7 @@ namespace Backprop.Generated
                     {
                         sum += Unsafe.Add(ref d, s * 32 + i) * Unsafe.Add(ref Unsafe.Add(ref a, (nint)Unsafe.Add(ref rows, s) * 9), j);
                     }
-                    ref float wij = ref Unsafe.Add(ref w, i * 9 + j);
-                    wij = decay * wij - rate * sum;
+                    update.Weight(ref Unsafe.Add(ref w, i * 9 + j), sum);
                 }
             }
         }
@@ -948,14 +984,14 @@ namespace Backprop.Generated
             else Layer3DeltaScalar(ref p, ref d, m, ref a, ref dPrevious);
         }
 
-        /// <summary>Layer 3's update kernel: w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3, for m samples. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
+        /// <summary>Layer 3's update kernel: hands Σ_x δ^3 (a^2)ᵀ (∂C/∂w^3) and Σ_x δ^3 (∂C/∂b^3) over m samples to the update. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Layer3Update(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        private static void Layer3Update<TUpdate>(ref float p, ref float a, ref float d, nint m, ref TUpdate update) where TUpdate : struct, IParameterUpdate
         {
-            if (Vector512.IsHardwareAccelerated) Layer3UpdateV512(ref p, ref a, ref d, m, rate, decay);
-            else if (Vector256.IsHardwareAccelerated) Layer3UpdateV256(ref p, ref a, ref d, m, rate, decay);
-            else if (Vector128.IsHardwareAccelerated) Layer3UpdateV128(ref p, ref a, ref d, m, rate, decay);
-            else Layer3UpdateScalar(ref p, ref a, ref d, m, rate, decay);
+            if (Vector512.IsHardwareAccelerated) Layer3UpdateV512(ref p, ref a, ref d, m, ref update);
+            else if (Vector256.IsHardwareAccelerated) Layer3UpdateV256(ref p, ref a, ref d, m, ref update);
+            else if (Vector128.IsHardwareAccelerated) Layer3UpdateV128(ref p, ref a, ref d, m, ref update);
+            else Layer3UpdateScalar(ref p, ref a, ref d, m, ref update);
         }
 
         /// <summary>Layer 3 (17 → 33) with Vector512 (AVX-512): z^3 = w^3 a^2 + b^3 for m samples.</summary>
@@ -1032,9 +1068,9 @@ namespace Backprop.Generated
             }
         }
 
-        /// <summary>Layer 3 (17 → 33) with Vector512 (AVX-512): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
+        /// <summary>Layer 3 (17 → 33) with Vector512 (AVX-512): Σ_x δ^3 (a^2)ᵀ and Σ_x δ^3 over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Layer3UpdateV512(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        private static void Layer3UpdateV512<TUpdate>(ref float p, ref float a, ref float d, nint m, ref TUpdate update) where TUpdate : struct, IParameterUpdate
         {
             ref float w = ref Unsafe.Add(ref p, 170); // w^3: 33 rows of 17
             ref float b = ref Unsafe.Add(ref p, 731); // b^3
@@ -1046,13 +1082,12 @@ namespace Backprop.Generated
                 {
                     sum += Unsafe.Add(ref d, s * 48 + i);
                 }
-                Unsafe.Add(ref b, i) -= rate * sum;
+                update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
             // Lanes 0..14 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector512<float> mask = Vector512.AsSingle(Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
-            Vector512<float> decays = Vector512.Create(decay), rates = Vector512.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16 and one more at 1 overlapping by 15), walk the samples,
-            // accumulating δ_i a_j; the block is then applied to the weights once.
+            // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
                 for (nint i = 0; i < 32; i += 4)
                 {
@@ -1067,10 +1102,10 @@ namespace Backprop.Generated
                         Vector512<float> delta2 = Vector512.Create(Unsafe.Add(ref ds, 2)); g20 = MultiplyAdd(delta2, x0, g20); g21 = MultiplyAdd(delta2, x1, g21);
                         Vector512<float> delta3 = Vector512.Create(Unsafe.Add(ref ds, 3)); g30 = MultiplyAdd(delta3, x0, g30); g31 = MultiplyAdd(delta3, x1, g31);
                     }
-                    Vector512.StoreUnsafe(MultiplyAdd(g00, rates, Vector512.LoadUnsafe(ref w0, 0) * decays), ref w0, 0); Vector512.StoreUnsafe(Vector512.ConditionalSelect(mask, MultiplyAdd(g01, rates, Vector512.LoadUnsafe(ref w0, 1) * decays), Vector512.LoadUnsafe(ref w0, 1)), ref w0, 1);
-                    Vector512.StoreUnsafe(MultiplyAdd(g10, rates, Vector512.LoadUnsafe(ref w1, 0) * decays), ref w1, 0); Vector512.StoreUnsafe(Vector512.ConditionalSelect(mask, MultiplyAdd(g11, rates, Vector512.LoadUnsafe(ref w1, 1) * decays), Vector512.LoadUnsafe(ref w1, 1)), ref w1, 1);
-                    Vector512.StoreUnsafe(MultiplyAdd(g20, rates, Vector512.LoadUnsafe(ref w2, 0) * decays), ref w2, 0); Vector512.StoreUnsafe(Vector512.ConditionalSelect(mask, MultiplyAdd(g21, rates, Vector512.LoadUnsafe(ref w2, 1) * decays), Vector512.LoadUnsafe(ref w2, 1)), ref w2, 1);
-                    Vector512.StoreUnsafe(MultiplyAdd(g30, rates, Vector512.LoadUnsafe(ref w3, 0) * decays), ref w3, 0); Vector512.StoreUnsafe(Vector512.ConditionalSelect(mask, MultiplyAdd(g31, rates, Vector512.LoadUnsafe(ref w3, 1) * decays), Vector512.LoadUnsafe(ref w3, 1)), ref w3, 1);
+                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 1), g01, mask);
+                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 1), g11, mask);
+                    update.Weights(ref Unsafe.Add(ref w2, 0), g20); update.Weights(ref Unsafe.Add(ref w2, 1), g21, mask);
+                    update.Weights(ref Unsafe.Add(ref w3, 0), g30); update.Weights(ref Unsafe.Add(ref w3, 1), g31, mask);
                 }
                 {
                     nint i = 32;
@@ -1082,7 +1117,7 @@ namespace Backprop.Generated
                         Vector512<float> x0 = Vector512.LoadUnsafe(ref input, 0), x1 = Vector512.LoadUnsafe(ref input, 1);
                         Vector512<float> delta0 = Vector512.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01);
                     }
-                    Vector512.StoreUnsafe(MultiplyAdd(g00, rates, Vector512.LoadUnsafe(ref w0, 0) * decays), ref w0, 0); Vector512.StoreUnsafe(Vector512.ConditionalSelect(mask, MultiplyAdd(g01, rates, Vector512.LoadUnsafe(ref w0, 1) * decays), Vector512.LoadUnsafe(ref w0, 1)), ref w0, 1);
+                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 1), g01, mask);
                 }
             }
         }
@@ -1162,9 +1197,9 @@ namespace Backprop.Generated
             }
         }
 
-        /// <summary>Layer 3 (17 → 33) with Vector256 (AVX2): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
+        /// <summary>Layer 3 (17 → 33) with Vector256 (AVX2): Σ_x δ^3 (a^2)ᵀ and Σ_x δ^3 over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Layer3UpdateV256(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        private static void Layer3UpdateV256<TUpdate>(ref float p, ref float a, ref float d, nint m, ref TUpdate update) where TUpdate : struct, IParameterUpdate
         {
             ref float w = ref Unsafe.Add(ref p, 170); // w^3: 33 rows of 17
             ref float b = ref Unsafe.Add(ref p, 731); // b^3
@@ -1176,13 +1211,12 @@ namespace Backprop.Generated
                 {
                     sum += Unsafe.Add(ref d, s * 48 + i);
                 }
-                Unsafe.Add(ref b, i) -= rate * sum;
+                update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
             // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
-            Vector256<float> decays = Vector256.Create(decay), rates = Vector256.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 8 and one more at 9 overlapping by 7), walk the samples,
-            // accumulating δ_i a_j; the block is then applied to the weights once.
+            // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
                 for (nint i = 0; i < 32; i += 2)
                 {
@@ -1195,8 +1229,8 @@ namespace Backprop.Generated
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02);
                         Vector256<float> delta1 = Vector256.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12);
                     }
-                    Vector256.StoreUnsafe(MultiplyAdd(g00, rates, Vector256.LoadUnsafe(ref w0, 0) * decays), ref w0, 0); Vector256.StoreUnsafe(MultiplyAdd(g01, rates, Vector256.LoadUnsafe(ref w0, 8) * decays), ref w0, 8); Vector256.StoreUnsafe(Vector256.ConditionalSelect(mask, MultiplyAdd(g02, rates, Vector256.LoadUnsafe(ref w0, 9) * decays), Vector256.LoadUnsafe(ref w0, 9)), ref w0, 9);
-                    Vector256.StoreUnsafe(MultiplyAdd(g10, rates, Vector256.LoadUnsafe(ref w1, 0) * decays), ref w1, 0); Vector256.StoreUnsafe(MultiplyAdd(g11, rates, Vector256.LoadUnsafe(ref w1, 8) * decays), ref w1, 8); Vector256.StoreUnsafe(Vector256.ConditionalSelect(mask, MultiplyAdd(g12, rates, Vector256.LoadUnsafe(ref w1, 9) * decays), Vector256.LoadUnsafe(ref w1, 9)), ref w1, 9);
+                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 8), g01); update.Weights(ref Unsafe.Add(ref w0, 9), g02, mask);
+                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 8), g11); update.Weights(ref Unsafe.Add(ref w1, 9), g12, mask);
                 }
                 {
                     nint i = 32;
@@ -1208,7 +1242,7 @@ namespace Backprop.Generated
                         Vector256<float> x0 = Vector256.LoadUnsafe(ref input, 0), x1 = Vector256.LoadUnsafe(ref input, 8), x2 = Vector256.LoadUnsafe(ref input, 9);
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02);
                     }
-                    Vector256.StoreUnsafe(MultiplyAdd(g00, rates, Vector256.LoadUnsafe(ref w0, 0) * decays), ref w0, 0); Vector256.StoreUnsafe(MultiplyAdd(g01, rates, Vector256.LoadUnsafe(ref w0, 8) * decays), ref w0, 8); Vector256.StoreUnsafe(Vector256.ConditionalSelect(mask, MultiplyAdd(g02, rates, Vector256.LoadUnsafe(ref w0, 9) * decays), Vector256.LoadUnsafe(ref w0, 9)), ref w0, 9);
+                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 8), g01); update.Weights(ref Unsafe.Add(ref w0, 9), g02, mask);
                 }
             }
         }
@@ -1369,9 +1403,9 @@ namespace Backprop.Generated
             }
         }
 
-        /// <summary>Layer 3 (17 → 33) with Vector128 (SSE, AdvSimd): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
+        /// <summary>Layer 3 (17 → 33) with Vector128 (SSE, AdvSimd): Σ_x δ^3 (a^2)ᵀ and Σ_x δ^3 over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Layer3UpdateV128(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        private static void Layer3UpdateV128<TUpdate>(ref float p, ref float a, ref float d, nint m, ref TUpdate update) where TUpdate : struct, IParameterUpdate
         {
             ref float w = ref Unsafe.Add(ref p, 170); // w^3: 33 rows of 17
             ref float b = ref Unsafe.Add(ref p, 731); // b^3
@@ -1383,13 +1417,12 @@ namespace Backprop.Generated
                 {
                     sum += Unsafe.Add(ref d, s * 48 + i);
                 }
-                Unsafe.Add(ref b, i) -= rate * sum;
+                update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
             // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector128<float> mask = Vector128.AsSingle(Vector128.Create(0, 0, 0, -1));
-            Vector128<float> decays = Vector128.Create(decay), rates = Vector128.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 4 and one more at 13 overlapping by 3), walk the samples,
-            // accumulating δ_i a_j; the block is then applied to the weights once.
+            // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
                 for (nint i = 0; i < 32; i += 2)
                 {
@@ -1402,8 +1435,8 @@ namespace Backprop.Generated
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02); g03 = MultiplyAdd(delta0, x3, g03);
                         Vector128<float> delta1 = Vector128.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12); g13 = MultiplyAdd(delta1, x3, g13);
                     }
-                    Vector128.StoreUnsafe(MultiplyAdd(g00, rates, Vector128.LoadUnsafe(ref w0, 0) * decays), ref w0, 0); Vector128.StoreUnsafe(MultiplyAdd(g01, rates, Vector128.LoadUnsafe(ref w0, 4) * decays), ref w0, 4); Vector128.StoreUnsafe(MultiplyAdd(g02, rates, Vector128.LoadUnsafe(ref w0, 8) * decays), ref w0, 8); Vector128.StoreUnsafe(MultiplyAdd(g03, rates, Vector128.LoadUnsafe(ref w0, 12) * decays), ref w0, 12);
-                    Vector128.StoreUnsafe(MultiplyAdd(g10, rates, Vector128.LoadUnsafe(ref w1, 0) * decays), ref w1, 0); Vector128.StoreUnsafe(MultiplyAdd(g11, rates, Vector128.LoadUnsafe(ref w1, 4) * decays), ref w1, 4); Vector128.StoreUnsafe(MultiplyAdd(g12, rates, Vector128.LoadUnsafe(ref w1, 8) * decays), ref w1, 8); Vector128.StoreUnsafe(MultiplyAdd(g13, rates, Vector128.LoadUnsafe(ref w1, 12) * decays), ref w1, 12);
+                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 8), g02); update.Weights(ref Unsafe.Add(ref w0, 12), g03);
+                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 4), g11); update.Weights(ref Unsafe.Add(ref w1, 8), g12); update.Weights(ref Unsafe.Add(ref w1, 12), g13);
                 }
                 {
                     nint i = 32;
@@ -1415,7 +1448,7 @@ namespace Backprop.Generated
                         Vector128<float> x0 = Vector128.LoadUnsafe(ref input, 0), x1 = Vector128.LoadUnsafe(ref input, 4), x2 = Vector128.LoadUnsafe(ref input, 8), x3 = Vector128.LoadUnsafe(ref input, 12);
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02); g03 = MultiplyAdd(delta0, x3, g03);
                     }
-                    Vector128.StoreUnsafe(MultiplyAdd(g00, rates, Vector128.LoadUnsafe(ref w0, 0) * decays), ref w0, 0); Vector128.StoreUnsafe(MultiplyAdd(g01, rates, Vector128.LoadUnsafe(ref w0, 4) * decays), ref w0, 4); Vector128.StoreUnsafe(MultiplyAdd(g02, rates, Vector128.LoadUnsafe(ref w0, 8) * decays), ref w0, 8); Vector128.StoreUnsafe(MultiplyAdd(g03, rates, Vector128.LoadUnsafe(ref w0, 12) * decays), ref w0, 12);
+                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 8), g02); update.Weights(ref Unsafe.Add(ref w0, 12), g03);
                 }
             }
             {
@@ -1430,8 +1463,8 @@ namespace Backprop.Generated
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00);
                         Vector128<float> delta1 = Vector128.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10);
                     }
-                    Vector128.StoreUnsafe(Vector128.ConditionalSelect(mask, MultiplyAdd(g00, rates, Vector128.LoadUnsafe(ref w0, 13) * decays), Vector128.LoadUnsafe(ref w0, 13)), ref w0, 13);
-                    Vector128.StoreUnsafe(Vector128.ConditionalSelect(mask, MultiplyAdd(g10, rates, Vector128.LoadUnsafe(ref w1, 13) * decays), Vector128.LoadUnsafe(ref w1, 13)), ref w1, 13);
+                    update.Weights(ref Unsafe.Add(ref w0, 13), g00, mask);
+                    update.Weights(ref Unsafe.Add(ref w1, 13), g10, mask);
                 }
                 {
                     nint i = 32;
@@ -1443,7 +1476,7 @@ namespace Backprop.Generated
                         Vector128<float> x0 = Vector128.LoadUnsafe(ref input, 13);
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00);
                     }
-                    Vector128.StoreUnsafe(Vector128.ConditionalSelect(mask, MultiplyAdd(g00, rates, Vector128.LoadUnsafe(ref w0, 13) * decays), Vector128.LoadUnsafe(ref w0, 13)), ref w0, 13);
+                    update.Weights(ref Unsafe.Add(ref w0, 13), g00, mask);
                 }
             }
         }
@@ -1489,9 +1522,9 @@ namespace Backprop.Generated
             }
         }
 
-        /// <summary>Layer 3 (17 → 33) with scalar code (no SIMD acceleration): w^3 ← decay · w^3 − rate · Σ_x δ^3 (a^2)ᵀ and b^3 ← b^3 − rate · Σ_x δ^3 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
+        /// <summary>Layer 3 (17 → 33) with scalar code (no SIMD acceleration): Σ_x δ^3 (a^2)ᵀ and Σ_x δ^3 over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Layer3UpdateScalar(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        private static void Layer3UpdateScalar<TUpdate>(ref float p, ref float a, ref float d, nint m, ref TUpdate update) where TUpdate : struct, IParameterUpdate
         {
             ref float w = ref Unsafe.Add(ref p, 170); // w^3: 33 rows of 17
             ref float b = ref Unsafe.Add(ref p, 731); // b^3
@@ -1503,7 +1536,7 @@ namespace Backprop.Generated
                 {
                     sum += Unsafe.Add(ref d, s * 48 + i);
                 }
-                Unsafe.Add(ref b, i) -= rate * sum;
+                update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
             // BP4 summed over the batch: Σ_x δ_i a_j
             for (nint i = 0; i < 33; i++)
@@ -1515,8 +1548,7 @@ namespace Backprop.Generated
                     {
                         sum += Unsafe.Add(ref d, s * 48 + i) * Unsafe.Add(ref Unsafe.Add(ref a, (s) * 32), j);
                     }
-                    ref float wij = ref Unsafe.Add(ref w, i * 17 + j);
-                    wij = decay * wij - rate * sum;
+                    update.Weight(ref Unsafe.Add(ref w, i * 17 + j), sum);
                 }
             }
         }
@@ -1541,14 +1573,14 @@ namespace Backprop.Generated
             else Layer4DeltaScalar(ref p, ref d, m, ref a, ref dPrevious);
         }
 
-        /// <summary>Layer 4's update kernel: w^4 ← decay · w^4 − rate · Σ_x δ^4 (a^3)ᵀ and b^4 ← b^4 − rate · Σ_x δ^4, for m samples. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
+        /// <summary>Layer 4's update kernel: hands Σ_x δ^4 (a^3)ᵀ (∂C/∂w^4) and Σ_x δ^4 (∂C/∂b^4) over m samples to the update. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Layer4Update(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        private static void Layer4Update<TUpdate>(ref float p, ref float a, ref float d, nint m, ref TUpdate update) where TUpdate : struct, IParameterUpdate
         {
-            if (Vector512.IsHardwareAccelerated) Layer4UpdateV512(ref p, ref a, ref d, m, rate, decay);
-            else if (Vector256.IsHardwareAccelerated) Layer4UpdateV256(ref p, ref a, ref d, m, rate, decay);
-            else if (Vector128.IsHardwareAccelerated) Layer4UpdateV128(ref p, ref a, ref d, m, rate, decay);
-            else Layer4UpdateScalar(ref p, ref a, ref d, m, rate, decay);
+            if (Vector512.IsHardwareAccelerated) Layer4UpdateV512(ref p, ref a, ref d, m, ref update);
+            else if (Vector256.IsHardwareAccelerated) Layer4UpdateV256(ref p, ref a, ref d, m, ref update);
+            else if (Vector128.IsHardwareAccelerated) Layer4UpdateV128(ref p, ref a, ref d, m, ref update);
+            else Layer4UpdateScalar(ref p, ref a, ref d, m, ref update);
         }
 
         /// <summary>Layer 4 (33 → 12) with Vector512 (AVX-512): z^4 = w^4 a^3 + b^4 for m samples.</summary>
@@ -1611,9 +1643,9 @@ namespace Backprop.Generated
             }
         }
 
-        /// <summary>Layer 4 (33 → 12) with Vector512 (AVX-512): w^4 ← decay · w^4 − rate · Σ_x δ^4 (a^3)ᵀ and b^4 ← b^4 − rate · Σ_x δ^4 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
+        /// <summary>Layer 4 (33 → 12) with Vector512 (AVX-512): Σ_x δ^4 (a^3)ᵀ and Σ_x δ^4 over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Layer4UpdateV512(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        private static void Layer4UpdateV512<TUpdate>(ref float p, ref float a, ref float d, nint m, ref TUpdate update) where TUpdate : struct, IParameterUpdate
         {
             ref float w = ref Unsafe.Add(ref p, 764); // w^4: 12 rows of 33
             ref float b = ref Unsafe.Add(ref p, 1160); // b^4
@@ -1625,13 +1657,12 @@ namespace Backprop.Generated
                 {
                     sum += Unsafe.Add(ref d, s * 16 + i);
                 }
-                Unsafe.Add(ref b, i) -= rate * sum;
+                update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
             // Lanes 0..14 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector512<float> mask = Vector512.AsSingle(Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
-            Vector512<float> decays = Vector512.Create(decay), rates = Vector512.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 16 and one more at 17 overlapping by 15), walk the samples,
-            // accumulating δ_i a_j; the block is then applied to the weights once.
+            // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
                 for (nint i = 0; i < 12; i += 4)
                 {
@@ -1646,10 +1677,10 @@ namespace Backprop.Generated
                         Vector512<float> delta2 = Vector512.Create(Unsafe.Add(ref ds, 2)); g20 = MultiplyAdd(delta2, x0, g20); g21 = MultiplyAdd(delta2, x1, g21); g22 = MultiplyAdd(delta2, x2, g22);
                         Vector512<float> delta3 = Vector512.Create(Unsafe.Add(ref ds, 3)); g30 = MultiplyAdd(delta3, x0, g30); g31 = MultiplyAdd(delta3, x1, g31); g32 = MultiplyAdd(delta3, x2, g32);
                     }
-                    Vector512.StoreUnsafe(MultiplyAdd(g00, rates, Vector512.LoadUnsafe(ref w0, 0) * decays), ref w0, 0); Vector512.StoreUnsafe(MultiplyAdd(g01, rates, Vector512.LoadUnsafe(ref w0, 16) * decays), ref w0, 16); Vector512.StoreUnsafe(Vector512.ConditionalSelect(mask, MultiplyAdd(g02, rates, Vector512.LoadUnsafe(ref w0, 17) * decays), Vector512.LoadUnsafe(ref w0, 17)), ref w0, 17);
-                    Vector512.StoreUnsafe(MultiplyAdd(g10, rates, Vector512.LoadUnsafe(ref w1, 0) * decays), ref w1, 0); Vector512.StoreUnsafe(MultiplyAdd(g11, rates, Vector512.LoadUnsafe(ref w1, 16) * decays), ref w1, 16); Vector512.StoreUnsafe(Vector512.ConditionalSelect(mask, MultiplyAdd(g12, rates, Vector512.LoadUnsafe(ref w1, 17) * decays), Vector512.LoadUnsafe(ref w1, 17)), ref w1, 17);
-                    Vector512.StoreUnsafe(MultiplyAdd(g20, rates, Vector512.LoadUnsafe(ref w2, 0) * decays), ref w2, 0); Vector512.StoreUnsafe(MultiplyAdd(g21, rates, Vector512.LoadUnsafe(ref w2, 16) * decays), ref w2, 16); Vector512.StoreUnsafe(Vector512.ConditionalSelect(mask, MultiplyAdd(g22, rates, Vector512.LoadUnsafe(ref w2, 17) * decays), Vector512.LoadUnsafe(ref w2, 17)), ref w2, 17);
-                    Vector512.StoreUnsafe(MultiplyAdd(g30, rates, Vector512.LoadUnsafe(ref w3, 0) * decays), ref w3, 0); Vector512.StoreUnsafe(MultiplyAdd(g31, rates, Vector512.LoadUnsafe(ref w3, 16) * decays), ref w3, 16); Vector512.StoreUnsafe(Vector512.ConditionalSelect(mask, MultiplyAdd(g32, rates, Vector512.LoadUnsafe(ref w3, 17) * decays), Vector512.LoadUnsafe(ref w3, 17)), ref w3, 17);
+                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 16), g01); update.Weights(ref Unsafe.Add(ref w0, 17), g02, mask);
+                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 16), g11); update.Weights(ref Unsafe.Add(ref w1, 17), g12, mask);
+                    update.Weights(ref Unsafe.Add(ref w2, 0), g20); update.Weights(ref Unsafe.Add(ref w2, 16), g21); update.Weights(ref Unsafe.Add(ref w2, 17), g22, mask);
+                    update.Weights(ref Unsafe.Add(ref w3, 0), g30); update.Weights(ref Unsafe.Add(ref w3, 16), g31); update.Weights(ref Unsafe.Add(ref w3, 17), g32, mask);
                 }
             }
         }
@@ -1779,9 +1810,9 @@ namespace Backprop.Generated
             }
         }
 
-        /// <summary>Layer 4 (33 → 12) with Vector256 (AVX2): w^4 ← decay · w^4 − rate · Σ_x δ^4 (a^3)ᵀ and b^4 ← b^4 − rate · Σ_x δ^4 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
+        /// <summary>Layer 4 (33 → 12) with Vector256 (AVX2): Σ_x δ^4 (a^3)ᵀ and Σ_x δ^4 over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Layer4UpdateV256(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        private static void Layer4UpdateV256<TUpdate>(ref float p, ref float a, ref float d, nint m, ref TUpdate update) where TUpdate : struct, IParameterUpdate
         {
             ref float w = ref Unsafe.Add(ref p, 764); // w^4: 12 rows of 33
             ref float b = ref Unsafe.Add(ref p, 1160); // b^4
@@ -1793,13 +1824,12 @@ namespace Backprop.Generated
                 {
                     sum += Unsafe.Add(ref d, s * 16 + i);
                 }
-                Unsafe.Add(ref b, i) -= rate * sum;
+                update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
             // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
-            Vector256<float> decays = Vector256.Create(decay), rates = Vector256.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 8 and one more at 25 overlapping by 7), walk the samples,
-            // accumulating δ_i a_j; the block is then applied to the weights once.
+            // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
                 for (nint i = 0; i < 12; i += 2)
                 {
@@ -1812,8 +1842,8 @@ namespace Backprop.Generated
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02); g03 = MultiplyAdd(delta0, x3, g03);
                         Vector256<float> delta1 = Vector256.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12); g13 = MultiplyAdd(delta1, x3, g13);
                     }
-                    Vector256.StoreUnsafe(MultiplyAdd(g00, rates, Vector256.LoadUnsafe(ref w0, 0) * decays), ref w0, 0); Vector256.StoreUnsafe(MultiplyAdd(g01, rates, Vector256.LoadUnsafe(ref w0, 8) * decays), ref w0, 8); Vector256.StoreUnsafe(MultiplyAdd(g02, rates, Vector256.LoadUnsafe(ref w0, 16) * decays), ref w0, 16); Vector256.StoreUnsafe(MultiplyAdd(g03, rates, Vector256.LoadUnsafe(ref w0, 24) * decays), ref w0, 24);
-                    Vector256.StoreUnsafe(MultiplyAdd(g10, rates, Vector256.LoadUnsafe(ref w1, 0) * decays), ref w1, 0); Vector256.StoreUnsafe(MultiplyAdd(g11, rates, Vector256.LoadUnsafe(ref w1, 8) * decays), ref w1, 8); Vector256.StoreUnsafe(MultiplyAdd(g12, rates, Vector256.LoadUnsafe(ref w1, 16) * decays), ref w1, 16); Vector256.StoreUnsafe(MultiplyAdd(g13, rates, Vector256.LoadUnsafe(ref w1, 24) * decays), ref w1, 24);
+                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 8), g01); update.Weights(ref Unsafe.Add(ref w0, 16), g02); update.Weights(ref Unsafe.Add(ref w0, 24), g03);
+                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 8), g11); update.Weights(ref Unsafe.Add(ref w1, 16), g12); update.Weights(ref Unsafe.Add(ref w1, 24), g13);
                 }
             }
             {
@@ -1828,8 +1858,8 @@ namespace Backprop.Generated
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00);
                         Vector256<float> delta1 = Vector256.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10);
                     }
-                    Vector256.StoreUnsafe(Vector256.ConditionalSelect(mask, MultiplyAdd(g00, rates, Vector256.LoadUnsafe(ref w0, 25) * decays), Vector256.LoadUnsafe(ref w0, 25)), ref w0, 25);
-                    Vector256.StoreUnsafe(Vector256.ConditionalSelect(mask, MultiplyAdd(g10, rates, Vector256.LoadUnsafe(ref w1, 25) * decays), Vector256.LoadUnsafe(ref w1, 25)), ref w1, 25);
+                    update.Weights(ref Unsafe.Add(ref w0, 25), g00, mask);
+                    update.Weights(ref Unsafe.Add(ref w1, 25), g10, mask);
                 }
             }
         }
@@ -1974,9 +2004,9 @@ namespace Backprop.Generated
             }
         }
 
-        /// <summary>Layer 4 (33 → 12) with Vector128 (SSE, AdvSimd): w^4 ← decay · w^4 − rate · Σ_x δ^4 (a^3)ᵀ and b^4 ← b^4 − rate · Σ_x δ^4 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
+        /// <summary>Layer 4 (33 → 12) with Vector128 (SSE, AdvSimd): Σ_x δ^4 (a^3)ᵀ and Σ_x δ^4 over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Layer4UpdateV128(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        private static void Layer4UpdateV128<TUpdate>(ref float p, ref float a, ref float d, nint m, ref TUpdate update) where TUpdate : struct, IParameterUpdate
         {
             ref float w = ref Unsafe.Add(ref p, 764); // w^4: 12 rows of 33
             ref float b = ref Unsafe.Add(ref p, 1160); // b^4
@@ -1988,13 +2018,12 @@ namespace Backprop.Generated
                 {
                     sum += Unsafe.Add(ref d, s * 16 + i);
                 }
-                Unsafe.Add(ref b, i) -= rate * sum;
+                update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
             // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector128<float> mask = Vector128.AsSingle(Vector128.Create(0, 0, 0, -1));
-            Vector128<float> decays = Vector128.Create(decay), rates = Vector128.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 8 vectors of 4 and one more at 29 overlapping by 3), walk the samples,
-            // accumulating δ_i a_j; the block is then applied to the weights once.
+            // accumulating δ_i a_j; the block's sums then go to the update at once.
             for (nuint j = 0; j < 32; j += 16)
             {
                 for (nint i = 0; i < 12; i += 2)
@@ -2008,8 +2037,8 @@ namespace Backprop.Generated
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02); g03 = MultiplyAdd(delta0, x3, g03);
                         Vector128<float> delta1 = Vector128.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12); g13 = MultiplyAdd(delta1, x3, g13);
                     }
-                    Vector128.StoreUnsafe(MultiplyAdd(g00, rates, Vector128.LoadUnsafe(ref w0, j) * decays), ref w0, j); Vector128.StoreUnsafe(MultiplyAdd(g01, rates, Vector128.LoadUnsafe(ref w0, j + 4) * decays), ref w0, j + 4); Vector128.StoreUnsafe(MultiplyAdd(g02, rates, Vector128.LoadUnsafe(ref w0, j + 8) * decays), ref w0, j + 8); Vector128.StoreUnsafe(MultiplyAdd(g03, rates, Vector128.LoadUnsafe(ref w0, j + 12) * decays), ref w0, j + 12);
-                    Vector128.StoreUnsafe(MultiplyAdd(g10, rates, Vector128.LoadUnsafe(ref w1, j) * decays), ref w1, j); Vector128.StoreUnsafe(MultiplyAdd(g11, rates, Vector128.LoadUnsafe(ref w1, j + 4) * decays), ref w1, j + 4); Vector128.StoreUnsafe(MultiplyAdd(g12, rates, Vector128.LoadUnsafe(ref w1, j + 8) * decays), ref w1, j + 8); Vector128.StoreUnsafe(MultiplyAdd(g13, rates, Vector128.LoadUnsafe(ref w1, j + 12) * decays), ref w1, j + 12);
+                    update.Weights(ref Unsafe.Add(ref w0, j), g00); update.Weights(ref Unsafe.Add(ref w0, j + 4), g01); update.Weights(ref Unsafe.Add(ref w0, j + 8), g02); update.Weights(ref Unsafe.Add(ref w0, j + 12), g03);
+                    update.Weights(ref Unsafe.Add(ref w1, j), g10); update.Weights(ref Unsafe.Add(ref w1, j + 4), g11); update.Weights(ref Unsafe.Add(ref w1, j + 8), g12); update.Weights(ref Unsafe.Add(ref w1, j + 12), g13);
                 }
             }
             {
@@ -2024,8 +2053,8 @@ namespace Backprop.Generated
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00);
                         Vector128<float> delta1 = Vector128.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10);
                     }
-                    Vector128.StoreUnsafe(Vector128.ConditionalSelect(mask, MultiplyAdd(g00, rates, Vector128.LoadUnsafe(ref w0, 29) * decays), Vector128.LoadUnsafe(ref w0, 29)), ref w0, 29);
-                    Vector128.StoreUnsafe(Vector128.ConditionalSelect(mask, MultiplyAdd(g10, rates, Vector128.LoadUnsafe(ref w1, 29) * decays), Vector128.LoadUnsafe(ref w1, 29)), ref w1, 29);
+                    update.Weights(ref Unsafe.Add(ref w0, 29), g00, mask);
+                    update.Weights(ref Unsafe.Add(ref w1, 29), g10, mask);
                 }
             }
         }
@@ -2071,9 +2100,9 @@ namespace Backprop.Generated
             }
         }
 
-        /// <summary>Layer 4 (33 → 12) with scalar code (no SIMD acceleration): w^4 ← decay · w^4 − rate · Σ_x δ^4 (a^3)ᵀ and b^4 ← b^4 − rate · Σ_x δ^4 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
+        /// <summary>Layer 4 (33 → 12) with scalar code (no SIMD acceleration): Σ_x δ^4 (a^3)ᵀ and Σ_x δ^4 over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Layer4UpdateScalar(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        private static void Layer4UpdateScalar<TUpdate>(ref float p, ref float a, ref float d, nint m, ref TUpdate update) where TUpdate : struct, IParameterUpdate
         {
             ref float w = ref Unsafe.Add(ref p, 764); // w^4: 12 rows of 33
             ref float b = ref Unsafe.Add(ref p, 1160); // b^4
@@ -2085,7 +2114,7 @@ namespace Backprop.Generated
                 {
                     sum += Unsafe.Add(ref d, s * 16 + i);
                 }
-                Unsafe.Add(ref b, i) -= rate * sum;
+                update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
             // BP4 summed over the batch: Σ_x δ_i a_j
             for (nint i = 0; i < 12; i++)
@@ -2097,8 +2126,7 @@ namespace Backprop.Generated
                     {
                         sum += Unsafe.Add(ref d, s * 16 + i) * Unsafe.Add(ref Unsafe.Add(ref a, (s) * 48), j);
                     }
-                    ref float wij = ref Unsafe.Add(ref w, i * 33 + j);
-                    wij = decay * wij - rate * sum;
+                    update.Weight(ref Unsafe.Add(ref w, i * 33 + j), sum);
                 }
             }
         }
@@ -2123,14 +2151,14 @@ namespace Backprop.Generated
             else Layer5DeltaScalar(ref p, ref d, m, ref a, ref dPrevious);
         }
 
-        /// <summary>Layer 5's update kernel: w^5 ← decay · w^5 − rate · Σ_x δ^5 (a^4)ᵀ and b^5 ← b^5 − rate · Σ_x δ^5, for m samples. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
+        /// <summary>Layer 5's update kernel: hands Σ_x δ^5 (a^4)ᵀ (∂C/∂w^5) and Σ_x δ^5 (∂C/∂b^5) over m samples to the update. Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Layer5Update(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        private static void Layer5Update<TUpdate>(ref float p, ref float a, ref float d, nint m, ref TUpdate update) where TUpdate : struct, IParameterUpdate
         {
-            if (Vector512.IsHardwareAccelerated) Layer5UpdateV256(ref p, ref a, ref d, m, rate, decay);
-            else if (Vector256.IsHardwareAccelerated) Layer5UpdateV256(ref p, ref a, ref d, m, rate, decay);
-            else if (Vector128.IsHardwareAccelerated) Layer5UpdateV128(ref p, ref a, ref d, m, rate, decay);
-            else Layer5UpdateScalar(ref p, ref a, ref d, m, rate, decay);
+            if (Vector512.IsHardwareAccelerated) Layer5UpdateV256(ref p, ref a, ref d, m, ref update);
+            else if (Vector256.IsHardwareAccelerated) Layer5UpdateV256(ref p, ref a, ref d, m, ref update);
+            else if (Vector128.IsHardwareAccelerated) Layer5UpdateV128(ref p, ref a, ref d, m, ref update);
+            else Layer5UpdateScalar(ref p, ref a, ref d, m, ref update);
         }
 
         /// <summary>Layer 5 (12 → 5) with Vector256 (AVX2): z^5 = w^5 a^4 + b^5 for m samples.</summary>
@@ -2207,9 +2235,9 @@ namespace Backprop.Generated
             }
         }
 
-        /// <summary>Layer 5 (12 → 5) with Vector256 (AVX2): w^5 ← decay · w^5 − rate · Σ_x δ^5 (a^4)ᵀ and b^5 ← b^5 − rate · Σ_x δ^5 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
+        /// <summary>Layer 5 (12 → 5) with Vector256 (AVX2): Σ_x δ^5 (a^4)ᵀ and Σ_x δ^5 over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Layer5UpdateV256(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        private static void Layer5UpdateV256<TUpdate>(ref float p, ref float a, ref float d, nint m, ref TUpdate update) where TUpdate : struct, IParameterUpdate
         {
             ref float w = ref Unsafe.Add(ref p, 1172); // w^5: 5 rows of 12
             ref float b = ref Unsafe.Add(ref p, 1232); // b^5
@@ -2221,13 +2249,12 @@ namespace Backprop.Generated
                 {
                     sum += Unsafe.Add(ref d, s * 16 + i);
                 }
-                Unsafe.Add(ref b, i) -= rate * sum;
+                update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
             // Lanes 0..3 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, 0, 0, -1, -1, -1, -1));
-            Vector256<float> decays = Vector256.Create(decay), rates = Vector256.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8 and one more at 4 overlapping by 4), walk the samples,
-            // accumulating δ_i a_j; the block is then applied to the weights once.
+            // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
                 for (nint i = 0; i < 4; i += 2)
                 {
@@ -2240,8 +2267,8 @@ namespace Backprop.Generated
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01);
                         Vector256<float> delta1 = Vector256.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11);
                     }
-                    Vector256.StoreUnsafe(MultiplyAdd(g00, rates, Vector256.LoadUnsafe(ref w0, 0) * decays), ref w0, 0); Vector256.StoreUnsafe(Vector256.ConditionalSelect(mask, MultiplyAdd(g01, rates, Vector256.LoadUnsafe(ref w0, 4) * decays), Vector256.LoadUnsafe(ref w0, 4)), ref w0, 4);
-                    Vector256.StoreUnsafe(MultiplyAdd(g10, rates, Vector256.LoadUnsafe(ref w1, 0) * decays), ref w1, 0); Vector256.StoreUnsafe(Vector256.ConditionalSelect(mask, MultiplyAdd(g11, rates, Vector256.LoadUnsafe(ref w1, 4) * decays), Vector256.LoadUnsafe(ref w1, 4)), ref w1, 4);
+                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01, mask);
+                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 4), g11, mask);
                 }
                 {
                     nint i = 4;
@@ -2253,7 +2280,7 @@ namespace Backprop.Generated
                         Vector256<float> x0 = Vector256.LoadUnsafe(ref input, 0), x1 = Vector256.LoadUnsafe(ref input, 4);
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01);
                     }
-                    Vector256.StoreUnsafe(MultiplyAdd(g00, rates, Vector256.LoadUnsafe(ref w0, 0) * decays), ref w0, 0); Vector256.StoreUnsafe(Vector256.ConditionalSelect(mask, MultiplyAdd(g01, rates, Vector256.LoadUnsafe(ref w0, 4) * decays), Vector256.LoadUnsafe(ref w0, 4)), ref w0, 4);
+                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01, mask);
                 }
             }
         }
@@ -2320,9 +2347,9 @@ namespace Backprop.Generated
             }
         }
 
-        /// <summary>Layer 5 (12 → 5) with Vector128 (SSE, AdvSimd): w^5 ← decay · w^5 − rate · Σ_x δ^5 (a^4)ᵀ and b^5 ← b^5 − rate · Σ_x δ^5 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
+        /// <summary>Layer 5 (12 → 5) with Vector128 (SSE, AdvSimd): Σ_x δ^5 (a^4)ᵀ and Σ_x δ^5 over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Layer5UpdateV128(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        private static void Layer5UpdateV128<TUpdate>(ref float p, ref float a, ref float d, nint m, ref TUpdate update) where TUpdate : struct, IParameterUpdate
         {
             ref float w = ref Unsafe.Add(ref p, 1172); // w^5: 5 rows of 12
             ref float b = ref Unsafe.Add(ref p, 1232); // b^5
@@ -2334,11 +2361,10 @@ namespace Backprop.Generated
                 {
                     sum += Unsafe.Add(ref d, s * 16 + i);
                 }
-                Unsafe.Add(ref b, i) -= rate * sum;
+                update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
-            Vector128<float> decays = Vector128.Create(decay), rates = Vector128.Create(-rate);
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 3 vectors of 4), walk the samples,
-            // accumulating δ_i a_j; the block is then applied to the weights once.
+            // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
                 for (nint i = 0; i < 4; i += 2)
                 {
@@ -2351,8 +2377,8 @@ namespace Backprop.Generated
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02);
                         Vector128<float> delta1 = Vector128.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12);
                     }
-                    Vector128.StoreUnsafe(MultiplyAdd(g00, rates, Vector128.LoadUnsafe(ref w0, 0) * decays), ref w0, 0); Vector128.StoreUnsafe(MultiplyAdd(g01, rates, Vector128.LoadUnsafe(ref w0, 4) * decays), ref w0, 4); Vector128.StoreUnsafe(MultiplyAdd(g02, rates, Vector128.LoadUnsafe(ref w0, 8) * decays), ref w0, 8);
-                    Vector128.StoreUnsafe(MultiplyAdd(g10, rates, Vector128.LoadUnsafe(ref w1, 0) * decays), ref w1, 0); Vector128.StoreUnsafe(MultiplyAdd(g11, rates, Vector128.LoadUnsafe(ref w1, 4) * decays), ref w1, 4); Vector128.StoreUnsafe(MultiplyAdd(g12, rates, Vector128.LoadUnsafe(ref w1, 8) * decays), ref w1, 8);
+                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 8), g02);
+                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 4), g11); update.Weights(ref Unsafe.Add(ref w1, 8), g12);
                 }
                 {
                     nint i = 4;
@@ -2364,7 +2390,7 @@ namespace Backprop.Generated
                         Vector128<float> x0 = Vector128.LoadUnsafe(ref input, 0), x1 = Vector128.LoadUnsafe(ref input, 4), x2 = Vector128.LoadUnsafe(ref input, 8);
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02);
                     }
-                    Vector128.StoreUnsafe(MultiplyAdd(g00, rates, Vector128.LoadUnsafe(ref w0, 0) * decays), ref w0, 0); Vector128.StoreUnsafe(MultiplyAdd(g01, rates, Vector128.LoadUnsafe(ref w0, 4) * decays), ref w0, 4); Vector128.StoreUnsafe(MultiplyAdd(g02, rates, Vector128.LoadUnsafe(ref w0, 8) * decays), ref w0, 8);
+                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 8), g02);
                 }
             }
         }
@@ -2410,9 +2436,9 @@ namespace Backprop.Generated
             }
         }
 
-        /// <summary>Layer 5 (12 → 5) with scalar code (no SIMD acceleration): w^5 ← decay · w^5 − rate · Σ_x δ^5 (a^4)ᵀ and b^5 ← b^5 − rate · Σ_x δ^5 over m samples (p may be a gradient: decay 1, rate −1 add the sums to it).</summary>
+        /// <summary>Layer 5 (12 → 5) with scalar code (no SIMD acceleration): Σ_x δ^5 (a^4)ᵀ and Σ_x δ^5 over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Layer5UpdateScalar(ref float p, ref float a, ref float d, nint m, float rate, float decay)
+        private static void Layer5UpdateScalar<TUpdate>(ref float p, ref float a, ref float d, nint m, ref TUpdate update) where TUpdate : struct, IParameterUpdate
         {
             ref float w = ref Unsafe.Add(ref p, 1172); // w^5: 5 rows of 12
             ref float b = ref Unsafe.Add(ref p, 1232); // b^5
@@ -2424,7 +2450,7 @@ namespace Backprop.Generated
                 {
                     sum += Unsafe.Add(ref d, s * 16 + i);
                 }
-                Unsafe.Add(ref b, i) -= rate * sum;
+                update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
             // BP4 summed over the batch: Σ_x δ_i a_j
             for (nint i = 0; i < 5; i++)
@@ -2436,8 +2462,7 @@ namespace Backprop.Generated
                     {
                         sum += Unsafe.Add(ref d, s * 16 + i) * Unsafe.Add(ref Unsafe.Add(ref a, (s) * 16), j);
                     }
-                    ref float wij = ref Unsafe.Add(ref w, i * 12 + j);
-                    wij = decay * wij - rate * sum;
+                    update.Weight(ref Unsafe.Add(ref w, i * 12 + j), sum);
                 }
             }
         }

@@ -247,6 +247,23 @@ namespace Samples
                 /// <exception cref="global::System.ArgumentException">Spans of the wrong length, or a row out of range.</exception>
                 public float TrainBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> batch, float learningRate, float weightDecay, global::System.Span<float> workspace, global::System.ReadOnlySpan<int> upcoming = default)
                     => global::Backprop.Generated.NestedNetKernels.TrainBatch(_parameterStorage, inputs, targets, batch, learningRate, weightDecay, workspace, upcoming);
+
+                /// <summary>
+                /// One step of <paramref name="update"/> on the parameters in <paramref name="parameters"/> (not this network's): as
+                /// <see cref="TrainBatch"/>, but each sum over the batch goes to the update, which may keep state after the parameters.
+                /// </summary>
+                /// <param name="parameters">At least ParameterCount floats, the parameters first (in the <see cref="Parameters"/> layout).</param>
+                /// <param name="inputs">The data set's inputs.</param>
+                /// <param name="targets">The data set's targets.</param>
+                /// <param name="batch">The rows of the mini-batch's samples (at least one).</param>
+                /// <param name="update">What to do with each parameter's sum.</param>
+                /// <param name="workspace">At least <see cref="BatchWorkspaceSize"/>(m) floats of scratch.</param>
+                /// <param name="upcoming">The rows of the next call, to prefetch; a hint only.</param>
+                /// <returns>Σ_x C_x over the mini-batch, before the step.</returns>
+                /// <exception cref="global::System.ArgumentException">Spans of the wrong length, or a row out of range.</exception>
+                public static float UpdateBatch<TUpdate>(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> batch, ref TUpdate update, global::System.Span<float> workspace, global::System.ReadOnlySpan<int> upcoming = default)
+                    where TUpdate : struct, global::Backprop.IParameterUpdate
+                    => global::Backprop.Generated.NestedNetKernels.UpdateBatch(parameters, inputs, targets, batch, ref update, workspace, upcoming);
             }
         }
     }
@@ -332,8 +349,25 @@ namespace Backprop.Generated
             int required = BatchWorkspaceSize(batch.Length);
             if (workspace.Length < required) Kernels.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);
             Kernels.CheckRows(upcoming, inputs.Length / 5, nameof(upcoming));
+            var update = new SgdUpdate(learningRate / batch.Length, weightDecay);
             return TrainBatchUnrolled(ref Kernels.AlignedStart(storage), ref MemoryMarshal.GetReference(inputs), ref MemoryMarshal.GetReference(targets), ref MemoryMarshal.GetReference(batch), batch.Length,
-                learningRate / batch.Length, weightDecay, ref MemoryMarshal.GetReference(workspace), ref MemoryMarshal.GetReference(upcoming), upcoming.Length);
+                ref update, ref MemoryMarshal.GetReference(workspace), ref MemoryMarshal.GetReference(upcoming), upcoming.Length);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float UpdateBatch<TUpdate>(Span<float> parameters, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> batch, ref TUpdate update, Span<float> workspace, ReadOnlySpan<int> upcoming) where TUpdate : struct, IParameterUpdate
+        {
+            if (parameters.Length < 39) Kernels.ThrowTooShort(nameof(parameters), 39, parameters.Length, "the network's ParameterCount");
+            if (inputs.Length % 5 != 0) Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 5, "the network's InputSize");
+            int count = inputs.Length / 5;
+            if (targets.Length != count * 3) Kernels.ThrowLengthMismatch(nameof(targets), count * 3, targets.Length, "OutputSize values for each input row");
+            if (batch.Length == 0) Kernels.ThrowEmptyBatch(nameof(batch));
+            Kernels.CheckRows(batch, count, nameof(batch));
+            int required = BatchWorkspaceSize(batch.Length);
+            if (workspace.Length < required) Kernels.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);
+            Kernels.CheckRows(upcoming, inputs.Length / 5, nameof(upcoming));
+            return TrainBatchUnrolled(ref MemoryMarshal.GetReference(parameters), ref MemoryMarshal.GetReference(inputs), ref MemoryMarshal.GetReference(targets), ref MemoryMarshal.GetReference(batch), batch.Length,
+                ref update, ref MemoryMarshal.GetReference(workspace), ref MemoryMarshal.GetReference(upcoming), upcoming.Length);
         }
 
         /// <summary>Forward pass, unrolled: one statement per neuron; with <paramref name="withCost"/>, returns C_x against the target t.</summary>
@@ -490,29 +524,29 @@ namespace Backprop.Generated
             return cost;
         }
 
-        /// <summary>One gradient-descent step on the m samples rows[0..m): the batch's gradient is summed in the workspace, then applied.</summary>
+        /// <summary>One step of the update on the m samples rows[0..m): the batch's gradient is summed in the workspace, then handed to the update.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static float TrainBatchUnrolled(ref float p, ref float x, ref float y, ref int rows, nint m, float rate, float decay, ref float workspace, ref int next, nint nextCount)
+        private static float TrainBatchUnrolled<TUpdate>(ref float p, ref float x, ref float y, ref int rows, nint m, ref TUpdate update, ref float workspace, ref int next, nint nextCount) where TUpdate : struct, IParameterUpdate
         {
             MemoryMarshal.CreateSpan(ref workspace, 39).Clear();
             float cost = AccumulateUnrolled(ref p, ref x, ref y, ref rows, m, ref workspace, ref workspace);
-            // Layer 2: w^2 ← decay · w^2 − (η/m) Σ_x ∂C_x/∂w^2; b^2 ← b^2 − (η/m) Σ_x ∂C_x/∂b^2
+            // Layer 2: the update gets ∂C/∂w^2 and ∂C/∂b^2 summed over the batch (SGD: w^2 ← decay · w^2 − (η/m) Σ_x ∂C_x/∂w^2; b^2 ← b^2 − (η/m) Σ_x ∂C_x/∂b^2)
             for (nint k = 0; k < 20; k++)
             {
-                Unsafe.Add(ref p, k) = decay * Unsafe.Add(ref p, k) - rate * Unsafe.Add(ref workspace, k);
+                update.Weight(ref Unsafe.Add(ref p, k), Unsafe.Add(ref workspace, k));
             }
             for (nint k = 20; k < 24; k++)
             {
-                Unsafe.Add(ref p, k) -= rate * Unsafe.Add(ref workspace, k);
+                update.Bias(ref Unsafe.Add(ref p, k), Unsafe.Add(ref workspace, k));
             }
-            // Layer 3: w^3 ← decay · w^3 − (η/m) Σ_x ∂C_x/∂w^3; b^3 ← b^3 − (η/m) Σ_x ∂C_x/∂b^3
+            // Layer 3: the update gets ∂C/∂w^3 and ∂C/∂b^3 summed over the batch (SGD: w^3 ← decay · w^3 − (η/m) Σ_x ∂C_x/∂w^3; b^3 ← b^3 − (η/m) Σ_x ∂C_x/∂b^3)
             for (nint k = 24; k < 36; k++)
             {
-                Unsafe.Add(ref p, k) = decay * Unsafe.Add(ref p, k) - rate * Unsafe.Add(ref workspace, k);
+                update.Weight(ref Unsafe.Add(ref p, k), Unsafe.Add(ref workspace, k));
             }
             for (nint k = 36; k < 39; k++)
             {
-                Unsafe.Add(ref p, k) -= rate * Unsafe.Add(ref workspace, k);
+                update.Bias(ref Unsafe.Add(ref p, k), Unsafe.Add(ref workspace, k));
             }
             return cost;
         }
