@@ -258,12 +258,14 @@ public class Adam : Optimizer
         init => _beta2 = Fraction(value, nameof(Beta2), "β2");
     }
 
-    /// <summary>The ε added to √v̂, positive; 1e-8 by default.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is zero, negative, infinite or NaN.</exception>
+    /// <summary>The ε added to √v̂, positive and at least the smallest positive float (ε is applied in float); 1e-8 by default.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero, negative, below the smallest positive float, infinite or NaN.</exception>
     public double Epsilon
     {
         get => _epsilon;
-        init => _epsilon = Positive(value, nameof(Epsilon), "ε");
+        init => _epsilon = (float)Positive(value, nameof(Epsilon), "ε") > 0
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(Epsilon), value, Invariant($"Epsilon (ε) is applied in float and must be at least {float.Epsilon:R}, the smallest positive float, but is {value}."));
     }
 
     /// <inheritdoc/>

@@ -207,7 +207,8 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
         }
         int n = _training.Count, epoch = EpochsCompleted + 1, epochs = Math.Max(_options.Epochs, epoch);
         int miniBatchSize = _options.MiniBatchSize;
-        double eta = _options.Schedule.Rate(_options.LearningRate, epoch, epochs);
+        // The schedule spans the options' epochs; one run past them (a resumed run) keeps its last rate.
+        double eta = _options.Schedule.Rate(_options.LearningRate, epoch, _options.Epochs);
         if (!(eta > 0 && double.IsFinite(eta)))
         {
             throw new InvalidOperationException(Invariant($"The schedule {_options.Schedule} gives epoch {epoch} the learning rate {eta}; a rate must be positive and finite."));
