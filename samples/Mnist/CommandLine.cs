@@ -46,6 +46,9 @@ internal sealed record CommandLine
 
     public string Optimizer { get; init; } = "sgd";
 
+    /// <summary>Whether <c>--optimizer</c> was given (else a loaded checkpoint's optimizer is taken up).</summary>
+    public bool OptimizerGiven { get; init; }
+
     public double? Momentum { get; init; }
 
     public double? WeightDecay { get; init; }
@@ -132,7 +135,8 @@ internal sealed record CommandLine
         Training:
           --epochs N          epochs to train (default 30; with --load: N more epochs)
           --batch N           mini-batch size (default 10)
-          --optimizer NAME    sgd (default), momentum, nesterov, adam or adamw
+          --optimizer NAME    sgd (default), momentum, nesterov, adam or adamw; with --load of a
+                              checkpoint, its optimizer
           --eta X             learning rate η (default 0.1; 0.001 for adam and adamw)
           --lambda X          L2 regularisation λ, any optimizer (default 5.0; 0 for adam and adamw)
           --momentum X        μ of momentum and nesterov (default 0.9)
@@ -214,7 +218,7 @@ internal sealed record CommandLine
                 "--threads" => result with { Threads = Integer(name, Value(), min: 1, max: 64) },
                 "--eta" => result with { LearningRate = Real(name, Value(), allowZero: false) },
                 "--lambda" => result with { Lambda = Real(name, Value(), allowZero: true) },
-                "--optimizer" => result with { Optimizer = OneOf(name, Value(), Optimizers) },
+                "--optimizer" => result with { Optimizer = OneOf(name, Value(), Optimizers), OptimizerGiven = true },
                 "--momentum" => result with { Momentum = Fraction(name, Value()) },
                 "--weight-decay" => result with { WeightDecay = Real(name, Value(), allowZero: true) },
                 "--schedule" => result with { Schedule = OneOf(name, Value(), Schedules) },

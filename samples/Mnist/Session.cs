@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Reflection;
 using System.Threading;
 using Backprop;
@@ -46,6 +47,11 @@ internal static class Session
         {
             // A checkpoint resumes where it stopped: the schedule spans its epochs and the new ones.
             ModelInfo? file = commandLine.LoadPath is null ? null : NetworkSerializer.ReadInfo(commandLine.LoadPath);
+            if (!commandLine.OptimizerGiven && file?.Optimizer is { } saved && CommandLine.Optimizers.Contains(saved))
+            {
+                // A checkpoint goes on with its own optimizer unless told otherwise.
+                commandLine = commandLine with { Optimizer = saved };
+            }
             int epochs = commandLine.Epochs ?? 30, before = file?.TrainedEpochs ?? 0;
             var options = new TrainingOptions
             {

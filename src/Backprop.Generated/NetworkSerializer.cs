@@ -399,7 +399,10 @@ public static class NetworkSerializer
             : info;
     }
 
-    /// <summary>Reads and checks the header of a saved model from <paramref name="stream"/>, leaving the stream after it.</summary>
+    /// <summary>
+    /// Reads and checks the header of a saved model from <paramref name="stream"/>, leaving the stream after it; for a
+    /// checkpoint in a seekable stream, also the epochs and optimizer of its training state.
+    /// </summary>
     /// <param name="stream">The model, at its start.</param>
     /// <param name="name">The name error messages use for the stream.</param>
     /// <exception cref="ModelFormatException">The header is not valid.</exception>
@@ -407,7 +410,15 @@ public static class NetworkSerializer
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(name);
-        return ReadHeader(stream, name, new Crc32());
+        ModelInfo info = ReadHeader(stream, name, new Crc32());
+        if (!stream.CanSeek)
+        {
+            return info;
+        }
+        long afterHeader = stream.Position;
+        (int Epochs, string Optimizer)? state = TrainingState.Peek(stream, afterHeader + 4 * info.ParameterCount + 4);
+        stream.Position = afterHeader;
+        return state is { } found ? info with { TrainedEpochs = found.Epochs, Optimizer = found.Optimizer } : info;
     }
 
     private static ModelInfo ReadHeader(Stream stream, string name, Crc32 crc)

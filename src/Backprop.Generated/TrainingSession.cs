@@ -100,6 +100,13 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
                 Invariant($"Early stopping (Patience = {options.Patience}) watches the validation accuracy: set ValidationCount too."), nameof(options));
         }
 
+        string name = options.Optimizer.Name;
+        if (string.IsNullOrEmpty(name) || System.Text.Encoding.UTF8.GetByteCount(name) > TrainingState.MaxNameBytes)
+        {
+            throw new ArgumentException(
+                Invariant($"The optimizer's Name must be 1 to {TrainingState.MaxNameBytes} bytes of UTF-8 (checkpoints store it), but is '{name}'."), nameof(options));
+        }
+
         _network = network;
         _options = options;
         _optimizer = options.Optimizer;
@@ -197,13 +204,20 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
     /// </exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="InvalidOperationException">Early stopping has already ended training (<see cref="StoppedEarly"/>).</exception>
+    /// <remarks>
+    /// With <see cref="Adam"/> or <see cref="AdamW"/> on one thread, the step is fused into the generated kernels, which
+    /// train a working copy of the parameters next to the optimizer's state; the network receives it when the epoch's
+    /// mini-batches end (or are cancelled). A <paramref name="sampleProgress"/> callback that reads
+    /// <see cref="INetwork{TSelf}.Parameters"/> mid-epoch sees the values of the epoch's start, and what it writes
+    /// there is overwritten.
+    /// </remarks>
     public EpochResult RunEpoch(IProgress<EpochProgress>? sampleProgress = null, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_parallel is { Disposed: true }, this);
         if (StoppedEarly)
         {
             throw new InvalidOperationException(Invariant(
-                $"Early stopping ended training after epoch {EpochsCompleted}, and the network holds the parameters of epoch {_bestEpoch}: start a new session to train further."));
+                $"Early stopping ended training after epoch {EpochsCompleted}, and the network holds the parameters of epoch {_bestEpoch}: to train further, start a session without Patience (it may load this session's checkpoint)."));
         }
         int n = _training.Count, epoch = EpochsCompleted + 1, epochs = Math.Max(_options.Epochs, epoch);
         int miniBatchSize = _options.MiniBatchSize;
@@ -396,10 +410,12 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
         _random.CurrentState = state.Random;
         _steps = state.Steps;
         EpochsCompleted = state.EpochsCompleted;
-        _bestEpoch = state.BestEpoch;
-        _bestAccuracy = state.BestAccuracy;
-        _sinceBest = state.SinceBest;
-        StoppedEarly = state.StoppedEarly;
+        // The early-stopping record means something only to a session that validates, and a stop only to one with patience.
+        bool validates = _validation is not null;
+        _bestEpoch = validates ? state.BestEpoch : 0;
+        _bestAccuracy = validates ? state.BestAccuracy : 0;
+        _sinceBest = validates ? state.SinceBest : 0;
+        StoppedEarly = state.StoppedEarly && _options.Patience > 0;
         if (_bestParameters is not null)
         {
             // A checkpoint saved without patience has no best parameters: the best is then the current ones.

@@ -26,7 +26,7 @@ namespace Backprop;
 ///   int32 epochs completed, int64 optimizer steps taken,
 ///   uint64 × 4 shuffle generator state, float64 its spare normal deviate, uint8 whether it has one,
 ///   int32 training-set size n, int32 × n the current order of the training samples,
-///   uint8 length of the optimizer's name, its ASCII name, int32 state floats per parameter k,
+///   uint8 length of the optimizer's name, its UTF-8 name, int32 state floats per parameter k,
 ///   int64 state length (k · P), float32 × k·P the optimizer's state,
 ///   int32 best epoch (0: none), float64 its validation accuracy, int32 epochs since it, uint8 stopped early,
 ///   uint8 whether the best epoch's parameters follow, float32 × P those parameters.
@@ -35,6 +35,9 @@ namespace Backprop;
 internal sealed class TrainingState
 {
     public const int Version = 1;
+
+    /// <summary>The longest optimizer name a checkpoint holds, in UTF-8 bytes.</summary>
+    public const int MaxNameBytes = 255;
 
     private const int SectionHeaderSize = 24;
 
@@ -73,7 +76,7 @@ internal sealed class TrainingState
             {
                 writer.Write(index);
             }
-            byte[] name = Encoding.ASCII.GetBytes(OptimizerName);
+            byte[] name = Encoding.UTF8.GetBytes(OptimizerName);
             writer.Write(checked((byte)name.Length));
             writer.Write(name);
             writer.Write(StatePerParameter);
@@ -209,7 +212,7 @@ internal sealed class TrainingState
         int length = stream.ReadByte();
         var name = new byte[Math.Max(0, length)];
         return length >= 0 && stream.ReadAtLeast(name, name.Length, throwOnEndOfStream: false) == name.Length
-            ? (epochs, Encoding.ASCII.GetString(name))
+            ? (epochs, Encoding.UTF8.GetString(name))
             : null;
     }
 
@@ -240,7 +243,7 @@ internal sealed class TrainingState
                 seen[index] = true;
                 order[i] = index;
             }
-            string optimizer = Encoding.ASCII.GetString(reader.ReadBytes(reader.ReadByte()));
+            string optimizer = Encoding.UTF8.GetString(reader.ReadBytes(reader.ReadByte()));
             int perParameter = reader.ReadInt32();
             float[] state = ReadFloats(reader, name, (long)perParameter * parameterCount, "optimizer state");
             int bestEpoch = reader.ReadInt32();
