@@ -29,6 +29,30 @@ public sealed class ReadmeTests
         AssertCompiles("using Backprop;\n" + code, OutputKind.DynamicallyLinkedLibrary);
     }
 
+    [Fact]
+    public void Training_example_compiles_in_a_method_given_a_network_and_data()
+    {
+        string code = CodeBlockAfter("## Training");
+        Assert.Contains("new Adam()", code, StringComparison.Ordinal);
+        AssertCompiles(
+            $$"""
+            using System.Collections.Generic;
+            using Backprop;
+
+            [Network(784, 100, 10, HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Softmax)]
+            public partial class FashionNet { }
+
+            public static class Example
+            {
+                public static void Run(FashionNet network, DatasetSplit data)
+                {
+            {{code}}
+                }
+            }
+            """,
+            OutputKind.DynamicallyLinkedLibrary);
+    }
+
     private static void AssertCompiles(string code, OutputKind kind)
     {
         CSharpCompilation compilation = Harness.CreateCompilation(code);
