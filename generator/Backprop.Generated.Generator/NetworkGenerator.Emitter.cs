@@ -442,11 +442,8 @@ public sealed partial class NetworkGenerator
             w.Line(Inline);
             using (w.Block($"public static float TrainBatch(float[] storage, {ReadOnlySpanOfFloat} inputs, {ReadOnlySpanOfFloat} targets, ReadOnlySpan<int> batch, float learningRate, float weightDecay, {SpanOfFloat} workspace, ReadOnlySpan<int> upcoming)"))
             {
-                EmitBatchChecks(w, inputs, outputs);
-                w.Line($"{Kernels}.CheckRows(upcoming, inputs.Length / {Int(inputs)}, nameof(upcoming));");
                 w.Line("var update = new SgdUpdate(learningRate / batch.Length, weightDecay);");
-                w.Line($"return TrainBatch{core}(ref Kernels.AlignedStart(storage), ref MemoryMarshal.GetReference(inputs), ref MemoryMarshal.GetReference(targets), ref MemoryMarshal.GetReference(batch), batch.Length,");
-                w.Line("    ref update, ref MemoryMarshal.GetReference(workspace), ref MemoryMarshal.GetReference(upcoming), upcoming.Length);");
+                w.Line($"return UpdateBatch(MemoryMarshal.CreateSpan(ref Kernels.AlignedStart(storage), {Int(n.ParameterCount)}), inputs, targets, batch, ref update, workspace, upcoming);");
             }
             w.Line();
 

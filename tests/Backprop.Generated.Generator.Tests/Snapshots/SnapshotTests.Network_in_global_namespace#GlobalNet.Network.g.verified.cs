@@ -332,17 +332,8 @@ namespace Backprop.Generated
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float TrainBatch(float[] storage, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> batch, float learningRate, float weightDecay, Span<float> workspace, ReadOnlySpan<int> upcoming)
         {
-            if (inputs.Length % 8 != 0) Kernels.ThrowNotWholeRows(nameof(inputs), inputs.Length, 8, "the network's InputSize");
-            int count = inputs.Length / 8;
-            if (targets.Length != count * 8) Kernels.ThrowLengthMismatch(nameof(targets), count * 8, targets.Length, "OutputSize values for each input row");
-            if (batch.Length == 0) Kernels.ThrowEmptyBatch(nameof(batch));
-            Kernels.CheckRows(batch, count, nameof(batch));
-            int required = BatchWorkspaceSize(batch.Length);
-            if (workspace.Length < required) Kernels.ThrowWorkspaceTooSmall(nameof(workspace), required, workspace.Length);
-            Kernels.CheckRows(upcoming, inputs.Length / 8, nameof(upcoming));
             var update = new SgdUpdate(learningRate / batch.Length, weightDecay);
-            return TrainBatchCore(ref Kernels.AlignedStart(storage), ref MemoryMarshal.GetReference(inputs), ref MemoryMarshal.GetReference(targets), ref MemoryMarshal.GetReference(batch), batch.Length,
-                ref update, ref MemoryMarshal.GetReference(workspace), ref MemoryMarshal.GetReference(upcoming), upcoming.Length);
+            return UpdateBatch(MemoryMarshal.CreateSpan(ref Kernels.AlignedStart(storage), 144), inputs, targets, batch, ref update, workspace, upcoming);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
