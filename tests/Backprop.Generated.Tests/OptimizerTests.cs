@@ -603,23 +603,6 @@ public sealed class OptimizerTests(ITestOutputHelper output)
     // 6. Through TrainingSession.
     // ---------------------------------------------------------------------------------------------------------------
 
-    /// <summary>A dataset of <paramref name="count"/> random inputs in [0, 1) with labels below <paramref name="classes"/>.</summary>
-    private static Dataset RandomData(int count, int inputSize, int classes, int seed)
-    {
-        var random = new DeterministicRandom(seed);
-        var inputs = new float[count * inputSize];
-        var labels = new int[count];
-        for (int i = 0; i < inputs.Length; i++)
-        {
-            inputs[i] = (float)random.NextDouble();
-        }
-        for (int i = 0; i < count; i++)
-        {
-            labels[i] = random.NextInt32(classes);
-        }
-        return new Dataset(inputs, labels, inputSize);
-    }
-
     /// <summary>Random inputs in [0, 1) labelled by the largest of their first four values: a task a small network learns in a few epochs.</summary>
     private static Dataset LearnableData(int count, int inputSize, int seed)
     {
@@ -702,7 +685,7 @@ public sealed class OptimizerTests(ITestOutputHelper output)
         // five epochs should therefore train epochs 4 and 5 at the rate of epoch 3 of 3.
         var schedule = new CosineSchedule { MinimumRate = 0.01 };
         var options = new TrainingOptions { Epochs = 3, MiniBatchSize = 10, LearningRate = 0.1, Seed = 2, Optimizer = new Adam(), Schedule = schedule };
-        using var session = new TrainingSession<FiveLayer>(FiveLayer.Create(1), RandomData(40, 9, 5, seed: 48), options);
+        using var session = new TrainingSession<FiveLayer>(FiveLayer.Create(1), SessionKit.RandomData(40, 9, 5, seed: 48), options);
         double[] rates = Enumerable.Range(1, 5).Select(_ => session.RunEpoch().LearningRate).ToArray();
 
         double[] expected = Enumerable.Range(1, 5).Select(e => schedule.Rate(0.1, e, 3)).ToArray();
@@ -729,7 +712,7 @@ public sealed class OptimizerTests(ITestOutputHelper output)
     [InlineData("adamw", 2)]
     public void Two_sessions_with_the_same_seed_and_options_are_bit_identical(string name, int threads)
     {
-        Dataset data = RandomData(150, 9, 5, seed: 41);
+        Dataset data = SessionKit.RandomData(150, 9, 5, seed: 41);
         var options = new TrainingOptions
         {
             Epochs = 3, MiniBatchSize = 7, LearningRate = RateFor(name), L2Regularization = 0.5, Seed = 9, Threads = threads,
@@ -794,7 +777,7 @@ public sealed class OptimizerTests(ITestOutputHelper output)
     public void A_custom_optimizer_is_used_by_the_session_unchanged(int threads)
     {
         // One epoch of one mini-batch first: the step can then be checked against the gradient it was given.
-        Dataset data = RandomData(20, 9, 5, seed: 42);
+        Dataset data = SessionKit.RandomData(20, 9, 5, seed: 42);
         var optimizer = new SignSgd();
         var options = new TrainingOptions
         {
@@ -846,7 +829,7 @@ public sealed class OptimizerTests(ITestOutputHelper output)
         var counting = new SignSgd();
         // With a validation split of 3, n = 23 (the L2 coefficient is λ/n over the samples trained on).
         using var uneven = new TrainingSession<FiveLayer>(
-            FiveLayer.Create(7), RandomData(26, 9, 5, seed: 43), options with { MiniBatchSize = 10, Optimizer = counting, ValidationCount = 3 });
+            FiveLayer.Create(7), SessionKit.RandomData(26, 9, 5, seed: 43), options with { MiniBatchSize = 10, Optimizer = counting, ValidationCount = 3 });
         uneven.RunEpoch();
         Assert.Equal(24, counting.Calls);
         Assert.Equal([10, 10, 3], counting.StepsSeen.Where((_, i) => i % 8 == 0).Select(s => s.BatchSize));
@@ -860,8 +843,8 @@ public sealed class OptimizerTests(ITestOutputHelper output)
     [InlineData("nesterov", 1)]
     public void An_epoch_allocates_nothing_with_a_stateful_optimizer(string name, int threads)
     {
-        Dataset data = RandomData(500, 9, 5, seed: 44);
-        Dataset test = RandomData(120, 9, 5, seed: 45);
+        Dataset data = SessionKit.RandomData(500, 9, 5, seed: 44);
+        Dataset test = SessionKit.RandomData(120, 9, 5, seed: 45);
         const int Epochs = 6;
         var options = new TrainingOptions
         {
@@ -920,7 +903,7 @@ public sealed class OptimizerTests(ITestOutputHelper output)
     [Fact]
     public void Sgd_gives_the_same_parameters_fused_on_one_thread_and_stepped_on_two()
     {
-        Dataset data = RandomData(300, 9, 5, seed: 46);
+        Dataset data = SessionKit.RandomData(300, 9, 5, seed: 46);
         var options = new TrainingOptions { Epochs = 1, MiniBatchSize = 10, LearningRate = 0.5, L2Regularization = 1, Seed = 5 };
         float[] Run(TrainingOptions o)
         {
@@ -947,7 +930,7 @@ public sealed class OptimizerTests(ITestOutputHelper output)
     {
         // The session may fuse a built-in rule into the network's kernels; the result must agree with the rule's own Step
         // on a stored gradient (up to the summation order of the gradient), and with two threads.
-        Dataset data = RandomData(300, 9, 5, seed: 47);
+        Dataset data = SessionKit.RandomData(300, 9, 5, seed: 47);
         var options = new TrainingOptions
         {
             Epochs = 2, MiniBatchSize = 10, LearningRate = RateFor(name), L2Regularization = 1, Seed = 6,
