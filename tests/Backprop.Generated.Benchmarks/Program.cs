@@ -16,9 +16,9 @@ public static class Program
             TrainBatchProbe.Run();
             return;
         }
-        if (args.Length == 1 && args[0] == "peers")
+        if (args.Length >= 1 && args[0] == "peers")
         {
-            PeersCommand.Run();
+            PeersCommand.Run(args[1..]);
             return;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
