@@ -123,9 +123,13 @@ public static class Trainer
         return new EvaluationBuffers<TNet>(data).Evaluate(network);
     }
 
-    /// <summary>The one-hot targets of every sample, rows of the network's output width.</summary>
+    /// <summary>The target rows of every sample, of the network's output width: one-hot for labels (0/1 for a single output), else the dataset's own.</summary>
     internal static float[] OneHotTargets<TNet>(Dataset data) where TNet : class, INetwork<TNet>
     {
+        if (!data.HasLabels)
+        {
+            return data.Targets.ToArray();
+        }
         var targets = new float[checked(data.Count * TNet.OutputSize)];
         for (int i = 0; i < data.Count; i++)
         {
@@ -163,9 +167,9 @@ public static class Trainer
                     inputs.Slice(start * TNet.InputSize, count * TNet.InputSize),
                     _targets.AsSpan(start * width, count * width),
                     outputs);
-                for (int s = 0; s < count; s++)
+                for (int s = 0; s < count && !labels.IsEmpty; s++)
                 {
-                    if (ArgMax(outputs.Slice(s * width, width)) == labels[start + s])
+                    if (PredictedClass(outputs.Slice(s * width, width)) == labels[start + s])
                     {
                         correct++;
                     }
@@ -186,6 +190,11 @@ public static class Trainer
     /// monotonic per neuron and softmax preserves the order of z^L, so the largest activation is the most likely
     /// class whichever one the network has.
     /// </remarks>
+    private static int PredictedClass(ReadOnlySpan<float> values)
+        => values.Length == 1
+            ? (values[0] >= 0.5f ? 1 : values[0] < 0.5f ? 0 : -1) // one output: a yes/no network, threshold 0.5 (NaN: none)
+            : ArgMax(values);
+
     private static int ArgMax(ReadOnlySpan<float> values)
     {
         int best = -1;
@@ -232,10 +241,19 @@ public static class Trainer
             throw new ArgumentException(
                 Invariant($"The {what}'s inputs have {data.InputSize} values but the network's input layer has {TNet.InputSize} neurons."), paramName);
         }
-        if (data.ClassCount > TNet.OutputSize)
+        if (!data.HasLabels)
+        {
+            if (data.TargetSize != TNet.OutputSize)
+            {
+                throw new ArgumentException(
+                    Invariant($"The {what} has {data.TargetSize} targets per sample but the network's output layer has {TNet.OutputSize} neurons."), paramName);
+            }
+            return;
+        }
+        if (data.ClassCount > TNet.OutputSize && !(TNet.OutputSize == 1 && data.ClassCount <= 2))
         {
             throw new ArgumentException(
-                Invariant($"The {what} has labels up to {data.ClassCount - 1} but the network's output layer has only {TNet.OutputSize} neurons (one per class)."), paramName);
+                Invariant($"The {what} has labels up to {data.ClassCount - 1} but the network's output layer has only {TNet.OutputSize} neurons (one per class, or one for labels 0 and 1)."), paramName);
         }
     }
 }
