@@ -105,14 +105,16 @@ public static class Trainer
     }
 
     /// <summary>
-    /// The accuracy (arg-max of the output against the label) and mean cost of
-    /// <paramref name="network"/> on <paramref name="data"/>. Reads the parameters only.
+    /// How <paramref name="network"/> does on <paramref name="data"/>: the mean cost, and for class labels the accuracy and
+    /// the confusion matrix, for real-valued targets MSE, RMSE, MAE and R² (<see cref="EvaluationResult.Regression"/>).
+    /// Reads the parameters only.
     /// </summary>
     /// <remarks>
     /// A sample is correct when its label's output is the largest: the same rule for every output activation
     /// (each is monotonic in z^L, softmax included). On a tie the first of the tied outputs is the prediction; a NaN
-    /// output is never the prediction, and a sample whose outputs are all NaN counts as wrong. The mean cost is the
-    /// network's own <see cref="INetwork{TSelf}.Cost"/>, without the regularisation term.
+    /// output is never the prediction, and a sample whose outputs are all NaN counts as wrong. A network with a single
+    /// output is a yes/no classifier: it predicts 1 when its output is at least 0.5 (see <see cref="Predictions.Class"/>).
+    /// The mean cost is the network's own <see cref="INetwork{TSelf}.Cost"/>, without the regularisation term.
     /// </remarks>
     /// <exception cref="ArgumentException">The dataset is empty or does not fit the network.</exception>
     public static EvaluationResult Evaluate<TNet>(TNet network, Dataset data) where TNet : class, INetwork<TNet>
@@ -120,7 +122,7 @@ public static class Trainer
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(data);
         CheckFits<TNet>(data, nameof(data), "dataset");
-        return new EvaluationBuffers<TNet>(data).Evaluate(network);
+        return new EvaluationBuffers<TNet>(data, withConfusion: true).Evaluate(network);
     }
 
     /// <summary>The target rows of every sample, of the network's output width: one-hot for labels (0/1 for a single output), else the dataset's own.</summary>
@@ -144,12 +146,17 @@ public static class Trainer
         private readonly Dataset _data;
         private readonly float[] _targets;
         private readonly float[] _outputs;
+        private readonly bool _withConfusion;
 
-        public EvaluationBuffers(Dataset data)
+        /// <param name="data">The dataset.</param>
+        /// <param name="withConfusion">Whether each evaluation also builds a <see cref="ConfusionMatrix"/> (which allocates).</param>
+        public EvaluationBuffers(Dataset data, bool withConfusion = false)
         {
             _data = data;
             _targets = OneHotTargets<TNet>(data);
-            _outputs = new float[Math.Min(EvaluationBlock, data.Count) * TNet.OutputSize];
+            _withConfusion = withConfusion && data.HasLabels;
+            // Regression metrics need every output at once (R² is taken around the targets' mean); classification, a block.
+            _outputs = new float[(data.HasLabels ? Math.Min(EvaluationBlock, data.Count) : data.Count) * TNet.OutputSize];
         }
 
         public EvaluationResult Evaluate(TNet network)
@@ -158,10 +165,11 @@ public static class Trainer
             double cost = 0;
             ReadOnlySpan<float> inputs = _data.Inputs;
             ReadOnlySpan<int> labels = _data.Labels;
+            ConfusionMatrix? confusion = _withConfusion ? new ConfusionMatrix(width == 1 ? 2 : width) : null;
             for (int start = 0; start < _data.Count; start += EvaluationBlock)
             {
                 int count = Math.Min(EvaluationBlock, _data.Count - start);
-                Span<float> outputs = _outputs.AsSpan(0, count * width);
+                Span<float> outputs = _outputs.AsSpan(_data.HasLabels ? 0 : start * width, count * width);
                 // The cost comes from z^L (stable), the same C_x training reports.
                 cost += network.Evaluate(
                     inputs.Slice(start * TNet.InputSize, count * TNet.InputSize),
@@ -169,47 +177,20 @@ public static class Trainer
                     outputs);
                 for (int s = 0; s < count && !labels.IsEmpty; s++)
                 {
-                    if (PredictedClass(outputs.Slice(s * width, width)) == labels[start + s])
+                    int predicted = Predictions.Class(outputs.Slice(s * width, width));
+                    confusion?.Add(labels[start + s], predicted);
+                    if (predicted == labels[start + s])
                     {
                         correct++;
                     }
                 }
             }
-            return new EvaluationResult(correct, _data.Count, cost / _data.Count);
-        }
-    }
-
-    /// <summary>
-    /// The index of the largest value, or −1 when every value is NaN (which matches no label). Ties go to the
-    /// first: a saturated output (several sigmoid outputs rounded to 1, a softmax whose winners share the
-    /// probability) predicts the lowest of the tied classes. NaN never wins, wherever it is (the first value
-    /// included); +∞ beats every finite value, and −∞ wins only against NaN.
-    /// </summary>
-    /// <remarks>
-    /// The prediction is the same for every output activation: sigmoid, tanh, identity and the rest are
-    /// monotonic per neuron and softmax preserves the order of z^L, so the largest activation is the most likely
-    /// class whichever one the network has.
-    /// </remarks>
-    private static int PredictedClass(ReadOnlySpan<float> values)
-        => values.Length == 1
-            ? (values[0] >= 0.5f ? 1 : values[0] < 0.5f ? 0 : -1) // one output: a yes/no network, threshold 0.5 (NaN: none)
-            : ArgMax(values);
-
-    private static int ArgMax(ReadOnlySpan<float> values)
-    {
-        int best = -1;
-        float largest = float.NegativeInfinity;
-        for (int k = 0; k < values.Length; k++)
-        {
-            float value = values[k];
-            // NaN compares false both ways: it is never taken.
-            if (value > largest || (best < 0 && value == largest))
+            return new EvaluationResult(correct, _data.Count, cost / _data.Count)
             {
-                best = k;
-                largest = value;
-            }
+                Regression = _data.HasLabels ? null : RegressionMetrics.Compute(_outputs, _data.Targets, width),
+                Confusion = confusion,
+            };
         }
-        return best;
     }
 
     internal static int IndexOfNonFinite(ReadOnlySpan<float> values)

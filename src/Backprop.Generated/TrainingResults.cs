@@ -6,10 +6,24 @@ namespace Backprop;
 /// <param name="Correct">The samples whose largest output (the first, on ties) is at the label's position.</param>
 /// <param name="Count">The samples evaluated.</param>
 /// <param name="MeanCost">The mean of the cost C_x over the samples, as <see cref="INetwork{TSelf}.Backprop"/> computes it (no regularisation term).</param>
+/// <remarks>
+/// A sample's predicted class is <see cref="Predictions.Class"/> of its outputs: the largest output (the first on ties; NaN
+/// never wins), or for a single output 1 when it is at least 0.5, else 0. For real-valued targets there are no classes:
+/// <see cref="Correct"/> is 0 and <see cref="Regression"/> holds the errors.
+/// </remarks>
 public readonly record struct EvaluationResult(int Correct, int Count, double MeanCost)
 {
     /// <summary>The fraction of samples classified correctly, <see cref="Correct"/> / <see cref="Count"/> (0 when there are none).</summary>
     public double Accuracy => Count == 0 ? 0 : (double)Correct / Count;
+
+    /// <summary>For a dataset of real-valued targets, MSE, RMSE, MAE and R² of the outputs; otherwise null.</summary>
+    public RegressionMetrics? Regression { get; init; }
+
+    /// <summary>
+    /// For a dataset of class labels evaluated by <see cref="Trainer.Evaluate"/>, the counts of every (actual, predicted)
+    /// pair; null for the evaluations during training (which allocate nothing) and for real-valued targets.
+    /// </summary>
+    public ConfusionMatrix? Confusion { get; init; }
 }
 
 /// <summary>What one epoch of training did (reported by <see cref="Trainer.Train"/> after each epoch).</summary>

@@ -29,7 +29,7 @@ public sealed class ActivationTrainingTests(ITestOutputHelper output)
             output.WriteLine($"epoch {r.Epoch}: train cost {r.TrainingCost:F4}, test accuracy {r.Test!.Value.Accuracy:F4}, cost {r.Test.Value.MeanCost:F4}");
         }
         EvaluationResult final = Trainer.Evaluate(network, TestData.Test2k);
-        Assert.Equal(results[^1].Test, final);
+        Assert.Equal(results[^1].Test, final with { Confusion = null });
         // Untrained, the network is near chance (10 classes); an MLP this size reaches ~0.8 within an epoch or two.
         Assert.True(before.Accuracy < 0.35, $"untrained accuracy {before.Accuracy:F4}");
         Assert.True(final.Accuracy >= 0.80, $"accuracy {final.Accuracy:F4} on the first 2,000 test images");

@@ -671,7 +671,7 @@ public sealed class OptimizerTests(ITestOutputHelper output)
         EvaluationResult after = Trainer.Evaluate(network, data);
         output.WriteLine(System.FormattableString.Invariant(
             $"{options.Optimizer}, {threads} thread(s): cost {before.MeanCost:F4} → {after.MeanCost:F4}, accuracy {before.Accuracy:F3} → {after.Accuracy:F3}; training cost per epoch {string.Join(", ", results.Select(r => r.TrainingCost.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)))}"));
-        Assert.Equal(after, results[^1].Training);
+        Assert.Equal(after with { Confusion = null }, results[^1].Training);
         Assert.True(results[^1].TrainingCost < 0.9 * results[0].TrainingCost, $"{options.Optimizer}: training cost {results[0].TrainingCost} in epoch 1, {results[^1].TrainingCost} in epoch {Epochs}");
         Assert.True(after.MeanCost < 0.7 * before.MeanCost, $"{options.Optimizer}: cost {before.MeanCost} before training, {after.MeanCost} after");
         Assert.True(after.Accuracy > 0.6, $"{options.Optimizer}: accuracy {after.Accuracy} after training");

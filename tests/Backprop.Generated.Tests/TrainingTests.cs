@@ -55,7 +55,7 @@ public sealed class TrainingTests(ITestOutputHelper output)
         }
         Assert.Equal(3, results.Count);
         EvaluationResult final = Trainer.Evaluate(network, TestData.Test2k);
-        Assert.Equal(results[^1].Test, final);
+        Assert.Equal(results[^1].Test, final with { Confusion = null });
         Assert.Equal(2000, final.Count);
         Assert.True(final.Accuracy >= 0.78, $"accuracy {final.Accuracy:F4} on the first 2,000 test images");
         Assert.True(results[^1].TrainingCost < results[0].TrainingCost);
