@@ -36,9 +36,10 @@ internal static class Program
           --test FILE.csv     test data with the same columns (default: a seeded 80/20 split of --train)
           --target NAME       the column to predict (default: progression); every other column is a
                               feature, and there must be ten of them
-          --epochs N          epochs to train (default 200)
-          --batch N           mini-batch size (default 10)
-          --eta X             learning rate η (default 0.001)
+          --epochs N          epochs to train (default 400)
+          --batch N           mini-batch size (default 32)
+          --eta X             learning rate η (default 0.003)
+          --lambda X          L2 regularisation λ (default 50: 354 rows are few for 385 parameters)
           --optimizer NAME    sgd, momentum, nesterov, adam (default) or adamw
           --seed N            seed of the split, the initial parameters and the shuffles (default 1)
           --save PATH         save the trained model, scalings folded in (it takes raw rows)
@@ -47,7 +48,7 @@ internal static class Program
         The features and the target are standardised with the training rows' means and standard
         deviations; after training, both scalings are folded into the weights. The last line of
         output is the test split's coefficient of determination and root-mean-square error:
-          r2: 0.4512  rmse: 53.853
+          r2: 0.4351  rmse: 58.590
         """;
 
     private static int Main(string[] args)
@@ -101,11 +102,12 @@ internal static class Program
             Epochs = options.Epochs,
             MiniBatchSize = options.Batch,
             LearningRate = options.Eta,
+            L2Regularization = options.Lambda,
             Optimizer = options.CreateOptimizer(),
             Seed = options.Seed,
         };
         Console.WriteLine(Invariant(
-            $"Training 10-32-1 (ReLU hidden layer, identity output, quadratic cost; {DiabetesNet.ParameterCount} parameters): {trainingOptions.Epochs} epochs, mini-batch {trainingOptions.MiniBatchSize}, {trainingOptions.Optimizer}, η = {trainingOptions.LearningRate}, seed {trainingOptions.Seed}"));
+            $"Training 10-32-1 (ReLU hidden layer, identity output, quadratic cost; {DiabetesNet.ParameterCount} parameters): {trainingOptions.Epochs} epochs, mini-batch {trainingOptions.MiniBatchSize}, {trainingOptions.Optimizer}, η = {trainingOptions.LearningRate}, λ = {trainingOptions.L2Regularization}, seed {trainingOptions.Seed}"));
 
         long start = Stopwatch.GetTimestamp();
         int every = Math.Max(1, options.Epochs / 10);
@@ -178,9 +180,10 @@ internal sealed record Options
     public string? TrainPath { get; init; }
     public string? TestPath { get; init; }
     public string Target { get; init; } = "progression";
-    public int Epochs { get; init; } = 200;
-    public int Batch { get; init; } = 10;
-    public double Eta { get; init; } = 0.001;
+    public int Epochs { get; init; } = 400;
+    public int Batch { get; init; } = 32;
+    public double Eta { get; init; } = 0.003;
+    public double Lambda { get; init; } = 50;
     public string Optimizer { get; init; } = "adam";
     public int Seed { get; init; } = 1;
     public string? SavePath { get; init; }
@@ -240,6 +243,7 @@ internal sealed record Options
                 "--epochs" => result with { Epochs = Integer(name, Value()) },
                 "--batch" => result with { Batch = Integer(name, Value()) },
                 "--eta" => result with { Eta = Positive(name, Value()) },
+                "--lambda" => result with { Lambda = double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out double lambda) && lambda >= 0 && double.IsFinite(lambda) ? lambda : throw new UsageException($"option {name} needs a number of 0 or more") },
                 "--optimizer" => result with { Optimizer = OneOf(name, Value(), ["sgd", "momentum", "nesterov", "adam", "adamw"]) },
                 "--seed" => result with { Seed = int.TryParse(Value(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int seed) ? seed : throw new UsageException($"option {name} needs a whole number") },
                 "--save" => result with { SavePath = Value() },

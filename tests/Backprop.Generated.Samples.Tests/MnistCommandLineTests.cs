@@ -20,7 +20,6 @@ namespace Backprop.Generated.Samples.Tests;
 /// </summary>
 public sealed partial class MnistCommandLineTests : IDisposable
 {
-    private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(120);
     private static readonly byte[] PngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
     // xunit makes a new instance per test: each test runs the sample in a working folder of its own.
@@ -41,7 +40,7 @@ public sealed partial class MnistCommandLineTests : IDisposable
     [Fact]
     public async Task Help_exits_0_and_lists_every_option()
     {
-        Result result = await Run("--help");
+        SampleProcess.Result result = await Run("--help");
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("", result.Stderr);
@@ -70,7 +69,7 @@ public sealed partial class MnistCommandLineTests : IDisposable
     [InlineData("--momentum 1")]
     public async Task Usage_errors_exit_2_with_one_line_on_stderr_and_nothing_on_stdout(string arguments)
     {
-        Result result = await Run(arguments.Split(' '));
+        SampleProcess.Result result = await Run(arguments.Split(' '));
 
         Assert.True(result.ExitCode == 2, $"exit code {result.ExitCode}, expected 2\n{result}");
         Assert.Equal("", result.Stdout);
@@ -84,7 +83,7 @@ public sealed partial class MnistCommandLineTests : IDisposable
     public async Task Adam_with_a_cosine_schedule_and_validation_trains_saves_plots_resumes_and_evaluates()
     {
         // Train: two epochs of Adam, the cosine schedule, a validation split, early stopping armed, a checkpoint and a chart.
-        Result trained = await Run(
+        SampleProcess.Result trained = await Run(
             "--optimizer", "adam", "--schedule", "cosine", "--epochs", "2", "--validation", "10000", "--patience", "5",
             "--save", "run.bpnet", "--plot", "curve.png");
 
@@ -107,7 +106,7 @@ public sealed partial class MnistCommandLineTests : IDisposable
         Assert.True(png.Length > PngSignature.Length && png.AsSpan(0, PngSignature.Length).SequenceEqual(PngSignature), "curve.png is not a PNG");
 
         // Resume: no --optimizer, so the checkpoint's Adam goes on.
-        Result resumed = await Run(
+        SampleProcess.Result resumed = await Run(
             "--load", "run.bpnet", "--epochs", "1", "--validation", "10000", "--patience", "5", "--schedule", "cosine");
 
         AssertSucceeded(resumed);
@@ -121,7 +120,7 @@ public sealed partial class MnistCommandLineTests : IDisposable
         AssertAccuracyLine(resumedLines[^1]);
 
         // Evaluate only: the checkpoint of the first run (the resumed one saved to its default path) scores what that run reported.
-        Result evaluated = await Run("--load", "run.bpnet");
+        SampleProcess.Result evaluated = await Run("--load", "run.bpnet");
 
         AssertSucceeded(evaluated);
         string[] evaluatedLines = Lines(evaluated.Stdout);
@@ -132,11 +131,11 @@ public sealed partial class MnistCommandLineTests : IDisposable
     [Fact]
     public async Task Resuming_a_checkpoint_matches_training_without_a_break()
     {
-        Result straight = await Run("--optimizer", "momentum", "--epochs", "2", "--save", "a.bpnet");
+        SampleProcess.Result straight = await Run("--optimizer", "momentum", "--epochs", "2", "--save", "a.bpnet");
         AssertSucceeded(straight);
-        Result first = await Run("--optimizer", "momentum", "--epochs", "1", "--save", "b.bpnet");
+        SampleProcess.Result first = await Run("--optimizer", "momentum", "--epochs", "1", "--save", "b.bpnet");
         AssertSucceeded(first);
-        Result second = await Run("--load", "b.bpnet", "--epochs", "1", "--save", "c.bpnet");
+        SampleProcess.Result second = await Run("--load", "b.bpnet", "--epochs", "1", "--save", "c.bpnet");
         AssertSucceeded(second);
 
         string straightAccuracy = Lines(straight.Stdout)[^1];
@@ -151,7 +150,7 @@ public sealed partial class MnistCommandLineTests : IDisposable
     [Fact]
     public async Task Loading_a_missing_file_exits_1_naming_it()
     {
-        Result result = await Run("--load", "missing.bpnet");
+        SampleProcess.Result result = await Run("--load", "missing.bpnet");
 
         Assert.True(result.ExitCode == 1, $"exit code {result.ExitCode}, expected 1\n{result}");
         string line = Assert.Single(Lines(result.Stderr));
@@ -162,11 +161,11 @@ public sealed partial class MnistCommandLineTests : IDisposable
     [Fact]
     public async Task Loading_a_checkpoint_with_another_optimizer_or_a_corrupted_one_exits_1()
     {
-        Result saved = await Run("--optimizer", "adam", "--epochs", "1", "--save", "adam.bpnet");
+        SampleProcess.Result saved = await Run("--optimizer", "adam", "--epochs", "1", "--save", "adam.bpnet");
         AssertSucceeded(saved);
 
         // Adam's state cannot go on as momentum's.
-        Result mismatch = await Run("--load", "adam.bpnet", "--optimizer", "momentum", "--epochs", "1");
+        SampleProcess.Result mismatch = await Run("--load", "adam.bpnet", "--optimizer", "momentum", "--epochs", "1");
 
         Assert.True(mismatch.ExitCode == 1, $"exit code {mismatch.ExitCode}, expected 1\n{mismatch}");
         string mismatchLine = Assert.Single(Lines(mismatch.Stderr));
@@ -180,7 +179,7 @@ public sealed partial class MnistCommandLineTests : IDisposable
         bytes[^10] ^= 0xFF;
         File.WriteAllBytes(corrupted, bytes);
 
-        Result result = await Run("--load", "corrupted.bpnet", "--epochs", "1");
+        SampleProcess.Result result = await Run("--load", "corrupted.bpnet", "--epochs", "1");
 
         Assert.True(result.ExitCode == 1, $"exit code {result.ExitCode}, expected 1\n{result}");
         string line = Assert.Single(Lines(result.Stderr));
@@ -196,7 +195,7 @@ public sealed partial class MnistCommandLineTests : IDisposable
         return double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
     }
 
-    private static void AssertSucceeded(Result result)
+    private static void AssertSucceeded(SampleProcess.Result result)
     {
         Assert.True(result.ExitCode == 0, $"exit code {result.ExitCode}, expected 0\n{result}");
         Assert.True(result.Stderr.Length == 0, $"unexpected output on stderr\n{result}");
@@ -208,70 +207,5 @@ public sealed partial class MnistCommandLineTests : IDisposable
     private static partial Regex AccuracyLine();
 
     /// <summary>Runs <c>dotnet Mnist.dll</c> with <paramref name="arguments"/> in this test's folder.</summary>
-    private async Task<Result> Run(params string[] arguments)
-    {
-        // The project reference copies the sample (Mnist.dll, its deps.json and runtimeconfig.json) next to this assembly.
-        string mnist = Path.Combine(AppContext.BaseDirectory, "Mnist.dll");
-        Assert.True(File.Exists(mnist), $"{mnist} is missing");
-
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            WorkingDirectory = _folder,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(mnist);
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        // The output holds η and μ: have the child write UTF-8 whatever this machine's locale.
-        start.Environment["LC_ALL"] = "C.UTF-8";
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
-        process.StandardInput.Close();
-        using var timeout = new CancellationTokenSource(ProcessTimeout);
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        Task<string> stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-            return new Result(arguments, process.ExitCode, await stdout, await stderr);
-        }
-        catch (OperationCanceledException)
-        {
-            try
-            {
-                process.Kill(entireProcessTree: true);
-            }
-            catch (Exception e) when (e is InvalidOperationException or Win32Exception)
-            {
-                // It has just ended.
-            }
-            Assert.Fail($"Mnist {string.Join(' ', arguments)} did not end within {ProcessTimeout.TotalSeconds} s");
-            throw;
-        }
-    }
-
-    /// <summary>The dotnet host that runs these tests (the SDK names it), else the one on the PATH.</summary>
-    private static string DotnetHost()
-    {
-        string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (host is { Length: > 0 } && File.Exists(host))
-        {
-            return host;
-        }
-        string? self = Environment.ProcessPath;
-        return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
-    }
-
-    private sealed record Result(IReadOnlyList<string> Arguments, int ExitCode, string Stdout, string Stderr)
-    {
-        public override string ToString()
-            => $"$ dotnet Mnist.dll {string.Join(' ', Arguments)}\nexit code {ExitCode}\n--- stdout ---\n{Stdout}--- stderr ---\n{Stderr}";
-    }
+    private Task<SampleProcess.Result> Run(params string[] arguments) => SampleProcess.Run("Mnist.dll", _folder, arguments);
 }
