@@ -16,7 +16,7 @@ namespace Backprop.Generated.Benchmarks;
 /// <c>--constant</c> adds the same pair at a constant rate. The peers are optional: without a Python that imports
 /// NumPy (or PyTorch), the command says so and reports the C# side only.
 /// </summary>
-public static class PeersCommand
+public static partial class PeersCommand
 {
     private const int Epochs = 5;
     private const int AdamEpochs = 15;
@@ -55,6 +55,12 @@ public static class PeersCommand
             }
             return RunAdam(epochs, constant);
         }
+        if (args[0] == "regression")
+        {
+            return args.Length == 1 ? RunRegression(seed: 1)
+                : args.Length == 3 && args[1] == "--seed" && int.TryParse(args[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int seed) ? RunRegression(seed)
+                : Usage();
+        }
         return Usage();
     }
 
@@ -63,6 +69,8 @@ public static class PeersCommand
         Console.Error.WriteLine("usage: peers              the generated SGD trainer against NumPy");
         Console.Error.WriteLine("       peers adam [--epochs N] [--constant]");
         Console.Error.WriteLine("                          the generated Adam trainer (cosine schedule; --constant adds constant-rate runs) against PyTorch");
+        Console.Error.WriteLine("       peers regression [--seed N]");
+        Console.Error.WriteLine("                          samples/Regression against scikit-learn's LinearRegression and MLPRegressor on the same split");
         return 2;
     }
 
