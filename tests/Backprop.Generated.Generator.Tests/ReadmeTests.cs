@@ -53,6 +53,26 @@ public sealed class ReadmeTests
             OutputKind.DynamicallyLinkedLibrary);
     }
 
+    [Fact]
+    public void Your_own_data_example_compiles_in_a_method_given_its_arrays()
+    {
+        string code = CodeBlockAfter("## Your own data");
+        Assert.Contains("Split(0.8", code, StringComparison.Ordinal);
+        AssertCompiles(
+            $$"""
+            using Backprop;
+
+            public static class Example
+            {
+                public static void Run(float[] inputs, int[] labels, float[] targets, float[] inputRows, float[] targetRows)
+                {
+            {{code}}
+                }
+            }
+            """,
+            OutputKind.DynamicallyLinkedLibrary);
+    }
+
     private static void AssertCompiles(string code, OutputKind kind)
     {
         CSharpCompilation compilation = Harness.CreateCompilation(code);

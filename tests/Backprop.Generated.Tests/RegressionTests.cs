@@ -158,6 +158,34 @@ public sealed class RegressionTests
     }
 
     [Fact]
+    public void The_folded_scaling_travels_in_the_text_form_that_is_baked()
+    {
+        // Baking reads exactly the bytes of SaveBase64's text (BakedWeightsTests in the generator tests), so a folded
+        // model bakes with its scaling: here the text is decoded as the generator decodes it and loaded back.
+        var raw = new Dataset([100f, 200f, 300f, 110f, 190f, 330f], [5f, -5f, 15f, -15f], 3, 2);
+        Standardization x = Standardization.FitInputs(raw), y = Standardization.FitTargets(raw);
+        TwoOutputNet network = TwoOutputNet.Create(8);
+        x.FoldIntoInputs(network);
+        y.FoldIntoOutputs(network);
+        string path = Path.Combine(Path.GetTempPath(), $"folded-{Guid.NewGuid():N}.bpnet.b64");
+        try
+        {
+            NetworkSerializer.SaveBase64(network, path);
+            byte[] bytes = Convert.FromBase64String(File.ReadAllText(path));
+            TwoOutputNet baked = NetworkSerializer.Load<TwoOutputNet>(new MemoryStream(bytes), path);
+            Assert.Equal(network.Parameters.ToArray(), baked.Parameters.ToArray());
+            float[] expected = new float[2], actual = new float[2];
+            network.Forward(raw.Input(1), expected);
+            baked.Forward(raw.Input(1), actual);
+            Assert.Equal(expected, actual);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void A_regression_network_learns_the_sine_to_a_small_error()
     {
         // y = sin x on [−π, π], 400 samples; 1-24-1 tanh with an identity output and the quadratic cost, Adam.
@@ -185,6 +213,38 @@ public sealed class RegressionTests
         // The quadratic cost is C = ½‖a − y‖², so the mean cost is half the mean squared error.
         Assert.Equal(squares / count / 2, results[^1].Test!.Value.MeanCost, 4);
         Assert.Equal(0, results[^1].Test!.Value.Correct);
+    }
+
+    [Fact]
+    public void Several_real_outputs_train_together_and_report_regression_metrics()
+    {
+        // Two targets of three inputs in [0, 1): y0 = x0 + 2·x1, y1 = 1 − x2 (a ReLU network with identity outputs).
+        var random = new DeterministicRandom(21);
+        const int count = 500;
+        var inputs = new float[3 * count];
+        var targets = new float[2 * count];
+        for (int i = 0; i < count; i++)
+        {
+            for (int j = 0; j < 3; j++)
+            {
+                inputs[3 * i + j] = (float)random.NextDouble();
+            }
+            targets[2 * i] = inputs[3 * i] + 2 * inputs[3 * i + 1];
+            targets[2 * i + 1] = 1 - inputs[3 * i + 2];
+        }
+        (Dataset training, Dataset test) = new Dataset(inputs, targets, 3, 2).Split(0.8, seed: 6);
+        TwoOutputNet network = TwoOutputNet.Create(9);
+
+        Trainer.Train(network, training, new TrainingOptions { Epochs = 60, LearningRate = 0.01, Optimizer = new Adam(), Seed = 3 });
+
+        EvaluationResult result = Trainer.Evaluate(network, test);
+        RegressionMetrics metrics = Assert.NotNull(result.Regression);
+        Assert.Equal(2, metrics.Outputs);
+        Assert.Equal(test.Count, metrics.Count);
+        Assert.True(metrics.RSquared > 0.98, $"R² {metrics.RSquared}");
+        // C_x = ½‖a − y‖² over two outputs, so the mean cost is the mean squared error over samples and outputs.
+        Assert.True(Math.Abs(metrics.MeanSquaredError - result.MeanCost) <= 1e-4 * result.MeanCost, $"MSE {metrics.MeanSquaredError} against mean cost {result.MeanCost}");
+        Assert.Null(result.Confusion);
     }
 
     [Fact]
