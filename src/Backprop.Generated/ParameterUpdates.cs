@@ -14,8 +14,8 @@ namespace Backprop;
 /// <remarks>
 /// Used by generated code and the trainer; implementations are structs so that the JIT compiles each into the kernels.
 /// The built-in ones: <see cref="SgdUpdate"/> (what <see cref="INetwork{TSelf}.TrainBatch"/> applies) and
-/// <see cref="GradientSum"/> (what <see cref="INetwork{TSelf}.AccumulateGradient"/> applies); the trainer fuses Adam and
-/// momentum the same way.
+/// <see cref="GradientSum"/> (what <see cref="INetwork{TSelf}.AccumulateGradient"/> applies); the trainer fuses Adam, AdamW
+/// and momentum the same way.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Advanced)]
 public interface IParameterUpdate

@@ -42,6 +42,7 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
     private readonly float[] _state;
     private readonly float[]? _fused;
     private readonly Adam? _fusedAdam;
+    private readonly Momentum? _fusedMomentum;
     private readonly Block[] _blocks;
     private readonly double _l2;
     private readonly bool _sgd;
@@ -129,12 +130,13 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
         _trainingEvaluation = options.EvaluateTrainingSet ? new Trainer.EvaluationBuffers<TNet>(training) : null;
         _l2 = options.L2Regularization / n;
         _blocks = Blocks();
-        // Plain SGD on one thread takes the network's TrainBatch; Adam and AdamW on one thread fuse their step into the
-        // kernels through UpdateBatch; anything else sums the gradient and calls the optimizer's Step.
+        // Plain SGD on one thread takes the network's TrainBatch; Adam, AdamW and momentum on one thread fuse their step
+        // into the kernels through UpdateBatch; anything else sums the gradient and calls the optimizer's Step.
         _sgd = _optimizer is Sgd && options.Threads == 1;
-        if (_optimizer is Adam adam && options.Threads == 1)
+        if (_optimizer is (Adam or Momentum) && options.Threads == 1)
         {
-            _fusedAdam = adam;
+            _fusedAdam = _optimizer as Adam;
+            _fusedMomentum = _optimizer as Momentum;
             _fused = new float[checked((1 + _optimizer.StatePerParameter) * parameterCount)];
             _state = Array.Empty<float>();
         }
@@ -205,7 +207,7 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="InvalidOperationException">Early stopping has already ended training (<see cref="StoppedEarly"/>).</exception>
     /// <remarks>
-    /// With <see cref="Adam"/> or <see cref="AdamW"/> on one thread, the step is fused into the generated kernels, which
+    /// With <see cref="Adam"/>, <see cref="AdamW"/> or <see cref="Momentum"/> on one thread, the step is fused into the generated kernels, which
     /// train a working copy of the parameters next to the optimizer's state; the network receives it when the epoch's
     /// mini-batches end (or are cancelled). A <paramref name="sampleProgress"/> callback that reads
     /// <see cref="INetwork{TSelf}.Parameters"/> mid-epoch sees the values of the epoch's start, and what it writes
@@ -253,6 +255,14 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
                 cost = _network.TrainBatch(
                     _training.Inputs, _targets, _order.AsSpan(done, m), (float)eta, weightDecay, _workspace, _order.AsSpan(done + m, upcoming));
                 _steps++;
+            }
+            else if (_fusedMomentum is not null)
+            {
+                int upcoming = Math.Min(miniBatchSize, n - done - m);
+                _steps++;
+                var update = new MomentumUpdate(
+                    TNet.ParameterCount, (float)(1.0 / m), (float)_l2, (float)_fusedMomentum.Coefficient, (float)eta, _fusedMomentum.Nesterov);
+                cost = TNet.UpdateBatch(_fused, _training.Inputs, _targets, _order.AsSpan(done, m), ref update, _workspace, _order.AsSpan(done + m, upcoming));
             }
             else if (_fusedAdam is not null)
             {
