@@ -9,6 +9,7 @@ using System.Threading;
 using Backprop.Generated.Generator.Helpers;
 using Backprop.Generated.Generator.Model;
 using Backprop.Generated.Generator.Tests.Infrastructure;
+using Backprop.Generated.Tests;
 using Microsoft.CodeAnalysis;
 using Xunit;
 using Xunit.Abstractions;
@@ -159,7 +160,7 @@ public sealed class BakedWeightsFuzzTests(ITestOutputHelper output)
 
         // The model's bytes, mutated, in base64 lines as SaveBase64 writes them. Cases that recompute the CRC-32 may
         // make another valid model (another cost, say), which Bind then refuses for the network (BPG021).
-        foreach ((string kind, byte[] bytes) in WeightsFileMutator.Cases(original, seed))
+        foreach ((string kind, byte[] bytes) in ModelMutator.Cases(original, seed))
         {
             bool forged = kind.Contains("CRC fixed", StringComparison.Ordinal) || kind.StartsWith("synthesized", StringComparison.Ordinal);
             Check(bytesTally, kind, ModelFiles.Base64(bytes), expected, RuntimeReads(bytes), forged, () => Convert.ToHexString(bytes));
@@ -263,7 +264,7 @@ public sealed class BakedWeightsFuzzTests(ITestOutputHelper output)
             }
             """;
         int index = 0;
-        foreach ((string kind, byte[] bytes) in WeightsFileMutator.Cases(original, seed: 7).Where((_, i) => i % 1499 == 0).Take(6))
+        foreach ((string kind, byte[] bytes) in ModelMutator.Cases(original, seed: 7).Where((_, i) => i % 1499 == 0).Take(6))
         {
             GeneratorRun run = Harness.Run([ModelFiles.Text("/project/fuzz.bpnet.b64", bytes)], Source);
             run.AssertGeneratorDidNotThrow();
@@ -297,216 +298,5 @@ public sealed class BakedWeightsFuzzTests(ITestOutputHelper output)
         Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, AllocationBound);
         Assert.Null(file.Model);
         Assert.Equal("BPG019", file.Problem!.DiagnosticId);
-    }
-}
-
-/// <summary>
-/// Deterministic mutations of a valid model file (v1 or v2): exhaustive bit flips, byte sets, truncations, insertions and
-/// deletions; random chunk duplications and stacked mutations; header fields at extremes with the CRC-32 as stored and
-/// recomputed; garbage; synthesized headers of extreme sizes followed by data of the wrong length.
-/// </summary>
-internal static class WeightsFileMutator
-{
-    private static readonly long[] s_extremes =
-    [
-        0, 1, -1, 2, 3, 31, 32, 33, 255, 256, 0x7FFF, 0xFFFF, 0x10000, 1 << 30, int.MaxValue, int.MinValue, uint.MaxValue,
-        1L << 31, 1L << 32, long.MaxValue, long.MinValue,
-    ];
-
-    private readonly record struct Field(string Name, int Offset, int Width);
-
-    private static List<Field> Fields(byte[] model)
-    {
-        int version = BinaryPrimitives.ReadUInt16LittleEndian(model.AsSpan(8));
-        int layers = BinaryPrimitives.ReadUInt16LittleEndian(model.AsSpan(14));
-        var fields = new List<Field> { new("version", 8, 2), new("element", 10, 1), new("byte11", 11, 1), new("byte12", 12, 1), new("cost", 13, 1), new("layers", 14, 2) };
-        for (int l = 0; l < layers; l++)
-        {
-            fields.Add(new($"size{l + 1}", 16 + 4 * l, 4));
-        }
-        int activationBytes = version == 1 ? 0 : (layers - 1 + 3) & ~3;
-        for (int i = 0; i < activationBytes; i++)
-        {
-            fields.Add(new($"activation{i}", 16 + 4 * layers + i, 1));
-        }
-        fields.Add(new("count", 16 + 4 * layers + activationBytes, 8));
-        fields.Add(new("count-low", 16 + 4 * layers + activationBytes, 4));
-        fields.Add(new("crc", model.Length - 4, 4));
-        return fields;
-    }
-
-    private static byte[] Set(byte[] model, Field field, long value)
-    {
-        byte[] copy = (byte[])model.Clone();
-        for (int i = 0; i < field.Width; i++)
-        {
-            copy[field.Offset + i] = (byte)(value >> (8 * i));
-        }
-        return copy;
-    }
-
-    private static byte[] Splice(byte[] bytes, int at, int remove, ReadOnlySpan<byte> insert)
-    {
-        var result = new byte[bytes.Length - remove + insert.Length];
-        bytes.AsSpan(0, at).CopyTo(result);
-        insert.CopyTo(result.AsSpan(at));
-        bytes.AsSpan(at + remove).CopyTo(result.AsSpan(at + insert.Length));
-        return result;
-    }
-
-    private static byte[] RandomBytes(Random random, int count)
-    {
-        var bytes = new byte[count];
-        random.NextBytes(bytes);
-        return bytes;
-    }
-
-    private static byte[] Crc(byte[] bytes)
-    {
-        if (bytes.Length >= 4)
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4), RuntimeCrc32.HashToUInt32(bytes.AsSpan(0, bytes.Length - 4)));
-        }
-        return bytes;
-    }
-
-    private static byte[] Mutate(Random random, byte[] bytes, List<Field> fields)
-    {
-        int n = bytes.Length;
-        switch (n == 0 ? 3 : random.Next(7))
-        {
-            case 0:
-                {
-                    byte[] copy = (byte[])bytes.Clone();
-                    copy[random.Next(n)] ^= (byte)(1 << random.Next(8));
-                    return copy;
-                }
-            case 1:
-                {
-                    byte[] copy = (byte[])bytes.Clone();
-                    copy[random.Next(n)] = random.Next(3) switch { 0 => 0, 1 => 0xFF, _ => (byte)random.Next(256) };
-                    return copy;
-                }
-            case 2:
-                return bytes[..random.Next(n)];
-            case 3:
-                return Splice(bytes, random.Next(n + 1), 0, RandomBytes(random, 1 + random.Next(16)));
-            case 4:
-                {
-                    int at = random.Next(n);
-                    return Splice(bytes, at, Math.Min(n - at, 1 + random.Next(16)), []);
-                }
-            case 5:
-                {
-                    int start = random.Next(n), length = 1 + random.Next(Math.Min(64, n - start));
-                    return Splice(bytes, random.Next(n + 1), 0, bytes.AsSpan(start, length));
-                }
-            default:
-                {
-                    Field field = fields[random.Next(fields.Count)];
-                    return field.Offset + field.Width <= n ? Set(bytes, field, s_extremes[random.Next(s_extremes.Length)]) : bytes[..(n / 2)];
-                }
-        }
-    }
-
-    public static IEnumerable<(string Kind, byte[] Bytes)> Cases(byte[] model, int seed)
-    {
-        var random = new Random(seed);
-        int n = model.Length;
-        List<Field> fields = Fields(model);
-
-        for (int i = 0; i < n; i++)
-        {
-            for (int bit = 0; bit < 8; bit++)
-            {
-                byte[] copy = (byte[])model.Clone();
-                copy[i] ^= (byte)(1 << bit);
-                yield return ("bit flip", copy);
-            }
-            foreach (byte value in new byte[] { 0, 0xFF, (byte)random.Next(256) })
-            {
-                byte[] copy = (byte[])model.Clone();
-                copy[i] = value;
-                yield return ("byte set", copy);
-            }
-            yield return ("truncation", model[..i]);
-            yield return ("deletion", Splice(model, i, 1, []));
-            yield return ("insertion", Splice(model, i, 0, [(byte)random.Next(256)]));
-        }
-        yield return ("insertion", [.. model, 0]);
-
-        for (int i = 0; i < 300; i++)
-        {
-            yield return ("chunk insertion", Splice(model, random.Next(n + 1), 0, RandomBytes(random, 1 + random.Next(32))));
-            int start = random.Next(n), length = 1 + random.Next(n - start);
-            yield return ("chunk duplication", Splice(model, random.Next(n + 1), 0, model.AsSpan(start, length)));
-            int at = random.Next(n);
-            yield return ("chunk deletion", Splice(model, at, 1 + random.Next(n - at), []));
-            yield return ("appended bytes", [.. model, .. RandomBytes(random, 1 + random.Next(300))]);
-        }
-
-        foreach (Field field in fields)
-        {
-            foreach (long value in s_extremes)
-            {
-                yield return ($"{field.Name} = {value}", Set(model, field, value));
-                if (field.Name != "crc")
-                {
-                    yield return ($"{field.Name} = {value}, CRC fixed", Crc(Set(model, field, value)));
-                }
-            }
-        }
-
-        for (int i = 0; i < 2000; i++)
-        {
-            byte[] bytes = model;
-            for (int k = 1 + random.Next(4); k > 0; k--)
-            {
-                bytes = Mutate(random, bytes, fields);
-            }
-            yield return ("stacked", bytes);
-        }
-
-        for (int i = 0; i < 700; i++)
-        {
-            yield return ("garbage", RandomBytes(random, random.Next(400)));
-            yield return ("magic + garbage", [.. model.AsSpan(0, 8), .. RandomBytes(random, random.Next(400))]);
-            yield return ("fixed header + garbage", [.. model.AsSpan(0, 16), .. RandomBytes(random, random.Next(400))]);
-        }
-
-        int[] sizeChoices = [1, 2, 3, 4, 0xFFFF, 0x10000, 1 << 30, int.MaxValue, 0, -1, int.MinValue];
-        for (int i = 0; i < 1500; i++)
-        {
-            int version = 1 + random.Next(2);
-            int layers = random.Next(5) switch { 0 => random.Next(40), 1 => 32, _ => 2 + random.Next(4) };
-            int activationBytes = version == 1 ? 0 : (Math.Max(layers, 1) - 1 + 3) & ~3;
-            var header = new byte[16 + 4 * layers + activationBytes + 8];
-            model.AsSpan(0, 8).CopyTo(header);
-            header[8] = (byte)version;
-            header[10] = 1;
-            if (version == 1)
-            {
-                header[11] = header[12] = (byte)ActivationKind.Sigmoid;
-            }
-            header[13] = (byte)CostKind.Quadratic;
-            BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(14), (ushort)layers);
-            long wrapped = 0;
-            for (int l = 0; l < layers; l++)
-            {
-                int size = sizeChoices[random.Next(random.Next(2) == 0 ? 4 : sizeChoices.Length)];
-                BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(16 + 4 * l), size);
-                if (l > 0)
-                {
-                    wrapped = unchecked(wrapped + (long)BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(12 + 4 * l)) * size + size);
-                }
-            }
-            for (int l = 0; l < layers - 1 && version == 2; l++)
-            {
-                header[16 + 4 * layers + l] = (byte)ActivationKind.Tanh;
-            }
-            BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(header.Length - 8), random.Next(4) == 0 ? s_extremes[random.Next(s_extremes.Length)] : wrapped);
-            byte[] bytes = [.. header, .. RandomBytes(random, random.Next(4) == 0 ? 4 * random.Next(64) + 4 : random.Next(200))];
-            yield return ("synthesized header", random.Next(2) == 0 ? Crc(bytes) : bytes);
-        }
     }
 }
