@@ -404,15 +404,16 @@ public sealed class OptimizerTests(ITestOutputHelper output)
     // 4. Argument checks.
     // ---------------------------------------------------------------------------------------------------------------
 
+    /// <summary>Asserts that <paramref name="make"/> throws <see cref="ArgumentOutOfRangeException"/> naming <paramref name="name"/>.</summary>
+    private static void Rejects<T>(string name, Func<T> make)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => make());
+        Assert.Equal(name, e.ParamName);
+    }
+
     [Fact]
     public void Optimizer_settings_out_of_range_are_rejected()
     {
-        void Rejects(string name, Func<Optimizer> make)
-        {
-            var e = Assert.Throws<ArgumentOutOfRangeException>(() => make());
-            Assert.Equal(name, e.ParamName);
-        }
-
         Rejects(nameof(Adam.Beta1), () => new Adam { Beta1 = 1 });
         Rejects(nameof(Adam.Beta1), () => new Adam { Beta1 = -0.1 });
         Rejects(nameof(Adam.Beta1), () => new Adam { Beta1 = double.NaN });
@@ -582,12 +583,6 @@ public sealed class OptimizerTests(ITestOutputHelper output)
     [Fact]
     public void Schedules_reject_invalid_settings()
     {
-        void Rejects(string name, Func<LearningRateSchedule> make)
-        {
-            var e = Assert.Throws<ArgumentOutOfRangeException>(() => make());
-            Assert.Equal(name, e.ParamName);
-        }
-
         Rejects(nameof(StepSchedule.StepSize), () => new StepSchedule { StepSize = 0 });
         Rejects(nameof(StepSchedule.StepSize), () => new StepSchedule { StepSize = -3 });
         Rejects(nameof(StepSchedule.Factor), () => new StepSchedule { Factor = 0 });

@@ -10,23 +10,6 @@ namespace Backprop.Generated.Tests;
 
 public sealed class TrainingTests(ITestOutputHelper output)
 {
-    /// <summary>A dataset of <paramref name="count"/> random inputs in [0, 1) with labels below <paramref name="classes"/>.</summary>
-    private static Dataset RandomData(int count, int inputSize, int classes, int seed)
-    {
-        var random = new DeterministicRandom(seed);
-        var inputs = new float[count * inputSize];
-        var labels = new int[count];
-        for (int i = 0; i < inputs.Length; i++)
-        {
-            inputs[i] = (float)random.NextDouble();
-        }
-        for (int i = 0; i < count; i++)
-        {
-            labels[i] = random.NextInt32(classes);
-        }
-        return new Dataset(inputs, labels, inputSize);
-    }
-
     /// <summary>The order the trainer visits samples in: 0..n−1, shuffled in place each epoch by one generator.</summary>
     private static int[][] EpochOrders(int n, int seed, int epochs)
     {
@@ -131,7 +114,7 @@ public sealed class TrainingTests(ITestOutputHelper output)
         // mini-batches of 3 (3, 3, 1): only the layout tells weights from biases.
         int[] sizes = FiveLayer.LayerSizes.ToArray();
         FiveLayer network = FiveLayer.Create(2);
-        Dataset data = RandomData(7, 9, 5, seed: 3);
+        Dataset data = SessionKit.RandomData(7, 9, 5, seed: 3);
         const double Eta = 0.5, Lambda = 3.0;
         const int Epochs = 2, Seed = 9;
         var options = new TrainingOptions { Epochs = Epochs, MiniBatchSize = 3, LearningRate = Eta, L2Regularization = Lambda, Seed = Seed };
@@ -222,7 +205,7 @@ public sealed class TrainingTests(ITestOutputHelper output)
     [Fact]
     public void Cancelling_after_an_epoch_leaves_the_parameters_of_that_epoch()
     {
-        Dataset data = RandomData(200, 9, 5, seed: 1);
+        Dataset data = SessionKit.RandomData(200, 9, 5, seed: 1);
         var options = new TrainingOptions { Epochs = 4, MiniBatchSize = 7, LearningRate = 1, L2Regularization = 0.5, Seed = 4 };
         FiveLayer oneEpoch = FiveLayer.Create(6);
         Trainer.Train(oneEpoch, data, options with { Epochs = 1 });
@@ -246,7 +229,7 @@ public sealed class TrainingTests(ITestOutputHelper output)
     [Fact]
     public void Cancelling_mid_epoch_stops_at_the_next_mini_batch()
     {
-        Dataset data = RandomData(1000, 9, 5, seed: 2);
+        Dataset data = SessionKit.RandomData(1000, 9, 5, seed: 2);
         FiveLayer network = FiveLayer.Create(6);
         using var cancellation = new CancellationTokenSource();
         float[]? snapshot = null;
@@ -280,7 +263,7 @@ public sealed class TrainingTests(ITestOutputHelper output)
         FiveLayer network = FiveLayer.Create(6);
         float[] before = network.Parameters.ToArray();
         Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Train(
-            network, RandomData(50, 9, 5, seed: 2), new TrainingOptions(), cancellationToken: new CancellationToken(canceled: true)));
+            network, SessionKit.RandomData(50, 9, 5, seed: 2), new TrainingOptions(), cancellationToken: new CancellationToken(canceled: true)));
         Assert.Equal(before, network.Parameters.ToArray());
     }
 
@@ -308,7 +291,7 @@ public sealed class TrainingTests(ITestOutputHelper output)
     [InlineData(float.PositiveInfinity)]
     public void Data_with_a_non_finite_input_is_rejected_before_any_training(float bad)
     {
-        Dataset clean = RandomData(40, 9, 5, seed: 5);
+        Dataset clean = SessionKit.RandomData(40, 9, 5, seed: 5);
         float[] inputs = clean.Inputs.ToArray();
         inputs[9 * 33 + 4] = bad;
 
@@ -321,8 +304,8 @@ public sealed class TrainingTests(ITestOutputHelper output)
     [Fact]
     public void Reports_every_epoch_and_at_most_a_hundred_steps_within_each()
     {
-        Dataset data = RandomData(1003, 9, 5, seed: 6);
-        Dataset test = RandomData(77, 9, 5, seed: 7);
+        Dataset data = SessionKit.RandomData(1003, 9, 5, seed: 6);
+        Dataset test = SessionKit.RandomData(77, 9, 5, seed: 7);
         var epochs = new List<EpochResult>();
         var steps = new List<EpochProgress>();
 
@@ -403,11 +386,11 @@ public sealed class TrainingTests(ITestOutputHelper output)
     public void Refuses_data_that_does_not_fit_the_network()
     {
         var options = new TrainingOptions { Epochs = 1 };
-        var wide = Assert.Throws<ArgumentException>(() => Trainer.Train(FiveLayer.Create(1), RandomData(10, 8, 5, 1), options));
+        var wide = Assert.Throws<ArgumentException>(() => Trainer.Train(FiveLayer.Create(1), SessionKit.RandomData(10, 8, 5, 1), options));
         Assert.Contains("8 values", wide.Message, StringComparison.Ordinal);
-        var labels = Assert.Throws<ArgumentException>(() => Trainer.Train(FiveLayer.Create(1), RandomData(10, 9, 5, 1), options, RandomData(50, 9, 7, 2)));
+        var labels = Assert.Throws<ArgumentException>(() => Trainer.Train(FiveLayer.Create(1), SessionKit.RandomData(10, 9, 5, 1), options, SessionKit.RandomData(50, 9, 7, 2)));
         Assert.Contains("labels up to 6", labels.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => Trainer.Train(FiveLayer.Create(1), RandomData(10, 9, 5, 1).Take(0), options));
+        Assert.Throws<ArgumentException>(() => Trainer.Train(FiveLayer.Create(1), SessionKit.RandomData(10, 9, 5, 1).Take(0), options));
     }
 
     [Fact]
@@ -415,8 +398,8 @@ public sealed class TrainingTests(ITestOutputHelper output)
     {
         long PerEpoch(int samples)
         {
-            Dataset data = RandomData(samples, 9, 5, seed: samples);
-            Dataset test = RandomData(samples / 2, 9, 5, seed: samples + 1);
+            Dataset data = SessionKit.RandomData(samples, 9, 5, seed: samples);
+            Dataset test = SessionKit.RandomData(samples / 2, 9, 5, seed: samples + 1);
             const int Epochs = 6;
             long[] allocated = new long[Epochs + 1];
             var progress = new SyncProgress<EpochResult>(r => allocated[r.Epoch] = GC.GetAllocatedBytesForCurrentThread());
@@ -447,8 +430,8 @@ public sealed class TrainingTests(ITestOutputHelper output)
     [InlineData(2)]
     public void A_session_epoch_allocates_nothing_at_all(int threads)
     {
-        Dataset data = RandomData(500, 9, 5, seed: 31);
-        Dataset test = RandomData(120, 9, 5, seed: 32);
+        Dataset data = SessionKit.RandomData(500, 9, 5, seed: 31);
+        Dataset test = SessionKit.RandomData(120, 9, 5, seed: 32);
         using var session = new TrainingSession<FiveLayer>(FiveLayer.Create(1), data, new TrainingOptions { MiniBatchSize = 8, Threads = threads }, test);
         var steps = new SyncProgress<EpochProgress>(_ => { });
         session.RunEpoch(steps);
@@ -501,7 +484,7 @@ public sealed class TrainingTests(ITestOutputHelper output)
     [Fact]
     public void A_disposed_session_refuses_to_run()
     {
-        Dataset data = RandomData(50, 9, 5, seed: 33);
+        Dataset data = SessionKit.RandomData(50, 9, 5, seed: 33);
         var session = new TrainingSession<FiveLayer>(FiveLayer.Create(1), data, new TrainingOptions { Threads = 2 });
         session.RunEpoch();
         session.Dispose();
