@@ -268,8 +268,9 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
             {
                 int upcoming = Math.Min(miniBatchSize, n - done - m);
                 _steps++;
-                var weights = new OptimizerStep(eta, _steps, m, _l2, IsWeights: true);
-                var update = new AdamUpdate(TNet.ParameterCount, _fusedAdam.Scalars(weights), _fusedAdam.Scalars(weights with { L2 = 0, IsWeights = false }));
+                // One set of constants per step; biases differ only in having no L2 term and no decoupled decay.
+                OptimizerKernels.AdamScalars weights = _fusedAdam.Scalars(new OptimizerStep(eta, _steps, m, _l2, IsWeights: true));
+                var update = new AdamUpdate(TNet.ParameterCount, weights, weights with { L2 = 0f, Decay = 1f });
                 cost = TNet.UpdateBatch(_fused, _training.Inputs, _targets, _order.AsSpan(done, m), ref update, _workspace, _order.AsSpan(done + m, upcoming));
             }
             else
