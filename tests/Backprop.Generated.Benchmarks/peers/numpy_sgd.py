@@ -4,25 +4,12 @@ eta 0.5, Fashion-MNIST's 60,000 training images), written the way one writes it 
 mini-batch as matrices, so each weight matrix is used once per mini-batch by OpenBLAS.
 Run with OPENBLAS_NUM_THREADS=1 (the caller sets it): one core, as the C# side.
 Prints one line per epoch: `epoch <k> <samples per second>`."""
-import gzip
 import sys
 import time
 
 import numpy as np
 
-
-def read_images(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    count, rows, cols = (int.from_bytes(data[i:i + 4], "big") for i in (4, 8, 12))
-    return np.frombuffer(data, np.uint8, count * rows * cols, 16).reshape(count, rows * cols).astype(np.float32) / 255
-
-
-def read_labels(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    count = int.from_bytes(data[4:8], "big")
-    return np.frombuffer(data, np.uint8, count, 8)
+from idx import read_images, read_labels
 
 
 def sigmoid(z):

@@ -13,7 +13,6 @@ OPENBLAS_NUM_THREADS=1 and OPENBLAS_CORETYPE=SKYLAKEX.
 Usage: torch_adam.py <data folder> [epochs=15] [seed=1] [--constant]
 Prints one line per epoch: `epoch <k> <training seconds> <test accuracy> <learning rate used>`;
 the training seconds cover the training loop only (shuffle, forward, backward, step), not the evaluation."""
-import gzip
 import sys
 import time
 
@@ -21,19 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-
-def read_images(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    count, rows, cols = (int.from_bytes(data[i:i + 4], "big") for i in (4, 8, 12))
-    return np.frombuffer(data, np.uint8, count * rows * cols, 16).reshape(count, rows * cols).astype(np.float32) / 255
-
-
-def read_labels(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    count = int.from_bytes(data[4:8], "big")
-    return np.frombuffer(data, np.uint8, count, 8).astype(np.int64)
+from idx import read_images, read_labels
 
 
 def main(argv):
@@ -46,9 +33,9 @@ def main(argv):
     torch.set_num_threads(1)
     torch.manual_seed(seed)
     x = torch.from_numpy(read_images(f"{folder}/train-images-idx3-ubyte.gz"))
-    y = torch.from_numpy(read_labels(f"{folder}/train-labels-idx1-ubyte.gz"))
+    y = torch.from_numpy(read_labels(f"{folder}/train-labels-idx1-ubyte.gz").astype(np.int64))
     x_test = torch.from_numpy(read_images(f"{folder}/t10k-images-idx3-ubyte.gz"))
-    y_test = torch.from_numpy(read_labels(f"{folder}/t10k-labels-idx1-ubyte.gz"))
+    y_test = torch.from_numpy(read_labels(f"{folder}/t10k-labels-idx1-ubyte.gz").astype(np.int64))
 
     model = nn.Sequential(nn.Linear(784, 100), nn.ReLU(), nn.Linear(100, 10))
     loss_fn = nn.CrossEntropyLoss()
