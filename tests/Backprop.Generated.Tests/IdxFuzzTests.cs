@@ -8,6 +8,7 @@ using System.Linq;
 using System.Text;
 using System.Threading.Tasks;
 using Xunit;
+using static Backprop.Generated.Tests.IdxTests;
 using Xunit.Abstractions;
 
 namespace Backprop.Generated.Tests;
@@ -836,28 +837,7 @@ public sealed class IdxFuzzTests : IDisposable
 
     // ---- Building inputs -----------------------------------------------------------------------
 
-    private static byte[] Images(int count, int rows, int columns, byte[]? pixels = null)
-    {
-        pixels ??= Enumerable.Range(0, count * rows * columns).Select(i => (byte)(i * 37 % 256)).ToArray();
-        var bytes = new byte[16 + pixels.Length];
-        BinaryPrimitives.WriteInt32BigEndian(bytes, IdxReader.ImagesMagic);
-        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(4), count);
-        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(8), rows);
-        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(12), columns);
-        pixels.CopyTo(bytes, 16);
-        return bytes;
-    }
-
-    private static byte[] Labels(params byte[] labels) => LabelsWithCount(labels.Length, labels);
-
-    private static byte[] LabelsWithCount(int count, byte[] labels)
-    {
-        var bytes = new byte[8 + labels.Length];
-        BinaryPrimitives.WriteInt32BigEndian(bytes, IdxReader.LabelsMagic);
-        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(4), count);
-        labels.CopyTo(bytes, 8);
-        return bytes;
-    }
+    // Images, Labels and LabelsWithCount: IdxTests' builders (using static).
 
     private static byte[] Gzip(byte[] data, CompressionLevel level = CompressionLevel.Fastest)
     {

@@ -14,7 +14,7 @@ public sealed class IdxTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     /// <summary>An IDX images file: header, then <paramref name="pixels"/> (or count·rows·cols bytes of a pattern).</summary>
-    private static byte[] Images(int count, int rows, int columns, byte[]? pixels = null, int magic = IdxReader.ImagesMagic)
+    internal static byte[] Images(int count, int rows, int columns, byte[]? pixels = null, int magic = IdxReader.ImagesMagic)
     {
         pixels ??= Enumerable.Range(0, count * rows * columns).Select(i => (byte)(i * 37 % 256)).ToArray();
         var bytes = new byte[16 + pixels.Length];
@@ -26,9 +26,9 @@ public sealed class IdxTests : IDisposable
         return bytes;
     }
 
-    private static byte[] Labels(params byte[] labels) => LabelsWithCount(labels.Length, labels);
+    internal static byte[] Labels(params byte[] labels) => LabelsWithCount(labels.Length, labels);
 
-    private static byte[] LabelsWithCount(int count, byte[] labels)
+    internal static byte[] LabelsWithCount(int count, byte[] labels)
     {
         var bytes = new byte[8 + labels.Length];
         BinaryPrimitives.WriteInt32BigEndian(bytes, IdxReader.LabelsMagic);
