@@ -269,17 +269,18 @@ public sealed class Dataset
         if (HasLabels)
         {
             var labels = new int[rows.Length];
+            ReadOnlySpan<int> all = Labels;
             for (int k = 0; k < rows.Length; k++)
             {
-                labels[k] = Labels[rows[k]];
+                labels[k] = all[rows[k]];
             }
             return new Dataset(inputs, 0, labels, InputSize);
         }
         var targets = new float[(long)rows.Length * TargetSize];
-        ReadOnlySpan<float> all = Targets;
+        ReadOnlySpan<float> allTargets = Targets;
         for (int k = 0; k < rows.Length; k++)
         {
-            all.Slice(rows[k] * TargetSize, TargetSize).CopyTo(targets.AsSpan(k * TargetSize, TargetSize));
+            allTargets.Slice(rows[k] * TargetSize, TargetSize).CopyTo(targets.AsSpan(k * TargetSize, TargetSize));
         }
         return new Dataset(inputs, targets, InputSize, TargetSize);
     }
