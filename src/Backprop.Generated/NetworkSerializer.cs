@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
 using System.IO.Hashing;
+using System.Linq;
 using System.Runtime.InteropServices;
 using static System.FormattableString;
 
@@ -193,16 +194,21 @@ public static class NetworkSerializer
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var model = new MemoryStream();
         Save(network, model);
-        string base64 = Convert.ToBase64String(model.GetBuffer(), 0, (int)model.Length);
+        byte[] ascii = System.Text.Encoding.ASCII.GetBytes(Base64Lines(model));
+        AtomicFile.Write(path, stream => stream.Write(ascii));
+    }
 
+    /// <summary>The bytes of <paramref name="model"/> base64-encoded in lines of 76 characters, each ending in '\n'.</summary>
+    private static string Base64Lines(MemoryStream model)
+    {
+        string base64 = Convert.ToBase64String(model.GetBuffer(), 0, (int)model.Length);
         const int LineLength = 76;
         var text = new System.Text.StringBuilder(base64.Length + base64.Length / LineLength + 1);
         for (int start = 0; start < base64.Length; start += LineLength)
         {
             text.Append(base64, start, Math.Min(LineLength, base64.Length - start)).Append('\n');
         }
-        byte[] ascii = System.Text.Encoding.ASCII.GetBytes(text.ToString());
-        AtomicFile.Write(path, stream => stream.Write(ascii));
+        return text.ToString();
     }
 
     /// <summary>Writes the parameters of <paramref name="network"/> to <paramref name="stream"/> (left open, not flushed).</summary>
@@ -214,23 +220,105 @@ public static class NetworkSerializer
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(stream);
-        ReadOnlySpan<int> sizes = TNet.LayerSizes;
+        if (TNet.Activations.Length != TNet.LayerSizes.Length - 1)
+        {
+            throw new InvalidOperationException(Invariant(
+                $"{typeof(TNet).Name} has {TNet.LayerSizes.Length} layers but {TNet.Activations.Length} activations; a network has one per weight layer ({TNet.LayerSizes.Length - 1})."));
+        }
+        Write(stream, TNet.LayerSizes, TNet.Activations, TNet.Cost, network.Parameters);
+    }
+
+    /// <summary>Saves <paramref name="model"/> to <paramref name="path"/>, atomically, as <see cref="Save{TNet}(TNet, string)"/> does.</summary>
+    /// <exception cref="IOException">The file cannot be written (the previous file, if any, is intact).</exception>
+    public static void Save(ModelData model, string path)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        AtomicFile.Write(path, stream => Save(model, stream));
+    }
+
+    /// <summary>Writes <paramref name="model"/> to <paramref name="stream"/> (left open, not flushed).</summary>
+    public static void Save(ModelData model, Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(stream);
+        Write(stream, model.LayerSizes.ToArray(), model.Activations.ToArray(), model.Cost, model.Parameters);
+    }
+
+    /// <summary>
+    /// Saves <paramref name="model"/> to <paramref name="path"/> in the text form a program bakes in, atomically, as
+    /// <see cref="SaveBase64{TNet}(TNet, string)"/> does.
+    /// </summary>
+    /// <exception cref="IOException">The file cannot be written (the previous file, if any, is intact).</exception>
+    public static void SaveBase64(ModelData model, string path)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        byte[] ascii = System.Text.Encoding.ASCII.GetBytes(ToBase64(model));
+        AtomicFile.Write(path, stream => stream.Write(ascii));
+    }
+
+    /// <summary>
+    /// The text form of <paramref name="model"/> that <see cref="NetworkAttribute.Weights"/> bakes in: its model file
+    /// base64-encoded in lines of 76 characters, each ending in '\n'.
+    /// </summary>
+    public static string ToBase64(ModelData model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var bytes = new MemoryStream();
+        Save(model, bytes);
+        return Base64Lines(bytes);
+    }
+
+    /// <summary>
+    /// Reads a whole model file (a checkpoint's training state is checked and left out) without a network type.
+    /// Checks everything <see cref="LoadInto{TNet}(TNet, string)"/> checks but the match with a network.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="ModelFormatException">The file is not a valid model.</exception>
+    public static ModelData ReadModel(string path)
+    {
+        using FileStream stream = OpenExisting(path);
+        return ReadModel(stream, path);
+    }
+
+    /// <summary>Reads a whole model from <paramref name="stream"/> (to its end, left open) without a network type.</summary>
+    /// <param name="stream">The model.</param>
+    /// <param name="name">The name error messages use for the stream.</param>
+    /// <exception cref="ModelFormatException">The data is not a valid model.</exception>
+    public static ModelData ReadModel(Stream stream, string name = "stream")
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(name);
+        var crc = new Crc32();
+        ModelInfo info = ReadHeader(stream, name, crc);
+        float[] parameters = ReadParameters(stream, name, crc, checked((int)info.ParameterCount));
+        TrainingState.ReadSection(stream, name);
+        return new ModelData(info.LayerSizes, info.Activations, info.Cost, parameters);
+    }
+
+    private static void Write(Stream stream, ReadOnlySpan<int> sizes, ReadOnlySpan<ActivationKind> activations, CostKind cost, ReadOnlySpan<float> parameters)
+    {
         var crc = new Crc32();
 
         // Header: magic, version, element type, reserved, cost, layer count, sizes, activations, parameter count.
         int layerCount = sizes.Length;
-        ReadOnlySpan<ActivationKind> activations = TNet.Activations;
-        if (activations.Length != layerCount - 1)
+        long parameterCount = 0;
+        for (int l = 1; l < layerCount; l++)
+        {
+            parameterCount += (long)sizes[l] * sizes[l - 1] + sizes[l];
+        }
+        if (parameters.Length != parameterCount)
         {
             throw new InvalidOperationException(Invariant(
-                $"{typeof(TNet).Name} has {layerCount} layers but {activations.Length} activations; a network has one per weight layer ({layerCount - 1})."));
+                $"A {string.Join('-', sizes.ToArray())} network has {parameterCount} parameters, but {parameters.Length} were given."));
         }
         var header = new byte[HeaderSize(layerCount)];
         Magic.CopyTo(header);
         BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), FormatVersion);
         header[10] = Float32;
         // Bytes 11 and 12 are reserved (zero).
-        header[13] = checked((byte)TNet.Cost);
+        header[13] = checked((byte)cost);
         BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(14), checked((ushort)layerCount));
         for (int l = 0; l < layerCount; l++)
         {
@@ -242,11 +330,10 @@ public static class NetworkSerializer
             header[activationStart + l] = checked((byte)activations[l]);
         }
         // The padding after the activations stays zero.
-        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(activationStart + ActivationBytes(layerCount)), TNet.ParameterCount);
+        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(activationStart + ActivationBytes(layerCount)), parameterCount);
         Write(stream, crc, header);
 
         // The parameters, float32 little-endian, in the Parameters layout.
-        ReadOnlySpan<float> parameters = network.Parameters;
         if (BitConverter.IsLittleEndian)
         {
             Write(stream, crc, MemoryMarshal.AsBytes(parameters));
@@ -340,8 +427,17 @@ public static class NetworkSerializer
                 $"was saved from a network with {info.Functions}, but {typeof(TNet).Name} has {string.Join(", ", expectedActivations)} and {TNet.Cost}.");
         }
 
-        // Everything into a buffer first; the network is touched only once the whole file checks out.
-        int count = TNet.ParameterCount;
+        // Everything into a buffer first; the network is touched only once the whole file checks out. A checkpoint's
+        // training-state section may follow; anything else is an error. The section is checked whole (its CRC-32
+        // included) even when only the parameters are wanted, so a damaged checkpoint never loads.
+        float[] parameters = ReadParameters(stream, name, crc, TNet.ParameterCount);
+        trainingState = TrainingState.ReadSection(stream, name);
+        parameters.CopyTo(network.Parameters);
+    }
+
+    /// <summary>Reads <paramref name="count"/> float32 parameters and the CRC-32 after them, and checks the CRC-32.</summary>
+    private static float[] ReadParameters(Stream stream, string name, Crc32 crc, int count)
+    {
         var bytes = new byte[4L * count];
         int read = stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
         crc.Append(bytes.AsSpan(0, read));
@@ -366,11 +462,7 @@ public static class NetworkSerializer
                 Invariant($"is corrupted: its stored CRC-32 is 0x{expected:X8} but its content hashes to 0x{actual:X8}."));
         }
 
-        // A checkpoint's training-state section may follow; anything else is an error. The section is checked whole
-        // (its CRC-32 included) even when only the parameters are wanted, so a damaged checkpoint never loads.
-        trainingState = TrainingState.ReadSection(stream, name);
-
-        Span<float> parameters = network.Parameters;
+        var parameters = new float[count];
         if (BitConverter.IsLittleEndian)
         {
             MemoryMarshal.Cast<byte, float>(bytes).CopyTo(parameters);
@@ -382,6 +474,7 @@ public static class NetworkSerializer
                 parameters[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(4 * i));
             }
         }
+        return parameters;
     }
 
     /// <summary>
@@ -567,7 +660,7 @@ public static class NetworkSerializer
     /// Why no network has <paramref name="activations"/> and <paramref name="cost"/>, or null when one can: softmax
     /// is an output activation only, cross-entropy needs a sigmoid output and log-likelihood a softmax output.
     /// </summary>
-    private static string? Contradiction(ReadOnlySpan<ActivationKind> activations, CostKind cost)
+    internal static string? Contradiction(ReadOnlySpan<ActivationKind> activations, CostKind cost)
     {
         for (int l = 0; l < activations.Length - 1; l++)
         {
