@@ -67,7 +67,7 @@ public sealed partial class ConsumerTests(PackageFeed feed)
     }
 
     [Fact]
-    public async Task The_libraries_packages_add_with_their_own_dependencies_only()
+    public async Task The_libraries_run_the_README_ONNX_example_and_bring_their_own_dependencies_only()
     {
         string folder = feed.NewConsumerFolder("libraries");
         await NewConsole(folder, "net10.0");
@@ -75,24 +75,33 @@ public sealed partial class ConsumerTests(PackageFeed feed)
         {
             (await Shell.Dotnet(folder, CommandTimeout, "add", "Consumer.csproj", "package", id, "--version", feed.Version)).Succeeded();
         }
-        File.WriteAllText(Path.Combine(folder, "Program.cs"), """
+        // The README's "To ONNX" example, after a network to export and a model file to read.
+        string example = Section(File.ReadAllText(feed.Repository("README.md")), "## To ONNX");
+        string statements = string.Join('\n', example.Split('\n').Where(line => !line.StartsWith("using ", StringComparison.Ordinal)));
+        File.WriteAllText(Path.Combine(folder, "Program.cs"), $$"""
             using System;
             using Backprop;
             using Backprop.Onnx;
             using Backprop.Tabular;
 
-            var net = Tiny.Create(seed: 1);
-            OnnxExporter.Export(net, "tiny.onnx");
-            ModelData back = OnnxImporter.Import("tiny.onnx");
+            DigitNet net = DigitNet.Create(seed: 1);
+            NetworkSerializer.Save(net, "digits.bpnet");
+            {{statements}}
+            ModelData back = OnnxImporter.Import("digits.onnx");
             Console.WriteLine(back.NetworkDeclaration);
             Console.WriteLine(typeof(TabularData).Name);
 
-            [Network(3, 4, 2, HiddenActivation = ActivationKind.Tanh, OutputActivation = ActivationKind.Softmax)]
-            public partial class Tiny { }
+            [Network(784, 100, 10, HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Softmax)]
+            public partial class DigitNet { }
             """);
         (await Shell.Dotnet(folder, CommandTimeout, "build", "-c", "Release", "-warnaserror", "-tl:off")).Succeeded();
         Shell.Result run = (await Shell.Dotnet(folder, CommandTimeout, "run", "-c", "Release", "--no-build")).Succeeded();
-        Assert.Contains("[Network(3, 4, 2, HiddenActivation = ActivationKind.Tanh, OutputActivation = ActivationKind.Softmax)]", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("[Network(784, 100, 10, HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Softmax)]", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("TabularData", run.Stdout, StringComparison.Ordinal);
+        // Tabular brings Sep (and Sep its csFastFloat), Onnx brings OnnxSharp and Google.Protobuf; nothing else comes.
+        Assert.Equal(
+            ["Backprop.Generated", "Backprop.Generated.Onnx", "Backprop.Generated.Tabular", "Google.Protobuf", "OnnxSharp", "Sep", "System.IO.Hashing", "csFastFloat"],
+            RuntimePackages(Path.Combine(folder, "bin", "Release", "net10.0", "Consumer.deps.json")));
     }
 
     /// <summary>
@@ -114,12 +123,15 @@ public sealed partial class ConsumerTests(PackageFeed feed)
     private static partial Regex TargetFramework();
 
     /// <summary>The first C# block under the README's "## Quick start" heading, exactly as written.</summary>
-    internal static string QuickStart(string readme)
+    internal static string QuickStart(string readme) => Section(readme, "## Quick start");
+
+    /// <summary>The first C# block under the README heading <paramref name="heading"/>, exactly as written.</summary>
+    internal static string Section(string readme, string heading)
     {
-        int section = readme.IndexOf("\n## Quick start", StringComparison.Ordinal);
-        Assert.True(section >= 0, "README.md has no '## Quick start' section");
+        int section = readme.IndexOf("\n" + heading + "\n", StringComparison.Ordinal);
+        Assert.True(section >= 0, $"README.md has no '{heading}' section");
         Match block = CSharpBlock().Match(readme, section);
-        Assert.True(block.Success, "the Quick start has no ```csharp block");
+        Assert.True(block.Success, $"'{heading}' has no ```csharp block");
         return block.Groups["code"].Value;
     }
 

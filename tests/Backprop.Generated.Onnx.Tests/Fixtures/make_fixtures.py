@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+"""Builds the ONNX fixtures of Backprop.Generated.Onnx.Tests from small seeded PyTorch models.
+
+Run with Debian's python3-torch (1.13) and python3-onnx (1.12):
+
+    /usr/bin/python3 tests/Backprop.Generated.Onnx.Tests/Fixtures/make_fixtures.py
+
+It writes, beside this script, one .onnx file per model (a few KB each, exported by torch.onnx.export with a
+dynamic batch axis and checked by onnx.checker.check_model) and fixtures.json: for every model that the importer
+must accept, fixed inputs and the outputs PyTorch computed for them (float32 values, written exactly). The files are
+committed, so the tests need neither Python nor PyTorch; rerun this script only to change the fixtures.
+"""
+
+import json
+import os
+
+import onnx
+import onnx.helper
+import torch
+from torch import nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class MatMulAdd(nn.Module):
+    """A linear layer stored as W [in, out]: exports as MatMul then Add, not Gemm."""
+
+    def __init__(self, n_in, n_out, bias_first=False):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(n_in, n_out) / n_in ** 0.5)
+        self.b = nn.Parameter(torch.randn(n_out))
+        self.bias_first = bias_first
+
+    def forward(self, x):
+        return self.b + x @ self.w if self.bias_first else x @ self.w + self.b
+
+
+class ViewFlatten(nn.Module):
+    """x.view(-1, features): exports as Reshape with a constant shape [-1, features]."""
+
+    def __init__(self, features):
+        super().__init__()
+        self.features = features
+
+    def forward(self, x):
+        return x.view(-1, self.features)
+
+
+def export(model, name, input_shape, opset=13, keep_initializers_as_inputs=False):
+    """Exports model (in eval mode) to name.onnx with a dynamic batch axis and checks it; returns its path."""
+    model.eval()
+    path = os.path.join(HERE, name + ".onnx")
+    example = torch.zeros((1,) + tuple(input_shape))
+    torch.onnx.export(
+        model,
+        example,
+        path,
+        input_names=["input"],
+        output_names=["output"],
+        dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
+        opset_version=opset,
+        do_constant_folding=True,
+        keep_initializers_as_inputs=keep_initializers_as_inputs,
+    )
+    onnx.checker.check_model(onnx.load(path))
+    return path
+
+
+def record(model, name, input_shape, rows, generator):
+    """The fixture entry of a model: `rows` seeded inputs and PyTorch's outputs for them."""
+    inputs = torch.randn((rows,) + tuple(input_shape), generator=generator)
+    with torch.no_grad():
+        outputs = model(inputs)
+    return {
+        "file": name + ".onnx",
+        "inputShape": list(input_shape),
+        "inputs": [[float(v) for v in row.reshape(-1)] for row in inputs],
+        "outputs": [[float(v) for v in row.reshape(-1)] for row in outputs],
+    }
+
+
+def insert_identity(path):
+    """Puts an Identity node (as some exporters emit) between the first layer's activation and the next layer."""
+    model = onnx.load(path)
+    graph = model.graph
+    for index, node in enumerate(graph.node):
+        if node.op_type == "Relu":
+            old = node.output[0]
+            node.output[0] = old + "_pre_identity"
+            identity = onnx.helper.make_node("Identity", [old + "_pre_identity"], [old], name="Identity_added")
+            graph.node.insert(index + 1, identity)
+            break
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+
+
+def main():
+    torch.manual_seed(20261207)
+    data = torch.Generator().manual_seed(7)
+    good = []
+
+    # (a) Flatten [N,1,6,6] -> Linear -> ReLU -> Linear -> LeakyReLU(0.01) -> Linear -> Softmax: Flatten and Gemm (transB=1).
+    a = nn.Sequential(nn.Flatten(), nn.Linear(36, 12), nn.ReLU(), nn.Linear(12, 8), nn.LeakyReLU(0.01), nn.Linear(8, 5), nn.Softmax(dim=1))
+    export(a, "flatten_relu_leaky_softmax", (1, 6, 6))
+    good.append(record(a, "flatten_relu_leaky_softmax", (1, 6, 6), 7, data))
+
+    # (b) Linear -> Tanh -> Linear -> Sigmoid, at opset 11 (Softmax-free, Gemm as in older exports).
+    b = nn.Sequential(nn.Linear(5, 7), nn.Tanh(), nn.Linear(7, 3), nn.Sigmoid())
+    export(b, "tanh_sigmoid", (5,), opset=11)
+    good.append(record(b, "tanh_sigmoid", (5,), 7, data))
+
+    # (c) MatMul + Add layers (x @ W + b, then b + x @ W), W stored [in, out]; no output activation.
+    c = nn.Sequential(MatMulAdd(6, 9), nn.ReLU(), MatMulAdd(9, 4, bias_first=True))
+    export(c, "matmul_add", (6,))
+    good.append(record(c, "matmul_add", (6,), 7, data))
+
+    # (d) Reshape with a constant shape (x.view(-1, 20)), an inserted Identity, and the initializers also listed as
+    # graph inputs (IR 4 style, opset 9).
+    d = nn.Sequential(ViewFlatten(20), nn.Linear(20, 10), nn.ReLU(), nn.Linear(10, 3), nn.Softmax(dim=1))
+    path = export(d, "reshape_identity", (4, 5), opset=9, keep_initializers_as_inputs=True)
+    insert_identity(path)
+    good.append(record(d, "reshape_identity", (4, 5), 7, data))
+
+    # (e) Linear -> ReLU -> Linear, no output activation: a regression (identity output).
+    e = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 2))
+    export(e, "relu_identity", (4,), opset=17)
+    good.append(record(e, "relu_identity", (4,), 7, data))
+
+    # (f) A layer without bias (MatMul alone, or Gemm without C) then Sigmoid; and a Linear -> Linear (identity hidden layer).
+    f = nn.Sequential(nn.Linear(3, 5, bias=False), nn.Sigmoid(), nn.Linear(5, 4), nn.Linear(4, 2), nn.Tanh())
+    export(f, "nobias_linear_linear", (3,))
+    good.append(record(f, "nobias_linear_linear", (3,), 7, data))
+
+    # Models the importer must refuse.
+    export(nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(32, 3)), "unsupported_conv", (1, 6, 6))
+    export(nn.Sequential(nn.Linear(4, 5), nn.LeakyReLU(0.2), nn.Linear(5, 2)), "leaky_relu_0_2", (4,))
+    export(nn.Sequential(nn.Linear(4, 5), nn.Softmax(dim=1), nn.Linear(5, 2)), "hidden_softmax", (4,))
+
+    with open(os.path.join(HERE, "fixtures.json"), "w", encoding="utf-8") as out:
+        json.dump({"torch": torch.__version__, "onnx": onnx.__version__, "models": good}, out, indent=1)
+        out.write("\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using Xunit;
+
+namespace Backprop.Onnx.Tests;
+
+/// <summary>
+/// Models exported by PyTorch (Fixtures/make_fixtures.py) import as models that, loaded into the generated network of
+/// the same declaration, compute what PyTorch computed.
+/// </summary>
+public class ImportFixtureTests
+{
+    public static TheoryData<string, string, string> Fixtures => new()
+    {
+        {
+            "flatten_relu_leaky_softmax", nameof(FlattenReluLeakySoftmax),
+            "[Network(36, 12, 8, 5, Activations = new[] { ActivationKind.ReLU, ActivationKind.LeakyReLU, ActivationKind.Softmax })]"
+        },
+        { "tanh_sigmoid", nameof(TanhSigmoid), "[Network(5, 7, 3, HiddenActivation = ActivationKind.Tanh)]" },
+        {
+            "matmul_add", nameof(MatMulAdd),
+            "[Network(6, 9, 4, HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Identity)]"
+        },
+        {
+            "reshape_identity", nameof(ReshapeIdentity),
+            "[Network(20, 10, 3, HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Softmax)]"
+        },
+        {
+            "relu_identity", nameof(ReluIdentity),
+            "[Network(4, 6, 2, HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Identity)]"
+        },
+        {
+            "nobias_linear_linear", nameof(NoBiasLinearLinear),
+            "[Network(3, 5, 4, 2, Activations = new[] { ActivationKind.Sigmoid, ActivationKind.Identity, ActivationKind.Tanh })]"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public void PyTorch_model_imports_and_computes_what_PyTorch_computed(string fixture, string network, string declaration)
+    {
+        var (inputShape, inputs, expected, rows) = Recorded(fixture);
+        ModelData model = OnnxImporter.Import(Path.Combine(Ort.Fixtures, fixture + ".onnx"));
+        Assert.Equal(declaration, model.NetworkDeclaration);
+        Assert.Equal(NetworkAttribute.NaturalCost(model.Activations[^1]), model.Cost);
+
+        NetworkCase net = NetworkCase.All[network];
+        Ort.Close(expected, net.Forward(model, inputs, rows), what: fixture + " in the generated network");
+        Ort.Close(expected, Reference.Forward(model, inputs, rows), what: fixture + " in the double-precision reference");
+
+        // The fixture itself, and the model exported again, in ONNX Runtime.
+        byte[] original = File.ReadAllBytes(Path.Combine(Ort.Fixtures, fixture + ".onnx"));
+        Ort.Close(expected, Ort.Run(original, inputs, rows, inputShape), what: fixture + " in ONNX Runtime");
+        Ort.Close(expected, Ort.Run(OnnxExporter.ToBytes(model), inputs, rows, [model.InputSize]), what: fixture + " re-exported");
+    }
+
+    [Fact]
+    public void A_stream_imports_as_its_file_does()
+    {
+        string path = Path.Combine(Ort.Fixtures, "matmul_add.onnx");
+        using FileStream stream = File.OpenRead(path);
+        ModelData fromStream = OnnxImporter.Import(stream, "matmul_add.onnx");
+        Assert.True(OnnxImporter.Import(path).Parameters.SequenceEqual(fromStream.Parameters));
+    }
+
+    [Fact]
+    public void A_missing_file_is_a_FileNotFoundException_with_the_full_path()
+    {
+        string path = Path.Combine(Ort.Fixtures, "no-such-model.onnx");
+        var error = Assert.Throws<FileNotFoundException>(() => OnnxImporter.Import(path));
+        Assert.Contains(Path.GetFullPath(path), error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The recorded inputs and PyTorch outputs of <paramref name="fixture"/>, row after row.</summary>
+    private static (long[] InputShape, float[] Inputs, float[] Outputs, int Rows) Recorded(string fixture)
+    {
+        using JsonDocument json = JsonDocument.Parse(File.ReadAllText(Path.Combine(Ort.Fixtures, "fixtures.json")));
+        JsonElement entry = json.RootElement.GetProperty("models").EnumerateArray()
+            .Single(model => model.GetProperty("file").GetString() == fixture + ".onnx");
+        long[] shape = [.. entry.GetProperty("inputShape").EnumerateArray().Select(dim => dim.GetInt64())];
+        float[] inputs = [.. entry.GetProperty("inputs").EnumerateArray().SelectMany(row => row.EnumerateArray()).Select(v => v.GetSingle())];
+        float[] outputs = [.. entry.GetProperty("outputs").EnumerateArray().SelectMany(row => row.EnumerateArray()).Select(v => v.GetSingle())];
+        return (shape, inputs, outputs, entry.GetProperty("inputs").GetArrayLength());
+    }
+}
