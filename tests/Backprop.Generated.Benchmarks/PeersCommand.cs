@@ -61,6 +61,10 @@ public static partial class PeersCommand
                 : args.Length == 3 && args[1] == "--seed" && int.TryParse(args[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int seed) ? RunRegression(seed)
                 : Usage();
         }
+        if (args[0] == "onnx")
+        {
+            return RunOnnx(args[1..]);
+        }
         return Usage();
     }
 
@@ -71,6 +75,8 @@ public static partial class PeersCommand
         Console.Error.WriteLine("                          the generated Adam trainer (cosine schedule; --constant adds constant-rate runs) against PyTorch");
         Console.Error.WriteLine("       peers regression [--seed N]");
         Console.Error.WriteLine("                          samples/Regression against scikit-learn's LinearRegression and MLPRegressor on the same split");
+        Console.Error.WriteLine("       peers onnx [--sample FILE] [--ort FILE] [--runs N]");
+        Console.Error.WriteLine("                          samples/FromPyTorch (NativeAOT) against ONNX Runtime: start-up, latency of one image, size");
         return 2;
     }
 

@@ -267,7 +267,7 @@ public sealed class BakedWeightsTests
             object network = type.GetMethod("CreateTrained", BindingFlags.Public | BindingFlags.Static, Type.EmptyTypes)!.Invoke(null, null)!;
             using var saved = new MemoryStream();
             MethodInfo save = typeof(NetworkSerializer).GetMethods()
-                .Single(m => m.Name == nameof(NetworkSerializer.Save) && m.GetParameters()[1].ParameterType == typeof(Stream));
+                .Single(m => m.Name == nameof(NetworkSerializer.Save) && m.IsGenericMethodDefinition && m.GetParameters()[1].ParameterType == typeof(Stream));
             save.MakeGenericMethod(type).Invoke(null, [network, saved]);
             return saved.ToArray();
         }
