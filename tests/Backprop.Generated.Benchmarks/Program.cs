@@ -9,18 +9,18 @@ namespace Backprop.Generated.Benchmarks;
 /// </summary>
 public static class Program
 {
-    public static void Main(string[] args)
+    public static int Main(string[] args)
     {
         if (args.Length == 1 && args[0] == "probe")
         {
             TrainBatchProbe.Run();
-            return;
+            return 0;
         }
         if (args.Length >= 1 && args[0] == "peers")
         {
-            PeersCommand.Run(args[1..]);
-            return;
+            return PeersCommand.Run(args[1..]);
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
     }
 }
