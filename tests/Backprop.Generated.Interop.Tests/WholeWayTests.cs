@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using Microsoft.ML.OnnxRuntime;
 using Xunit;
 using Xunit.Abstractions;
+using Backprop.Generated.TestSupport;
 
 namespace Backprop.Generated.Interop.Tests;
 
@@ -29,9 +30,6 @@ public class WholeWayTests(ITestOutputHelper output)
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(2);
 
-    /// <summary>Variables the <c>dotnet test</c> that runs this sets for its own MSBuild; the child publish finds its own.</summary>
-    private static readonly string[] s_msBuildVariables = ["MSBuildExtensionsPath", "MSBUILD_EXE_PATH", "MSBuildSDKsPath", "MSBuildLoadMicrosoftTargetsReadOnly"];
-
     [Fact]
     public async Task WholeWay()
     {
@@ -46,7 +44,7 @@ public class WholeWayTests(ITestOutputHelper output)
             // The NativeAOT binary, as a user publishes it; every intermediate file goes to the test's folder, so the
             // publish neither disturbs nor is disturbed by builds in the work tree (other test projects, a developer's).
             string publish = Path.Combine(folder, "publish");
-            ChildProcess.Result published = await ChildProcess.Run(DotnetHost(), Repository.Root, PublishTimeout, WithoutMsBuild(),
+            ChildProcess.Result published = await ChildProcess.Dotnet(Repository.Root, PublishTimeout,
                 ["publish", Repository.Sample, "-c", "Release", "-o", publish, "--artifacts-path", Path.Combine(folder, "artifacts"), "-nologo", .. toolchain]);
             Assert.True(published.ExitCode == 0, published.ToString());
             output.WriteLine($"dotnet publish samples/FromPyTorch (NativeAOT): {published.Elapsed.TotalSeconds:F1} s");
@@ -151,27 +149,4 @@ public class WholeWayTests(ITestOutputHelper output)
     }
 
     private static string Join(ReadOnlySpan<float> values) => string.Join(", ", values.ToArray());
-
-    /// <summary>The environment changes for a child <c>dotnet</c>: the variables of this process's MSBuild removed.</summary>
-    private static Dictionary<string, string?> WithoutMsBuild()
-    {
-        var environment = new Dictionary<string, string?>();
-        foreach (string name in s_msBuildVariables)
-        {
-            environment[name] = null;
-        }
-        return environment;
-    }
-
-    /// <summary>The dotnet host that runs these tests (the SDK names it), else the one on the PATH.</summary>
-    private static string DotnetHost()
-    {
-        string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (host is { Length: > 0 } && File.Exists(host))
-        {
-            return host;
-        }
-        string? self = Environment.ProcessPath;
-        return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
-    }
 }

@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Threading.Tasks;
 using Backprop;
+using Backprop.Generated.TestSupport;
 using Xunit;
 
 namespace Backprop.Generated.Package.Tests;
@@ -26,13 +27,13 @@ public sealed partial class ConsumerTests(PackageFeed feed)
     {
         string folder = feed.NewConsumerFolder("quickstart-" + framework);
         await NewConsole(folder, framework);
-        (await Shell.Dotnet(folder, CommandTimeout, "add", "Consumer.csproj", "package", "Backprop.Generated",
+        (await ChildProcess.Dotnet(folder, CommandTimeout, "add", "Consumer.csproj", "package", "Backprop.Generated",
             "--version", feed.Version)).Succeeded();
         File.WriteAllText(Path.Combine(folder, "Program.cs"), QuickStart(File.ReadAllText(feed.Repository("README.md"))));
         CopyFolder(feed.Repository("data/fashion-mnist"), Path.Combine(folder, "data", "fashion-mnist"));
 
         // Warnings as errors, and the generated files kept on disk to count.
-        Shell.Result build = (await Shell.Dotnet(folder, CommandTimeout, "build", "-c", "Release", "-warnaserror", "-tl:off",
+        ChildProcess.Result build = (await ChildProcess.Dotnet(folder, CommandTimeout, "build", "-c", "Release", "-warnaserror", "-tl:off",
             "-p:EmitCompilerGeneratedFiles=true")).Succeeded();
         Assert.Matches(@"\b0 Warning\(s\)", build.Stdout);
 
@@ -49,20 +50,20 @@ public sealed partial class ConsumerTests(PackageFeed feed)
         Assert.Equal(["Backprop.Generated", "System.IO.Hashing"], RuntimePackages(Path.Combine(output, "Consumer.deps.json")));
 
         // Run it as built (a net8.0 program runs on the newest runtime when this machine has no .NET 8).
-        var environment = new Dictionary<string, string>();
+        var environment = new Dictionary<string, string?>();
         if (framework == "net8.0" && !await HasRuntime(folder, "8."))
         {
             environment["DOTNET_ROLL_FORWARD"] = "Major";
         }
-        (await Shell.Run(Shell.DotnetHost(), folder, CommandTimeout, environment, Path.Combine(output, "Consumer.dll"))).Succeeded();
+        (await ChildProcess.Run(ChildProcess.DotnetHost(), folder, CommandTimeout, environment, Path.Combine(output, "Consumer.dll"))).Succeeded();
         CheckSavedModel(folder);
 
         // NativeAOT: trim and AOT analysis must be clean too.
         string published = Path.Combine(folder, "published");
-        (await Shell.Dotnet(folder, CommandTimeout, "publish", "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true",
+        (await ChildProcess.Dotnet(folder, CommandTimeout, "publish", "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true",
             "-warnaserror", "-tl:off", "-o", published)).Succeeded();
         File.Delete(Path.Combine(folder, "digits.bpnet"));
-        (await Shell.Run(Path.Combine(published, "Consumer"), folder, CommandTimeout, null)).Succeeded();
+        (await ChildProcess.Run(Path.Combine(published, "Consumer"), folder, CommandTimeout, null)).Succeeded();
         CheckSavedModel(folder);
     }
 
@@ -73,7 +74,7 @@ public sealed partial class ConsumerTests(PackageFeed feed)
         await NewConsole(folder, "net10.0");
         foreach (string id in new[] { "Backprop.Generated", "Backprop.Generated.Tabular", "Backprop.Generated.Onnx" })
         {
-            (await Shell.Dotnet(folder, CommandTimeout, "add", "Consumer.csproj", "package", id, "--version", feed.Version)).Succeeded();
+            (await ChildProcess.Dotnet(folder, CommandTimeout, "add", "Consumer.csproj", "package", id, "--version", feed.Version)).Succeeded();
         }
         // The README's "To ONNX" example, after a network to export and a model file to read.
         string example = Section(File.ReadAllText(feed.Repository("README.md")), "## To ONNX");
@@ -94,8 +95,8 @@ public sealed partial class ConsumerTests(PackageFeed feed)
             [Network(784, 100, 10, HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Softmax)]
             public partial class DigitNet { }
             """);
-        (await Shell.Dotnet(folder, CommandTimeout, "build", "-c", "Release", "-warnaserror", "-tl:off")).Succeeded();
-        Shell.Result run = (await Shell.Dotnet(folder, CommandTimeout, "run", "-c", "Release", "--no-build")).Succeeded();
+        (await ChildProcess.Dotnet(folder, CommandTimeout, "build", "-c", "Release", "-warnaserror", "-tl:off")).Succeeded();
+        ChildProcess.Result run = (await ChildProcess.Dotnet(folder, CommandTimeout, "run", "-c", "Release", "--no-build")).Succeeded();
         Assert.Contains("[Network(784, 100, 10, HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Softmax)]", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("TabularData", run.Stdout, StringComparison.Ordinal);
         // Tabular brings Sep (and Sep its csFastFloat), Onnx brings OnnxSharp and Google.Protobuf; nothing else comes.
@@ -111,7 +112,7 @@ public sealed partial class ConsumerTests(PackageFeed feed)
     /// </summary>
     private static async Task NewConsole(string folder, string framework)
     {
-        (await Shell.Dotnet(folder, CommandTimeout, "new", "console", "--name", "Consumer", "--output", folder, "--no-restore")).Succeeded();
+        (await ChildProcess.Dotnet(folder, CommandTimeout, "new", "console", "--name", "Consumer", "--output", folder, "--no-restore")).Succeeded();
         string project = Path.Combine(folder, "Consumer.csproj");
         string text = File.ReadAllText(project);
         Match target = TargetFramework().Match(text);
@@ -165,7 +166,7 @@ public sealed partial class ConsumerTests(PackageFeed feed)
 
     private static async Task<bool> HasRuntime(string folder, string versionPrefix)
     {
-        Shell.Result runtimes = (await Shell.Dotnet(folder, CommandTimeout, "--list-runtimes")).Succeeded();
+        ChildProcess.Result runtimes = (await ChildProcess.Dotnet(folder, CommandTimeout, "--list-runtimes")).Succeeded();
         return runtimes.Stdout.Split('\n').Any(line => line.StartsWith("Microsoft.NETCore.App " + versionPrefix, StringComparison.Ordinal));
     }
 

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using Backprop.Generated.TestSupport;
 using Xunit;
 
 namespace Backprop.Generated.Package.Tests;
@@ -40,7 +41,7 @@ public sealed class PackageFeed : IAsyncLifetime
         foreach (string id in PackageIds)
         {
             string project = Path.Combine(RepositoryRoot, "src", id, id + ".csproj");
-            (await Shell.Dotnet(RepositoryRoot, PackTimeout, "pack", project, "-c", "Release", "--no-build", "--nologo",
+            (await ChildProcess.Dotnet(RepositoryRoot, PackTimeout, "pack", project, "-c", "Release", "--no-build", "--nologo",
                 "-o", Feed, "-p:PackageVersion=" + Version)).Succeeded();
         }
     }

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
+using Backprop.Generated.TestSupport;
 using Xunit;
 
 namespace Backprop.Generated.Package.Tests;
@@ -22,7 +23,7 @@ public sealed class ToolTests(PackageFeed feed) : IAsyncLifetime
     {
         _folder = feed.NewConsumerFolder("tool-" + Guid.NewGuid().ToString("N")[..8]);
         string tools = Path.Combine(_folder, "tools");
-        (await Shell.Dotnet(_folder, CommandTimeout, "tool", "install", "Backprop.Generated.Tool", "--version", feed.Version,
+        (await ChildProcess.Dotnet(_folder, CommandTimeout, "tool", "install", "Backprop.Generated.Tool", "--version", feed.Version,
             "--tool-path", tools)).Succeeded();
         _backprop = Path.Combine(tools, "backprop");
         Assert.True(File.Exists(_backprop), $"dotnet tool install made no {_backprop}");
@@ -30,13 +31,13 @@ public sealed class ToolTests(PackageFeed feed) : IAsyncLifetime
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private Task<Shell.Result> Backprop(params string[] arguments) => Shell.Run(_backprop, _folder, CommandTimeout, null, arguments);
+    private Task<ChildProcess.Result> Backprop(params string[] arguments) => ChildProcess.Run(_backprop, _folder, CommandTimeout, null, arguments);
 
     [Fact]
     public async Task Import_writes_the_model_and_the_text_form_the_sample_bakes_and_prints_its_declaration()
     {
         string onnx = feed.Repository("samples/FromPyTorch/fashion-mlp.onnx");
-        Shell.Result import = (await Backprop("import", onnx, "-o", "fashion-mlp.bpnet")).Succeeded();
+        ChildProcess.Result import = (await Backprop("import", onnx, "-o", "fashion-mlp.bpnet")).Succeeded();
         string declaration = import.Stdout.TrimEnd().Split('\n')[^1];
         Assert.Equal(
             "[Network(784, 64, 10, HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Softmax, Weights = \"fashion-mlp.bpnet.b64\")]",
@@ -55,7 +56,7 @@ public sealed class ToolTests(PackageFeed feed) : IAsyncLifetime
         (await Backprop("import", feed.Repository("samples/FromPyTorch/fashion-mlp.onnx"), "-o", "m.bpnet")).Succeeded();
         foreach (string file in new[] { "m.bpnet", "m.bpnet.b64" })
         {
-            Shell.Result inspect = (await Backprop("inspect", file)).Succeeded();
+            ChildProcess.Result inspect = (await Backprop("inspect", file)).Succeeded();
             Assert.Contains("network:     784-64-10", inspect.Stdout, StringComparison.Ordinal);
             Assert.Contains("activations: ReLU, Softmax", inspect.Stdout, StringComparison.Ordinal);
             Assert.Contains("cost:        LogLikelihood", inspect.Stdout, StringComparison.Ordinal);
@@ -67,11 +68,11 @@ public sealed class ToolTests(PackageFeed feed) : IAsyncLifetime
         byte[] bytes = File.ReadAllBytes(Path.Combine(_folder, "m.bpnet"));
         bytes[bytes.Length / 2] ^= 0x40;
         File.WriteAllBytes(Path.Combine(_folder, "damaged.bpnet"), bytes);
-        Shell.Result damaged = await Backprop("inspect", "damaged.bpnet");
+        ChildProcess.Result damaged = await Backprop("inspect", "damaged.bpnet");
         Assert.Equal(1, damaged.ExitCode);
         Assert.Contains("checksum:    MISMATCH", damaged.Stdout, StringComparison.Ordinal);
 
-        Shell.Result onnx = (await Backprop("inspect", feed.Repository("samples/FromPyTorch/fashion-mlp.onnx"))).Succeeded();
+        ChildProcess.Result onnx = (await Backprop("inspect", feed.Repository("samples/FromPyTorch/fashion-mlp.onnx"))).Succeeded();
         Assert.Contains("ONNX model", onnx.Stdout, StringComparison.Ordinal);
         Assert.Contains("network:     784-64-10", onnx.Stdout, StringComparison.Ordinal);
     }
@@ -80,7 +81,7 @@ public sealed class ToolTests(PackageFeed feed) : IAsyncLifetime
     public async Task Base64_prints_the_text_form_and_export_round_trips_through_ONNX()
     {
         (await Backprop("import", feed.Repository("samples/FromPyTorch/fashion-mlp.onnx"), "-o", "m.bpnet")).Succeeded();
-        Shell.Result text = (await Backprop("base64", "m.bpnet")).Succeeded();
+        ChildProcess.Result text = (await Backprop("base64", "m.bpnet")).Succeeded();
         Assert.Equal(File.ReadAllText(Path.Combine(_folder, "m.bpnet.b64")), text.Stdout);
 
         (await Backprop("export", "m.bpnet", "--network", "784-64-10", "-o", "round.onnx")).Succeeded();
@@ -107,7 +108,7 @@ public sealed class ToolTests(PackageFeed feed) : IAsyncLifetime
                 _ => argument,
             })
             .ToArray();
-        Shell.Result result = await Backprop(resolved);
+        ChildProcess.Result result = await Backprop(resolved);
         Assert.True(result.ExitCode == exitCode, result.ToString());
         string[] lines = result.Stderr.TrimEnd().Split('\n');
         Assert.True(lines.Length == 1 && lines[0].StartsWith("backprop: error: ", StringComparison.Ordinal), result.ToString());

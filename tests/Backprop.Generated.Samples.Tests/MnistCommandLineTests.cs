@@ -9,6 +9,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
+using Backprop.Generated.TestSupport;
 using Xunit;
 
 namespace Backprop.Generated.Samples.Tests;
@@ -40,7 +41,7 @@ public sealed partial class MnistCommandLineTests : IDisposable
     [Fact]
     public async Task Help_exits_0_and_lists_every_option()
     {
-        SampleProcess.Result result = await Run("--help");
+        ChildProcess.Result result = await Run("--help");
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("", result.Stderr);
@@ -69,7 +70,7 @@ public sealed partial class MnistCommandLineTests : IDisposable
     [InlineData("--momentum 1")]
     public async Task Usage_errors_exit_2_with_one_line_on_stderr_and_nothing_on_stdout(string arguments)
     {
-        SampleProcess.Result result = await Run(arguments.Split(' '));
+        ChildProcess.Result result = await Run(arguments.Split(' '));
 
         Assert.True(result.ExitCode == 2, $"exit code {result.ExitCode}, expected 2\n{result}");
         Assert.Equal("", result.Stdout);
@@ -83,7 +84,7 @@ public sealed partial class MnistCommandLineTests : IDisposable
     public async Task Adam_with_a_cosine_schedule_and_validation_trains_saves_plots_resumes_and_evaluates()
     {
         // Train: two epochs of Adam, the cosine schedule, a validation split, early stopping armed, a checkpoint and a chart.
-        SampleProcess.Result trained = await Run(
+        ChildProcess.Result trained = await Run(
             "--optimizer", "adam", "--schedule", "cosine", "--epochs", "2", "--validation", "10000", "--patience", "5",
             "--save", "run.bpnet", "--plot", "curve.png");
 
@@ -106,7 +107,7 @@ public sealed partial class MnistCommandLineTests : IDisposable
         Assert.True(png.Length > PngSignature.Length && png.AsSpan(0, PngSignature.Length).SequenceEqual(PngSignature), "curve.png is not a PNG");
 
         // Resume: no --optimizer, so the checkpoint's Adam goes on.
-        SampleProcess.Result resumed = await Run(
+        ChildProcess.Result resumed = await Run(
             "--load", "run.bpnet", "--epochs", "1", "--validation", "10000", "--patience", "5", "--schedule", "cosine");
 
         AssertSucceeded(resumed);
@@ -120,7 +121,7 @@ public sealed partial class MnistCommandLineTests : IDisposable
         AssertAccuracyLine(resumedLines[^1]);
 
         // Evaluate only: the checkpoint of the first run (the resumed one saved to its default path) scores what that run reported.
-        SampleProcess.Result evaluated = await Run("--load", "run.bpnet");
+        ChildProcess.Result evaluated = await Run("--load", "run.bpnet");
 
         AssertSucceeded(evaluated);
         string[] evaluatedLines = Lines(evaluated.Stdout);
@@ -131,11 +132,11 @@ public sealed partial class MnistCommandLineTests : IDisposable
     [Fact]
     public async Task Resuming_a_checkpoint_matches_training_without_a_break()
     {
-        SampleProcess.Result straight = await Run("--optimizer", "momentum", "--epochs", "2", "--save", "a.bpnet");
+        ChildProcess.Result straight = await Run("--optimizer", "momentum", "--epochs", "2", "--save", "a.bpnet");
         AssertSucceeded(straight);
-        SampleProcess.Result first = await Run("--optimizer", "momentum", "--epochs", "1", "--save", "b.bpnet");
+        ChildProcess.Result first = await Run("--optimizer", "momentum", "--epochs", "1", "--save", "b.bpnet");
         AssertSucceeded(first);
-        SampleProcess.Result second = await Run("--load", "b.bpnet", "--epochs", "1", "--save", "c.bpnet");
+        ChildProcess.Result second = await Run("--load", "b.bpnet", "--epochs", "1", "--save", "c.bpnet");
         AssertSucceeded(second);
 
         string straightAccuracy = Lines(straight.Stdout)[^1];
@@ -150,7 +151,7 @@ public sealed partial class MnistCommandLineTests : IDisposable
     [Fact]
     public async Task Loading_a_missing_file_exits_1_naming_it()
     {
-        SampleProcess.Result result = await Run("--load", "missing.bpnet");
+        ChildProcess.Result result = await Run("--load", "missing.bpnet");
 
         Assert.True(result.ExitCode == 1, $"exit code {result.ExitCode}, expected 1\n{result}");
         string line = Assert.Single(Lines(result.Stderr));
@@ -161,11 +162,11 @@ public sealed partial class MnistCommandLineTests : IDisposable
     [Fact]
     public async Task Loading_a_checkpoint_with_another_optimizer_or_a_corrupted_one_exits_1()
     {
-        SampleProcess.Result saved = await Run("--optimizer", "adam", "--epochs", "1", "--save", "adam.bpnet");
+        ChildProcess.Result saved = await Run("--optimizer", "adam", "--epochs", "1", "--save", "adam.bpnet");
         AssertSucceeded(saved);
 
         // Adam's state cannot go on as momentum's.
-        SampleProcess.Result mismatch = await Run("--load", "adam.bpnet", "--optimizer", "momentum", "--epochs", "1");
+        ChildProcess.Result mismatch = await Run("--load", "adam.bpnet", "--optimizer", "momentum", "--epochs", "1");
 
         Assert.True(mismatch.ExitCode == 1, $"exit code {mismatch.ExitCode}, expected 1\n{mismatch}");
         string mismatchLine = Assert.Single(Lines(mismatch.Stderr));
@@ -179,7 +180,7 @@ public sealed partial class MnistCommandLineTests : IDisposable
         bytes[^10] ^= 0xFF;
         File.WriteAllBytes(corrupted, bytes);
 
-        SampleProcess.Result result = await Run("--load", "corrupted.bpnet", "--epochs", "1");
+        ChildProcess.Result result = await Run("--load", "corrupted.bpnet", "--epochs", "1");
 
         Assert.True(result.ExitCode == 1, $"exit code {result.ExitCode}, expected 1\n{result}");
         string line = Assert.Single(Lines(result.Stderr));
@@ -195,7 +196,7 @@ public sealed partial class MnistCommandLineTests : IDisposable
         return double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
     }
 
-    private static void AssertSucceeded(SampleProcess.Result result)
+    private static void AssertSucceeded(ChildProcess.Result result)
     {
         Assert.True(result.ExitCode == 0, $"exit code {result.ExitCode}, expected 0\n{result}");
         Assert.True(result.Stderr.Length == 0, $"unexpected output on stderr\n{result}");
@@ -207,5 +208,5 @@ public sealed partial class MnistCommandLineTests : IDisposable
     private static partial Regex AccuracyLine();
 
     /// <summary>Runs <c>dotnet Mnist.dll</c> with <paramref name="arguments"/> in this test's folder.</summary>
-    private Task<SampleProcess.Result> Run(params string[] arguments) => SampleProcess.Run("Mnist.dll", _folder, arguments);
+    private Task<ChildProcess.Result> Run(params string[] arguments) => SampleProcess.Run("Mnist.dll", _folder, arguments);
 }

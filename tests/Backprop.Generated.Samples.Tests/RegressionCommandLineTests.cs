@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading.Tasks;
+using Backprop.Generated.TestSupport;
 using Xunit;
 
 namespace Backprop.Generated.Samples.Tests;
@@ -19,7 +20,7 @@ public sealed partial class RegressionCommandLineTests : IDisposable
     [Fact]
     public async Task The_default_run_beats_the_linear_models_R2_on_its_split_and_ends_with_r2_and_rmse()
     {
-        SampleProcess.Result result = await Run("--save", "diabetes.bpnet");
+        ChildProcess.Result result = await Run("--save", "diabetes.bpnet");
 
         Assert.True(result.ExitCode == 0 && result.Stderr.Length == 0, result.ToString());
         string last = result.Stdout.TrimEnd().Split('\n')[^1].TrimEnd('\r');
@@ -51,7 +52,7 @@ public sealed partial class RegressionCommandLineTests : IDisposable
         File.WriteAllText(Path.Combine(_folder, "train.csv"), Table(400));
         File.WriteAllText(Path.Combine(_folder, "test.csv"), Table(100));
 
-        SampleProcess.Result result = await Run("--train", "train.csv", "--test", "test.csv", "--target", "y", "--lambda", "0", "--epochs", "300");
+        ChildProcess.Result result = await Run("--train", "train.csv", "--test", "test.csv", "--target", "y", "--lambda", "0", "--epochs", "300");
 
         Assert.True(result.ExitCode == 0, result.ToString());
         double r2 = double.Parse(LastLine().Match(result.Stdout.TrimEnd().Split('\n')[^1].TrimEnd('\r')).Groups[1].Value, CultureInfo.InvariantCulture);
@@ -63,7 +64,7 @@ public sealed partial class RegressionCommandLineTests : IDisposable
     {
         File.WriteAllText(Path.Combine(_folder, "bad.csv"), "a,b,c,d,e,f,g,h,i,j,y\n1,2,3,4,5,6,7,8,9,10,11\n1,2,3,x,5,6,7,8,9,10,11\n");
 
-        SampleProcess.Result result = await Run("--train", "bad.csv", "--target", "y");
+        ChildProcess.Result result = await Run("--train", "bad.csv", "--target", "y");
 
         Assert.Equal(1, result.ExitCode);
         string error = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -72,11 +73,11 @@ public sealed partial class RegressionCommandLineTests : IDisposable
         Assert.Contains("line 3", error, StringComparison.Ordinal);
         Assert.Contains("'d'", error, StringComparison.Ordinal);
 
-        SampleProcess.Result missing = await Run("--train", "bad.csv", "--target", "z");
+        ChildProcess.Result missing = await Run("--train", "bad.csv", "--target", "z");
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("'z'", missing.Stderr, StringComparison.Ordinal);
 
-        SampleProcess.Result usage = await Run("--epochs", "0");
+        ChildProcess.Result usage = await Run("--epochs", "0");
         Assert.Equal(2, usage.ExitCode);
         Assert.EndsWith("(see --help)", usage.Stderr.TrimEnd(), StringComparison.Ordinal);
     }
@@ -84,7 +85,7 @@ public sealed partial class RegressionCommandLineTests : IDisposable
     [Fact]
     public async Task Help_lists_every_option()
     {
-        SampleProcess.Result result = await Run("--help");
+        ChildProcess.Result result = await Run("--help");
 
         Assert.Equal(0, result.ExitCode);
         foreach (string flag in new[] { "--train", "--test", "--target", "--epochs", "--batch", "--eta", "--lambda", "--optimizer", "--seed", "--save", "--help" })
@@ -93,7 +94,7 @@ public sealed partial class RegressionCommandLineTests : IDisposable
         }
     }
 
-    private Task<SampleProcess.Result> Run(params string[] arguments) => SampleProcess.Run("Regression.dll", _folder, arguments);
+    private Task<ChildProcess.Result> Run(params string[] arguments) => SampleProcess.Run("Regression.dll", _folder, arguments);
 
     [GeneratedRegex(@"^r2: (-?\d\.\d{4})  rmse: \d+\.\d{3}$")]
     private static partial Regex LastLine();
