@@ -4,7 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Text.RegularExpressions;
+using Backprop.Generated.TestSupport;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Backprop.Generated.Benchmarks;
@@ -67,7 +67,7 @@ public static partial class PeersCommand
             string? sampleAvx2 = null;
             if (sample is null || ort is null)
             {
-                string[]? clang = ClangArguments();
+                string[]? clang = NativeToolchain.PublishArguments();
                 if (clang is null)
                 {
                     Console.WriteLine("NativeAOT publishing needs clang (apt-get install clang), and neither clang nor clang-N is on the PATH; pass --sample and --ort.");
@@ -330,28 +330,6 @@ public static partial class PeersCommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{what}: {Stopwatch.GetElapsedTime(begin).TotalSeconds:F0} s, {product}"));
         return product;
     }
-
-    /// <summary>Nothing when <c>clang</c> is on the PATH; else the ILCompiler pointed at the newest <c>clang-N</c> there; null without either.</summary>
-    private static string[]? ClangArguments()
-    {
-        string[] folders = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
-        if (folders.Any(folder => File.Exists(Path.Combine(folder, "clang"))))
-        {
-            return [];
-        }
-        string? versioned = folders
-            .Where(Directory.Exists)
-            .SelectMany(folder => Directory.EnumerateFiles(folder, "clang-*"))
-            .Select(path => (Path: path, Match: VersionedClang().Match(Path.GetFileName(path))))
-            .Where(candidate => candidate.Match.Success)
-            .OrderByDescending(candidate => int.Parse(candidate.Match.Groups[1].Value, CultureInfo.InvariantCulture))
-            .Select(candidate => candidate.Path)
-            .FirstOrDefault();
-        return versioned is null ? null : ["-p:CppCompilerAndLinker=" + versioned];
-    }
-
-    [GeneratedRegex("^clang-([0-9]+)$")]
-    private static partial Regex VersionedClang();
 
     private static string DotnetHost() => Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
 }

@@ -3,9 +3,12 @@ using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
 
-namespace Backprop.Generated.Interop.Tests;
+namespace Backprop.Generated.TestSupport;
 
-/// <summary>What a NativeAOT publish needs on this machine besides the SDK: clang, which links the binary.</summary>
+/// <summary>
+/// What a NativeAOT publish needs on this machine besides the SDK: clang, which links the binary. Shared by the interop
+/// tests and the benchmarks' <c>peers onnx</c> (linked into each).
+/// </summary>
 internal static partial class NativeToolchain
 {
     /// <summary>
