@@ -68,7 +68,7 @@ public sealed partial class ConsumerTests(PackageFeed feed)
     }
 
     [Fact]
-    public async Task The_libraries_run_the_README_ONNX_example_and_bring_their_own_dependencies_only()
+    public async Task The_libraries_run_the_README_ONNX_example_under_the_JIT_and_NativeAOT_and_bring_their_own_dependencies_only()
     {
         string folder = feed.NewConsumerFolder("libraries");
         await NewConsole(folder, "net10.0");
@@ -99,6 +99,14 @@ public sealed partial class ConsumerTests(PackageFeed feed)
         ChildProcess.Result run = (await ChildProcess.Dotnet(folder, CommandTimeout, "run", "-c", "Release", "--no-build")).Succeeded();
         Assert.Contains("[Network(784, 100, 10, HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Softmax)]", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("TabularData", run.Stdout, StringComparison.Ordinal);
+        // The ONNX and CSV libraries are trim- and AOT-clean as packages too: the same program under NativeAOT, warnings
+        // as errors, prints the same.
+        string published = Path.Combine(folder, "published");
+        (await ChildProcess.Dotnet(folder, CommandTimeout, "publish", "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true",
+            "-warnaserror", "-tl:off", "-o", published)).Succeeded();
+        ChildProcess.Result native = (await ChildProcess.Run(Path.Combine(published, "Consumer"), folder, CommandTimeout, null)).Succeeded();
+        Assert.Equal(run.Stdout, native.Stdout);
+
         // Tabular brings Sep (and Sep its csFastFloat), Onnx brings OnnxSharp and Google.Protobuf; nothing else comes.
         Assert.Equal(
             ["Backprop.Generated", "Backprop.Generated.Onnx", "Backprop.Generated.Tabular", "Google.Protobuf", "OnnxSharp", "Sep", "System.IO.Hashing", "csFastFloat"],
