@@ -42,8 +42,8 @@ internal static class Commands
             string target = result.GetValue(output)?.FullName ?? Path.ChangeExtension(source.FullName, ".bpnet");
             ModelData imported = OnnxImporter.Import(source.FullName);
             string text = target + ".b64";
-            NetworkSerializer.Save(imported, target);
-            NetworkSerializer.SaveBase64(imported, text);
+            Write(target, () => NetworkSerializer.Save(imported, target));
+            Write(text, () => NetworkSerializer.SaveBase64(imported, text));
             Console.WriteLine(Invariant($"Imported {source.Name}: a {imported.Shape} network with {imported.Functions}, {imported.ParameterCount:N0} parameters."));
             Console.WriteLine($"Wrote {Relative(target)} and its text form {Relative(text)}. Declare the network with:");
             Console.WriteLine(WithWeights(imported.NetworkDeclaration, Path.GetFileName(text)));
@@ -92,7 +92,7 @@ internal static class Commands
                 InputName = result.GetValue(inputName) ?? defaults.InputName,
                 OutputName = result.GetValue(outputName) ?? defaults.OutputName,
             };
-            OnnxExporter.Export(data, target, options);
+            Write(target, () => OnnxExporter.Export(data, target, options));
             Console.WriteLine(Invariant($"Exported a {data.Shape} network with {data.Functions} ({data.ParameterCount:N0} parameters) to {Relative(target)}."));
             return 0;
         });
@@ -114,7 +114,7 @@ internal static class Commands
             ModelData data = ModelFiles.Read(source.FullName).Model;
             if (result.GetValue(output) is FileInfo target)
             {
-                NetworkSerializer.SaveBase64(data, target.FullName);
+                Write(target.FullName, () => NetworkSerializer.SaveBase64(data, target.FullName));
                 Console.Error.WriteLine($"Wrote {Relative(target.FullName)}. Declare the network with:");
                 Console.Error.WriteLine(WithWeights(data.NetworkDeclaration, target.Name));
             }
@@ -136,6 +136,27 @@ internal static class Commands
         };
         command.SetAction(result => Inspection.Run(result.GetRequiredValue(file).FullName));
         return command;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="write"/>, which writes <paramref name="target"/> atomically, and words its failure in terms of
+    /// the target (not of the temporary file beside it that the writer uses).
+    /// </summary>
+    private static void Write(string target, Action write)
+    {
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(target));
+        if (folder is not null && !Directory.Exists(folder))
+        {
+            throw new ToolException($"cannot write '{target}': the folder '{folder}' does not exist.");
+        }
+        try
+        {
+            write();
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException && error is not ModelFormatException)
+        {
+            throw new ToolException($"cannot write '{target}' (nothing was changed there): {error.Message}");
+        }
     }
 
     /// <summary><c>[Network(…)]</c> with <c>Weights = "file"</c> added before the closing parenthesis.</summary>

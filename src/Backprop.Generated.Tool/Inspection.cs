@@ -26,6 +26,11 @@ internal static class Inspection
         Row("cost", info.Cost.ToString());
         Row("parameters", Commands.Count(info.ParameterCount));
 
+        if (file.Truncation is string truncated)
+        {
+            Row("damaged", truncated);
+            return Program.Failure;
+        }
         (uint stored, uint actual) = file.Checksums;
         if (stored != actual)
         {

@@ -22,21 +22,31 @@ internal sealed record ModelFile(string Path, ModelForm Form, byte[] Bytes, Mode
     /// <summary>The model, read and checked whole (checksum and any training-state section included).</summary>
     public ModelData Model => NetworkSerializer.ReadModel(new MemoryStream(Bytes, writable: false), Path);
 
-    /// <summary>The CRC-32 stored after the parameters, and the one the bytes before it hash to.</summary>
-    public (uint Stored, uint Actual) Checksums
+    /// <summary>The length of the model part: the header, the parameters and the CRC-32 after them.</summary>
+    private long ModelLength
     {
         get
         {
             // Header: 16 fixed bytes, 4 per layer, (version 2) the activation bytes padded to 4, the parameter count.
             int layers = Info.LayerSizes.Count;
             int activationBytes = Info.FormatVersion == 1 ? 0 : (layers - 1 + 3) & ~3;
-            long end = 16 + 4L * layers + activationBytes + 8 + 4 * Info.ParameterCount;
-            if (end + 4 > Bytes.Length)
-            {
-                throw new ToolException($"'{Path}' is truncated: its header announces {Commands.Count(Info.ParameterCount)} parameters, which need {Commands.Count(end + 4)} bytes, but it has {Commands.Count(Bytes.Length)}.");
-            }
-            uint stored = BinaryPrimitives.ReadUInt32LittleEndian(Bytes.AsSpan((int)end, 4));
-            return (stored, Crc32.HashToUInt32(Bytes.AsSpan(0, (int)end)));
+            return 16 + 4L * layers + activationBytes + 8 + 4 * Info.ParameterCount + 4;
+        }
+    }
+
+    /// <summary>Why the file is too short for what its header announces, or null when it is long enough.</summary>
+    public string? Truncation => ModelLength > Bytes.Length
+        ? $"the file is truncated: its header announces {Commands.Count(Info.ParameterCount)} parameters, which need {Commands.Count(ModelLength)} bytes, but it has {Commands.Count(Bytes.Length)}"
+        : null;
+
+    /// <summary>The CRC-32 stored after the parameters, and the one the bytes before it hash to (see <see cref="Truncation"/> first).</summary>
+    public (uint Stored, uint Actual) Checksums
+    {
+        get
+        {
+            int end = checked((int)ModelLength) - 4;
+            uint stored = BinaryPrimitives.ReadUInt32LittleEndian(Bytes.AsSpan(end, 4));
+            return (stored, Crc32.HashToUInt32(Bytes.AsSpan(0, end)));
         }
     }
 }

@@ -72,6 +72,11 @@ public sealed class ToolTests(PackageFeed feed) : IAsyncLifetime
         Assert.Equal(1, damaged.ExitCode);
         Assert.Contains("checksum:    MISMATCH", damaged.Stdout, StringComparison.Ordinal);
 
+        File.WriteAllBytes(Path.Combine(_folder, "cut.bpnet"), bytes[..100]);
+        ChildProcess.Result cut = await Backprop("inspect", "cut.bpnet");
+        Assert.Equal(1, cut.ExitCode);
+        Assert.Contains("damaged:     the file is truncated", cut.Stdout, StringComparison.Ordinal);
+
         ChildProcess.Result onnx = (await Backprop("inspect", feed.Repository("samples/FromPyTorch/fashion-mlp.onnx"))).Succeeded();
         Assert.Contains("ONNX model", onnx.Stdout, StringComparison.Ordinal);
         Assert.Contains("network:     784-64-10", onnx.Stdout, StringComparison.Ordinal);
@@ -94,6 +99,8 @@ public sealed class ToolTests(PackageFeed feed) : IAsyncLifetime
     [InlineData(1, "export", "@model", "--network", "784-30-10", "-o", "x.onnx")]
     [InlineData(1, "import", "@model")]
     [InlineData(1, "base64", "@onnx")]
+    [InlineData(1, "import", "@onnx", "-o", "no/such/folder/m.bpnet")]
+    [InlineData(1, "export", "@model", "-o", "no/such/folder/x.onnx")]
     [InlineData(2, "import")]
     [InlineData(2, "inspect", "a", "--no-such-option")]
     [InlineData(2, "frobnicate")]
