@@ -285,6 +285,12 @@ public static class OnnxImporter
                 for (int d = 1; d < shape.Dim.Count && product > 0; d++)
                 {
                     TensorShapeProto.Types.Dimension dim = shape.Dim[d];
+                    // More features than int.MaxValue fit no layer; checked before multiplying, which then cannot overflow.
+                    if (dim.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && dim.DimValue > int.MaxValue / product)
+                    {
+                        throw Fail(OnnxImportError.TooLarge, null, Invariant(
+                            $"has input '{input.Name}' of shape {Describe(shape)}, more than {int.MaxValue:N0} features per sample; too large for a network"));
+                    }
                     product = dim.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && dim.DimValue > 0
                         ? product * dim.DimValue
                         : -1;
@@ -737,11 +743,19 @@ public static class OnnxImporter
                 throw Fail(OnnxImportError.UnsupportedType, node, Invariant(
                     $"has {role} '{name}' of element type {TypeName(tensor.DataType)}; only float32 (FLOAT) is supported"));
             }
-            float[] values = new float[count];
-            if (!tensor.RawData.IsEmpty)
+            // The data is checked against the dimensions before anything is allocated: a small file may announce a huge tensor.
+            ReadOnlySpan<byte> raw = tensor.RawData.Span;
+            if (!raw.IsEmpty)
             {
-                ReadOnlySpan<byte> raw = tensor.RawData.Span;
                 CheckLength(node, tensor, raw.Length, count * sizeof(float), "bytes of raw_data");
+            }
+            else
+            {
+                CheckLength(node, tensor, tensor.FloatData.Count, count, "values in float_data");
+            }
+            float[] values = new float[count];
+            if (!raw.IsEmpty)
+            {
                 for (int i = 0; i < values.Length; i++)
                 {
                     values[i] = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(raw.Slice(i * sizeof(float)));
@@ -749,7 +763,6 @@ public static class OnnxImporter
             }
             else
             {
-                CheckLength(node, tensor, tensor.FloatData.Count, count, "values in float_data");
                 tensor.FloatData.CopyTo(values, 0);
             }
             return (values, dims);
@@ -765,11 +778,19 @@ public static class OnnxImporter
                 throw Fail(OnnxImportError.UnsupportedType, node, Invariant(
                     $"has shape '{name}' of element type {TypeName(tensor.DataType)} and shape {Describe(dims)}; a shape is an INT64 vector"));
             }
-            long[] values = new long[count];
-            if (!tensor.RawData.IsEmpty)
+            // As in Floats: the data is checked against the dimensions before the values are allocated.
+            ReadOnlySpan<byte> raw = tensor.RawData.Span;
+            if (!raw.IsEmpty)
             {
-                ReadOnlySpan<byte> raw = tensor.RawData.Span;
                 CheckLength(node, tensor, raw.Length, count * sizeof(long), "bytes of raw_data");
+            }
+            else
+            {
+                CheckLength(node, tensor, tensor.Int64Data.Count, count, "values in int64_data");
+            }
+            long[] values = new long[count];
+            if (!raw.IsEmpty)
+            {
                 for (int i = 0; i < values.Length; i++)
                 {
                     values[i] = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(raw.Slice(i * sizeof(long)));
@@ -777,7 +798,6 @@ public static class OnnxImporter
             }
             else
             {
-                CheckLength(node, tensor, tensor.Int64Data.Count, count, "values in int64_data");
                 tensor.Int64Data.CopyTo(values, 0);
             }
             return values;

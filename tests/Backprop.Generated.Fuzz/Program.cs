@@ -5,7 +5,12 @@ using System.Globalization;
 using System.IO;
 using System.IO.Compression;
 using System.Linq;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using Backprop;
+using Backprop.Onnx;
+using Google.Protobuf;
+using Onnx;
 using SharpFuzz;
 
 namespace Backprop.Generated.Fuzz;
@@ -22,9 +27,9 @@ public sealed partial class FuzzNet { }
 /// Backprop.Generated.Fuzz TARGET --afl           AFL mode (run under afl-fuzz)
 /// Backprop.Generated.Fuzz TARGET PATH...         replay files, or every file of folders, and count outcomes
 /// Backprop.Generated.Fuzz TARGET --mutate N PATH...  replay N deterministic mutations of the files (no fuzzer needed)
-/// Backprop.Generated.Fuzz write-corpus FOLDER    write the seed corpus (FOLDER/model, FOLDER/idx)
+/// Backprop.Generated.Fuzz write-corpus FOLDER    write the seed corpus (FOLDER/model, FOLDER/idx, FOLDER/onnx)
 /// </code>
-/// Targets: model, model-info, idx.
+/// Targets: model, model-info, idx, onnx.
 /// </summary>
 public static class Program
 {
@@ -33,6 +38,7 @@ public static class Program
         ["model"] = Model,
         ["model-info"] = ModelInfo,
         ["idx"] = Idx,
+        ["onnx"] = Onnx,
     };
 
     public static int Main(string[] args)
@@ -44,7 +50,7 @@ public static class Program
         }
         if (args.Length == 0 || !Targets.TryGetValue(args[0], out Func<ReadOnlyMemory<byte>, bool>? target))
         {
-            Console.Error.WriteLine("usage: Backprop.Generated.Fuzz (model|model-info|idx) [--afl | FILE-OR-FOLDER...] | write-corpus FOLDER");
+            Console.Error.WriteLine("usage: Backprop.Generated.Fuzz (model|model-info|idx|onnx) [--afl | FILE-OR-FOLDER...] | write-corpus FOLDER");
             return 2;
         }
 
@@ -65,7 +71,7 @@ public static class Program
         }
         if (args.Length >= 4 && args[1] == "--mutate" && int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out int count))
         {
-            return Replay(args[0], target, Mutations(Files(args.Skip(3)).Select(f => (f, File.ReadAllBytes(f))).ToArray(), count));
+            return Replay(args[0], target, Mutations(Files(args.Skip(3)).Select(f => (f, File.ReadAllBytes(f))).ToArray(), count, varints: args[0] == "onnx"));
         }
         return Replay(args[0], target, Files(args.Skip(1)).Select(f => (f, File.ReadAllBytes(f))));
     }
@@ -135,6 +141,115 @@ public static class Program
         }
     }
 
+    /// <summary>
+    /// An ONNX model imported with <see cref="OnnxImporter"/>: accepted (true), or <see cref="OnnxImportException"/>
+    /// (false). What it accepts must be self-consistent: its parameter count follows from its layer sizes, it saves and
+    /// reads back equal, its ONNX re-export imports back bit for bit, and its widths are the ones the graph declares.
+    /// Accepted or not, the import may allocate no more than <see cref="OnnxAllocationLimit"/> for the input's size: a
+    /// small file that announces a huge tensor is refused before that tensor is allocated.
+    /// </summary>
+    private static bool Onnx(ReadOnlyMemory<byte> data)
+    {
+        byte[] bytes = data.ToArray();
+        ModelData? model = null;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        try
+        {
+            using var stream = new MemoryStream(bytes, writable: false);
+            model = OnnxImporter.Import(stream, "fuzz.onnx");
+        }
+        catch (OnnxImportException)
+        {
+            // Rejected: only the allocations are checked.
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        if (allocated > OnnxAllocationLimit(bytes.Length))
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"importing {bytes.Length:N0} bytes allocated {allocated:N0} bytes ({(model is null ? "rejected" : "accepted")})"));
+        }
+        if (model is null)
+        {
+            return false;
+        }
+
+        IReadOnlyList<int> sizes = model.LayerSizes;
+        if (sizes.Count < NetworkSerializer.MinLayerCount || sizes.Count > NetworkSerializer.MaxLayerCount ||
+            model.Activations.Count != sizes.Count - 1 || sizes.Any(size => size < 1))
+        {
+            throw new InvalidOperationException($"the importer accepted a {model.Shape} model with {model.Activations.Count} activations");
+        }
+        long expected = 0;
+        for (int l = 1; l < sizes.Count; l++)
+        {
+            expected += (long)sizes[l] * sizes[l - 1] + sizes[l];
+        }
+        if (model.ParameterCount != expected)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"the importer accepted a {model.Shape} model with {model.ParameterCount} parameters, not {expected}"));
+        }
+
+        CheckDeclaredShapes(bytes, model);
+
+        using (var saved = new MemoryStream())
+        {
+            NetworkSerializer.Save(model, saved);
+            saved.Position = 0;
+            CheckSame(model, NetworkSerializer.ReadModel(saved, "saved"), "saved and read back");
+        }
+        using (var exported = new MemoryStream(OnnxExporter.ToBytes(model), writable: false))
+        {
+            CheckSame(model, OnnxImporter.Import(exported, "re-exported.onnx"), "re-exported to ONNX and imported");
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// The accepted model's widths agree with the shapes the graph declares, where it declares them: the input's
+    /// dimensions after the batch (all numbers) multiply (exactly) to <see cref="ModelData.InputSize"/>, and the output's
+    /// second one, if a number, is <see cref="ModelData.OutputSize"/>.
+    /// </summary>
+    private static void CheckDeclaredShapes(byte[] bytes, ModelData model)
+    {
+        GraphProto graph = ModelProto.Parser.ParseFrom(bytes).Graph;
+        var constants = new HashSet<string>(graph.Initializer.Select(t => t.Name), StringComparer.Ordinal);
+        constants.UnionWith(graph.Node.Where(n => n.OpType == "Constant" && n.Output.Count == 1).Select(n => n.Output[0]));
+        ValueInfoProto input = graph.Input.Single(value => !constants.Contains(value.Name));
+        if (input.Type?.TensorType?.Shape is TensorShapeProto shape &&
+            shape.Dim.Skip(1).All(dim => dim.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && dim.DimValue > 0))
+        {
+            BigInteger features = shape.Dim.Skip(1).Aggregate(BigInteger.One, (product, dim) => product * dim.DimValue);
+            if (features != model.InputSize)
+            {
+                throw new InvalidOperationException($"the importer accepted a {model.Shape} model whose input '{input.Name}' has {features} features per sample");
+            }
+        }
+        if (graph.Output.Single().Type?.TensorType?.Shape is TensorShapeProto output && output.Dim.Count == 2 &&
+            output.Dim[1].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && output.Dim[1].DimValue != model.OutputSize)
+        {
+            throw new InvalidOperationException($"the importer accepted a {model.Shape} model whose output has {output.Dim[1].DimValue} features");
+        }
+    }
+
+    /// <summary>
+    /// What importing <paramref name="length"/> bytes may allocate: 16 MB, plus 64 bytes per input byte (the parsed
+    /// messages, the values, their transposes, the parameters and the model's copy of them all scale with the input).
+    /// </summary>
+    private static long OnnxAllocationLimit(int length) => (16L << 20) + 64L * length;
+
+    private static void CheckSame(ModelData expected, ModelData actual, string how)
+    {
+        bool same = expected.LayerSizes.SequenceEqual(actual.LayerSizes) &&
+            expected.Activations.SequenceEqual(actual.Activations) &&
+            expected.Cost == actual.Cost &&
+            MemoryMarshal.AsBytes(expected.Parameters).SequenceEqual(MemoryMarshal.AsBytes(actual.Parameters));
+        if (!same)
+        {
+            throw new InvalidOperationException($"the imported {expected} {how} is {actual}, or its parameters differ");
+        }
+    }
+
     /// <summary>Runs <paramref name="target"/> over files and folders; prints the counts; 1 when anything crashed.</summary>
     private static int Replay(string name, Func<ReadOnlyMemory<byte>, bool> target, IEnumerable<(string File, byte[] Data)> inputs)
     {
@@ -176,22 +291,41 @@ public static class Program
     /// <summary>
     /// <paramref name="count"/> mutations of the seeds, from a fixed seed: random bit flips, interesting bytes and
     /// 32-bit values (0, −1, int.MaxValue, big-endian small ones), truncations, insertions and duplicated chunks.
-    /// Not coverage-guided: a quick smoke run that needs no fuzzer.
+    /// Not coverage-guided: a quick smoke run that needs no fuzzer. With <paramref name="varints"/> (the protobuf of the
+    /// <c>onnx</c> target), a further edit replaces the varint at a random offset by an interesting 64-bit value (sizes,
+    /// lengths, dimensions, enum values), padded to the old varint's length where it is shorter so that the lengths of
+    /// the enclosing messages still hold.
     /// </summary>
-    private static IEnumerable<(string File, byte[] Data)> Mutations((string File, byte[] Data)[] seeds, int count)
+    private static IEnumerable<(string File, byte[] Data)> Mutations((string File, byte[] Data)[] seeds, int count, bool varints = false)
     {
         var random = new Random(20_261_202);
         int[] interesting = [0, -1, 1, int.MaxValue, int.MinValue, 0x7F, 0xFF, 0x100, 0x10000, 0x01000000, 32, 33];
+        long[] interestingVarints =
+        [
+            0, 1, 2, 3, 7, 8, 9, 11, 0x7F, 0x80, 0xFF, 0x3FFF, 0x4000, 0xFFFF, 1 << 28, (1 << 28) - 1, 16_383, 16_384, 65_536,
+            int.MaxValue, int.MaxValue + 1L, uint.MaxValue, 1L << 32, (1L << 62) + 1, long.MaxValue, -1, -2, int.MinValue,
+        ];
         for (int i = 0; i < count && seeds.Length > 0; i++)
         {
             (string file, byte[] seed) = seeds[random.Next(seeds.Length)];
             var data = new List<byte>(seed);
-            int edits = 1 + random.Next(4);
+            bool structuredOnly = false;
+            if (varints && random.Next(2) == 0 && OnnxMutator.Mutate(seed, random) is byte[] structured)
+            {
+                // Half the onnx inputs: the seed parsed and edited as an ONNX model, a third of those then edited as bytes.
+                data = [.. structured];
+                structuredOnly = random.Next(3) != 0;
+            }
+            int edits = structuredOnly ? 0 : 1 + random.Next(4);
             for (int e = 0; e < edits; e++)
             {
                 int at = data.Count == 0 ? 0 : random.Next(data.Count);
-                switch (random.Next(6))
+                switch (random.Next(varints ? 7 : 6))
                 {
+                    case 6 when data.Count > 0:
+                        long replacement = random.Next(3) == 0 ? random.NextInt64(1L << 36) : interestingVarints[random.Next(interestingVarints.Length)];
+                        ReplaceVarint(data, at, replacement);
+                        break;
                     case 0 when data.Count > 0:
                         data[at] ^= (byte)(1 << random.Next(8));
                         break;
@@ -227,6 +361,32 @@ public static class Program
         }
     }
 
+    /// <summary>Replaces the varint that starts at <paramref name="at"/> by <paramref name="value"/>, padded to its length if shorter.</summary>
+    private static void ReplaceVarint(List<byte> data, int at, long value)
+    {
+        int end = at;
+        while (end < data.Count && end - at < 10 && (data[end] & 0x80) != 0)
+        {
+            end++;
+        }
+        int oldLength = Math.Min(end + 1, data.Count) - at;
+        var encoded = new List<byte>();
+        ulong bits = unchecked((ulong)value);
+        do
+        {
+            encoded.Add((byte)((bits & 0x7F) | 0x80));
+            bits >>= 7;
+        }
+        while (bits != 0);
+        while (encoded.Count < oldLength)
+        {
+            encoded.Add(0x80);
+        }
+        encoded[^1] &= 0x7F;
+        data.RemoveRange(at, oldLength);
+        data.InsertRange(at, encoded);
+    }
+
     /// <summary>Writes a few valid inputs (and a truncated one) for each target to seed the fuzzer.</summary>
     private static void WriteCorpus(string folder)
     {
@@ -249,6 +409,60 @@ public static class Program
         File.WriteAllBytes(Path.Combine(idx, "two-2x2-gzip.bin"), Pack(Gzip(images), Gzip(labels)));
         File.WriteAllBytes(Path.Combine(idx, "one-1x3.bin"), Pack(IdxFile(0x00000803, [1, 1, 3], [9, 8, 7]), IdxFile(0x00000801, [1], [0])));
         File.WriteAllBytes(Path.Combine(idx, "count-mismatch.bin"), Pack(images, IdxFile(0x00000801, [3], [1, 2, 3])));
+
+        string onnx = Directory.CreateDirectory(Path.Combine(folder, "onnx")).FullName;
+        (string Name, int[] Sizes, ActivationKind[] Activations, CostKind? Cost, int Opset)[] exports =
+        [
+            ("relu-softmax-opset9", [3, 4, 2], [ActivationKind.ReLU, ActivationKind.Softmax], null, 9),
+            ("tanh-leaky-sigmoid-opset13", [2, 3, 3, 1], [ActivationKind.Tanh, ActivationKind.LeakyReLU, ActivationKind.Sigmoid], CostKind.Quadratic, 13),
+            ("sigmoid-identity-opset17", [4, 2, 3], [ActivationKind.Sigmoid, ActivationKind.Identity], null, 17),
+        ];
+        foreach ((string name, int[] sizes, ActivationKind[] activations, CostKind? cost, int opset) in exports)
+        {
+            long count = 0;
+            for (int l = 1; l < sizes.Length; l++)
+            {
+                count += (long)sizes[l] * sizes[l - 1] + sizes[l];
+            }
+            float[] parameters = [.. Enumerable.Range(0, (int)count).Select(i => (i * 37 % 19 - 9) / 8f)];
+            ModelProto exported = ModelProto.Parser.ParseFrom(
+                OnnxExporter.ToBytes(new ModelData(sizes, activations, cost, parameters), new OnnxExportOptions { Opset = opset }));
+            // The producer version ends in the commit the library was built from ("0.1.0+<sha>"): cut, for a corpus that
+            // does not change with every commit.
+            exported.ProducerVersion = exported.ProducerVersion.Split('+')[0];
+            byte[] model = exported.ToByteArray();
+            File.WriteAllBytes(Path.Combine(onnx, name + ".onnx"), model);
+            if (opset == 13)
+            {
+                File.WriteAllBytes(Path.Combine(onnx, name + "-truncated.onnx"), model[..(model.Length / 2)]);
+            }
+        }
+        // A few of the PyTorch-exported fixtures (MatMul+Add, Reshape and Identity, Tanh/Sigmoid, a refused LeakyRelu alpha).
+        string? fixtures = FindUp(Path.GetFullPath(folder), Path.Combine("tests", "Backprop.Generated.Onnx.Tests", "Fixtures"))
+            ?? FindUp(Directory.GetCurrentDirectory(), Path.Combine("tests", "Backprop.Generated.Onnx.Tests", "Fixtures"));
+        if (fixtures is null)
+        {
+            Console.Error.WriteLine("tests/Backprop.Generated.Onnx.Tests/Fixtures not found: the onnx corpus has the exported models only");
+            return;
+        }
+        foreach (string fixture in new[] { "matmul_add", "reshape_identity", "tanh_sigmoid", "leaky_relu_0_2" })
+        {
+            File.Copy(Path.Combine(fixtures, fixture + ".onnx"), Path.Combine(onnx, "pytorch-" + fixture + ".onnx"), overwrite: true);
+        }
+    }
+
+    /// <summary>The folder <paramref name="relative"/> under <paramref name="start"/> or the nearest of its parents that has it.</summary>
+    private static string? FindUp(string start, string relative)
+    {
+        for (DirectoryInfo? directory = new(start); directory is not null; directory = directory.Parent)
+        {
+            string candidate = Path.Combine(directory.FullName, relative);
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        return null;
     }
 
     private static byte[] IdxFile(int magic, int[] dimensions, byte[] values)
