@@ -94,6 +94,23 @@ public sealed class ToolTests(PackageFeed feed) : IAsyncLifetime
         Assert.Equal(File.ReadAllBytes(Path.Combine(_folder, "m.bpnet")), File.ReadAllBytes(Path.Combine(_folder, "round.bpnet")));
     }
 
+    [Fact]
+    public async Task Importing_an_unsupported_model_names_the_node_and_leaves_the_previous_import_untouched()
+    {
+        (await Backprop("import", feed.Repository("samples/FromPyTorch/fashion-mlp.onnx"), "-o", "m.bpnet")).Succeeded();
+        byte[] model = File.ReadAllBytes(Path.Combine(_folder, "m.bpnet"));
+        byte[] text = File.ReadAllBytes(Path.Combine(_folder, "m.bpnet.b64"));
+
+        ChildProcess.Result result = await Backprop("import",
+            feed.Repository("tests/Backprop.Generated.Onnx.Tests/Fixtures/unsupported_conv.onnx"), "-o", "m.bpnet");
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Matches(@"^backprop: error: '[^']*unsupported_conv\.onnx': node '/0/Conv' \(Conv\) is not supported; a model is a chain of Gemm or MatMul\+Add layers", result.Stderr);
+        Assert.Single(result.Stderr.TrimEnd().Split('\n'));
+        Assert.Equal(model, File.ReadAllBytes(Path.Combine(_folder, "m.bpnet")));
+        Assert.Equal(text, File.ReadAllBytes(Path.Combine(_folder, "m.bpnet.b64")));
+        Assert.Empty(Directory.GetFiles(_folder, "*.tmp*"));
+    }
+
     [Theory]
     [InlineData(1, "inspect", "missing.bpnet")]
     [InlineData(1, "export", "@model", "--network", "784-30-10", "-o", "x.onnx")]
