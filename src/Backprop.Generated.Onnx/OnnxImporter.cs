@@ -3,7 +3,10 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Google.Protobuf;
+using Google.Protobuf.Collections;
 using Onnx;
 using static System.FormattableString;
 
@@ -743,28 +746,7 @@ public static class OnnxImporter
                 throw Fail(OnnxImportError.UnsupportedType, node, Invariant(
                     $"has {role} '{name}' of element type {TypeName(tensor.DataType)}; only float32 (FLOAT) is supported"));
             }
-            // The data is checked against the dimensions before anything is allocated: a small file may announce a huge tensor.
-            ReadOnlySpan<byte> raw = tensor.RawData.Span;
-            if (!raw.IsEmpty)
-            {
-                CheckLength(node, tensor, raw.Length, count * sizeof(float), "bytes of raw_data");
-            }
-            else
-            {
-                CheckLength(node, tensor, tensor.FloatData.Count, count, "values in float_data");
-            }
-            float[] values = new float[count];
-            if (!raw.IsEmpty)
-            {
-                for (int i = 0; i < values.Length; i++)
-                {
-                    values[i] = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(raw.Slice(i * sizeof(float)));
-                }
-            }
-            else
-            {
-                tensor.FloatData.CopyTo(values, 0);
-            }
+            float[] values = Values(node, tensor, count, tensor.FloatData, "float_data");
             return (values, dims);
         }
 
@@ -778,27 +760,36 @@ public static class OnnxImporter
                 throw Fail(OnnxImportError.UnsupportedType, node, Invariant(
                     $"has shape '{name}' of element type {TypeName(tensor.DataType)} and shape {Describe(dims)}; a shape is an INT64 vector"));
             }
-            // As in Floats: the data is checked against the dimensions before the values are allocated.
+            return Values(node, tensor, count, tensor.Int64Data, "int64_data");
+        }
+
+        /// <summary>
+        /// The <paramref name="count"/> values of <paramref name="tensor"/>, from its raw_data (little-endian, as ONNX
+        /// stores it) or else its typed field. The data is checked against the dimensions before anything is allocated:
+        /// a small file may announce a huge tensor.
+        /// </summary>
+        private T[] Values<T>(NodeProto node, TensorProto tensor, long count, RepeatedField<T> typed, string typedName)
+            where T : unmanaged
+        {
             ReadOnlySpan<byte> raw = tensor.RawData.Span;
-            if (!raw.IsEmpty)
+            int size = Unsafe.SizeOf<T>();
+            if (raw.IsEmpty)
             {
-                CheckLength(node, tensor, raw.Length, count * sizeof(long), "bytes of raw_data");
+                CheckLength(node, tensor, typed.Count, count, "values in " + typedName);
+                T[] copied = new T[count];
+                typed.CopyTo(copied, 0);
+                return copied;
             }
-            else
+            CheckLength(node, tensor, raw.Length, count * size, "bytes of raw_data");
+            T[] values = new T[count];
+            Span<byte> bytes = MemoryMarshal.AsBytes(values.AsSpan());
+            raw.CopyTo(bytes);
+            if (!BitConverter.IsLittleEndian)
             {
-                CheckLength(node, tensor, tensor.Int64Data.Count, count, "values in int64_data");
-            }
-            long[] values = new long[count];
-            if (!raw.IsEmpty)
-            {
-                for (int i = 0; i < values.Length; i++)
+                for (int i = 0; i < bytes.Length; i += size)
                 {
-                    values[i] = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(raw.Slice(i * sizeof(long)));
+                    bytes.Slice(i, size).Reverse();
                 }
-            }
-            else
-            {
-                tensor.Int64Data.CopyTo(values, 0);
             }
             return values;
         }
