@@ -62,7 +62,7 @@ public sealed partial class ConsumerTests(PackageFeed feed)
     }
 
     [Fact]
-    public async Task The_libraries_alone_bring_the_generator_once_run_the_README_ONNX_example_under_the_JIT_and_NativeAOT_and_bring_their_own_dependencies_only()
+    public async Task The_libraries_alone_bring_the_generator_once_run_their_README_examples_under_the_JIT_and_NativeAOT_and_bring_their_own_dependencies_only()
     {
         string folder = feed.NewConsumerFolder("libraries");
         await NewConsole(folder, "net10.0");
@@ -71,9 +71,14 @@ public sealed partial class ConsumerTests(PackageFeed feed)
         {
             (await ChildProcess.Dotnet(folder, CommandTimeout, "add", "Consumer.csproj", "package", id, "--version", feed.Version)).Succeeded();
         }
-        // The README's "To ONNX" example, after a network to export and a model file to read.
-        string example = Section(File.ReadAllText(feed.Repository("README.md")), "## To ONNX");
-        string statements = string.Join('\n', example.Split('\n').Where(line => !line.StartsWith("using ", StringComparison.Ordinal)));
+        // The README's "To ONNX" example, which the Onnx package's page repeats, then that page's import example and
+        // the Tabular package's example, after a network to export, a model file to read and a CSV file.
+        string toOnnx = Section(File.ReadAllText(feed.Repository("README.md")), "## To ONNX");
+        string onnxPage = File.ReadAllText(feed.Repository("src/Backprop.Generated.Onnx/README.md"));
+        Assert.Equal(toOnnx, Section(onnxPage, "## Export"));
+        string import = Section(onnxPage, "## Import");
+        string tabular = CSharpBlock().Match(File.ReadAllText(feed.Repository("src/Backprop.Generated.Tabular/README.md"))).Groups["code"].Value;
+        File.WriteAllText(Path.Combine(folder, "houses.csv"), "rooms,area,price\n3,70.5,250000\n4,95,320000\n2,48,180000\n");
         File.WriteAllText(Path.Combine(folder, "Program.cs"), $$"""
             using System;
             using Backprop;
@@ -82,10 +87,10 @@ public sealed partial class ConsumerTests(PackageFeed feed)
 
             DigitNet net = DigitNet.Create(seed: 1);
             NetworkSerializer.Save(net, "digits.bpnet");
-            {{statements}}
-            ModelData back = OnnxImporter.Import("digits.onnx");
-            Console.WriteLine(back.NetworkDeclaration);
-            Console.WriteLine(typeof(TabularData).Name);
+            {{Statements(toOnnx)}}
+            {{Statements(import)}}
+            {{Statements(tabular)}}
+            Console.WriteLine($"{data.Count} rows of {table.FeatureNames.Count} features, target {table.TargetNames[0]}");
 
             [Network(784, 100, 10, HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Softmax)]
             public partial class DigitNet { }
@@ -94,8 +99,12 @@ public sealed partial class ConsumerTests(PackageFeed feed)
             "-p:EmitCompilerGeneratedFiles=true")).Succeeded();
         AssertGeneratedOnce(folder);
         ChildProcess.Result run = (await ChildProcess.Dotnet(folder, CommandTimeout, "run", "-c", "Release", "--no-build")).Succeeded();
-        Assert.Contains("[Network(784, 100, 10, HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Softmax)]", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains("TabularData", run.Stdout, StringComparison.Ordinal);
+        Assert.Equal(
+            "[Network(784, 100, 10, HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Softmax)]\n" +
+            "3 rows of 2 features, target price\n",
+            run.Stdout.ReplaceLineEndings("\n"));
+        Assert.Equal("784-100-10", NetworkSerializer.ReadInfo(Path.Combine(folder, "imported.bpnet")).Shape);
+        Assert.True(File.Exists(Path.Combine(folder, "imported.bpnet.b64")), "the import example wrote no text form");
         // The ONNX and CSV libraries are trim- and AOT-clean as packages too: the same program under NativeAOT, warnings
         // as errors, prints the same.
         string published = Path.Combine(folder, "published");
@@ -151,6 +160,10 @@ public sealed partial class ConsumerTests(PackageFeed feed)
         Assert.True(block.Success, $"'{heading}' has no ```csharp block");
         return block.Groups["code"].Value;
     }
+
+    /// <summary>A C# example's statements: its <c>using</c> lines go, the program has them all.</summary>
+    private static string Statements(string example)
+        => string.Join('\n', example.Split('\n').Where(line => !line.StartsWith("using ", StringComparison.Ordinal)));
 
     [GeneratedRegex(@"```csharp\n(?<code>.*?)```", RegexOptions.Singleline)]
     private static partial Regex CSharpBlock();

@@ -33,7 +33,11 @@ public sealed class PackageContentTests(PackageFeed feed)
         XElement license = Element(metadata, "license");
         Assert.Equal(("expression", "MIT"), ((string?)license.Attribute("type"), license.Value));
         Assert.Equal("README.md", Value(metadata, "readme"));
-        Assert.NotNull(package.GetEntry("README.md"));
+        // The core's page is the repository's README; the others have a page of their own, from their project folder.
+        string readme = new StreamReader(Read(package, "README.md")).ReadToEnd();
+        string source = id == "Backprop.Generated" ? "README.md" : $"src/{id}/README.md";
+        Assert.Equal(File.ReadAllText(feed.Repository(source)), readme);
+        Assert.StartsWith($"# {id}\n", readme, StringComparison.Ordinal);
         Assert.False(string.IsNullOrWhiteSpace(Value(metadata, "description")), "no description");
         Assert.Null(metadata.Elements().FirstOrDefault(e => e.Name.LocalName is "icon" or "iconUrl"));
         // The repository the package was built from, down to the commit (SourceLink adds the URL when the clone has a
