@@ -419,11 +419,7 @@ public static class Program
         ];
         foreach ((string name, int[] sizes, ActivationKind[] activations, CostKind? cost, int opset) in exports)
         {
-            long count = 0;
-            for (int l = 1; l < sizes.Length; l++)
-            {
-                count += (long)sizes[l] * sizes[l - 1] + sizes[l];
-            }
+            long count = ParameterInitializer.CountParameters(sizes);
             float[] parameters = [.. Enumerable.Range(0, (int)count).Select(i => (i * 37 % 19 - 9) / 8f)];
             ModelProto exported = ModelProto.Parser.ParseFrom(
                 OnnxExporter.ToBytes(new ModelData(sizes, activations, cost, parameters), new OnnxExportOptions { Opset = opset }));

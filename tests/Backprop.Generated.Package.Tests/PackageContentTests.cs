@@ -19,11 +19,11 @@ public sealed class PackageContentTests(PackageFeed feed)
 {
     private static readonly string[] Frameworks = ["net8.0", "net10.0"];
 
+    /// <summary>Every package the repository ships.</summary>
+    public static TheoryData<string> Packages => new(PackageFeed.PackageIds);
+
     [Theory]
-    [InlineData("Backprop.Generated")]
-    [InlineData("Backprop.Generated.Tabular")]
-    [InlineData("Backprop.Generated.Onnx")]
-    [InlineData("Backprop.Generated.Tool")]
+    [MemberData(nameof(Packages))]
     public void Every_package_has_MIT_license_readme_description_and_the_commit_and_no_icon(string id)
     {
         using ZipArchive package = Open(id, "nupkg");
@@ -51,14 +51,13 @@ public sealed class PackageContentTests(PackageFeed feed)
     public void The_core_package_holds_both_runtimes_and_the_generator_and_depends_on_System_IO_Hashing_only()
     {
         using ZipArchive package = Open("Backprop.Generated", "nupkg");
-        string[] files = Files(package);
         Assert.Equal(
             [
                 "analyzers/dotnet/cs/Backprop.Generated.Generator.dll",
                 "lib/net10.0/Backprop.Generated.dll", "lib/net10.0/Backprop.Generated.xml",
                 "lib/net8.0/Backprop.Generated.dll", "lib/net8.0/Backprop.Generated.xml",
             ],
-            files.Where(f => f.StartsWith("lib/", StringComparison.Ordinal) || f.StartsWith("analyzers/", StringComparison.Ordinal)));
+            LibAndAnalyzerFiles(package));
         // The generator is a netstandard2.0 assembly, as a Roslyn analyzer must be.
         using (var generator = new PEReader(Read(package, "analyzers/dotnet/cs/Backprop.Generated.Generator.dll")))
         {
@@ -80,7 +79,7 @@ public sealed class PackageContentTests(PackageFeed feed)
         Assert.All(metadata.Descendants().Where(e => e.Name.LocalName == "dependency" && (string?)e.Attribute("id") == "Backprop.Generated"),
             core => Assert.Equal(feed.Version, (string?)core.Attribute("version")));
         Assert.Equal(Frameworks.SelectMany(f => new[] { $"lib/{f}/{id}.dll", $"lib/{f}/{id}.xml" }).Order(StringComparer.Ordinal),
-            Files(package).Where(f => f.StartsWith("lib/", StringComparison.Ordinal) || f.StartsWith("analyzers/", StringComparison.Ordinal)));
+            LibAndAnalyzerFiles(package));
     }
 
     [Fact]
@@ -102,10 +101,7 @@ public sealed class PackageContentTests(PackageFeed feed)
     /// entry, and the symbols package has, at the same path, the portable PDB whose id its CodeView entry names.
     /// </summary>
     [Theory]
-    [InlineData("Backprop.Generated")]
-    [InlineData("Backprop.Generated.Tabular")]
-    [InlineData("Backprop.Generated.Onnx")]
-    [InlineData("Backprop.Generated.Tool")]
+    [MemberData(nameof(Packages))]
     public void Every_assembly_is_deterministic_and_its_symbols_package_has_the_matching_pdb(string id)
     {
         using ZipArchive package = Open(id, "nupkg");
@@ -153,6 +149,10 @@ public sealed class PackageContentTests(PackageFeed feed)
             .ToDictionary(
                 group => (string)group.Attribute("targetFramework")!,
                 group => group.Elements().Select(d => (string)d.Attribute("id")!).Order(StringComparer.Ordinal).ToArray());
+
+    /// <summary>What a consumer compiles against or loads as an analyzer: the files under lib/ and analyzers/.</summary>
+    private static IEnumerable<string> LibAndAnalyzerFiles(ZipArchive package)
+        => Files(package).Where(f => f.StartsWith("lib/", StringComparison.Ordinal) || f.StartsWith("analyzers/", StringComparison.Ordinal));
 
     private static string[] Files(ZipArchive package)
         => [.. package.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal)];
