@@ -19,6 +19,7 @@ public static class Program
     public static int Main(string[] args)
     {
         if (args is [SaveLoop.Command, string savePath]) return SaveLoop.Run(savePath);
+        if (args is ["same-bits"]) return SameBitsTests.Record();
         if (args is ["vector-path"])
         {
             ReportPath();
