@@ -1,20 +1,11 @@
 namespace Backprop.Generated.Generator;
 
-/// <summary>The sizes past which the generator refuses a network (BPG007) or declines to unroll it (BPG010).</summary>
+/// <summary>
+/// When the generator unrolls a network (BPG010). The sizes past which it refuses one are the shared
+/// <see cref="Shared.NetworkLimits"/>.
+/// </summary>
 internal static class Limits
 {
-    /// <summary>At most this many layers, input included: each adds methods to the generated file.</summary>
-    public const int MaxLayers = 32;
-
-    /// <summary>
-    /// At most this many neurons in layers 2..L together: Backprop keeps their activations and
-    /// errors on the stack (about 12 bytes a neuron, so at most ~400 KB).
-    /// </summary>
-    public const int MaxNeurons = 32_768;
-
-    /// <summary>At most this many parameters (1 GiB of float32).</summary>
-    public const long MaxParameters = 1L << 28;
-
     /// <summary>
     /// <c>UnrollMode.Auto</c> unrolls a network only when every layer has fewer neurons than this
     /// (measured: see the README's "Code shape" section).
@@ -43,11 +34,4 @@ internal static class Limits
         }
         return 20 * weights + 60 * neurons;
     }
-
-    /// <summary>
-    /// At most this many parameters (4 MiB) can be baked into an assembly (BPG023): each of their 4 bytes
-    /// becomes a literal in the generated file, a syntax node for the compiler to bind. Measured with csc
-    /// (.NET 10 SDK): 95,440 byte literals (784-30-10) add 0.4 s; 4.1 million add 8 s and need 2.1 GB.
-    /// </summary>
-    public const int MaxBakedParameters = 1 << 20;
 }

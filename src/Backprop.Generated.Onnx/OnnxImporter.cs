@@ -206,23 +206,24 @@ public static class OnnxImporter
                 throw Fail(OnnxImportError.TooLarge, null, Invariant(
                     $"has {count:N0} parameters; a network holds at most {int.MaxValue:N0}"));
             }
-            float[] parameters = new float[count];
-            int offset = 0;
-            foreach (Layer layer in _layers)
-            {
-                layer.Weights.CopyTo(parameters, offset);
-                offset += layer.Weights.Length;
-                layer.Biases.CopyTo(parameters, offset);
-                offset += layer.Biases.Length;
-            }
+            NetworkArchitecture architecture;
             try
             {
-                return new ModelData(sizes, activations, Cost(activations), parameters);
+                architecture = NetworkArchitecture.Dense(sizes, activations, Cost(activations));
             }
             catch (ArgumentException e)
             {
                 throw Fail(OnnxImportError.TooLarge, null, $"is not a network Backprop.Generated can hold: {e.Message}", e);
             }
+            // Each layer's tensors where the architecture's parameter layout puts them.
+            float[] parameters = new float[architecture.ParameterCount];
+            ParameterLayout layout = architecture.Parameters;
+            for (int i = 0; i < _layers.Count; i++)
+            {
+                _layers[i].Weights.CopyTo(parameters, layout.WeightOffset(i + 2));
+                _layers[i].Biases.CopyTo(parameters, layout.BiasOffset(i + 2));
+            }
+            return new ModelData(architecture, parameters);
         }
 
         private CostKind? Cost(ActivationKind[] activations)

@@ -40,6 +40,7 @@ internal static class Commands
         {
             FileInfo source = result.GetRequiredValue(model);
             string target = result.GetValue(output)?.FullName ?? Path.ChangeExtension(source.FullName, ".bpnet");
+            RefuseModelFile(source.FullName);
             ModelData imported = OnnxImporter.Import(source.FullName);
             string text = target + ".b64";
             Write(target, () => NetworkSerializer.Save(imported, target));
@@ -75,7 +76,7 @@ internal static class Commands
         command.SetAction(result =>
         {
             FileInfo source = result.GetRequiredValue(model);
-            ModelData data = ModelFiles.Read(source.FullName).Model;
+            ModelData data = NetworkSerializer.ReadModel(source.FullName);
             if (result.GetValue(network) is string expected)
             {
                 string normalized = string.Join('-', expected.Split('-', ',', 'x').Select(part => part.Trim()));
@@ -111,7 +112,7 @@ internal static class Commands
         command.SetAction(result =>
         {
             FileInfo source = result.GetRequiredValue(model);
-            ModelData data = ModelFiles.Read(source.FullName).Model;
+            ModelData data = NetworkSerializer.ReadModel(source.FullName);
             if (result.GetValue(output) is FileInfo target)
             {
                 Write(target.FullName, () => NetworkSerializer.SaveBase64(data, target.FullName));
@@ -136,6 +137,29 @@ internal static class Commands
         };
         command.SetAction(result => Inspection.Run(result.GetRequiredValue(file).FullName));
         return command;
+    }
+
+    /// <summary>
+    /// <c>import</c> takes ONNX: a Backprop.Generated model file given to it (binary or text form) is refused with what to
+    /// do instead, rather than with the protobuf error its bytes would give.
+    /// </summary>
+    private static void RefuseModelFile(string path)
+    {
+        ModelInfo info;
+        try
+        {
+            info = NetworkSerializer.ReadInfo(path);
+        }
+        catch (Exception error) when (error is ModelFormatException { Reason: ModelFormatError.WrongMagic } or FileNotFoundException)
+        {
+            return;
+        }
+        catch (ModelFormatException)
+        {
+            throw new ToolException($"'{path}' is a Backprop.Generated model file (damaged), not an ONNX model: 'backprop inspect {Path.GetFileName(path)}' says what is wrong with it.");
+        }
+        throw new ToolException(
+            $"'{path}' is already a Backprop.Generated model file (a {info.Shape} network), not an ONNX model: 'backprop inspect {Path.GetFileName(path)}' shows it, 'backprop export {Path.GetFileName(path)}' converts it to ONNX.");
     }
 
     /// <summary>

@@ -10,51 +10,62 @@ internal static class Inspection
 {
     public static int Run(string path)
     {
-        byte[] head = ModelFiles.ReadAll(path);
-        if (!ModelFiles.IsBinaryModel(head) && !ModelFiles.IsTextModel(head))
+        if (!File.Exists(path))
+        {
+            throw new ToolException(Directory.Exists(path) ? $"'{path}' is a folder, not a file." : $"'{path}' does not exist.");
+        }
+
+        // The header first (the library reads both forms): what the file says it holds, even when the rest is damaged.
+        ModelInfo info;
+        try
+        {
+            info = NetworkSerializer.ReadInfo(path);
+        }
+        catch (ModelFormatException error) when (error.Reason == ModelFormatError.WrongMagic)
         {
             return InspectOnnx(path);
         }
-
-        ModelFile file = ModelFiles.Read(path);
-        ModelInfo info = file.Info;
-        string form = file.Form == ModelForm.Text ? ", base64 text form" : "";
         Console.WriteLine(Commands.Relative(path));
-        Row("format", Invariant($"Backprop.Generated model, version {info.FormatVersion}{form}"));
+        Row("format", Invariant($"Backprop.Generated model, version {info.FormatVersion}{(info.IsText ? ", base64 text form" : "")}"));
         Row("network", info.Shape);
         Row("activations", string.Join(", ", info.Activations));
         Row("cost", info.Cost.ToString());
         Row("parameters", Commands.Count(info.ParameterCount));
 
-        if (file.Truncation is string truncated)
-        {
-            Row("damaged", truncated);
-            return Program.Failure;
-        }
-        (uint stored, uint actual) = file.Checksums;
-        if (stored != actual)
-        {
-            Row("checksum", Invariant($"MISMATCH: stored CRC-32 0x{stored:X8}, content hashes to 0x{actual:X8} (the file is damaged)"));
-            return Program.Failure;
-        }
+        // Then the whole file, checked as every load checks it.
         ModelData model;
         try
         {
-            model = file.Model;
+            model = NetworkSerializer.ReadModel(path);
         }
         catch (ModelFormatException error)
         {
-            Row("checksum", Invariant($"OK (CRC-32 0x{stored:X8})"));
-            Row("damaged", error.Message);
+            string problem = Problem(error, path);
+            if (error.Reason == ModelFormatError.ChecksumMismatch)
+            {
+                Row("checksum", "MISMATCH: " + problem + " (the file is damaged)");
+            }
+            else
+            {
+                Row("damaged", problem);
+            }
             return Program.Failure;
         }
-        Row("checksum", Invariant($"OK (CRC-32 0x{stored:X8})"));
+        Row("checksum", Invariant($"OK (CRC-32 0x{model.Checksum:X8})"));
         if (info.TrainedEpochs is int epochs)
         {
             Row("training", Invariant($"checkpoint after {epochs} epoch{(epochs == 1 ? "" : "s")}, optimizer {info.Optimizer}"));
         }
         Row("declare", model.NetworkDeclaration);
         return 0;
+    }
+
+    /// <summary>What the error says of the file, without "The model file '…'" before it: "is truncated: …".</summary>
+    private static string Problem(ModelFormatException error, string path)
+    {
+        string prefix = $"The model file '{path}' ";
+        string message = error.Message.StartsWith(prefix, StringComparison.Ordinal) ? "the file " + error.Message[prefix.Length..] : error.Message;
+        return message.TrimEnd('.');
     }
 
     private static int InspectOnnx(string path)

@@ -1,14 +1,13 @@
 using System;
-using Backprop.Generated.Benchmarks.Previous;
 using BenchmarkDotNet.Attributes;
 
 namespace Backprop.Generated.Benchmarks;
 
 /// <summary>
 /// One training epoch (60,000 Fashion-MNIST images, SGD, mini-batch 10, one thread) per activation and cost, side by
-/// side, per sample: the sigmoid + cross-entropy 784-30-10 as generated before per-layer activations existed (the
-/// baseline: the new emitter must be as fast), the same network generated today, and 784-100-10 with sigmoid +
-/// cross-entropy, ReLU + softmax/log-likelihood, tanh + softmax and leaky ReLU + softmax.
+/// side, per sample: the sigmoid + cross-entropy 784-30-10 (the baseline), and 784-100-10 with sigmoid + cross-entropy,
+/// ReLU + softmax/log-likelihood, tanh + softmax and leaky ReLU + softmax. To compare with the code an earlier commit
+/// generates, run both side by side with <c>compare.sh</c> (see the benchmarks' README).
 /// </summary>
 /// <remarks>
 /// In one process: every network trains on the same copy of the data set. Run in separate processes (BenchmarkDotNet's
@@ -22,7 +21,6 @@ namespace Backprop.Generated.Benchmarks;
 [IterationCount(10)]
 public class LayersBenchmarks
 {
-    private TrainingSession<DigitNetPrevious> _previous = null!;
     private TrainingSession<DigitNet> _sigmoid30 = null!;
     private TrainingSession<DigitNet100> _sigmoid100 = null!;
     private TrainingSession<ReluSoftmax100> _relu100 = null!;
@@ -34,7 +32,6 @@ public class LayersBenchmarks
     {
         Dataset training = BenchmarkData.FashionMnist.Training;
         TrainingOptions Options(double eta) => new() { MiniBatchSize = 10, LearningRate = eta };
-        _previous = new TrainingSession<DigitNetPrevious>(DigitNetPrevious.Create(1), training, Options(0.5));
         _sigmoid30 = new TrainingSession<DigitNet>(DigitNet.Create(1), training, Options(0.5));
         // The 784-100-10 networks all train as the main job does (η = 0.1), so that only the functions differ.
         _sigmoid100 = new TrainingSession<DigitNet100>(DigitNet100.Create(1), training, Options(0.1));
@@ -46,16 +43,13 @@ public class LayersBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        foreach (IDisposable session in new IDisposable[] { _previous, _sigmoid30, _sigmoid100, _relu100, _tanh100, _leaky100 })
+        foreach (IDisposable session in new IDisposable[] { _sigmoid30, _sigmoid100, _relu100, _tanh100, _leaky100 })
         {
             session.Dispose();
         }
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = 60_000)]
-    public double Sigmoid_784_30_10_before() => _previous.RunEpoch().TrainingCost;
-
-    [Benchmark(OperationsPerInvoke = 60_000)]
     public double Sigmoid_784_30_10() => _sigmoid30.RunEpoch().TrainingCost;
 
     [Benchmark(OperationsPerInvoke = 60_000)]

@@ -82,16 +82,19 @@ public sealed class BakedWeightsFuzzTests(ITestOutputHelper output)
         {
             return null;
         }
+        // The runtime's view of the same model, as the generator's shared layer model describes it.
+        var architecture = Shared.NetworkArchitecture.Dense(
+            info.LayerSizes.ToArray(), info.Activations.Select(a => (Shared.ActivationKind)(int)a).ToArray(), (Shared.CostKind)(int)info.Cost);
         return new WeightsModel(
-            new EquatableArray<int>(info.LayerSizes.ToArray()),
-            new EquatableArray<Activation>(info.Activations.Select(a => (Activation)(int)a).ToArray()),
-            (Cost)(int)info.Cost,
+            architecture.Input,
+            new EquatableArray<Shared.LayerInfo>(architecture.Layers),
+            architecture.Cost,
             new EquatableArray<byte>(bytes[header..^4]),
             stored);
     }
 
     private static bool Same(WeightsModel a, WeightsModel b) =>
-        a.Layers == b.Layers && a.Activations == b.Activations && a.Cost == b.Cost && a.Parameters == b.Parameters && a.Checksum == b.Checksum;
+        a.Input == b.Input && a.Layers == b.Layers && a.Cost == b.Cost && a.Parameters == b.Parameters && a.Checksum == b.Checksum;
 
     /// <summary>
     /// Reads <paramref name="text"/> with the generator and checks the outcome against what the runtime reads

@@ -556,24 +556,24 @@ public sealed class DiagnosticTests
         { "data after padding", "line 1, column" },
         { "empty", "it is empty" },
         { "whitespace only", "it is empty" },
-        { "wrong magic", "model magic 42 50 47 4E 45 54 0D 0A (\"BPGNET\\r\\n\") but with 50 4B 03 04" },
-        { "short magic", "but with 42 50 47" },
-        { "header cut after the magic", "it ends after 9 bytes, inside its header" },
-        { "header cut after the version", "it ends after 12 bytes, inside its header" },
-        { "element type", "element type 2, but the only element type is 1 (float32)" },
-        { "activation", "its activations are 1 (hidden) and 3 (output)" },
-        { "cost", "its cost is 9" },
-        { "one layer", "it has 1 layers, but a model has 2 to 32" },
-        { "33 layers", "it has 33 layers" },
-        { "sizes cut", "it ends after 20 bytes, inside its header of 36" },
-        { "zero size", "its layer 2 has size 0" },
-        { "sizes too large", "its layer sizes 2-65536-65536 imply more parameters than a network can hold" },
-        { "parameter count", "its header announces 14 parameters, but its layer sizes 2-3-1 imply 13" },
-        { "truncated parameters", "it is truncated: it has 88 bytes, but its header implies 92" },
-        { "trailing bytes", "3 bytes follow its checksum (it should end after 92)" },
-        { "cut training state", "31 bytes follow its checksum (it should end after 92)" },
-        { "checksum", "its stored CRC-32 is" },
-        { "one flipped bit", "so the file was damaged or edited" },
+        { "wrong magic", "is not a Backprop.Generated model: expected it to start with 42 50 47 4E 45 54 0D 0A (\"BPGNET\\r\\n\") but it starts with 50 4B 03 04" },
+        { "short magic", "it is truncated: expected a 16-byte header but found 3 bytes" },
+        { "header cut after the magic", "it is truncated: expected a 16-byte header but found 9 bytes" },
+        { "header cut after the version", "it is truncated: expected a 16-byte header but found 12 bytes" },
+        { "element type", "it stores its parameters as element type 2; this library knows only 1 (float32)" },
+        { "activation", "it has activations Sigmoid, ReLU and cost CrossEntropy, which no network has" },
+        { "cost", "it has the cost 9; this library knows 1 (CrossEntropy)" },
+        { "one layer", "it has 1 layers; a model has 2 to 32" },
+        { "33 layers", "it has 33 layers; a model has 2 to 32" },
+        { "sizes cut", "it is truncated: expected 20 bytes of layer sizes and parameter count after the first 16 but found 4" },
+        { "zero size", "it gives layer 2 a size of 0; every layer has at least one neuron" },
+        { "sizes too large", "it gives its first 3 layers the sizes 2-65536-65536, which imply more parameters than a network can hold" },
+        { "parameter count", "it announces 14 parameters but its layer sizes 2-3-1 imply 13" },
+        { "truncated parameters", "it is truncated: expected a 4-byte CRC-32 after the parameters but found 0 bytes" },
+        { "trailing bytes", "it is corrupted: its stored CRC-32 is 0x47030201" },
+        { "cut training state", "it has 31 bytes of trailing data after its checksum" },
+        { "checksum", "it is corrupted: its stored CRC-32 is 0x" },
+        { "one flipped bit", "but its content hashes to 0x" },
     };
 
     [Theory]
@@ -698,7 +698,7 @@ public sealed class DiagnosticTests
     {
         // 1024-1024 has 1,049,600 parameters, just past the limit of 1,048,576 (4 MiB).
         int[] sizes = [1024, 1024];
-        Assert.True(ModelFiles.ParameterCount(sizes) > Limits.MaxBakedParameters);
+        Assert.True(ModelFiles.ParameterCount(sizes) > Shared.NetworkLimits.MaxBakedParameters);
         GeneratorRun run = Harness.Run(
             [ModelFiles.Text("/project/big.bpnet.b64", ModelFiles.Create(sizes, new float[ModelFiles.ParameterCount(sizes)]))],
             Baked.Replace("Network(2, 3, 1", "Network(1024, 1024", StringComparison.Ordinal).Replace("{0}", "big.bpnet.b64", StringComparison.Ordinal),

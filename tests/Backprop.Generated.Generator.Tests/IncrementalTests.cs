@@ -99,7 +99,7 @@ public sealed class IncrementalTests
         Assert.Equal(new[] { IncrementalStepRunReason.Modified }, Reasons(next, TrackingNames.Specs));
         Assert.Equal(new[] { IncrementalStepRunReason.Modified }, FileOutputs(next));
         NetworkSpec spec = Assert.IsType<NetworkSpec>(Assert.Single(Incremental.Outputs(next, TrackingNames.Specs)).Value);
-        Assert.Equal(new[] { 784, 64, 10 }, spec.Layers);
+        Assert.Equal(new[] { 784, 64, 10 }, spec.Sizes);
         string source = Assert.Single(next.GeneratedSources, s => s.HintName == DigitHint).SourceText.ToString();
         Assert.Contains("784 → 64 → 10", source, StringComparison.Ordinal);
         Assert.Contains("public static int ParameterCount => 50890;", source, StringComparison.Ordinal);

@@ -123,9 +123,9 @@ public sealed class ModelDataTests : IDisposable
     }
 
     [Theory]
-    [InlineData(new[] { 4 }, new ActivationKind[0], "2 to 32 layers")]
-    [InlineData(new[] { 4, 0, 2 }, new[] { ActivationKind.ReLU, ActivationKind.Sigmoid }, "Layer 2 has 0 neurons")]
-    [InlineData(new[] { 4, 3, 2 }, new[] { ActivationKind.ReLU }, "2 activations")]
+    [InlineData(new[] { 4 }, new ActivationKind[0], "has 1 layers; a network has 2 to 32")]
+    [InlineData(new[] { 4, 0, 2 }, new[] { ActivationKind.ReLU, ActivationKind.Sigmoid }, "gives layer 2 a size of 0")]
+    [InlineData(new[] { 4, 3, 2 }, new[] { ActivationKind.ReLU }, "needs one per layer after the input (2)")]
     [InlineData(new[] { 4, 3, 2 }, new[] { ActivationKind.Softmax, ActivationKind.Sigmoid }, "softmax is an output activation only")]
     [InlineData(new[] { 4, 3, 2 }, new[] { ActivationKind.ReLU, (ActivationKind)9 }, "not an ActivationKind")]
     public void Sizes_and_functions_no_network_has_are_refused(int[] sizes, ActivationKind[] activations, string message)

@@ -713,6 +713,8 @@ public sealed class SerializationTests : IDisposable
     {
         public const string Message = "Simulated failure while writing the parameters.";
 
+        public static NetworkArchitecture Architecture { get; } = NetworkArchitecture.Dense([2, 3, 1], [ActivationKind.Sigmoid, ActivationKind.Sigmoid]);
+
         public static int InputSize => 2;
 
         public static int OutputSize => 1;

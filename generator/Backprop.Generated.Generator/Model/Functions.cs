@@ -1,79 +1,67 @@
 using System;
+using Backprop.Generated.Generator.Shared;
 
 namespace Backprop.Generated.Generator.Model;
 
 /// <summary>
-/// What every activation and cost means to the generator: its formulas for the comments, the runtime kernels that
-/// compute it, its derivative and which pairs are valid. This is the one place to edit when adding an activation or
-/// a cost (plus its enum value here and in the runtime, and its kernels in <c>Backprop.Kernels</c>): every template
-/// asks <see cref="Of(Activation)"/> and <see cref="Of(Cost)"/>, and both switches throw on a value they do not know,
+/// What every activation and cost means to the emitter: its formulas for the comments, the runtime kernels that
+/// compute it and its derivative. Which values exist and which pairs are valid is shared with the runtime
+/// (<see cref="FunctionRules"/>). This is the one place of the generator to edit when adding an activation or a cost
+/// (besides its enum value and rules in the shared sources and its kernels in <c>Backprop.Kernels</c>): every template
+/// asks <see cref="Of(ActivationKind)"/> and <see cref="Of(CostKind)"/>, and both switches throw on a value they do not know,
 /// so a new enum value without an entry fails every test instead of silently emitting another function.
 /// </summary>
 internal static class Functions
 {
     /// <summary>The generator's description of <paramref name="activation"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An activation with no entry here.</exception>
-    public static ActivationFunction Of(Activation activation) => activation switch
+    public static ActivationFunction Of(ActivationKind activation) => activation switch
     {
-        Activation.Sigmoid => Sigmoid,
-        Activation.Tanh => Tanh,
-        Activation.ReLU => ReLU,
-        Activation.LeakyReLU => LeakyReLU,
-        Activation.Identity => Identity,
-        Activation.Softmax => Softmax,
+        ActivationKind.Sigmoid => Sigmoid,
+        ActivationKind.Tanh => Tanh,
+        ActivationKind.ReLU => ReLU,
+        ActivationKind.LeakyReLU => LeakyReLU,
+        ActivationKind.Identity => Identity,
+        ActivationKind.Softmax => Softmax,
         _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "An activation with no entry in Functions.Of."),
     };
 
     /// <summary>The generator's description of <paramref name="cost"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A cost with no entry here.</exception>
-    public static CostFunction Of(Cost cost) => cost switch
+    public static CostFunction Of(CostKind cost) => cost switch
     {
-        Cost.CrossEntropy => CrossEntropy,
-        Cost.Quadratic => Quadratic,
-        Cost.LogLikelihood => LogLikelihood,
+        CostKind.CrossEntropy => CrossEntropy,
+        CostKind.Quadratic => Quadratic,
+        CostKind.LogLikelihood => LogLikelihood,
         _ => throw new ArgumentOutOfRangeException(nameof(cost), cost, "A cost with no entry in Functions.Of."),
     };
 
-    /// <summary>Whether <paramref name="value"/> is an activation the generator knows.</summary>
-    public static bool IsDefined(Activation value) => value is >= Activation.Sigmoid and <= Activation.Softmax;
-
-    /// <summary>Whether <paramref name="value"/> is a cost the generator knows.</summary>
-    public static bool IsDefined(Cost value) => value is >= Cost.CrossEntropy and <= Cost.LogLikelihood;
-
-    /// <summary>The cost a network gets when its attribute names none: the natural pair of its output activation.</summary>
-    public static Cost NaturalCost(Activation output) => output switch
-    {
-        Activation.Sigmoid => Cost.CrossEntropy,
-        Activation.Softmax => Cost.LogLikelihood,
-        _ => Cost.Quadratic,
-    };
-
     private static readonly ActivationFunction Sigmoid = new(
-        Activation.Sigmoid, "sigmoid", "σ", "σ(z) = 1/(1 + e^−z)", "σ'(z) = a ⊙ (1 − a)",
+        ActivationKind.Sigmoid, "sigmoid", "σ", "σ(z) = 1/(1 + e^−z)", "σ'(z) = a ⊙ (1 − a)",
         "weights N(0, 1)/√n_(l−1), biases N(0, 1)");
 
     private static readonly ActivationFunction Tanh = new(
-        Activation.Tanh, "tanh", "tanh", "tanh(z) = (e^z − e^−z)/(e^z + e^−z)", "tanh'(z) = 1 − a ⊙ a",
+        ActivationKind.Tanh, "tanh", "tanh", "tanh(z) = (e^z − e^−z)/(e^z + e^−z)", "tanh'(z) = 1 − a ⊙ a",
         "weights N(0, 1)/√n_(l−1) (LeCun), biases 0");
 
     private static readonly ActivationFunction ReLU = new(
-        Activation.ReLU, "ReLU", "ReLU", "ReLU(z) = max(0, z)", "ReLU'(z) = 1 where a > 0, else 0 (0 at z = 0)",
+        ActivationKind.ReLU, "ReLU", "ReLU", "ReLU(z) = max(0, z)", "ReLU'(z) = 1 where a > 0, else 0 (0 at z = 0)",
         "weights N(0, 1)·√(2/n_(l−1)) (He), biases 0");
 
     private static readonly ActivationFunction LeakyReLU = new(
-        Activation.LeakyReLU, "leaky ReLU", "LReLU", "LReLU(z) = z for z > 0, else 0.01·z", "LReLU'(z) = 1 where a > 0, else 0.01",
+        ActivationKind.LeakyReLU, "leaky ReLU", "LReLU", "LReLU(z) = z for z > 0, else 0.01·z", "LReLU'(z) = 1 where a > 0, else 0.01",
         "weights N(0, 1)·√(2/n_(l−1)) (He), biases 0");
 
     private static readonly ActivationFunction Identity = new(
-        Activation.Identity, "identity", "id", "id(z) = z", "id'(z) = 1",
+        ActivationKind.Identity, "identity", "id", "id(z) = z", "id'(z) = 1",
         "weights N(0, 1)/√n_(l−1) (LeCun), biases 0");
 
     private static readonly ActivationFunction Softmax = new(
-        Activation.Softmax, "softmax", "softmax", "softmax(z)_k = e^(z_k − max z)/Σ_j e^(z_j − max z)", "∂a_k/∂z_j = a_k (1[k = j] − a_j)",
+        ActivationKind.Softmax, "softmax", "softmax", "softmax(z)_k = e^(z_k − max z)/Σ_j e^(z_j − max z)", "∂a_k/∂z_j = a_k (1[k = j] − a_j)",
         "weights N(0, 1)/√n_(l−1) (LeCun), biases 0");
 
     private static readonly CostFunction CrossEntropy = new(
-        Cost.CrossEntropy, "cross-entropy", "SigmoidCrossEntropyError", Activation.Sigmoid,
+        CostKind.CrossEntropy, "cross-entropy", "SigmoidCrossEntropyError",
         new[]
         {
             "C_x = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)], evaluated in z as Σ_k [max(z_k, 0) − y_k z_k + ln(1 + e^−|z_k|)]",
@@ -82,7 +70,7 @@ internal static class Functions
         });
 
     private static readonly CostFunction Quadratic = new(
-        Cost.Quadratic, "quadratic", "QuadraticError", null,
+        CostKind.Quadratic, "quadratic", "QuadraticError",
         new[]
         {
             "C_x = ½ Σ_k (a_k − y_k)².",
@@ -91,7 +79,7 @@ internal static class Functions
         });
 
     private static readonly CostFunction LogLikelihood = new(
-        Cost.LogLikelihood, "log-likelihood", "SoftmaxLogLikelihoodError", Activation.Softmax,
+        CostKind.LogLikelihood, "log-likelihood", "SoftmaxLogLikelihoodError",
         new[]
         {
             "C_x = −Σ_k y_k ln a_k, evaluated in z by log-sum-exp as Σ_k y_k (max z − z_k) + (Σ_k y_k) ln Σ_j e^(z_j − max z)",
@@ -108,7 +96,7 @@ internal static class Functions
 /// <param name="Derivative">Its derivative in terms of a = f(z), for the comments.</param>
 /// <param name="Initialization">How <c>ParameterInitializer.Initialize</c> draws a layer with this activation.</param>
 internal sealed record ActivationFunction(
-    Activation Kind,
+    ActivationKind Kind,
     string Prose,
     string Symbol,
     string Formula,
@@ -119,13 +107,11 @@ internal sealed record ActivationFunction(
     public string Name => Kind.ToString();
 
     /// <summary>Whether it acts neuron by neuron (everything but softmax, which couples a whole layer).</summary>
-    public bool IsElementwise => Kind != Activation.Softmax;
+    public bool IsElementwise => Kind != ActivationKind.Softmax;
 
-    /// <summary>Whether a hidden layer may use it (softmax: output only).</summary>
-    public bool AllowedInHiddenLayer => IsElementwise;
 
     /// <summary>Whether f' = 1, so that multiplying by it is left out.</summary>
-    public bool HasUnitDerivative => Kind == Activation.Identity;
+    public bool HasUnitDerivative => Kind == ActivationKind.Identity;
 
     /// <summary>f(z) of a scalar expression (elementwise activations only).</summary>
     public string Scalar(string z) => HasUnitDerivative ? z : $"Kernels.{Name}({z})";
@@ -155,13 +141,12 @@ internal sealed record ActivationFunction(
 /// <param name="Kind">The enum value.</param>
 /// <param name="Prose">Its name in a sentence.</param>
 /// <param name="Kernel">The runtime kernel that returns Σ_x C_x over a mini-batch and writes δ^L (<c>Kernels.{Kernel}</c>).</param>
-/// <param name="RequiredOutput">The only output activation it pairs with, or null for any.</param>
 /// <param name="Comment">The comment lines that define C_x and derive δ^L from BP1.</param>
-internal sealed record CostFunction(Cost Kind, string Prose, string Kernel, Activation? RequiredOutput, string[] Comment)
+internal sealed record CostFunction(CostKind Kind, string Prose, string Kernel, string[] Comment)
 {
     /// <summary>Whether its output error still needs f'(z^L) multiplied in (quadratic); the others cancel it.</summary>
-    public bool MultipliesDerivative => Kind == Cost.Quadratic;
+    public bool MultipliesDerivative => Kind == CostKind.Quadratic;
 
-    /// <summary>Whether <paramref name="output"/> may pair with it.</summary>
-    public bool Accepts(Activation output) => RequiredOutput is null || RequiredOutput == output;
+    /// <summary>Whether <paramref name="output"/> may pair with it (the shared rules).</summary>
+    public bool Accepts(ActivationKind output) => FunctionRules.RequiredOutput(Kind) is not { } required || required == output;
 }

@@ -1,11 +1,13 @@
+using System.Linq;
 using Backprop.Generated.Generator.Helpers;
+using Backprop.Generated.Generator.Shared;
 
 namespace Backprop.Generated.Generator.Model;
 
 /// <summary>Everything the emitter needs to write one network, as plain equatable values.</summary>
 /// <param name="Target">Where the network type lives and how to re-open it.</param>
-/// <param name="Layers">The layer sizes n_1..n_L, input first.</param>
-/// <param name="Activations">The activation of every weight layer 2..L, the output's last.</param>
+/// <param name="Input">The shape of the input (layer 1).</param>
+/// <param name="Layers">The layers 2..L in order (the shared layer model: kind, shapes, activation, parameter counts).</param>
 /// <param name="Cost">The cost function (already the output's natural pair when the attribute named none).</param>
 /// <param name="Shape">The code shape chosen for this network.</param>
 /// <param name="EmitConstructor">Whether to emit the public parameterless constructor (false when the user wrote one).</param>
@@ -13,16 +15,37 @@ namespace Backprop.Generated.Generator.Model;
 /// <param name="Weights">The trained weights to bake in (<c>Weights = "..."</c>), or null.</param>
 internal sealed record NetworkSpec(
     TypeHierarchy Target,
-    EquatableArray<int> Layers,
-    EquatableArray<Activation> Activations,
-    Cost Cost,
+    TensorShape Input,
+    EquatableArray<LayerInfo> Layers,
+    CostKind Cost,
     CodeShape Shape,
     bool EmitConstructor,
     string HintName,
     BakedWeights? Weights = null)
 {
     /// <summary>The activation of the output layer L.</summary>
-    public Activation OutputActivation => Activations[Activations.Count - 1];
+    public ActivationKind OutputActivation => Layers[Layers.Count - 1].Activation;
+
+    /// <summary>The network the layers make: its parameter layout, sizes and declaration (shared with the runtime).</summary>
+    public NetworkArchitecture Architecture => NetworkArchitecture.Dense(Sizes, Activations, Cost);
+
+    /// <summary>n_1..n_L: the number of values of every layer, input first.</summary>
+    public int[] Sizes
+    {
+        get
+        {
+            var sizes = new int[Layers.Count + 1];
+            sizes[0] = Input.Size;
+            for (int i = 0; i < Layers.Count; i++)
+            {
+                sizes[i + 1] = Layers[i].Output.Size;
+            }
+            return sizes;
+        }
+    }
+
+    /// <summary>The activation of every layer 2..L.</summary>
+    public ActivationKind[] Activations => Layers.Select(layer => layer.Activation).ToArray();
 }
 
 /// <summary>The network type and the declarations around it.</summary>
@@ -41,31 +64,6 @@ internal sealed record TypeHierarchy(
 /// <param name="Name">Its name with type parameters, e.g. <c>Outer&lt;T&gt;</c>.</param>
 internal readonly record struct ContainingType(string Declaration, string Name);
 
-/// <summary>
-/// Activation functions the generator knows (names and values match <c>Backprop.ActivationKind</c>). What each one
-/// means to the emitter (formulas, kernels, derivative, initialisation) is its entry in <c>Functions.Of</c>.
-/// </summary>
-internal enum Activation
-{
-    Sigmoid = 1,
-    Tanh = 2,
-    ReLU = 3,
-    LeakyReLU = 4,
-    Identity = 5,
-    Softmax = 6,
-}
-
-/// <summary>
-/// Cost functions the generator knows (names and values match <c>Backprop.CostKind</c>). What each one means to the
-/// emitter is its entry in <c>Functions.Of</c>.
-/// </summary>
-internal enum Cost
-{
-    CrossEntropy = 1,
-    Quadratic = 2,
-    LogLikelihood = 3,
-}
-
 /// <summary>The shape of the emitted kernels.</summary>
 internal enum CodeShape
 {
@@ -74,12 +72,4 @@ internal enum CodeShape
 
     /// <summary>Constant-bound SIMD loops with register-blocked accumulators, one method per layer and vector width.</summary>
     Blocked,
-}
-
-/// <summary>Values of <c>Backprop.UnrollMode</c>.</summary>
-internal enum UnrollMode
-{
-    Auto = 0,
-    Full = 1,
-    Blocked = 2,
 }

@@ -1,4 +1,5 @@
 using Backprop.Generated.Generator.Helpers;
+using Backprop.Generated.Generator.Shared;
 
 namespace Backprop.Generated.Generator.Model;
 
@@ -17,18 +18,15 @@ internal sealed record WeightsRequest(string FileName, LocationInfo? Location);
 internal sealed record WeightsFile(string Path, WeightsModel? Model, WeightsProblem? Problem);
 
 /// <summary>A valid model file (format version 1 or 2), reduced to what binding and emission need.</summary>
-/// <param name="Layers">The layer sizes, input first.</param>
-/// <param name="Activations">
-/// The activation of every weight layer 2..L, the output's last (a version 1 file: its hidden activation for every
-/// hidden layer, then its output activation).
-/// </param>
+/// <param name="Input">The shape of the input.</param>
+/// <param name="Layers">The layers, as the shared model-file reader describes them.</param>
 /// <param name="Cost">The cost function the model was trained for.</param>
 /// <param name="Parameters">The parameters as stored: float32 little-endian, in the <c>Parameters</c> layout.</param>
 /// <param name="Checksum">The file's CRC-32, quoted in the generated code so that a reader can tell which file it holds.</param>
 internal sealed record WeightsModel(
-    EquatableArray<int> Layers,
-    EquatableArray<Activation> Activations,
-    Cost Cost,
+    TensorShape Input,
+    EquatableArray<LayerInfo> Layers,
+    CostKind Cost,
     EquatableArray<byte> Parameters,
     uint Checksum);
 

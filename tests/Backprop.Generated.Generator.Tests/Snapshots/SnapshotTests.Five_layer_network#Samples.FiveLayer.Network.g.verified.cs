@@ -40,6 +40,11 @@ namespace Samples
 
         private static readonly global::Backprop.ActivationKind[] s_activations = { global::Backprop.ActivationKind.Sigmoid, global::Backprop.ActivationKind.Sigmoid, global::Backprop.ActivationKind.Sigmoid, global::Backprop.ActivationKind.Sigmoid };
 
+        /// <summary>The layers, the cost and where every parameter lives: 9-17-33-12-5 network with activations Sigmoid, Sigmoid, Sigmoid, Sigmoid and cost CrossEntropy.</summary>
+        public static global::Backprop.NetworkArchitecture Architecture => s_architecture;
+
+        private static readonly global::Backprop.NetworkArchitecture s_architecture = global::Backprop.NetworkArchitecture.Dense(s_layerSizes, s_activations, global::Backprop.CostKind.CrossEntropy);
+
         /// <summary>The activation of the output layer.</summary>
         public static global::Backprop.ActivationKind OutputActivation => global::Backprop.ActivationKind.Sigmoid;
 
@@ -80,7 +85,7 @@ namespace Samples
         /// layer 4 (sigmoid): weights N(0, 1)/√n_(l−1), biases N(0, 1);
         /// layer 5 (sigmoid): weights N(0, 1)/√n_(l−1), biases N(0, 1).
         /// </summary>
-        public void InitializeParameters(int seed) => global::Backprop.ParameterInitializer.Initialize(Parameters, LayerSizes, Activations, seed);
+        public void InitializeParameters(int seed) => global::Backprop.ParameterInitializer.Initialize(Parameters, Architecture, seed);
 
         /// <summary>The parameters of layer 2 (9 → 17, sigmoid): w^2 and b^2, viewing this network's memory.</summary>
         public Layer2Parameters Layer2 => new Layer2Parameters(Parameters.Slice(0, 170));

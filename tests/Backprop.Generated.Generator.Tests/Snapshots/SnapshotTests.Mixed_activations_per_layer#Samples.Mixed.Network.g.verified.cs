@@ -39,6 +39,11 @@ namespace Samples
 
         private static readonly global::Backprop.ActivationKind[] s_activations = { global::Backprop.ActivationKind.LeakyReLU, global::Backprop.ActivationKind.Tanh, global::Backprop.ActivationKind.Sigmoid };
 
+        /// <summary>The layers, the cost and where every parameter lives: 3-5-4-2 network with activations LeakyReLU, Tanh, Sigmoid and cost CrossEntropy.</summary>
+        public static global::Backprop.NetworkArchitecture Architecture => s_architecture;
+
+        private static readonly global::Backprop.NetworkArchitecture s_architecture = global::Backprop.NetworkArchitecture.Dense(s_layerSizes, s_activations, global::Backprop.CostKind.CrossEntropy);
+
         /// <summary>The activation of the output layer.</summary>
         public static global::Backprop.ActivationKind OutputActivation => global::Backprop.ActivationKind.Sigmoid;
 
@@ -78,7 +83,7 @@ namespace Samples
         /// layer 3 (tanh): weights N(0, 1)/√n_(l−1) (LeCun), biases 0;
         /// layer 4 (sigmoid): weights N(0, 1)/√n_(l−1), biases N(0, 1).
         /// </summary>
-        public void InitializeParameters(int seed) => global::Backprop.ParameterInitializer.Initialize(Parameters, LayerSizes, Activations, seed);
+        public void InitializeParameters(int seed) => global::Backprop.ParameterInitializer.Initialize(Parameters, Architecture, seed);
 
         /// <summary>The parameters of layer 2 (3 → 5, leaky ReLU): w^2 and b^2, viewing this network's memory.</summary>
         public Layer2Parameters Layer2 => new Layer2Parameters(Parameters.Slice(0, 20));

@@ -38,6 +38,11 @@ namespace Samples
 
         private static readonly global::Backprop.ActivationKind[] s_activations = { global::Backprop.ActivationKind.ReLU, global::Backprop.ActivationKind.Softmax };
 
+        /// <summary>The layers, the cost and where every parameter lives: 20-16-10 network with activations ReLU, Softmax and cost LogLikelihood.</summary>
+        public static global::Backprop.NetworkArchitecture Architecture => s_architecture;
+
+        private static readonly global::Backprop.NetworkArchitecture s_architecture = global::Backprop.NetworkArchitecture.Dense(s_layerSizes, s_activations, global::Backprop.CostKind.LogLikelihood);
+
         /// <summary>The activation of the output layer.</summary>
         public static global::Backprop.ActivationKind OutputActivation => global::Backprop.ActivationKind.Softmax;
 
@@ -76,7 +81,7 @@ namespace Samples
         /// layer 2 (ReLU): weights N(0, 1)·√(2/n_(l−1)) (He), biases 0;
         /// layer 3 (softmax): weights N(0, 1)/√n_(l−1) (LeCun), biases 0.
         /// </summary>
-        public void InitializeParameters(int seed) => global::Backprop.ParameterInitializer.Initialize(Parameters, LayerSizes, Activations, seed);
+        public void InitializeParameters(int seed) => global::Backprop.ParameterInitializer.Initialize(Parameters, Architecture, seed);
 
         /// <summary>The parameters of layer 2 (20 → 16, ReLU): w^2 and b^2, viewing this network's memory.</summary>
         public Layer2Parameters Layer2 => new Layer2Parameters(Parameters.Slice(0, 336));

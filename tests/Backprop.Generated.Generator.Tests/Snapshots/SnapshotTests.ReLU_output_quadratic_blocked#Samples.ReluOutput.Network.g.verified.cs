@@ -38,6 +38,11 @@ namespace Samples
 
         private static readonly global::Backprop.ActivationKind[] s_activations = { global::Backprop.ActivationKind.Identity, global::Backprop.ActivationKind.ReLU };
 
+        /// <summary>The layers, the cost and where every parameter lives: 6-9-5 network with activations Identity, ReLU and cost Quadratic.</summary>
+        public static global::Backprop.NetworkArchitecture Architecture => s_architecture;
+
+        private static readonly global::Backprop.NetworkArchitecture s_architecture = global::Backprop.NetworkArchitecture.Dense(s_layerSizes, s_activations, global::Backprop.CostKind.Quadratic);
+
         /// <summary>The activation of the output layer.</summary>
         public static global::Backprop.ActivationKind OutputActivation => global::Backprop.ActivationKind.ReLU;
 
@@ -76,7 +81,7 @@ namespace Samples
         /// layer 2 (identity): weights N(0, 1)/√n_(l−1) (LeCun), biases 0;
         /// layer 3 (ReLU): weights N(0, 1)·√(2/n_(l−1)) (He), biases 0.
         /// </summary>
-        public void InitializeParameters(int seed) => global::Backprop.ParameterInitializer.Initialize(Parameters, LayerSizes, Activations, seed);
+        public void InitializeParameters(int seed) => global::Backprop.ParameterInitializer.Initialize(Parameters, Architecture, seed);
 
         /// <summary>The parameters of layer 2 (6 → 9, identity): w^2 and b^2, viewing this network's memory.</summary>
         public Layer2Parameters Layer2 => new Layer2Parameters(Parameters.Slice(0, 63));

@@ -42,7 +42,13 @@ public sealed record ModelInfo(
     public string Shape => string.Join('-', LayerSizes);
 
     /// <summary>What the network computes, e.g. <c>activations ReLU, Softmax and cost LogLikelihood</c>.</summary>
-    public string Functions => NetworkSerializer.DescribeFunctions(Activations, Cost);
+    public string Functions => FunctionRules.Describe(Activations, Cost);
+
+    /// <summary>The network the file holds: its layers, cost and parameter layout.</summary>
+    public NetworkArchitecture Architecture => NetworkArchitecture.Dense(LayerSizes, Activations, Cost);
+
+    /// <summary>Whether the file is the base64 text form (<c>.bpnet.b64</c>) rather than the binary model file.</summary>
+    public bool IsText { get; init; }
 }
 
 /// <summary>
@@ -104,31 +110,19 @@ public sealed record ModelInfo(
 public static class NetworkSerializer
 {
     /// <summary>The format version this library writes. It reads this version and every earlier one (1).</summary>
-    public const int FormatVersion = 2;
+    public const int FormatVersion = ModelFile.FormatVersion;
 
     /// <summary>The oldest format version this library reads.</summary>
-    public const int MinFormatVersion = 1;
+    public const int MinFormatVersion = ModelFile.MinFormatVersion;
 
     /// <summary>The fewest layers a model may have.</summary>
-    public const int MinLayerCount = 2;
+    public const int MinLayerCount = NetworkLimits.MinLayers;
 
     /// <summary>The most layers a model may have.</summary>
-    public const int MaxLayerCount = 32;
-
-    /// <summary>The element type code of float32 parameters.</summary>
-    private const byte Float32 = 1;
-
-    /// <summary>The bytes up to and including the layer count.</summary>
-    private const int FixedHeaderSize = 16;
-
-    /// <summary>The bytes of a version 2 header before the parameters, for <paramref name="layerCount"/> layers.</summary>
-    private static int HeaderSize(int layerCount) => FixedHeaderSize + 4 * layerCount + ActivationBytes(layerCount) + 8;
-
-    /// <summary>The activation bytes of a version 2 header, padding included: L − 1 rounded up to a multiple of 4.</summary>
-    private static int ActivationBytes(int layerCount) => (layerCount - 1 + 3) & ~3;
+    public const int MaxLayerCount = NetworkLimits.MaxLayers;
 
     /// <summary>The magic bytes every model file starts with: ASCII <c>BPGNET</c>, CR, LF.</summary>
-    public static ReadOnlySpan<byte> Magic => "BPGNET\r\n"u8;
+    public static ReadOnlySpan<byte> Magic => ModelFile.Magic;
 
     /// <summary>Saves the parameters of <paramref name="network"/> to <paramref name="path"/>, atomically.</summary>
     /// <remarks>
@@ -199,33 +193,14 @@ public static class NetworkSerializer
     }
 
     /// <summary>The bytes of <paramref name="model"/> base64-encoded in lines of 76 characters, each ending in '\n'.</summary>
-    private static string Base64Lines(MemoryStream model)
-    {
-        string base64 = Convert.ToBase64String(model.GetBuffer(), 0, (int)model.Length);
-        const int LineLength = 76;
-        var text = new System.Text.StringBuilder(base64.Length + base64.Length / LineLength + 1);
-        for (int start = 0; start < base64.Length; start += LineLength)
-        {
-            text.Append(base64, start, Math.Min(LineLength, base64.Length - start)).Append('\n');
-        }
-        return text.ToString();
-    }
+    private static string Base64Lines(MemoryStream model) => ModelText.Encode(model.GetBuffer(), (int)model.Length);
 
     /// <summary>Writes the parameters of <paramref name="network"/> to <paramref name="stream"/> (left open, not flushed).</summary>
-    /// <exception cref="InvalidOperationException">
-    /// <typeparamref name="TNet"/> does not have one activation per weight layer (only a hand-written implementation of
-    /// <see cref="INetwork{TSelf}"/> can get this wrong).
-    /// </exception>
     public static void Save<TNet>(TNet network, Stream stream) where TNet : class, INetwork<TNet>
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(stream);
-        if (TNet.Activations.Length != TNet.LayerSizes.Length - 1)
-        {
-            throw new InvalidOperationException(Invariant(
-                $"{typeof(TNet).Name} has {TNet.LayerSizes.Length} layers but {TNet.Activations.Length} activations; a network has one per weight layer ({TNet.LayerSizes.Length - 1})."));
-        }
-        Write(stream, TNet.LayerSizes, TNet.Activations, TNet.Cost, network.Parameters);
+        Write(stream, TNet.Architecture, network.Parameters);
     }
 
     /// <summary>Saves <paramref name="model"/> to <paramref name="path"/>, atomically, as <see cref="Save{TNet}(TNet, string)"/> does.</summary>
@@ -242,7 +217,7 @@ public static class NetworkSerializer
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
-        Write(stream, model.LayerSizes.ToArray(), model.Activations.ToArray(), model.Cost, model.Parameters);
+        Write(stream, model.Architecture, model.Parameters);
     }
 
     /// <summary>
@@ -290,48 +265,24 @@ public static class NetworkSerializer
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(name);
+        stream = TextForm.Open(stream, name, out _);
         var crc = new Crc32();
-        ModelInfo info = ReadHeader(stream, name, crc);
-        float[] parameters = ReadParameters(stream, name, crc, checked((int)info.ParameterCount));
+        ModelHeader header = ReadHeader(stream, name, crc);
+        float[] parameters = ReadParameters(stream, name, crc, checked((int)header.ParameterCount));
+        uint checksum = crc.GetCurrentHashAsUInt32();
         TrainingState.ReadSection(stream, name);
-        return new ModelData(info.LayerSizes, info.Activations, info.Cost, parameters);
+        return new ModelData(header.Architecture, parameters, checksum);
     }
 
-    private static void Write(Stream stream, ReadOnlySpan<int> sizes, ReadOnlySpan<ActivationKind> activations, CostKind cost, ReadOnlySpan<float> parameters)
+    private static void Write(Stream stream, NetworkArchitecture architecture, ReadOnlySpan<float> parameters)
     {
         var crc = new Crc32();
-
-        // Header: magic, version, element type, reserved, cost, layer count, sizes, activations, parameter count.
-        int layerCount = sizes.Length;
-        long parameterCount = 0;
-        for (int l = 1; l < layerCount; l++)
-        {
-            parameterCount += (long)sizes[l] * sizes[l - 1] + sizes[l];
-        }
-        if (parameters.Length != parameterCount)
+        if (parameters.Length != architecture.ParameterCount)
         {
             throw new InvalidOperationException(Invariant(
-                $"A {string.Join('-', sizes.ToArray())} network has {parameterCount} parameters, but {parameters.Length} were given."));
+                $"A {architecture.Shape} network has {architecture.ParameterCount} parameters, but {parameters.Length} were given."));
         }
-        var header = new byte[HeaderSize(layerCount)];
-        Magic.CopyTo(header);
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), FormatVersion);
-        header[10] = Float32;
-        // Bytes 11 and 12 are reserved (zero).
-        header[13] = checked((byte)cost);
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(14), checked((ushort)layerCount));
-        for (int l = 0; l < layerCount; l++)
-        {
-            BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(FixedHeaderSize + 4 * l), sizes[l]);
-        }
-        int activationStart = FixedHeaderSize + 4 * layerCount;
-        for (int l = 0; l < activations.Length; l++)
-        {
-            header[activationStart + l] = checked((byte)activations[l]);
-        }
-        // The padding after the activations stays zero.
-        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(activationStart + ActivationBytes(layerCount)), parameterCount);
-        Write(stream, crc, header);
+        Write(stream, crc, ModelFile.WriteHeader(architecture));
 
         // The parameters, float32 little-endian, in the Parameters layout.
         if (BitConverter.IsLittleEndian)
@@ -409,22 +360,22 @@ public static class NetworkSerializer
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(name);
+        stream = TextForm.Open(stream, name, out _);
         var crc = new Crc32();
-        ModelInfo info = ReadHeader(stream, name, crc);
+        ModelHeader header = ReadHeader(stream, name, crc);
 
         // The file must hold exactly this network: same sizes, same functions.
-        string expectedShape = string.Join('-', TNet.LayerSizes.ToArray());
-        if (info.Shape != expectedShape)
+        NetworkArchitecture expected = TNet.Architecture, stored = header.Architecture;
+        if (stored.Shape != expected.Shape)
         {
             throw Error(name, ModelFormatError.ShapeMismatch,
-                $"holds a {info.Shape} network but the network it is loaded into is {expectedShape}.");
+                $"holds a {stored.Shape} network but the network it is loaded into is {expected.Shape}.");
         }
-        ActivationKind[] expectedActivations = TNet.Activations.ToArray();
-        bool sameActivations = SameActivations(info.Activations, expectedActivations);
-        if (!sameActivations || info.Cost != TNet.Cost)
+        bool sameActivations = System.Linq.Enumerable.SequenceEqual(stored.Activations, expected.Activations);
+        if (!sameActivations || stored.Cost != expected.Cost)
         {
             throw Error(name, sameActivations ? ModelFormatError.CostMismatch : ModelFormatError.ActivationMismatch,
-                $"was saved from a network with {info.Functions}, but {typeof(TNet).Name} has {string.Join(", ", expectedActivations)} and {TNet.Cost}.");
+                $"was saved from a network with {stored.Functions}, but {typeof(TNet).Name} has {string.Join(", ", expected.Activations)} and {expected.Cost}.");
         }
 
         // Everything into a buffer first; the network is touched only once the whole file checks out. A checkpoint's
@@ -443,23 +394,20 @@ public static class NetworkSerializer
         crc.Append(bytes.AsSpan(0, read));
         if (read < bytes.Length)
         {
-            throw Error(name, ModelFormatError.Truncated,
-                Invariant($"is truncated: expected {bytes.Length:N0} bytes of parameters ({count:N0} float32) but found {read:N0}."));
+            throw Error(name, ModelFile.TruncatedParameters(count, read));
         }
 
         Span<byte> stored = stackalloc byte[4];
         read = stream.ReadAtLeast(stored, stored.Length, throwOnEndOfStream: false);
         if (read < stored.Length)
         {
-            throw Error(name, ModelFormatError.Truncated,
-                Invariant($"is truncated: expected a 4-byte CRC-32 after the parameters but found {read} bytes."));
+            throw Error(name, ModelFile.TruncatedChecksum(read));
         }
         uint expected = BinaryPrimitives.ReadUInt32LittleEndian(stored);
         uint actual = crc.GetCurrentHashAsUInt32();
         if (expected != actual)
         {
-            throw Error(name, ModelFormatError.ChecksumMismatch,
-                Invariant($"is corrupted: its stored CRC-32 is 0x{expected:X8} but its content hashes to 0x{actual:X8}."));
+            throw Error(name, ModelFile.ChecksumMismatch(expected, actual));
         }
 
         var parameters = new float[count];
@@ -486,10 +434,7 @@ public static class NetworkSerializer
     public static ModelInfo ReadInfo(string path)
     {
         using FileStream stream = OpenExisting(path);
-        ModelInfo info = ReadHeader(stream, path, new Crc32());
-        return TrainingState.Peek(stream, stream.Position + 4 * info.ParameterCount + 4) is { } state
-            ? info with { TrainedEpochs = state.Epochs, Optimizer = state.Optimizer }
-            : info;
+        return ReadInfo(stream, path);
     }
 
     /// <summary>
@@ -503,7 +448,9 @@ public static class NetworkSerializer
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(name);
-        ModelInfo info = ReadHeader(stream, name, new Crc32());
+        stream = TextForm.Open(stream, name, out bool isText);
+        ModelHeader header = ReadHeader(stream, name, new Crc32());
+        var info = new ModelInfo(header.Version, header.LayerSizes, header.Activations, header.Cost, header.ParameterCount) { IsText = isText };
         if (!stream.CanSeek)
         {
             return info;
@@ -514,222 +461,30 @@ public static class NetworkSerializer
         return state is { } found ? info with { TrainedEpochs = found.Epochs, Optimizer = found.Optimizer } : info;
     }
 
-    private static ModelInfo ReadHeader(Stream stream, string name, Crc32 crc)
+    /// <summary>Reads and checks a model's header (with <see cref="ModelFile"/>, as the generator does), hashing what it reads.</summary>
+    private static ModelHeader ReadHeader(Stream stream, string name, Crc32 crc)
     {
-        Span<byte> header = stackalloc byte[FixedHeaderSize];
-        int read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
-        crc.Append(header[..read]);
-        int compared = Math.Min(read, Magic.Length);
-        if (read == 0 || !header[..compared].SequenceEqual(Magic[..compared]))
+        Span<byte> start = stackalloc byte[ModelFile.FixedHeaderSize];
+        int read = stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
+        crc.Append(start[..read]);
+        if (ModelFile.CheckStart(start[..read], out int restSize) is { } problem)
         {
-            throw Error(name, ModelFormatError.WrongMagic,
-                $"is not a Backprop.Generated model: expected it to start with {Hex(Magic)} (\"BPGNET\\r\\n\") but it starts with {Hex(header[..compared])}.");
+            throw Error(name, problem);
         }
-        if (read < FixedHeaderSize)
-        {
-            throw Error(name, ModelFormatError.Truncated,
-                Invariant($"is truncated: expected a {FixedHeaderSize}-byte header but found {read} bytes."));
-        }
-
-        int version = BinaryPrimitives.ReadUInt16LittleEndian(header[8..]);
-        if (version is < MinFormatVersion or > FormatVersion)
-        {
-            string hint = version > FormatVersion ? " (written by a newer Backprop.Generated; update this one to read it)" : "";
-            throw Error(name, ModelFormatError.UnsupportedVersion,
-                Invariant($"has format version {version}{hint}; this library reads versions {MinFormatVersion} to {FormatVersion}."));
-        }
-        if (header[10] != Float32)
-        {
-            throw Error(name, ModelFormatError.UnsupportedElementType,
-                Invariant($"stores its parameters as element type {header[10]}; this library knows only 1 (float32)."));
-        }
-
-        // Version 1: hidden and output activation at 11 and 12. Version 2: 11 and 12 are reserved.
-        if (version == 1)
-        {
-            CheckKnown(name, header[11], "its hidden layers");
-            CheckKnown(name, header[12], "its output layer");
-        }
-        else if (header[11] != 0 || header[12] != 0)
-        {
-            throw Error(name, ModelFormatError.InvalidHeader,
-                Invariant($"has {header[11]:X2} {header[12]:X2} in its reserved header bytes 11 and 12, which format version {version} leaves zero."));
-        }
-        var cost = (CostKind)header[13];
-        if (!IsKnown(cost))
-        {
-            throw Error(name, ModelFormatError.UnknownCost,
-                Invariant($"has the cost {header[13]}; this library knows {Known<CostKind>()}."));
-        }
-
-        int layerCount = BinaryPrimitives.ReadUInt16LittleEndian(header[14..]);
-        if (layerCount is < MinLayerCount or > MaxLayerCount)
-        {
-            throw Error(name, ModelFormatError.InvalidHeader,
-                Invariant($"has {layerCount} layers; a model has {MinLayerCount} to {MaxLayerCount}."));
-        }
-
-        // The rest of the header: sizes, (version 2) activations and padding, parameter count.
-        int activationBytes = version == 1 ? 0 : ActivationBytes(layerCount);
-        Span<byte> rest = stackalloc byte[HeaderSize(MaxLayerCount) - FixedHeaderSize];
-        rest = rest[..(4 * layerCount + activationBytes + 8)];
+        Span<byte> rest = stackalloc byte[restSize];
         read = stream.ReadAtLeast(rest, rest.Length, throwOnEndOfStream: false);
         crc.Append(rest[..read]);
-        if (read < rest.Length)
+        if (ModelFile.ReadHeader(start, rest[..read], out ModelHeader? header) is { } headerProblem)
         {
-            string what = version == 1 ? "layer sizes and parameter count" : "layer sizes, activations and parameter count";
-            throw Error(name, ModelFormatError.Truncated,
-                Invariant($"is truncated: expected {rest.Length} bytes of {what} after the first {FixedHeaderSize} but found {read}."));
+            throw Error(name, headerProblem);
         }
-
-        var activations = new ActivationKind[layerCount - 1];
-        if (version == 1)
-        {
-            for (int l = 0; l < activations.Length; l++)
-            {
-                activations[l] = (ActivationKind)(l == activations.Length - 1 ? header[12] : header[11]);
-            }
-        }
-        else
-        {
-            ReadOnlySpan<byte> stored = rest.Slice(4 * layerCount, activationBytes);
-            for (int l = 0; l < activations.Length; l++)
-            {
-                CheckKnown(name, stored[l], Invariant($"layer {l + 2}"));
-                activations[l] = (ActivationKind)stored[l];
-            }
-            for (int i = activations.Length; i < activationBytes; i++)
-            {
-                if (stored[i] != 0)
-                {
-                    throw Error(name, ModelFormatError.InvalidHeader,
-                        Invariant($"has {stored[i]:X2} in padding byte {FixedHeaderSize + 4 * layerCount + i} after its activations, which must be zero."));
-                }
-            }
-        }
-        if (Contradiction(activations, cost) is string contradiction)
-        {
-            throw Error(name, ModelFormatError.InvalidHeader,
-                $"has {DescribeFunctions(activations, cost)}, which no network has: {contradiction}.");
-        }
-
-        var sizes = new int[layerCount];
-        long implied = 0;
-        for (int l = 0; l < layerCount; l++)
-        {
-            sizes[l] = BinaryPrimitives.ReadInt32LittleEndian(rest[(4 * l)..]);
-            if (sizes[l] < 1)
-            {
-                throw Error(name, ModelFormatError.InvalidHeader,
-                    Invariant($"gives layer {l + 1} a size of {sizes[l]}; every layer has at least one neuron."));
-            }
-            if (l > 0)
-            {
-                // Each term is below 2^63 and the sum so far at most int.MaxValue: no overflow, and no wrapped count
-                // a crafted header could announce.
-                implied += (long)sizes[l - 1] * sizes[l] + sizes[l];
-                if (implied > int.MaxValue)
-                {
-                    throw Error(name, ModelFormatError.InvalidHeader,
-                        Invariant($"gives its first {l + 1} layers the sizes {string.Join('-', sizes[..(l + 1)])}, which imply more parameters than a network can hold ({int.MaxValue:N0})."));
-                }
-            }
-        }
-
-        long parameterCount = BinaryPrimitives.ReadInt64LittleEndian(rest[(4 * layerCount + activationBytes)..]);
-        if (parameterCount != implied)
-        {
-            throw Error(name, ModelFormatError.InvalidHeader,
-                Invariant($"announces {parameterCount} parameters but its layer sizes {string.Join('-', sizes)} imply {implied}."));
-        }
-
-        return new ModelInfo(version, sizes, activations, cost, parameterCount);
+        return header!;
     }
 
-    /// <summary>Throws <see cref="ModelFormatError.UnknownActivation"/> unless <paramref name="value"/> is an <see cref="ActivationKind"/> this library knows.</summary>
-    private static void CheckKnown(string name, byte value, string where)
-    {
-        if (!IsKnown((ActivationKind)value))
-        {
-            throw Error(name, ModelFormatError.UnknownActivation,
-                Invariant($"gives {where} the activation {value}; this library knows {Known<ActivationKind>()}."));
-        }
-    }
-
-    /// <summary>
-    /// Why no network has <paramref name="activations"/> and <paramref name="cost"/>, or null when one can: softmax
-    /// is an output activation only, cross-entropy needs a sigmoid output and log-likelihood a softmax output.
-    /// </summary>
-    internal static string? Contradiction(ReadOnlySpan<ActivationKind> activations, CostKind cost)
-    {
-        for (int l = 0; l < activations.Length - 1; l++)
-        {
-            if (activations[l] == ActivationKind.Softmax)
-            {
-                return Invariant($"softmax is an output activation only, and layer {l + 2} is hidden");
-            }
-        }
-        ActivationKind output = activations[^1];
-        return cost switch
-        {
-            CostKind.CrossEntropy when output != ActivationKind.Sigmoid => $"cross-entropy needs a sigmoid output, not {output}",
-            CostKind.LogLikelihood when output != ActivationKind.Softmax => $"log-likelihood needs a softmax output, not {output}",
-            _ => null,
-        };
-    }
-
-    /// <summary>E.g. <c>activations ReLU, Softmax and cost LogLikelihood</c>.</summary>
-    internal static string DescribeFunctions(IReadOnlyList<ActivationKind> activations, CostKind cost)
-        => $"activations {string.Join(", ", activations)} and cost {cost}";
-
-    private static bool SameActivations(IReadOnlyList<ActivationKind> stored, ReadOnlySpan<ActivationKind> network)
-    {
-        if (stored.Count != network.Length)
-        {
-            return false;
-        }
-        for (int l = 0; l < network.Length; l++)
-        {
-            if (stored[l] != network[l])
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static bool IsKnown(ActivationKind kind) => kind is >= ActivationKind.Sigmoid and <= ActivationKind.Softmax;
-
-    private static bool IsKnown(CostKind kind) => kind is >= CostKind.CrossEntropy and <= CostKind.LogLikelihood;
-
-    /// <summary>Every value of <typeparamref name="TEnum"/> with its name, e.g. <c>1 (Sigmoid), 2 (Tanh)</c>.</summary>
-    private static string Known<TEnum>() where TEnum : struct, Enum
-    {
-        var names = new List<string>();
-        foreach (TEnum value in Enum.GetValues<TEnum>())
-        {
-            names.Add(Invariant($"{Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture)} ({value})"));
-        }
-        return string.Join(", ", names);
-    }
+    internal static ModelFormatException Error(string name, ModelFileProblem problem) => Error(name, problem.Error, problem.Message);
 
     internal static ModelFormatException Error(string name, ModelFormatError reason, string problem)
         => new($"The model file '{name}' {problem}", name, reason);
-
-    /// <summary>Bytes as spaced hexadecimal, e.g. <c>42 50 47</c>.</summary>
-    private static string Hex(ReadOnlySpan<byte> bytes)
-    {
-        if (bytes.IsEmpty)
-        {
-            return "nothing (the file is empty)";
-        }
-        var text = new System.Text.StringBuilder(3 * bytes.Length);
-        foreach (byte b in bytes)
-        {
-            text.Append(text.Length == 0 ? "" : " ").Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
-        }
-        return text.ToString();
-    }
 
     private static void Write(Stream stream, Crc32 crc, ReadOnlySpan<byte> bytes)
     {

@@ -49,21 +49,15 @@ public sealed partial class NetworkGenerator
                 LayerModel layer = n.Layers[index];
                 LayerModel? previous = index > 0 ? n.Layers[index - 1] : null;
                 int l = layer.Number;
-                string inputs = InputParameters(layer), inputArguments = layer.FeedsFromInput ? "ref a, ref rows" : "ref a";
-                string next = layer.FeedsFromInput ? ", ref int next, nint nextCount" : string.Empty;
-                string nextArguments = layer.FeedsFromInput ? ", ref next, nextCount" : string.Empty;
-                EmitWidthDispatch(w, $"Layer{l}Forward", layer.Inputs,
-                    $"ref float p, {inputs}, nint m, ref float z", $"ref p, {inputArguments}, m, ref z",
+                ForwardKernel(layer).EmitDispatch(w, layer.Inputs,
                     $"Layer {l}'s forward kernel: z^{l} = w^{l} a^{l - 1} + b^{l} for m samples.");
                 if (previous is not null)
                 {
-                    EmitWidthDispatch(w, $"Layer{l}Delta", layer.Inputs,
-                        "ref float p, ref float d, nint m, ref float a, ref float dPrevious", "ref p, ref d, m, ref a, ref dPrevious",
+                    DeltaKernel(layer).EmitDispatch(w, layer.Inputs,
                         $"Layer {l}'s error kernel: δ^{l - 1} = ((w^{l})ᵀ δ^{l}) ⊙ {previous.Function.Symbol}'(z^{l - 1}) for m samples (BP2).");
                 }
-                EmitWidthDispatch(w, $"Layer{l}Update", layer.Inputs,
-                    $"ref float p, {inputs}, ref float d, nint m, ref TUpdate update{next}", $"ref p, {inputArguments}, ref d, m, ref update{nextArguments}",
-                    $"Layer {l}'s update kernel: hands Σ_x δ^{l} (a^{l - 1})ᵀ (∂C/∂w^{l}) and Σ_x δ^{l} (∂C/∂b^{l}) over m samples to the update.", generic: true);
+                UpdateKernel(layer).EmitDispatch(w, layer.Inputs,
+                    $"Layer {l}'s update kernel: hands Σ_x δ^{l} (a^{l - 1})ᵀ (∂C/∂w^{l}) and Σ_x δ^{l} (∂C/∂b^{l}) over m samples to the update.");
                 foreach (Isa isa in Isa.All.Select(tier => tier.For(layer.Inputs)).Distinct())
                 {
                     EmitForwardKernel(w, layer, isa);
@@ -76,26 +70,40 @@ public sealed partial class NetworkGenerator
             }
         }
 
+        // ---- Kernel signatures: each written once, for the kernels of every width, their dispatcher and its calls ----
+
+        private static readonly KernelParameter P = new("ref float", "p"), M = new("nint", "m");
+
+        /// <summary>A layer's input: layer 2 gathers data-set rows (<c>a</c>, <c>rows</c>), later layers read scratch rows (<c>a</c>).</summary>
+        private static IEnumerable<KernelParameter> InputParameters(LayerModel layer) => layer.FeedsFromInput
+            ? new[] { new KernelParameter("ref float", "a"), new KernelParameter("ref int", "rows") }
+            : new[] { new KernelParameter("ref float", "a") };
+
+        /// <summary>z^l = w^l a^(l−1) + b^l for m samples: <c>LayerNForward(p, input, m, z)</c>.</summary>
+        private static KernelSignature ForwardKernel(LayerModel layer) => new(
+            $"Layer{layer.Number}Forward",
+            new[] { P }.Concat(InputParameters(layer)).Concat(new[] { M, new KernelParameter("ref float", "z") }).ToList());
+
+        /// <summary>δ^(l−1) = ((w^l)ᵀ δ^l) ⊙ f'(z^(l−1)) for m samples: <c>LayerNDelta(p, d, m, a, dPrevious)</c>.</summary>
+        private static KernelSignature DeltaKernel(LayerModel layer) => new(
+            $"Layer{layer.Number}Delta",
+            new[] { P, new KernelParameter("ref float", "d"), M, new KernelParameter("ref float", "a"), new KernelParameter("ref float", "dPrevious") });
+
         /// <summary>
-        /// A method that calls <paramref name="name"/> + the suffix of the widest vector the hardware
-        /// accelerates and that fits <paramref name="count"/> floats.
+        /// Σ_x δ^l (a^(l−1))ᵀ and Σ_x δ^l handed to the update: <c>LayerNUpdate&lt;TUpdate&gt;(p, input, d, m, update)</c>,
+        /// and for layer 2 the next batch's rows to prefetch (<c>next</c>, <c>nextCount</c>).
         /// </summary>
-        private static void EmitWidthDispatch(SourceWriter w, string name, int count, string parameters, string arguments, string summary, bool generic = false)
-        {
-            w.Line($"/// <summary>{summary} Calls the kernel of the widest vectors the hardware accelerates (JIT-time constants: one call remains).</summary>");
-            w.Line(Inline);
-            using (w.Block($"private static void {name}{(generic ? "<TUpdate>" : string.Empty)}({parameters}){(generic ? UpdateConstraint : string.Empty)}"))
-            {
-                string keyword = "if";
-                foreach (Isa tier in Isa.Vectors)
-                {
-                    w.Line($"{keyword} ({tier.Vector}.IsHardwareAccelerated) {name}{tier.For(count).Suffix}({arguments});");
-                    keyword = "else if";
-                }
-                w.Line($"else {name}{Isa.Scalar.Suffix}({arguments});");
-            }
-            w.Line();
-        }
+        private static KernelSignature UpdateKernel(LayerModel layer) => new(
+            $"Layer{layer.Number}Update",
+            new[] { P }.Concat(InputParameters(layer))
+                .Concat(new[] { new KernelParameter("ref float", "d"), M, new KernelParameter("ref TUpdate", "update") })
+                .Concat(layer.FeedsFromInput ? new[] { new KernelParameter("ref int", "next"), new KernelParameter("nint", "nextCount") } : Enumerable.Empty<KernelParameter>())
+                .ToList(),
+            GenericOverUpdate: true);
+
+        /// <summary>The arguments for a layer's input: layer 2 reads the data set's rows, a later layer the previous layer's scratch rows.</summary>
+        private static string[] InputArguments(LayerModel layer, string previous, string rows) =>
+            layer.FeedsFromInput ? new[] { $"ref {previous}", $"ref {rows}" } : new[] { $"ref {previous}" };
 
         // ---- Drivers ----
 
@@ -113,8 +121,7 @@ public sealed partial class NetworkGenerator
                 w.Line();
                 EmitLayerComment(w, layer);
                 string target = layer.IsOutput && keepOutputZ ? $"z{n.L}" : $"a{layer.Number}";
-                string source = layer.FeedsFromInput ? $"ref {previous}, ref {rows}" : $"ref {previous}";
-                w.Line($"Layer{layer.Number}Forward(ref p, {source}, {m}, ref {target});");
+                w.Line(ForwardKernel(layer).Call(new[] { "ref p" }.Concat(InputArguments(layer, previous, rows)).Concat(new[] { m, $"ref {target}" }).ToArray()));
                 EmitActivateRows(w, layer, target, $"a{layer.Number}", m);
                 previous = $"a{layer.Number}";
             }
@@ -253,26 +260,26 @@ public sealed partial class NetworkGenerator
             {
                 LayerModel layer = n.Layers[k];
                 int l = layer.Number;
-                string source = layer.FeedsFromInput ? $"ref x, ref {rows}" : $"ref a{l - 1}";
-                string next = layer.FeedsFromInput ? (update ? ", ref next, nextCount" : $", ref {rows}, 0") : string.Empty;
+                string[] source = InputArguments(layer, layer.FeedsFromInput ? "x" : $"a{l - 1}", rows);
+                string[] next = layer.FeedsFromInput ? (update ? new[] { "ref next", "nextCount" } : new[] { $"ref {rows}", "0" }) : new string[0];
                 w.Line();
                 if (!layer.FeedsFromInput)
                 {
                     ActivationFunction f = n.Layers[k - 1].Function;
                     w.Line($"// Layer {l}, BP2: δ^{l - 1} = ((w^{l})ᵀ δ^{l}) ⊙ {f.Symbol}'(z^{l - 1}), with {f.Derivative}{(update ? " (before w^" + l + " changes)" : string.Empty)}");
-                    w.Line($"Layer{l}Delta(ref p, ref d{l}, {m}, ref a{l - 1}, ref d{l - 1});");
+                    w.Line(DeltaKernel(layer).Call("ref p", $"ref d{l}", m, $"ref a{l - 1}", $"ref d{l - 1}"));
                 }
                 string a = layer.FeedsFromInput ? "x" : $"a^{l - 1}";
                 if (update)
                 {
                     w.Line($"// Layer {l}, BP3 and BP4 summed over the batch, then the step: the update gets ∂C/∂w^{l} = Σ_x δ^{l} ({a})ᵀ and ∂C/∂b^{l} = Σ_x δ^{l}");
                     w.Line($"// (SGD: w^{l} ← decay · w^{l} − (η/m) Σ_x δ^{l} ({a})ᵀ, b^{l} ← b^{l} − (η/m) Σ_x δ^{l})");
-                    w.Line($"Layer{l}Update(ref p, {source}, ref d{l}, {m}, ref update{next});");
+                    w.Line(UpdateKernel(layer).Call(new[] { "ref p" }.Concat(source).Concat(new[] { $"ref d{l}", m, "ref update" }).Concat(next).ToArray()));
                 }
                 else
                 {
                     w.Line($"// Layer {l}: ∂C/∂b^{l} += Σ_x δ^{l} (BP3); ∂C/∂w^{l} += Σ_x δ^{l} ({a})ᵀ (BP4): the update kernel adding into g{(layer.FeedsFromInput ? ". The input layer has no error term." : string.Empty)}");
-                    w.Line($"Layer{l}Update(ref g, {source}, ref d{l}, {m}, ref sum{next});");
+                    w.Line(UpdateKernel(layer).Call(new[] { "ref g" }.Concat(source).Concat(new[] { $"ref d{l}", m, "ref sum" }).Concat(next).ToArray()));
                 }
             }
         }
@@ -342,8 +349,6 @@ public sealed partial class NetworkGenerator
             ? $"ref {Unsafe}.Add(ref a, (nint){Unsafe}.Add(ref rows, {s}) * {Int(layer.Inputs)})"
             : $"ref {Unsafe}.Add(ref a, ({s}) * {Int(Padded(layer.Inputs))})";
 
-        private static string InputParameters(LayerModel layer) => layer.FeedsFromInput ? "ref float a, ref int rows" : "ref float a";
-
         private static string Plus(string variable, int offset) => offset == 0 ? variable : $"{variable} + {Int(offset)}";
 
         private static void EmitMask(SourceWriter w, Isa isa, ChunkPlan plan)
@@ -372,7 +377,7 @@ public sealed partial class NetworkGenerator
             int l = layer.Number, inputs = layer.Inputs, outputs = layer.Outputs, padded = Padded(outputs);
             w.Line($"/// <summary>Layer {l} ({Int(inputs)} → {Int(outputs)}) with {isa.Description}: z^{l} = w^{l} a^{l - 1} + b^{l} for m samples.</summary>");
             w.Line(HotPath);
-            using (w.Block($"private static void Layer{l}Forward{isa.Suffix}(ref float p, {InputParameters(layer)}, nint m, ref float z)"))
+            using (w.Block(ForwardKernel(layer).Declaration(isa.Suffix)))
             {
                 w.Line($"ref float w = ref {Unsafe}.Add(ref p, {Int(layer.WeightOffset)}); // w^{l}: {Int(outputs)} rows of {Int(inputs)}, row-major");
                 w.Line($"ref float b = ref {Unsafe}.Add(ref p, {Int(layer.BiasOffset)}); // b^{l}");
@@ -659,7 +664,7 @@ public sealed partial class NetworkGenerator
             ActivationFunction f = previous.Function;
             w.Line($"/// <summary>Layer {l} ({Int(inputs)} → {Int(outputs)}) with {isa.Description}: δ^{l - 1} = ((w^{l})ᵀ δ^{l}) ⊙ {f.Symbol}'(z^{l - 1}) for m samples.</summary>");
             w.Line(HotPath);
-            using (w.Block($"private static void Layer{l}Delta{isa.Suffix}(ref float p, ref float d, nint m, ref float a, ref float dPrevious)"))
+            using (w.Block(DeltaKernel(layer).Declaration(isa.Suffix)))
             {
                 w.Line($"ref float w = ref {Unsafe}.Add(ref p, {Int(layer.WeightOffset)}); // w^{l}: {Int(outputs)} rows of {Int(inputs)}, row-major");
                 if (isa.IsScalar)
@@ -743,8 +748,7 @@ public sealed partial class NetworkGenerator
             string a = layer.FeedsFromInput ? "x" : $"a^{l - 1}";
             w.Line($"/// <summary>Layer {l} ({Int(inputs)} → {Int(outputs)}) with {isa.Description}: Σ_x δ^{l} ({a})ᵀ and Σ_x δ^{l} over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>");
             w.Line(HotPath);
-            string next = layer.FeedsFromInput ? ", ref int next, nint nextCount" : string.Empty;
-            w.Line($"private static void Layer{l}Update{isa.Suffix}<TUpdate>(ref float p, {InputParameters(layer)}, ref float d, nint m, ref TUpdate update{next}){UpdateConstraint}");
+            w.Line(UpdateKernel(layer).Declaration(isa.Suffix));
 
             using (w.Open())
             {

@@ -35,22 +35,15 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
     private readonly int[] _order;
     private readonly DeterministicRandom _random;
     private readonly float[] _targets;
-    private readonly float[] _workspace;
-    private readonly float[] _gradient;
-    // The optimizer's state: StatePerParameter slots of P floats. For Adam on one thread it lives in _fused after a
-    // working copy of the parameters ([θ | m | v]), which the generated kernels step in place (UpdateBatch).
-    private readonly float[] _state;
-    private readonly float[]? _fused;
-    private readonly Adam? _fusedAdam;
-    private readonly Momentum? _fusedMomentum;
-    private readonly Block[] _blocks;
+    // How the optimizer takes a step (fused into the kernels, or on the summed gradient, on one thread or several) and
+    // where its state lives: the loop makes one call per mini-batch and knows no optimizer by name.
+    private readonly OptimizerStepper<TNet> _stepper;
     private readonly double _l2;
-    private readonly bool _sgd;
     private readonly Trainer.EvaluationBuffers<TNet>? _testEvaluation;
     private readonly Trainer.EvaluationBuffers<TNet>? _validationEvaluation;
     private readonly Trainer.EvaluationBuffers<TNet>? _trainingEvaluation;
     private readonly int _reportInterval;
-    private readonly ParallelStep? _parallel;
+    private bool _disposed;
 
     // The start of the running epoch, put back if it diverges.
     private readonly float[] _goodParameters;
@@ -129,37 +122,12 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
         _testEvaluation = test is null ? null : new Trainer.EvaluationBuffers<TNet>(test);
         _trainingEvaluation = options.EvaluateTrainingSet ? new Trainer.EvaluationBuffers<TNet>(training) : null;
         _l2 = options.L2Regularization / n;
-        _blocks = Blocks();
-        // Plain SGD on one thread takes the network's TrainBatch; Adam, AdamW and momentum on one thread fuse their step
-        // into the kernels through UpdateBatch; anything else sums the gradient and calls the optimizer's Step.
-        _sgd = _optimizer is Sgd && options.Threads == 1;
-        if (_optimizer is (Adam or Momentum) && options.Threads == 1)
-        {
-            _fusedAdam = _optimizer as Adam;
-            _fusedMomentum = _optimizer as Momentum;
-            _fused = new float[checked((1 + _optimizer.StatePerParameter) * parameterCount)];
-            _state = Array.Empty<float>();
-        }
-        else
-        {
-            _state = new float[checked(_optimizer.StatePerParameter * parameterCount)];
-        }
+        _stepper = _optimizer.CreateStepper(new StepperSetup<TNet>(network, training, _targets, _order, options.MiniBatchSize, options.Threads));
         _reportInterval = Math.Max(1, (n + Trainer.ProgressReportsPerEpoch - 1) / Trainer.ProgressReportsPerEpoch);
         _goodParameters = new float[parameterCount];
         _goodState = new float[_optimizer.StatePerParameter * parameterCount];
         _goodOrder = new int[n];
         _bestParameters = options.Patience > 0 ? new float[parameterCount] : null;
-
-        _gradient = _sgd || _fused is not null || options.Threads > 1 ? Array.Empty<float>() : new float[parameterCount];
-        if (options.Threads > 1)
-        {
-            _parallel = new ParallelStep(this, options.Threads);
-            _workspace = Array.Empty<float>();
-        }
-        else
-        {
-            _workspace = new float[TNet.BatchWorkspaceSize(options.MiniBatchSize)];
-        }
     }
 
     /// <summary>The network being trained.</summary>
@@ -215,7 +183,7 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
     /// </remarks>
     public EpochResult RunEpoch(IProgress<EpochProgress>? sampleProgress = null, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_parallel is { Disposed: true }, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (StoppedEarly)
         {
             throw new InvalidOperationException(Invariant(
@@ -229,8 +197,6 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
         {
             throw new InvalidOperationException(Invariant($"The schedule {_options.Schedule} gives epoch {epoch} the learning rate {eta}; a rate must be positive and finite."));
         }
-        // w ← weightDecay·w − (η/m)·Σ∂C/∂w for the fused SGD step, weightDecay = 1 − ηλ/n.
-        float weightDecay = (float)(1.0 - eta * _l2);
         long epochStart = Stopwatch.GetTimestamp();
         KeepGood();
         _random.Shuffle(_order.AsSpan());
@@ -238,86 +204,39 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
 
         double costSum = 0;
         int done = 0, nextReport = _reportInterval, miniBatch = 0;
-        if (_fused is not null)
-        {
-            _network.Parameters.CopyTo(FusedParameters);
-        }
+        _stepper.TakeParameters();
         try
         {
-        while (done < n)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            int m = Math.Min(miniBatchSize, n - done);
-            double cost;
-            if (_sgd)
+            while (done < n)
             {
-                int upcoming = Math.Min(miniBatchSize, n - done - m);
-                cost = _network.TrainBatch(
-                    _training.Inputs, _targets, _order.AsSpan(done, m), (float)eta, weightDecay, _workspace, _order.AsSpan(done + m, upcoming));
-                _steps++;
-            }
-            else if (_fusedMomentum is not null)
-            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int m = Math.Min(miniBatchSize, n - done);
                 int upcoming = Math.Min(miniBatchSize, n - done - m);
                 _steps++;
-                var update = new MomentumUpdate(
-                    TNet.ParameterCount, (float)(1.0 / m), (float)_l2, (float)_fusedMomentum.Coefficient, (float)eta, _fusedMomentum.Nesterov);
-                cost = TNet.UpdateBatch(_fused, _training.Inputs, _targets, _order.AsSpan(done, m), ref update, _workspace, _order.AsSpan(done + m, upcoming));
-            }
-            else if (_fusedAdam is not null)
-            {
-                int upcoming = Math.Min(miniBatchSize, n - done - m);
-                _steps++;
-                // One set of constants per step; biases differ only in having no L2 term and no decoupled decay.
-                OptimizerKernels.AdamScalars weights = _fusedAdam.Scalars(new OptimizerStep(eta, _steps, m, _l2, IsWeights: true));
-                var update = new AdamUpdate(TNet.ParameterCount, weights, weights with { L2 = 0f, Decay = 1f });
-                cost = TNet.UpdateBatch(_fused, _training.Inputs, _targets, _order.AsSpan(done, m), ref update, _workspace, _order.AsSpan(done + m, upcoming));
-            }
-            else
-            {
-                ReadOnlySpan<float> gradient;
-                if (_parallel is null)
+                double cost = _stepper.Step(new MiniBatch(done, m, upcoming, eta, _steps, _l2));
+                miniBatch++;
+                if (!double.IsFinite(cost))
                 {
-                    Array.Clear(_gradient);
-                    cost = _network.AccumulateGradient(_training.Inputs, _targets, _order.AsSpan(done, m), _gradient, _workspace);
-                    gradient = _gradient;
+                    PutBackGood();
+                    throw Trainer.Diverged(epoch, eta, Invariant($"the cost of mini-batch {miniBatch} (samples {done + 1}–{done + m} of the epoch) is {cost}"));
                 }
-                else
-                {
-                    cost = _parallel.Step(done, m);
-                    gradient = _parallel.Gradient;
-                }
-                if (double.IsFinite(cost))
-                {
-                    Apply(gradient, eta, m);
-                }
-            }
-            miniBatch++;
-            if (!double.IsFinite(cost))
-            {
-                PutBackGood();
-                throw Trainer.Diverged(epoch, eta, Invariant($"the cost of mini-batch {miniBatch} (samples {done + 1}–{done + m} of the epoch) is {cost}"));
-            }
 
-            costSum += cost;
-            done += m;
-            if (sampleProgress is not null && (done >= nextReport || done == n))
-            {
-                sampleProgress.Report(new EpochProgress(epoch, epochs, done, n));
-                while (nextReport <= done)
+                costSum += cost;
+                done += m;
+                if (sampleProgress is not null && (done >= nextReport || done == n))
                 {
-                    nextReport += _reportInterval;
+                    sampleProgress.Report(new EpochProgress(epoch, epochs, done, n));
+                    while (nextReport <= done)
+                    {
+                        nextReport += _reportInterval;
+                    }
                 }
             }
-        }
         }
         finally
         {
-            // The fused step trains a working copy: the network gets it back however the loop ends.
-            if (_fused is not null)
-            {
-                FusedParameters.CopyTo(_network.Parameters);
-            }
+            // A fused step trains a working copy: the network gets it back however the loop ends.
+            _stepper.GiveParameters();
         }
         long trainingEnd = Stopwatch.GetTimestamp();
 
@@ -435,46 +354,17 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
     }
 
     /// <summary>Stops the worker threads, if any.</summary>
-    public void Dispose() => _parallel?.Dispose();
-
-    /// <summary>A run of parameters an optimizer steps at once: the weights or the biases of one layer.</summary>
-    private readonly record struct Block(int Offset, int Length, bool IsWeights);
-
-    private static Block[] Blocks()
+    public void Dispose()
     {
-        ReadOnlySpan<int> sizes = TNet.LayerSizes;
-        var blocks = new Block[2 * (sizes.Length - 1)];
-        for (int l = 1, offset = 0; l < sizes.Length; l++)
+        if (!_disposed)
         {
-            int weights = sizes[l - 1] * sizes[l];
-            blocks[2 * l - 2] = new Block(offset, weights, IsWeights: true);
-            offset += weights;
-            blocks[2 * l - 1] = new Block(offset, sizes[l], IsWeights: false);
-            offset += sizes[l];
+            _disposed = true;
+            _stepper.Dispose();
         }
-        return blocks;
     }
-
-    /// <summary>The working copy of the parameters the fused Adam step trains, or nothing.</summary>
-    private Span<float> FusedParameters => _fused is null ? Span<float>.Empty : _fused.AsSpan(0, TNet.ParameterCount);
 
     /// <summary>The optimizer's state: <see cref="Optimizer.StatePerParameter"/> slots of P floats.</summary>
-    private Span<float> State => _fused is null ? _state : _fused.AsSpan(TNet.ParameterCount);
-
-    /// <summary>One optimizer step from the summed gradient of <paramref name="batchSize"/> samples, block by block.</summary>
-    private void Apply(ReadOnlySpan<float> gradientSum, double eta, int batchSize)
-    {
-        _steps++;
-        Span<float> parameters = _network.Parameters;
-        foreach (Block block in _blocks)
-        {
-            _optimizer.Step(
-                parameters.Slice(block.Offset, block.Length),
-                gradientSum.Slice(block.Offset, block.Length),
-                new OptimizerState(_state, TNet.ParameterCount, block.Offset, block.Length),
-                new OptimizerStep(eta, _steps, batchSize, block.IsWeights ? _l2 : 0, block.IsWeights));
-        }
-    }
+    private Span<float> State => _stepper.State;
 
     /// <summary>Records the start of an epoch, to put it back if the epoch diverges.</summary>
     private void KeepGood()
@@ -489,10 +379,7 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
     private void PutBackGood()
     {
         _goodParameters.CopyTo(_network.Parameters);
-        if (_fused is not null)
-        {
-            _goodParameters.CopyTo(FusedParameters);
-        }
+        _stepper.TakeParameters();
         _goodState.CopyTo(State);
         _goodOrder.CopyTo(_order, 0);
         _random.CurrentState = _goodRandom;
@@ -554,163 +441,5 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
         _bestAccuracy = 0;
         _sinceBest = 0;
         StoppedEarly = false;
-    }
-
-    /// <summary>
-    /// The data-parallel step: the mini-batch is cut into one part per thread, each thread adds its
-    /// part's gradient into a buffer of its own, and the calling thread sums them and steps. The
-    /// workers live as long as the session and meet the caller twice per mini-batch at a spinning
-    /// barrier: a mini-batch takes microseconds, less than waking a blocked thread (and, unlike
-    /// <see cref="Barrier"/>, it allocates nothing, ever). Long waits (between epochs) fall back to
-    /// yielding and sleeping, so idle workers do not hold a core.
-    /// </summary>
-    private sealed class ParallelStep : IDisposable
-    {
-        private readonly TrainingSession<TNet> _session;
-        private readonly int _threads;
-        private readonly float[][] _gradients;
-        private readonly float[][] _workspaces;
-        private readonly double[] _costs;
-        /// <summary>Spins (a few milliseconds) before a waiting thread starts sleeping.</summary>
-        private const int LongWait = 4096;
-
-        private int _arrived;
-        private int _generation;
-        private readonly Thread[] _workers;
-        private int _start, _count;
-        private volatile bool _stopping;
-
-        public ParallelStep(TrainingSession<TNet> session, int threads)
-        {
-            _session = session;
-            _threads = threads;
-            int part = (session._options.MiniBatchSize + threads - 1) / threads;
-            _gradients = new float[threads][];
-            _workspaces = new float[threads][];
-            for (int t = 0; t < threads; t++)
-            {
-                _gradients[t] = new float[TNet.ParameterCount];
-                _workspaces[t] = new float[TNet.BatchWorkspaceSize(part)];
-            }
-            _costs = new double[threads];
-            _workers = new Thread[threads - 1];
-            for (int t = 1; t < threads; t++)
-            {
-                int index = t;
-                _workers[t - 1] = new Thread(() => Work(index)) { IsBackground = true, Name = $"Backprop trainer {t}" };
-                _workers[t - 1].Start();
-            }
-        }
-
-        public bool Disposed { get; private set; }
-
-        /// <summary>The gradient summed over the threads by the last <see cref="Step"/>.</summary>
-        public ReadOnlySpan<float> Gradient => _gradients[0];
-
-        /// <summary>Sums the gradient of the samples order[start..start+count) into <see cref="Gradient"/>; returns the summed cost.</summary>
-        public double Step(int start, int count)
-        {
-            _start = start;
-            _count = count;
-            Meet(); // the parts start
-            Part(0);
-            Meet(); // every part is done
-
-            double cost = 0;
-            for (int t = 0; t < _threads; t++)
-            {
-                cost += _costs[t];
-            }
-            if (!double.IsFinite(cost))
-            {
-                return cost;
-            }
-
-            Span<float> sum = _gradients[0];
-            for (int t = 1; t < _threads; t++)
-            {
-                Add(sum, _gradients[t]);
-            }
-            return cost;
-        }
-
-        private void Work(int index)
-        {
-            while (true)
-            {
-                Meet();
-                if (_stopping)
-                {
-                    return;
-                }
-                Part(index);
-                Meet();
-            }
-        }
-
-        /// <summary>Waits until all threads have arrived; the last one to arrive releases the others.</summary>
-        private void Meet()
-        {
-            int generation = Volatile.Read(ref _generation);
-            if (Interlocked.Increment(ref _arrived) == _threads)
-            {
-                _arrived = 0;
-                Volatile.Write(ref _generation, generation + 1);
-                return;
-            }
-            // Spin (yielding, never sleeping) through the short waits of a mini-batch; sleep only when
-            // the wait is long, as between epochs.
-            var spinner = new SpinWait();
-            while (Volatile.Read(ref _generation) == generation)
-            {
-                if (spinner.Count < LongWait)
-                {
-                    spinner.SpinOnce(sleep1Threshold: -1);
-                }
-                else
-                {
-                    Thread.Sleep(1);
-                }
-            }
-        }
-
-        /// <summary>Thread <paramref name="index"/>'s share of the current mini-batch.</summary>
-        private void Part(int index)
-        {
-            int size = (_count + _threads - 1) / _threads;
-            int first = Math.Min(_count, index * size), length = Math.Min(size, _count - first);
-            float[] gradient = _gradients[index];
-            Array.Clear(gradient);
-            _costs[index] = length == 0 ? 0 : _session._network.AccumulateGradient(
-                _session._training.Inputs, _session._targets, _session._order.AsSpan(_start + first, length), gradient, _workspaces[index]);
-        }
-
-        private static void Add(Span<float> sum, ReadOnlySpan<float> other)
-        {
-            int i = 0;
-            for (; i <= sum.Length - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                (new Vector<float>(sum[i..]) + new Vector<float>(other[i..])).CopyTo(sum[i..]);
-            }
-            for (; i < sum.Length; i++)
-            {
-                sum[i] += other[i];
-            }
-        }
-
-        public void Dispose()
-        {
-            if (Disposed)
-            {
-                return;
-            }
-            Disposed = true;
-            _stopping = true;
-            Meet();
-            foreach (Thread worker in _workers)
-            {
-                worker.Join();
-            }
-        }
     }
 }

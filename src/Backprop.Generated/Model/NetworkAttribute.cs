@@ -102,30 +102,5 @@ public sealed class NetworkAttribute : Attribute
     private CostKind? _cost;
 
     /// <summary>The cost a network gets when its attribute names none: the natural pair of its output activation.</summary>
-    public static CostKind NaturalCost(ActivationKind output) => output switch
-    {
-        ActivationKind.Sigmoid => CostKind.CrossEntropy,
-        ActivationKind.Softmax => CostKind.LogLikelihood,
-        _ => CostKind.Quadratic,
-    };
-}
-
-/// <summary>How the generator shapes the code of a network.</summary>
-public enum UnrollMode
-{
-    /// <summary>
-    /// Straight-line code when every layer has fewer than 8 neurons (where it measured faster),
-    /// blocked SIMD loops otherwise.
-    /// </summary>
-    Auto = 0,
-
-    /// <summary>
-    /// Straight-line code with one statement per weight. Only for small networks: past the limit
-    /// (diagnostic BPG010) the generator falls back to <see cref="Blocked"/>, because the JIT stops
-    /// optimising very large methods.
-    /// </summary>
-    Full = 1,
-
-    /// <summary>Constant-bound SIMD loops with register-blocked accumulators, for every size.</summary>
-    Blocked = 2,
+    public static CostKind NaturalCost(ActivationKind output) => FunctionRules.NaturalCost(output);
 }

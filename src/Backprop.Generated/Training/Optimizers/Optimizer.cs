@@ -106,6 +106,23 @@ public abstract class Optimizer
     /// <summary>The rule and its settings, e.g. <c>adam (β1 0.9, β2 0.999, ε 1E-08)</c>.</summary>
     public override string ToString() => Name;
 
+    /// <summary>
+    /// How a <see cref="TrainingSession{TNet}"/> takes this optimizer's steps: fused into the generated kernels where the
+    /// optimizer can be (<see cref="CreateFusedStepper{TNet}"/>, one thread), otherwise by summing each mini-batch's
+    /// gradient (<see cref="INetwork{TSelf}.AccumulateGradient"/>, on as many threads as asked) and calling
+    /// <see cref="Step"/> once per block of parameters. The session makes one call per mini-batch and knows no optimizer
+    /// by name.
+    /// </summary>
+    internal OptimizerStepper<TNet> CreateStepper<TNet>(in StepperSetup<TNet> setup) where TNet : class, INetwork<TNet>
+        => (setup.Threads == 1 ? CreateFusedStepper(setup) : null) ?? new GradientStepper<TNet>(this, setup);
+
+    /// <summary>
+    /// The stepper that fuses this optimizer's step into the generated kernels, or null (the default) to step the summed
+    /// gradient with <see cref="Step"/>. A fused step must give the same bits as <see cref="Step"/>.
+    /// </summary>
+    private protected virtual OptimizerStepper<TNet>? CreateFusedStepper<TNet>(in StepperSetup<TNet> setup) where TNet : class, INetwork<TNet>
+        => null;
+
     /// <summary>Checks that a step's spans agree with each other and with <see cref="StatePerParameter"/>.</summary>
     /// <exception cref="ArgumentException">They do not.</exception>
     protected void CheckLengths(ReadOnlySpan<float> parameters, ReadOnlySpan<float> gradientSum, OptimizerState state)
@@ -142,195 +159,3 @@ public abstract class Optimizer
             : throw new ArgumentOutOfRangeException(name, value, Invariant($"{name} ({symbol}) must be zero or positive and finite but is {value}."));
 }
 
-/// <summary>
-/// Plain stochastic gradient descent, the default: θ ← θ − η·g, i.e. w ← (1 − ηλ/n)·w − (η/m)·Σ_x ∂C_x/∂w and
-/// b ← b − (η/m)·Σ_x ∂C_x/∂b. No state.
-/// </summary>
-/// <remarks>
-/// With one thread the trainer does not call <see cref="Step"/> for SGD: the generated
-/// <see cref="INetwork{TSelf}.TrainBatch"/> applies exactly this rule block by block as the gradient is formed, without
-/// ever storing it.
-/// </remarks>
-public sealed class Sgd : Optimizer
-{
-    /// <summary>The one instance (SGD has no settings).</summary>
-    public static Sgd Instance { get; } = new();
-
-    /// <inheritdoc/>
-    public override string Name => "sgd";
-
-    /// <inheritdoc/>
-    public override int StatePerParameter => 0;
-
-    /// <inheritdoc/>
-    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradientSum, OptimizerState state, in OptimizerStep step)
-    {
-        CheckLengths(parameters, gradientSum, state);
-        // The form of TrainBatch: decay·θ − (η/m)·Σ, decay = 1 − ηλ/n.
-        float decay = (float)(1.0 - step.LearningRate * step.L2);
-        float rate = (float)(step.LearningRate / step.BatchSize);
-        OptimizerKernels.ScaleSubtract(parameters, gradientSum, decay, rate);
-    }
-}
-
-/// <summary>
-/// Stochastic gradient descent with momentum μ, classical or Nesterov, in the form PyTorch's <c>SGD</c> uses (the
-/// velocity v is a running sum of gradients, and the learning rate multiplies it when it is applied, so a schedule
-/// changes the step at once):
-/// </summary>
-/// <remarks>
-/// <code>
-/// v ← μ·v + g
-/// θ ← θ − η·v              (classical)
-/// θ ← θ − η·(g + μ·v)      (Nesterov: the gradient at the look-ahead point, to first order)
-/// </code>
-/// <para>v starts at zero, so the first step is plain SGD. One float of state per parameter (v).</para>
-/// </remarks>
-public sealed class Momentum : Optimizer
-{
-    private readonly double _coefficient = 0.9;
-
-    /// <summary>The momentum coefficient μ, in [0, 1); 0.9 by default.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is negative, 1 or more, or NaN.</exception>
-    public double Coefficient
-    {
-        get => _coefficient;
-        init => _coefficient = Fraction(value, nameof(Coefficient), "μ");
-    }
-
-    /// <summary>Nesterov's accelerated gradient instead of classical momentum; <see langword="false"/> by default.</summary>
-    public bool Nesterov { get; init; }
-
-    /// <inheritdoc/>
-    public override string Name => Nesterov ? "nesterov" : "momentum";
-
-    /// <inheritdoc/>
-    public override int StatePerParameter => 1;
-
-    /// <inheritdoc/>
-    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradientSum, OptimizerState state, in OptimizerStep step)
-    {
-        CheckLengths(parameters, gradientSum, state);
-        OptimizerKernels.Momentum(
-            parameters, gradientSum, state[0],
-            (float)(1.0 / step.BatchSize), (float)step.L2, (float)_coefficient, (float)step.LearningRate, Nesterov);
-    }
-
-    /// <inheritdoc/>
-    public override string ToString() => Invariant($"{Name} (μ {_coefficient})");
-}
-
-/// <summary>
-/// Adam (Kingma and Ba, 2015) with bias correction, as PyTorch's <c>Adam</c> computes it. L2 regularisation
-/// (<see cref="TrainingOptions.L2Regularization"/>) enters through the gradient, as it does in PyTorch's
-/// <c>weight_decay</c>; for decay decoupled from the gradient, use <see cref="AdamW"/>.
-/// </summary>
-/// <remarks>
-/// <code>
-/// m ← β1·m + (1 − β1)·g
-/// v ← β2·v + (1 − β2)·g²
-/// θ ← θ − η·m̂ / (√v̂ + ε),   m̂ = m / (1 − β1^t),  v̂ = v / (1 − β2^t)
-/// </code>
-/// <para>
-/// The last line is computed as θ ← θ − (η / (1 − β1^t))·m / (√v / √(1 − β2^t) + ε), the scalars in double precision.
-/// Two floats of state per parameter (m, then v).
-/// </para>
-/// </remarks>
-public class Adam : Optimizer
-{
-    private readonly double _beta1 = 0.9;
-    private readonly double _beta2 = 0.999;
-    private readonly double _epsilon = 1e-8;
-
-    /// <summary>The decay rate β1 of the first moment, in [0, 1); 0.9 by default.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is negative, 1 or more, or NaN.</exception>
-    public double Beta1
-    {
-        get => _beta1;
-        init => _beta1 = Fraction(value, nameof(Beta1), "β1");
-    }
-
-    /// <summary>The decay rate β2 of the second moment, in [0, 1); 0.999 by default.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is negative, 1 or more, or NaN.</exception>
-    public double Beta2
-    {
-        get => _beta2;
-        init => _beta2 = Fraction(value, nameof(Beta2), "β2");
-    }
-
-    /// <summary>The ε added to √v̂, positive and at least the smallest positive float (ε is applied in float); 1e-8 by default.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is zero, negative, below the smallest positive float, infinite or NaN.</exception>
-    public double Epsilon
-    {
-        get => _epsilon;
-        init => _epsilon = (float)Positive(value, nameof(Epsilon), "ε") > 0
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(Epsilon), value, Invariant($"Epsilon (ε) is applied in float and must be at least {float.Epsilon:R}, the smallest positive float, but is {value}."));
-    }
-
-    /// <inheritdoc/>
-    public override string Name => "adam";
-
-    /// <inheritdoc/>
-    public sealed override int StatePerParameter => 2;
-
-    /// <summary>The decoupled decay factor applied to a block before the Adam step (1 for plain Adam).</summary>
-    private protected virtual double DecoupledDecay(in OptimizerStep step) => 1.0;
-
-    /// <inheritdoc/>
-    public sealed override void Step(Span<float> parameters, ReadOnlySpan<float> gradientSum, OptimizerState state, in OptimizerStep step)
-    {
-        CheckLengths(parameters, gradientSum, state);
-        OptimizerKernels.Adam(parameters, gradientSum, state[0], state[1], Scalars(step));
-    }
-
-    /// <summary>The step's constants, rounded to float once: for a block of weights or of biases.</summary>
-    internal OptimizerKernels.AdamScalars Scalars(in OptimizerStep step)
-    {
-        double t = step.Count;
-        double correction1 = 1.0 - Math.Pow(_beta1, t);
-        double correction2 = 1.0 - Math.Pow(_beta2, t);
-        return new OptimizerKernels.AdamScalars(
-            GradientScale: (float)(1.0 / step.BatchSize),
-            L2: (float)step.L2,
-            Beta1: (float)_beta1,
-            OneMinusBeta1: (float)(1.0 - _beta1),
-            Beta2: (float)_beta2,
-            OneMinusBeta2: (float)(1.0 - _beta2),
-            StepSize: (float)(step.LearningRate / correction1),
-            InverseRootCorrection2: (float)(1.0 / Math.Sqrt(correction2)),
-            Epsilon: (float)_epsilon,
-            Decay: (float)DecoupledDecay(step));
-    }
-
-    /// <inheritdoc/>
-    public override string ToString() => Invariant($"{Name} (β1 {_beta1}, β2 {_beta2}, ε {_epsilon})");
-}
-
-/// <summary>
-/// AdamW (Loshchilov and Hutter, 2019): <see cref="Adam"/> with weight decay decoupled from the gradient. Before each Adam
-/// step the weights shrink by the learning rate times <see cref="WeightDecay"/>: w ← (1 − η·γ)·w, biases untouched, as in
-/// PyTorch's <c>AdamW</c> with the biases in a parameter group without decay (the usual practice). The moments never see
-/// the decay, so it does not get divided by √v̂ as L2 regularisation does in Adam.
-/// </summary>
-public sealed class AdamW : Adam
-{
-    private readonly double _weightDecay = 0.01;
-
-    /// <summary>The decoupled weight decay γ, zero or positive; 0.01 by default (PyTorch's).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is negative, infinite or NaN.</exception>
-    public double WeightDecay
-    {
-        get => _weightDecay;
-        init => _weightDecay = NonNegative(value, nameof(WeightDecay), "γ");
-    }
-
-    /// <inheritdoc/>
-    public override string Name => "adamw";
-
-    private protected override double DecoupledDecay(in OptimizerStep step)
-        => step.IsWeights ? 1.0 - step.LearningRate * _weightDecay : 1.0;
-
-    /// <inheritdoc/>
-    public override string ToString() => Invariant($"{Name} (β1 {Beta1}, β2 {Beta2}, ε {Epsilon}, weight decay {_weightDecay})");
-}

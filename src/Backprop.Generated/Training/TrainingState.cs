@@ -39,10 +39,10 @@ internal sealed class TrainingState
     /// <summary>The longest optimizer name a checkpoint holds, in UTF-8 bytes.</summary>
     public const int MaxNameBytes = 255;
 
-    private const int SectionHeaderSize = 24;
+    private const int SectionHeaderSize = ModelFile.StateHeaderSize;
 
     /// <summary>The magic that starts the section: ASCII <c>BPGSTATE</c>.</summary>
-    public static ReadOnlySpan<byte> Magic => "BPGSTATE"u8;
+    public static ReadOnlySpan<byte> Magic => ModelFile.StateMagic;
 
     public int EpochsCompleted { get; init; }
     public long Steps { get; init; }
@@ -96,7 +96,7 @@ internal sealed class TrainingState
         header.Clear();
         Magic.CopyTo(header);
         BinaryPrimitives.WriteUInt16LittleEndian(header[8..], Version);
-        BinaryPrimitives.WriteInt64LittleEndian(header[16..], payload.Length);
+        BinaryPrimitives.WriteInt64LittleEndian(header[ModelFile.StateLengthOffset..], payload.Length);
         var crc = new Crc32();
         crc.Append(header);
         ReadOnlySpan<byte> body = payload.GetBuffer().AsSpan(0, (int)payload.Length);
@@ -152,7 +152,7 @@ internal sealed class TrainingState
         {
             throw Invalid(name, "has non-zero reserved bytes in the header of its training-state section");
         }
-        long length = BinaryPrimitives.ReadInt64LittleEndian(header[16..]);
+        long length = BinaryPrimitives.ReadInt64LittleEndian(header[ModelFile.StateLengthOffset..]);
         if (length is < 0 or > int.MaxValue - 64)
         {
             throw Invalid(name, Invariant($"announces a training-state section of {length} bytes"));

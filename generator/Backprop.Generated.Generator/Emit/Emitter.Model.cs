@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using Backprop.Generated.Generator.Model;
+using Backprop.Generated.Generator.Shared;
 
 namespace Backprop.Generated.Generator;
 
@@ -13,27 +14,28 @@ public sealed partial class NetworkGenerator
             public NetworkModel(NetworkSpec spec)
             {
                 Spec = spec;
-                Sizes = new int[spec.Layers.Count];
-                for (int i = 0; i < Sizes.Length; i++)
-                {
-                    Sizes[i] = spec.Layers[i];
-                }
+                Architecture = spec.Architecture;
+                Sizes = spec.Sizes;
 
+                // Offsets and counts come from the shared parameter layout, as the runtime's do.
+                ParameterLayout layout = Architecture.Parameters;
                 var layers = new List<LayerModel>();
-                int offset = 0;
-                for (int l = 2; l <= Sizes.Length; l++)
+                for (int i = 0; i < spec.Layers.Count; i++)
                 {
-                    var layer = new LayerModel(l, Sizes[l - 2], Sizes[l - 1], offset, l == Sizes.Length, spec);
+                    int l = i + 2;
+                    var layer = new LayerModel(l, spec.Layers[i], layout.WeightOffset(l), layout.BiasOffset(l), l == Sizes.Length);
                     layers.Add(layer);
-                    offset = layer.BiasOffset + layer.Outputs;
                     WeightCount += layer.WeightCount;
-                    BiasCount += layer.Outputs;
+                    BiasCount += layer.Info.BiasCount;
                 }
                 Layers = layers;
-                ParameterCount = offset;
+                ParameterCount = layout.Count;
             }
 
             public NetworkSpec Spec { get; }
+
+            /// <summary>The shared description of the network: layers, cost, parameter layout, declaration.</summary>
+            public NetworkArchitecture Architecture { get; }
 
             /// <summary>n_1..n_L.</summary>
             public int[] Sizes { get; }
@@ -51,19 +53,24 @@ public sealed partial class NetworkGenerator
             public int ParameterCount { get; }
         }
 
-        /// <summary>Weight layer l: n_(l−1) inputs, n_l outputs, and where its parameters live.</summary>
+        /// <summary>Layer l of the shared layer model, with what the emitter derives from it.</summary>
         private sealed class LayerModel
         {
-            public LayerModel(int number, int inputs, int outputs, int weightOffset, bool isOutput, NetworkSpec spec)
+            public LayerModel(int number, LayerInfo info, int weightOffset, int biasOffset, bool isOutput)
             {
                 Number = number;
-                Inputs = inputs;
-                Outputs = outputs;
+                Info = info;
+                Inputs = info.Input.Size;
+                Outputs = info.Output.Size;
                 WeightOffset = weightOffset;
+                BiasOffset = biasOffset;
                 IsOutput = isOutput;
-                Activation = spec.Activations[number - 2];
+                Activation = info.Activation;
                 Function = Functions.Of(Activation);
             }
+
+            /// <summary>The layer as the shared layer model describes it.</summary>
+            public LayerInfo Info { get; }
 
             /// <summary>l, numbered as in the math: 2 is the first weight layer.</summary>
             public int Number { get; }
@@ -74,11 +81,11 @@ public sealed partial class NetworkGenerator
             /// <summary>n_l.</summary>
             public int Outputs { get; }
 
-            public int WeightCount => Inputs * Outputs;
+            public int WeightCount => Info.WeightCount;
 
             public int WeightOffset { get; }
 
-            public int BiasOffset => WeightOffset + WeightCount;
+            public int BiasOffset { get; }
 
             public bool IsOutput { get; }
 
@@ -86,7 +93,7 @@ public sealed partial class NetworkGenerator
             public bool FeedsFromInput => Number == 2;
 
             /// <summary>f_l.</summary>
-            public Activation Activation { get; }
+            public ActivationKind Activation { get; }
 
             /// <summary>What f_l means to the emitter.</summary>
             public ActivationFunction Function { get; }

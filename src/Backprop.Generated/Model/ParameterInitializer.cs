@@ -44,8 +44,9 @@ public static class ParameterInitializer
                 $"parameters must have exactly {expected} elements for layer sizes [{string.Join(", ", layerSizes.ToArray())}] but has {parameters.Length}.",
                 nameof(parameters));
         }
-
-        Draw(parameters, layerSizes, ReadOnlySpan<ActivationKind>.Empty, seed);
+        var sigmoid = new ActivationKind[layerSizes.Length - 1];
+        Array.Fill(sigmoid, ActivationKind.Sigmoid);
+        Draw(parameters, NetworkArchitecture.DenseLayout(layerSizes.ToArray(), sigmoid), seed);
     }
 
     /// <summary>
@@ -81,32 +82,51 @@ public static class ParameterInitializer
         {
             _ = SchemeOf(activation);
         }
-
-        Draw(parameters, layerSizes, activations, seed);
+        Draw(parameters, NetworkArchitecture.DenseLayout(layerSizes.ToArray(), activations.ToArray()), seed);
     }
 
     /// <summary>
-    /// Draws every layer from one stream seeded with <paramref name="seed"/>, by its activation's scheme; no
-    /// activations means sigmoid everywhere. The arguments are already checked.
+    /// Fills <paramref name="parameters"/> for <paramref name="architecture"/>, each layer by the scheme of its activation
+    /// (see <see cref="ParameterInitializer"/>), its fan-in the number of inputs that feed one of its outputs.
     /// </summary>
-    private static void Draw(Span<float> parameters, ReadOnlySpan<int> layerSizes, ReadOnlySpan<ActivationKind> activations, int seed)
+    /// <exception cref="ArgumentException">The span's length is not the architecture's parameter count.</exception>
+    public static void Initialize(Span<float> parameters, NetworkArchitecture architecture, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        if (parameters.Length != architecture.ParameterCount)
+        {
+            throw new ArgumentException(
+                $"parameters must have exactly {architecture.ParameterCount} elements for a {architecture.Shape} network but has {parameters.Length}.",
+                nameof(parameters));
+        }
+        Draw(parameters, architecture, seed);
+    }
+
+    /// <summary>
+    /// Draws every layer from one stream seeded with <paramref name="seed"/>, by its activation's scheme, weights then
+    /// biases, in parameter order. The arguments are already checked.
+    /// </summary>
+    private static void Draw(Span<float> parameters, NetworkArchitecture architecture, int seed)
     {
         var random = new DeterministicRandom(seed);
-        int offset = 0;
-        for (int l = 1; l < layerSizes.Length; l++)
+        ParameterLayout layout = architecture.Parameters;
+        for (int i = 0; i < architecture.Layers.Count; i++)
         {
-            int fanIn = layerSizes[l - 1];
-            int fanOut = layerSizes[l];
-            Scheme scheme = activations.IsEmpty ? Scheme.Gaussian : SchemeOf(activations[l - 1]);
+            LayerInfo layer = architecture.Layers[i];
+            if (layer.ParameterCount == 0)
+            {
+                continue;
+            }
+            Scheme scheme = SchemeOf(layer.Activation);
+            double fanIn = FanIn(layer);
             double scale = scheme == Scheme.He ? Math.Sqrt(2.0 / fanIn) : 1.0 / Math.Sqrt(fanIn);
-            Span<float> weights = parameters.Slice(offset, fanIn * fanOut);
+            Span<float> weights = parameters.Slice(layout.WeightOffset(i + 2), layer.WeightCount);
             for (int k = 0; k < weights.Length; k++)
             {
                 weights[k] = (float)(random.NextGaussian() * scale);
             }
-            offset += weights.Length;
 
-            Span<float> biases = parameters.Slice(offset, fanOut);
+            Span<float> biases = parameters.Slice(layout.BiasOffset(i + 2), layer.BiasCount);
             if (scheme == Scheme.Gaussian)
             {
                 for (int k = 0; k < biases.Length; k++)
@@ -118,9 +138,15 @@ public static class ParameterInitializer
             {
                 biases.Clear();
             }
-            offset += fanOut;
         }
     }
+
+    /// <summary>The inputs that feed one output of <paramref name="layer"/>: for a dense layer, all of them.</summary>
+    private static int FanIn(LayerInfo layer) => layer.Kind switch
+    {
+        LayerKind.Dense => layer.Input.Size,
+        _ => throw new ArgumentOutOfRangeException(nameof(layer), layer.Kind, $"No initialisation is defined for {layer.Kind} layers."),
+    };
 
     /// <summary>The number of parameters of a network with the given layer sizes.</summary>
     public static long CountParameters(ReadOnlySpan<int> layerSizes)

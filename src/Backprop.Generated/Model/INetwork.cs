@@ -16,6 +16,12 @@ namespace Backprop;
 /// </remarks>
 public interface INetwork<TSelf> where TSelf : INetwork<TSelf>
 {
+    /// <summary>
+    /// The network's layers, cost and parameter layout: what the runtime (initialisation, training, model files) and
+    /// tools read of its structure.
+    /// </summary>
+    static abstract NetworkArchitecture Architecture { get; }
+
     /// <summary>The width of the input layer (layer 1).</summary>
     static abstract int InputSize { get; }
 

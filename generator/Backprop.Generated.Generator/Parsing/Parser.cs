@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using Backprop.Generated.Generator.Helpers;
 using Backprop.Generated.Generator.Model;
+using Backprop.Generated.Generator.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -28,196 +29,270 @@ public sealed partial class NetworkGenerator
                 return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
             }
 
-            var diagnostics = new List<DiagnosticInfo>();
-            string name = type.Name;
-            LocationInfo? typeLocation = LocationInfo.From(syntax.Identifier.GetLocation());
-            AttributeData? attribute = context.Attributes.FirstOrDefault();
-            LocationInfo? attributeLocation =
-                LocationInfo.From(attribute?.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation()) ?? typeLocation;
+            var parse = new ParseContext(type, syntax, context.Attributes.FirstOrDefault(), cancellationToken);
+            CheckTypeDeclaration(parse);
+            bool emitConstructor = CheckConstructors(parse);
+            int[]? sizes = ReadLayerSizes(parse);
+            NamedArguments options = ReadNamedArguments(parse);
+            if (options.Weights is not null && sizes is { Length: >= 2 } && Emitter.IsTrainedWeightsMemberName(parse.Name))
+            {
+                parse.Report(DiagnosticDescriptors.NetworkTypeNameCollidesWithMember, parse.TypeLocation, parse.Name);
+            }
+            (ActivationKind[]? activations, CostKind cost) = sizes is { Length: >= 2 }
+                ? ReadFunctions(sizes.Length, options, parse.Name, parse.AttributeLocation, parse.Report)
+                : (null, CostKind.CrossEntropy);
+            if (activations is not null && activations[activations.Length - 1] == ActivationKind.Softmax && sizes![sizes.Length - 1] == 1)
+            {
+                parse.Report(DiagnosticDescriptors.SoftmaxOverOneOutput, parse.AttributeLocation, parse.Name);
+            }
 
-            void Report(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments) =>
-                diagnostics.Add(new DiagnosticInfo(descriptor.Id, location, new EquatableArray<string>(arguments)));
+            if (parse.HasErrors || sizes is null || activations is null)
+            {
+                return new ParseResult(null, parse.Diagnostics);
+            }
 
-            // The type itself: a partial, non-generic, instantiable class inside partial types.
+            CodeShape shape = ChooseShape(sizes, options.Unroll, out long instructions);
+            if (options.Unroll == UnrollMode.Full && shape != CodeShape.Unrolled)
+            {
+                parse.Report(DiagnosticDescriptors.NetworkTooLargeToUnroll, parse.AttributeLocation, parse.Name,
+                    instructions.ToString("N0", CultureInfo.InvariantCulture),
+                    Limits.MaxUnrolledInstructions.ToString("N0", CultureInfo.InvariantCulture));
+            }
+
+            // Every rule the shared layer model checks has been reported above, each with its own diagnostic.
+            NetworkArchitecture architecture = NetworkArchitecture.Dense(sizes, activations, cost);
+            var spec = new NetworkSpec(
+                Target: ReadHierarchy(type),
+                Input: architecture.Input,
+                Layers: new EquatableArray<LayerInfo>(architecture.Layers),
+                Cost: cost,
+                Shape: shape,
+                EmitConstructor: emitConstructor,
+                HintName: HintName(type));
+            return new ParseResult(spec, parse.Diagnostics, options.Weights);
+        }
+
+        /// <summary>One attributed class being parsed: where to report, and what has been reported.</summary>
+        private sealed class ParseContext
+        {
+            private readonly List<DiagnosticInfo> _diagnostics = new();
+
+            public ParseContext(INamedTypeSymbol type, TypeDeclarationSyntax syntax, AttributeData? attribute, CancellationToken cancellationToken)
+            {
+                Type = type;
+                Syntax = syntax;
+                Attribute = attribute;
+                CancellationToken = cancellationToken;
+                TypeLocation = LocationInfo.From(syntax.Identifier.GetLocation());
+                AttributeLocation = LocationInfo.From(attribute?.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation()) ?? TypeLocation;
+            }
+
+            public INamedTypeSymbol Type { get; }
+
+            public TypeDeclarationSyntax Syntax { get; }
+
+            public AttributeData? Attribute { get; }
+
+            public CancellationToken CancellationToken { get; }
+
+            public string Name => Type.Name;
+
+            /// <summary>The class name: where problems with the type itself are reported.</summary>
+            public LocationInfo? TypeLocation { get; }
+
+            /// <summary>The [Network] attribute: where problems with its arguments are reported.</summary>
+            public LocationInfo? AttributeLocation { get; }
+
+            public EquatableArray<DiagnosticInfo> Diagnostics => new(_diagnostics);
+
+            public bool HasErrors => _diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error);
+
+            public void Report(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments) =>
+                _diagnostics.Add(new DiagnosticInfo(descriptor.Id, location, new EquatableArray<string>(arguments)));
+        }
+
+        /// <summary>The attribute's named arguments that the parser reads (null: not given).</summary>
+        private sealed class NamedArguments
+        {
+            public int? Hidden { get; set; }
+
+            public int? Output { get; set; }
+
+            public int? Cost { get; set; }
+
+            public int[]? Activations { get; set; }
+
+            public WeightsRequest? Weights { get; set; }
+
+            public UnrollMode Unroll { get; set; } = UnrollMode.Auto;
+        }
+
+        /// <summary>The type itself: a partial, non-generic, instantiable class (not a record, not file-local) inside partial types, in C# 11 or later.</summary>
+        private static void CheckTypeDeclaration(ParseContext parse)
+        {
+            INamedTypeSymbol type = parse.Type;
+            string name = parse.Name;
             if (type.IsRecord)
             {
-                Report(DiagnosticDescriptors.NetworkTypeMustNotBeRecord, typeLocation, name);
+                parse.Report(DiagnosticDescriptors.NetworkTypeMustNotBeRecord, parse.TypeLocation, name);
             }
             if (type.IsFileLocal)
             {
-                Report(DiagnosticDescriptors.NetworkTypeMustNotBeFileLocal, typeLocation, name);
+                parse.Report(DiagnosticDescriptors.NetworkTypeMustNotBeFileLocal, parse.TypeLocation, name);
             }
-            if (syntax.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: < LanguageVersion.CSharp11 } options)
+            if (parse.Syntax.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: < LanguageVersion.CSharp11 } options)
             {
-                Report(DiagnosticDescriptors.NetworkNeedsCSharp11, attributeLocation, name, options.LanguageVersion.ToDisplayString());
+                parse.Report(DiagnosticDescriptors.NetworkNeedsCSharp11, parse.AttributeLocation, name, options.LanguageVersion.ToDisplayString());
             }
-            if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+            if (!parse.Syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
             {
-                Report(DiagnosticDescriptors.NetworkTypeMustBePartial, typeLocation, name);
+                parse.Report(DiagnosticDescriptors.NetworkTypeMustBePartial, parse.TypeLocation, name);
             }
             if (type.TypeParameters.Length > 0)
             {
-                Report(DiagnosticDescriptors.NetworkTypeMustNotBeGeneric, typeLocation, name);
+                parse.Report(DiagnosticDescriptors.NetworkTypeMustNotBeGeneric, parse.TypeLocation, name);
             }
             if (type.IsStatic || type.IsAbstract)
             {
-                Report(DiagnosticDescriptors.NetworkTypeMustNotBeStaticOrAbstract, typeLocation, name, type.IsStatic ? "static" : "abstract");
+                parse.Report(DiagnosticDescriptors.NetworkTypeMustNotBeStaticOrAbstract, parse.TypeLocation, name, type.IsStatic ? "static" : "abstract");
             }
             for (INamedTypeSymbol? container = type.ContainingType; container is not null; container = container.ContainingType)
             {
-                if (!IsPartial(container, cancellationToken))
+                if (!IsPartial(container, parse.CancellationToken))
                 {
-                    Report(DiagnosticDescriptors.ContainingTypeMustBePartial, typeLocation, name, container.Name);
+                    parse.Report(DiagnosticDescriptors.ContainingTypeMustBePartial, parse.TypeLocation, name, container.Name);
                 }
             }
+        }
 
+        /// <summary>
+        /// A parameterless constructor the user wrote must be public; a primary constructor needs one. Returns whether to
+        /// emit the public parameterless constructor (not when the user wrote one).
+        /// </summary>
+        private static bool CheckConstructors(ParseContext parse)
+        {
             bool emitConstructor = true;
-            foreach (IMethodSymbol constructor in type.InstanceConstructors)
+            foreach (IMethodSymbol constructor in parse.Type.InstanceConstructors)
             {
                 if (!constructor.IsImplicitlyDeclared && constructor.Parameters.Length == 0)
                 {
                     emitConstructor = false;
                     if (constructor.DeclaredAccessibility != Accessibility.Public)
                     {
-                        Report(DiagnosticDescriptors.ParameterlessConstructorMustBePublic,
-                            LocationInfo.From(constructor.Locations.FirstOrDefault()) ?? typeLocation, name);
+                        parse.Report(DiagnosticDescriptors.ParameterlessConstructorMustBePublic,
+                            LocationInfo.From(constructor.Locations.FirstOrDefault()) ?? parse.TypeLocation, parse.Name);
                     }
                 }
             }
-            if (emitConstructor && HasPrimaryConstructor(type, cancellationToken))
+            if (emitConstructor && HasPrimaryConstructor(parse.Type, parse.CancellationToken))
             {
-                Report(DiagnosticDescriptors.PrimaryConstructorNeedsParameterlessConstructor, typeLocation, name);
+                parse.Report(DiagnosticDescriptors.PrimaryConstructorNeedsParameterlessConstructor, parse.TypeLocation, parse.Name);
             }
+            return emitConstructor;
+        }
 
-            // The attribute: sizes, then options.
-            int[]? sizes = attribute is null ? null : ReadSizes(attribute);
+        /// <summary>
+        /// The layer sizes: int constants, at least two, each at least 1, within the limits, and a class name that is not
+        /// one of the members the generator adds. Null when they cannot be read.
+        /// </summary>
+        private static int[]? ReadLayerSizes(ParseContext parse)
+        {
+            string name = parse.Name;
+            int[]? sizes = parse.Attribute is null ? null : ReadSizes(parse.Attribute);
             if (sizes is null)
             {
-                Report(DiagnosticDescriptors.LayerSizesMustBeConstant, attributeLocation, name);
+                parse.Report(DiagnosticDescriptors.LayerSizesMustBeConstant, parse.AttributeLocation, name);
+                return null;
             }
-            else if (sizes.Length < 2)
+            if (sizes.Length < NetworkLimits.MinLayers)
             {
-                Report(DiagnosticDescriptors.NetworkNeedsTwoLayers, attributeLocation, name, sizes.Length.ToString(CultureInfo.InvariantCulture));
+                parse.Report(DiagnosticDescriptors.NetworkNeedsTwoLayers, parse.AttributeLocation, name, sizes.Length.ToString(CultureInfo.InvariantCulture));
+                return sizes;
             }
-            else
+            for (int i = 0; i < sizes.Length; i++)
             {
-                for (int i = 0; i < sizes.Length; i++)
+                if (sizes[i] < 1)
                 {
-                    if (sizes[i] < 1)
-                    {
-                        Report(DiagnosticDescriptors.LayerSizeMustBePositive, attributeLocation, name,
-                            (i + 1).ToString(CultureInfo.InvariantCulture), sizes[i].ToString(CultureInfo.InvariantCulture));
-                    }
-                }
-                if (sizes.All(size => size >= 1) && TooLarge(sizes) is string reason)
-                {
-                    Report(DiagnosticDescriptors.NetworkTooLarge, attributeLocation, name, reason,
-                        Limits.MaxLayers.ToString("N0", CultureInfo.InvariantCulture),
-                        Limits.MaxNeurons.ToString("N0", CultureInfo.InvariantCulture),
-                        Limits.MaxParameters.ToString("N0", CultureInfo.InvariantCulture));
-                }
-                else if (sizes.All(size => size >= 1) && Emitter.IsGeneratedMemberName(name, sizes.Length))
-                {
-                    Report(DiagnosticDescriptors.NetworkTypeNameCollidesWithMember, typeLocation, name);
+                    parse.Report(DiagnosticDescriptors.LayerSizeMustBePositive, parse.AttributeLocation, name,
+                        (i + 1).ToString(CultureInfo.InvariantCulture), sizes[i].ToString(CultureInfo.InvariantCulture));
                 }
             }
-
-            UnrollMode unroll = UnrollMode.Auto;
-            WeightsRequest? weights = null;
-            int? hidden = null, output = null, cost = null;
-            int[]? activations = null;
-            if (attribute is not null)
+            if (sizes.All(size => size >= 1) && TooLarge(sizes) is string reason)
             {
-                foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+                parse.Report(DiagnosticDescriptors.NetworkTooLarge, parse.AttributeLocation, name, reason,
+                    NetworkLimits.MaxLayers.ToString("N0", CultureInfo.InvariantCulture),
+                    NetworkLimits.MaxNeurons.ToString("N0", CultureInfo.InvariantCulture),
+                    NetworkLimits.MaxParameters.ToString("N0", CultureInfo.InvariantCulture));
+            }
+            else if (sizes.All(size => size >= 1) && Emitter.IsGeneratedMemberName(name, sizes.Length))
+            {
+                parse.Report(DiagnosticDescriptors.NetworkTypeNameCollidesWithMember, parse.TypeLocation, name);
+            }
+            return sizes;
+        }
+
+        /// <summary>The named arguments: activations, cost, baked weights and code shape (an undefined UnrollMode is reported).</summary>
+        private static NamedArguments ReadNamedArguments(ParseContext parse)
+        {
+            var options = new NamedArguments();
+            if (parse.Attribute is null)
+            {
+                return options;
+            }
+            foreach (KeyValuePair<string, TypedConstant> named in parse.Attribute.NamedArguments)
+            {
+                if (named.Key == "HiddenActivation" && named.Value.Value is int hiddenValue)
                 {
-                    if (named.Key == "HiddenActivation" && named.Value.Value is int hiddenValue)
+                    options.Hidden = hiddenValue;
+                }
+                else if (named.Key == "OutputActivation" && named.Value.Value is int outputValue)
+                {
+                    options.Output = outputValue;
+                }
+                else if (named.Key == "Cost" && named.Value.Value is int costValue)
+                {
+                    options.Cost = costValue;
+                }
+                else if (named.Key == "Activations" && named.Value.Kind == TypedConstantKind.Array && !named.Value.IsNull)
+                {
+                    options.Activations = named.Value.Values.Select(value => value.Value is int kind ? kind : 0).ToArray();
+                }
+                else if (named.Key == "Weights" && named.Value.Kind == TypedConstantKind.Primitive && named.Value.Value is string file)
+                {
+                    options.Weights = new WeightsRequest(file, parse.AttributeLocation);
+                }
+                else if (named.Key == "Unroll" && named.Value.Kind == TypedConstantKind.Enum && named.Value.Value is int value)
+                {
+                    if (value is >= (int)UnrollMode.Auto and <= (int)UnrollMode.Blocked)
                     {
-                        hidden = hiddenValue;
+                        options.Unroll = (UnrollMode)value;
                     }
-                    else if (named.Key == "OutputActivation" && named.Value.Value is int outputValue)
+                    else
                     {
-                        output = outputValue;
-                    }
-                    else if (named.Key == "Cost" && named.Value.Value is int costValue)
-                    {
-                        cost = costValue;
-                    }
-                    else if (named.Key == "Activations" && named.Value.Kind == TypedConstantKind.Array && !named.Value.IsNull)
-                    {
-                        activations = named.Value.Values.Select(value => value.Value is int kind ? kind : 0).ToArray();
-                    }
-                    else if (named.Key == "Weights" && named.Value.Kind == TypedConstantKind.Primitive && named.Value.Value is string file)
-                    {
-                        weights = new WeightsRequest(file, attributeLocation);
-                    }
-                    else if (named.Key == "Unroll" && named.Value.Kind == TypedConstantKind.Enum && named.Value.Value is int value)
-                    {
-                        if (value is >= (int)UnrollMode.Auto and <= (int)UnrollMode.Blocked)
-                        {
-                            unroll = (UnrollMode)value;
-                        }
-                        else
-                        {
-                            Report(DiagnosticDescriptors.UnknownUnrollMode, attributeLocation, name, value.ToString(CultureInfo.InvariantCulture));
-                        }
+                        parse.Report(DiagnosticDescriptors.UnknownUnrollMode, parse.AttributeLocation, parse.Name, value.ToString(CultureInfo.InvariantCulture));
                     }
                 }
             }
-
-            if (weights is not null && sizes is { Length: >= 2 } && Emitter.IsTrainedWeightsMemberName(name))
-            {
-                Report(DiagnosticDescriptors.NetworkTypeNameCollidesWithMember, typeLocation, name);
-            }
-
-            (Activation[]? layerActivations, Cost networkCost) = sizes is { Length: >= 2 }
-                ? ReadFunctions(sizes.Length, hidden, output, activations, cost, name, attributeLocation, Report)
-                : (null, Cost.CrossEntropy);
-
-            if (layerActivations is not null && layerActivations[layerActivations.Length - 1] == Activation.Softmax && sizes![sizes.Length - 1] == 1)
-            {
-                Report(DiagnosticDescriptors.SoftmaxOverOneOutput, attributeLocation, name);
-            }
-
-            bool hasErrors = diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error);
-            if (hasErrors || sizes is null || layerActivations is null)
-            {
-                return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics));
-            }
-
-            CodeShape shape = ChooseShape(sizes, unroll, out long instructions);
-            if (unroll == UnrollMode.Full && shape != CodeShape.Unrolled)
-            {
-                Report(DiagnosticDescriptors.NetworkTooLargeToUnroll, attributeLocation, name,
-                    instructions.ToString("N0", CultureInfo.InvariantCulture),
-                    Limits.MaxUnrolledInstructions.ToString("N0", CultureInfo.InvariantCulture));
-            }
-
-            var spec = new NetworkSpec(
-                Target: ReadHierarchy(type),
-                Layers: new EquatableArray<int>(sizes),
-                Activations: new EquatableArray<Activation>(layerActivations),
-                Cost: networkCost,
-                Shape: shape,
-                EmitConstructor: emitConstructor,
-                HintName: HintName(type));
-            return new ParseResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics), weights);
+            return options;
         }
 
         /// <summary>
         /// The activation of every layer 2..L and the cost, from the attribute's HiddenActivation, OutputActivation,
         /// Activations and Cost (null: not given); null activations when they are invalid, each problem reported.
         /// </summary>
-        private static (Activation[]? Activations, Cost Cost) ReadFunctions(
-            int layers, int? hidden, int? output, int[]? array, int? cost, string name, LocationInfo? location,
+        private static (ActivationKind[]? Activations, CostKind Cost) ReadFunctions(
+            int layers, NamedArguments options, string name, LocationInfo? location,
             System.Action<DiagnosticDescriptor, LocationInfo?, string[]> report)
         {
+            int? hidden = options.Hidden, output = options.Output, cost = options.Cost;
+            int[]? array = options.Activations;
             string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
-            string knownActivations = string.Join(", ", Enumerable.Range(1, 32).Select(v => (Activation)v).Where(Functions.IsDefined));
-            string knownCosts = string.Join(", ", Enumerable.Range(1, 32).Select(v => (Cost)v).Where(Functions.IsDefined));
+            string knownActivations = string.Join(", ", Enumerable.Range(1, 32).Select(v => (ActivationKind)v).Where(FunctionRules.IsDefined));
+            string knownCosts = string.Join(", ", Enumerable.Range(1, 32).Select(v => (CostKind)v).Where(FunctionRules.IsDefined));
             bool valid = true;
 
             // Which layer has which activation: the array, or the shorthand (sigmoid when neither is given).
-            var result = new Activation[layers - 1];
+            var result = new ActivationKind[layers - 1];
             var origins = new string[layers - 1];
             if (array is not null)
             {
@@ -232,11 +307,11 @@ public sealed partial class NetworkGenerator
                 if (array.Length != layers - 1)
                 {
                     report(DiagnosticDescriptors.ActivationsWrongLength, location, new[] { name, Number(layers), Number(layers - 1), Number(array.Length) });
-                    return (null, Cost.CrossEntropy);
+                    return (null, CostKind.CrossEntropy);
                 }
                 for (int i = 0; i < array.Length; i++)
                 {
-                    result[i] = (Activation)array[i];
+                    result[i] = (ActivationKind)array[i];
                     origins[i] = $"Activations[{Number(i)}]";
                 }
             }
@@ -245,7 +320,7 @@ public sealed partial class NetworkGenerator
                 for (int i = 0; i < result.Length; i++)
                 {
                     bool isOutput = i == result.Length - 1;
-                    result[i] = (Activation)((isOutput ? output : hidden) ?? (int)Activation.Sigmoid);
+                    result[i] = (ActivationKind)((isOutput ? output : hidden) ?? (int)ActivationKind.Sigmoid);
                     origins[i] = isOutput ? "OutputActivation" : "HiddenActivation";
                 }
             }
@@ -254,7 +329,7 @@ public sealed partial class NetworkGenerator
             var reported = new HashSet<string>();
             for (int i = 0; i < result.Length; i++)
             {
-                if (!Functions.IsDefined(result[i]))
+                if (!FunctionRules.IsDefined(result[i]))
                 {
                     if (reported.Add(origins[i]))
                     {
@@ -262,7 +337,7 @@ public sealed partial class NetworkGenerator
                     }
                     valid = false;
                 }
-                else if (i < result.Length - 1 && !Functions.Of(result[i]).AllowedInHiddenLayer)
+                else if (i < result.Length - 1 && !FunctionRules.AllowedInHiddenLayer(result[i]))
                 {
                     report(DiagnosticDescriptors.SoftmaxOnHiddenLayer, location, new[] { name, Number(i + 2) });
                     valid = false;
@@ -270,27 +345,27 @@ public sealed partial class NetworkGenerator
             }
 
             // The cost: given, or the output's natural pair; then whether it fits the output.
-            Activation last = result[result.Length - 1];
-            if (cost is int given && !Functions.IsDefined((Cost)given))
+            ActivationKind last = result[result.Length - 1];
+            if (cost is int given && !FunctionRules.IsDefined((CostKind)given))
             {
                 report(DiagnosticDescriptors.UnknownCost, location, new[] { name, Number(given), knownCosts });
-                return (null, Cost.CrossEntropy);
+                return (null, CostKind.CrossEntropy);
             }
-            if (!Functions.IsDefined(last))
+            if (!FunctionRules.IsDefined(last))
             {
-                return (null, Cost.CrossEntropy);
+                return (null, CostKind.CrossEntropy);
             }
-            Cost chosen = cost is int value ? (Cost)value : Functions.NaturalCost(last);
+            CostKind chosen = cost is int value ? (CostKind)value : FunctionRules.NaturalCost(last);
             if (!Functions.Of(chosen).Accepts(last))
             {
                 string outputName = last.ToString();
-                if (chosen == Cost.LogLikelihood)
+                if (chosen == CostKind.LogLikelihood)
                 {
                     report(DiagnosticDescriptors.LogLikelihoodNeedsSoftmax, location, new[] { name, outputName });
                 }
                 else
                 {
-                    string suggestion = last == Activation.Softmax ? "CostKind.LogLikelihood (or CostKind.Quadratic)" : "CostKind.Quadratic";
+                    string suggestion = last == ActivationKind.Softmax ? "CostKind.LogLikelihood (or CostKind.Quadratic)" : "CostKind.Quadratic";
                     report(DiagnosticDescriptors.CrossEntropyNeedsSigmoid, location, new[] { name, outputName, suggestion });
                 }
                 valid = false;
@@ -332,7 +407,7 @@ public sealed partial class NetworkGenerator
         /// <summary>Why the network is too large to generate, or null when it is not.</summary>
         private static string? TooLarge(int[] sizes)
         {
-            if (sizes.Length > Limits.MaxLayers)
+            if (sizes.Length > NetworkLimits.MaxLayers)
             {
                 return string.Format(CultureInfo.InvariantCulture, "it has {0} layers", sizes.Length);
             }
@@ -343,11 +418,11 @@ public sealed partial class NetworkGenerator
                 neurons += sizes[i];
                 parameters += (long)sizes[i - 1] * sizes[i] + sizes[i];
             }
-            if (neurons > Limits.MaxNeurons)
+            if (neurons > NetworkLimits.MaxNeurons)
             {
                 return string.Format(CultureInfo.InvariantCulture, "its non-input layers have {0:N0} neurons", neurons);
             }
-            if (parameters > Limits.MaxParameters)
+            if (parameters > NetworkLimits.MaxParameters)
             {
                 return string.Format(CultureInfo.InvariantCulture, "it has {0:N0} parameters", parameters);
             }

@@ -14,9 +14,6 @@ public sealed partial class NetworkGenerator
         /// <summary>Bytes per line of the baked array: 32 decimal literals and commas, at most 128 characters.</summary>
         private const int BytesPerLine = 32;
 
-        /// <summary>Whether <paramref name="name"/> is a member the generator adds to a network with baked weights.</summary>
-        public static bool IsTrainedWeightsMemberName(string name) => name is "CreateTrained" or TrainedParameterBytes;
-
         /// <summary><c>CreateTrained()</c>, for a network with baked weights (nothing otherwise).</summary>
         private static void EmitCreateTrained(SourceWriter w, NetworkModel n)
         {

@@ -1,0 +1,256 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Backprop;
+
+/// <summary>
+/// One vector width as a type: the operations the runtime's kernels need, over <typeparamref name="TVector"/>
+/// (<see cref="Vector128{T}"/>, <see cref="Vector256{T}"/> or <see cref="Vector512{T}"/> of float). A kernel is written
+/// once as a generic method over <c>TSimd : struct, ISimd&lt;TVector&gt;</c> and the JIT compiles one copy per width
+/// with every call inlined (a struct type argument is never shared), exactly as if it had been written three times.
+/// .NET 8 has no interface over the three vector types to do this with, hence this one.
+/// </summary>
+/// <remarks>
+/// Each member is the same operation of the width's own static class (<c>Vector512.Floor</c>, …), so a kernel written
+/// over <see cref="ISimd{TVector}"/> computes the same bits as the hand-written copies it replaced.
+/// </remarks>
+internal interface ISimd<TVector> where TVector : struct
+{
+    /// <summary>Floats per vector.</summary>
+    static abstract int Count { get; }
+
+    /// <summary>Whether the hardware accelerates this width (a JIT-time constant).</summary>
+    static abstract bool IsHardwareAccelerated { get; }
+
+    static abstract TVector Zero { get; }
+
+    static abstract TVector One { get; }
+
+    static abstract TVector AllBitsSet { get; }
+
+    static abstract TVector Create(float value);
+
+    static abstract TVector Load(ref float source, nuint offset);
+
+    static abstract void Store(TVector value, ref float target, nuint offset);
+
+    static abstract TVector Add(TVector left, TVector right);
+
+    static abstract TVector Subtract(TVector left, TVector right);
+
+    static abstract TVector Multiply(TVector left, TVector right);
+
+    static abstract TVector Divide(TVector left, TVector right);
+
+    static abstract TVector Negate(TVector value);
+
+    /// <summary>a · b + c with one rounding where the hardware has FMA (see <see cref="Kernels.MultiplyAdd(Vector512{float}, Vector512{float}, Vector512{float})"/>).</summary>
+    static abstract TVector MultiplyAdd(TVector a, TVector b, TVector c);
+
+    static abstract TVector Sqrt(TVector value);
+
+    static abstract TVector Abs(TVector value);
+
+    static abstract TVector Floor(TVector value);
+
+    static abstract TVector Min(TVector left, TVector right);
+
+    static abstract TVector Max(TVector left, TVector right);
+
+    /// <summary>The clamp of e^x's argument: MinNative/MaxNative on .NET 9 and later, Min/Max before.</summary>
+    static abstract TVector Clamp(TVector value, TVector low, TVector high);
+
+    static abstract TVector GreaterThan(TVector left, TVector right);
+
+    static abstract TVector GreaterThanOrEqual(TVector left, TVector right);
+
+    static abstract TVector LessThan(TVector left, TVector right);
+
+    static abstract TVector LessThanOrEqual(TVector left, TVector right);
+
+    static abstract TVector Equal(TVector left, TVector right);
+
+    static abstract TVector And(TVector left, TVector right);
+
+    static abstract TVector AndNot(TVector left, TVector right);
+
+    static abstract TVector ConditionalSelect(TVector mask, TVector whenTrue, TVector whenFalse);
+
+    /// <summary>2^n for integral n in float lanes (n + 127 placed in the exponent bits): the scale of e^x = 2^n · p(r).</summary>
+    static abstract TVector PowerOfTwo(TVector n);
+
+    static abstract float Sum(TVector value);
+}
+
+/// <summary>128-bit vectors: SSE on x64, AdvSimd on Arm64.</summary>
+internal readonly struct Simd128 : ISimd<Vector128<float>>
+{
+    public static int Count => Vector128<float>.Count;
+    public static bool IsHardwareAccelerated => Vector128.IsHardwareAccelerated;
+    public static Vector128<float> Zero => Vector128<float>.Zero;
+    public static Vector128<float> One => Vector128<float>.One;
+    public static Vector128<float> AllBitsSet => Vector128<float>.AllBitsSet;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Create(float value) => Vector128.Create(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Load(ref float source, nuint offset) => Vector128.LoadUnsafe(ref source, offset);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector128<float> value, ref float target, nuint offset) => Vector128.StoreUnsafe(value, ref target, offset);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Add(Vector128<float> left, Vector128<float> right) => left + right;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Subtract(Vector128<float> left, Vector128<float> right) => left - right;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Multiply(Vector128<float> left, Vector128<float> right) => left * right;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Divide(Vector128<float> left, Vector128<float> right) => left / right;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Negate(Vector128<float> value) => -value;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Kernels.MultiplyAdd(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Sqrt(Vector128<float> value) => Vector128.Sqrt(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Abs(Vector128<float> value) => Vector128.Abs(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Floor(Vector128<float> value) => Vector128.Floor(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Min(Vector128<float> left, Vector128<float> right) => Vector128.Min(left, right);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Max(Vector128<float> left, Vector128<float> right) => Vector128.Max(left, right);
+#if NET9_0_OR_GREATER
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Clamp(Vector128<float> value, Vector128<float> low, Vector128<float> high) => Vector128.MinNative(high, Vector128.MaxNative(low, value));
+#else
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Clamp(Vector128<float> value, Vector128<float> low, Vector128<float> high) => Vector128.Min(high, Vector128.Max(low, value));
+#endif
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> GreaterThan(Vector128<float> left, Vector128<float> right) => Vector128.GreaterThan(left, right);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> GreaterThanOrEqual(Vector128<float> left, Vector128<float> right) => Vector128.GreaterThanOrEqual(left, right);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> LessThan(Vector128<float> left, Vector128<float> right) => Vector128.LessThan(left, right);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> LessThanOrEqual(Vector128<float> left, Vector128<float> right) => Vector128.LessThanOrEqual(left, right);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Equal(Vector128<float> left, Vector128<float> right) => Vector128.Equals(left, right);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> And(Vector128<float> left, Vector128<float> right) => left & right;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> AndNot(Vector128<float> left, Vector128<float> right) => Vector128.AndNot(left, right);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ConditionalSelect(Vector128<float> mask, Vector128<float> whenTrue, Vector128<float> whenFalse) => Vector128.ConditionalSelect(mask, whenTrue, whenFalse);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> PowerOfTwo(Vector128<float> n) => Vector128.ShiftLeft(Vector128.ConvertToInt32(n) + Vector128.Create(127), 23).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector128<float> value) => Vector128.Sum(value);
+}
+
+/// <summary>256-bit vectors: AVX2 on x64.</summary>
+internal readonly struct Simd256 : ISimd<Vector256<float>>
+{
+    public static int Count => Vector256<float>.Count;
+    public static bool IsHardwareAccelerated => Vector256.IsHardwareAccelerated;
+    public static Vector256<float> Zero => Vector256<float>.Zero;
+    public static Vector256<float> One => Vector256<float>.One;
+    public static Vector256<float> AllBitsSet => Vector256<float>.AllBitsSet;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Create(float value) => Vector256.Create(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(ref float source, nuint offset) => Vector256.LoadUnsafe(ref source, offset);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<float> value, ref float target, nuint offset) => Vector256.StoreUnsafe(value, ref target, offset);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> left, Vector256<float> right) => left + right;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Subtract(Vector256<float> left, Vector256<float> right) => left - right;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Multiply(Vector256<float> left, Vector256<float> right) => left * right;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Divide(Vector256<float> left, Vector256<float> right) => left / right;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Negate(Vector256<float> value) => -value;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Kernels.MultiplyAdd(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Sqrt(Vector256<float> value) => Vector256.Sqrt(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Abs(Vector256<float> value) => Vector256.Abs(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Floor(Vector256<float> value) => Vector256.Floor(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Min(Vector256<float> left, Vector256<float> right) => Vector256.Min(left, right);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Max(Vector256<float> left, Vector256<float> right) => Vector256.Max(left, right);
+#if NET9_0_OR_GREATER
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Clamp(Vector256<float> value, Vector256<float> low, Vector256<float> high) => Vector256.MinNative(high, Vector256.MaxNative(low, value));
+#else
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Clamp(Vector256<float> value, Vector256<float> low, Vector256<float> high) => Vector256.Min(high, Vector256.Max(low, value));
+#endif
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> GreaterThan(Vector256<float> left, Vector256<float> right) => Vector256.GreaterThan(left, right);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> GreaterThanOrEqual(Vector256<float> left, Vector256<float> right) => Vector256.GreaterThanOrEqual(left, right);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LessThan(Vector256<float> left, Vector256<float> right) => Vector256.LessThan(left, right);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LessThanOrEqual(Vector256<float> left, Vector256<float> right) => Vector256.LessThanOrEqual(left, right);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Equal(Vector256<float> left, Vector256<float> right) => Vector256.Equals(left, right);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> And(Vector256<float> left, Vector256<float> right) => left & right;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> AndNot(Vector256<float> left, Vector256<float> right) => Vector256.AndNot(left, right);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ConditionalSelect(Vector256<float> mask, Vector256<float> whenTrue, Vector256<float> whenFalse) => Vector256.ConditionalSelect(mask, whenTrue, whenFalse);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> PowerOfTwo(Vector256<float> n) => Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> value) => Vector256.Sum(value);
+}
+
+/// <summary>512-bit vectors: AVX-512 on x64.</summary>
+internal readonly struct Simd512 : ISimd<Vector512<float>>
+{
+    public static int Count => Vector512<float>.Count;
+    public static bool IsHardwareAccelerated => Vector512.IsHardwareAccelerated;
+    public static Vector512<float> Zero => Vector512<float>.Zero;
+    public static Vector512<float> One => Vector512<float>.One;
+    public static Vector512<float> AllBitsSet => Vector512<float>.AllBitsSet;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Create(float value) => Vector512.Create(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(ref float source, nuint offset) => Vector512.LoadUnsafe(ref source, offset);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<float> value, ref float target, nuint offset) => Vector512.StoreUnsafe(value, ref target, offset);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> left, Vector512<float> right) => left + right;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Subtract(Vector512<float> left, Vector512<float> right) => left - right;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Multiply(Vector512<float> left, Vector512<float> right) => left * right;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Divide(Vector512<float> left, Vector512<float> right) => left / right;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Negate(Vector512<float> value) => -value;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Kernels.MultiplyAdd(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Sqrt(Vector512<float> value) => Vector512.Sqrt(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Abs(Vector512<float> value) => Vector512.Abs(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Floor(Vector512<float> value) => Vector512.Floor(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Min(Vector512<float> left, Vector512<float> right) => Vector512.Min(left, right);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Max(Vector512<float> left, Vector512<float> right) => Vector512.Max(left, right);
+#if NET9_0_OR_GREATER
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Clamp(Vector512<float> value, Vector512<float> low, Vector512<float> high) => Vector512.MinNative(high, Vector512.MaxNative(low, value));
+#else
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Clamp(Vector512<float> value, Vector512<float> low, Vector512<float> high) => Vector512.Min(high, Vector512.Max(low, value));
+#endif
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> GreaterThan(Vector512<float> left, Vector512<float> right) => Vector512.GreaterThan(left, right);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> GreaterThanOrEqual(Vector512<float> left, Vector512<float> right) => Vector512.GreaterThanOrEqual(left, right);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> LessThan(Vector512<float> left, Vector512<float> right) => Vector512.LessThan(left, right);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> LessThanOrEqual(Vector512<float> left, Vector512<float> right) => Vector512.LessThanOrEqual(left, right);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Equal(Vector512<float> left, Vector512<float> right) => Vector512.Equals(left, right);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> And(Vector512<float> left, Vector512<float> right) => left & right;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> AndNot(Vector512<float> left, Vector512<float> right) => Vector512.AndNot(left, right);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ConditionalSelect(Vector512<float> mask, Vector512<float> whenTrue, Vector512<float> whenFalse) => Vector512.ConditionalSelect(mask, whenTrue, whenFalse);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> PowerOfTwo(Vector512<float> n) => Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> value) => Vector512.Sum(value);
+}
+
+/// <summary>The body of an element-wise loop: what to do with one vector of elements, or one element.</summary>
+internal interface IVectorLoop
+{
+    /// <summary>Processes the <c>TSimd.Count</c> elements from <paramref name="index"/> on.</summary>
+    void Vector<TSimd, TVector>(nuint index) where TSimd : struct, ISimd<TVector> where TVector : struct;
+
+    /// <summary>Processes the element at <paramref name="index"/>.</summary>
+    void Scalar(nuint index);
+}
+
+/// <summary>Runs an <see cref="IVectorLoop"/> over a range with the widest vectors the hardware accelerates, then scalars.</summary>
+internal static class VectorLoop
+{
+    /// <summary>
+    /// Calls <paramref name="body"/> for elements 0..<paramref name="count"/>: whole vectors of the widest accelerated
+    /// width, then narrower ones, then single elements. Element-wise bodies without fused multiply-adds give the same
+    /// bits at every width.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Run<TBody>(ref TBody body, nuint count) where TBody : struct, IVectorLoop
+    {
+        nuint i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            i = Run<TBody, Simd512, Vector512<float>>(ref body, i, count);
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            i = Run<TBody, Simd256, Vector256<float>>(ref body, i, count);
+        }
+        if (Vector128.IsHardwareAccelerated)
+        {
+            i = Run<TBody, Simd128, Vector128<float>>(ref body, i, count);
+        }
+        for (; i < count; i++)
+        {
+            body.Scalar(i);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nuint Run<TBody, TSimd, TVector>(ref TBody body, nuint i, nuint count)
+        where TBody : struct, IVectorLoop where TSimd : struct, ISimd<TVector> where TVector : struct
+    {
+        nuint width = (nuint)TSimd.Count;
+        for (; i + width <= count; i += width)
+        {
+            body.Vector<TSimd, TVector>(i);
+        }
+        return i;
+    }
+}
