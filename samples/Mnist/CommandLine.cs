@@ -467,36 +467,13 @@ internal sealed record CommandLine
         /// <paramref name="args"/> with each <c>--name=</c> as <c>--name ""</c>: System.CommandLine drops the empty value
         /// after the <c>=</c>, and the option would seem to have none, where the user gave an empty one.
         /// </summary>
-        private static List<string> WithEmptyValues(IReadOnlyList<string> args)
-        {
-            var words = new List<string>(args.Count);
-            foreach (string arg in args)
-            {
-                if (arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=', StringComparison.Ordinal) == arg.Length - 1)
-                {
-                    words.Add(arg[..^1]);
-                    words.Add("");
-                }
-                else
-                {
-                    words.Add(arg);
-                }
-            }
-            return words;
-        }
+        private static string[] WithEmptyValues(IReadOnlyList<string> args)
+            => [.. args.SelectMany(arg => arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=', StringComparison.Ordinal) == arg.Length - 1
+                ? new[] { arg[..^1], "" }
+                : [arg])];
 
         /// <summary>The option named or aliased <paramref name="word"/>, e.g. <c>--epochs</c> or <c>-h</c>.</summary>
-        private Option? Find(string word)
-        {
-            foreach (Option option in _root.Options)
-            {
-                if (option.Name == word || option.Aliases.Contains(word))
-                {
-                    return option;
-                }
-            }
-            return null;
-        }
+        private Option? Find(string word) => _root.Options.FirstOrDefault(option => option.Name == word || option.Aliases.Contains(word));
 
         private static string Unexpected(string word)
         {
