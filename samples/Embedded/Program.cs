@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Runtime.Intrinsics;
 using Backprop;
+using Backprop.Generated.SampleSupport;
 
 namespace Embedded;
 
@@ -57,12 +58,10 @@ internal static class Program
             }
         }
 
-        dataFolder ??= FindDataFolder();
+        dataFolder = DataFolder.Resolve(dataFolder);
         if (dataFolder is null)
         {
-            Console.Error.WriteLine(
-                "No Fashion-MNIST test images found: looked for data/fashion-mnist/t10k-images-idx3-ubyte(.gz) in the folders above "
-                + $"'{AppContext.BaseDirectory}' and '{Environment.CurrentDirectory}'. Pass --data DIR.");
+            Console.Error.WriteLine(DataFolder.NotFound);
             return 1;
         }
 
@@ -72,8 +71,7 @@ internal static class Program
 
         // The first prediction as soon as the first image is read (the rest of the files is not touched yet):
         // what an embedded caller does with each image it gets.
-        string images = DataFile(dataFolder, IdxReader.TestImagesFileName);
-        string labels = DataFile(dataFolder, IdxReader.TestLabelsFileName);
+        (string images, string labels) = DataFolder.TestFiles(dataFolder);
         Span<float> output = stackalloc float[FashionNet.OutputSize];
         Dataset test;
         int first;
@@ -191,31 +189,6 @@ internal static class Program
             hash = (hash ^ (uint)prediction) * 16777619;
         }
         return hash;
-    }
-
-    /// <summary>data/fashion-mnist in the nearest folder above the program, or above the current folder, that has the test images.</summary>
-    private static string? FindDataFolder()
-    {
-        foreach (string origin in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
-        {
-            for (DirectoryInfo? folder = new(origin); folder is not null; folder = folder.Parent)
-            {
-                string candidate = Path.Combine(folder.FullName, "data", "fashion-mnist");
-                if (File.Exists(Path.Combine(candidate, IdxReader.TestImagesFileName))
-                    || File.Exists(Path.Combine(candidate, IdxReader.TestImagesFileName + ".gz")))
-                {
-                    return candidate;
-                }
-            }
-        }
-        return null;
-    }
-
-    /// <summary>The file <paramref name="name"/> in <paramref name="folder"/>, raw if present, else gzip-compressed.</summary>
-    private static string DataFile(string folder, string name)
-    {
-        string raw = Path.Combine(folder, name);
-        return File.Exists(raw) ? raw : raw + ".gz";
     }
 
     private static string Invariant(FormattableString text) => FormattableString.Invariant(text);

@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using System.Runtime.InteropServices;
 using Backprop;
+using Backprop.Generated.SampleSupport;
 
 namespace FromPyTorch;
 
@@ -69,12 +70,10 @@ internal static class Program
             return 2;
         }
 
-        dataFolder ??= FindDataFolder();
+        dataFolder = DataFolder.Resolve(dataFolder);
         if (dataFolder is null)
         {
-            Console.Error.WriteLine(
-                "No Fashion-MNIST test images found: looked for data/fashion-mnist/t10k-images-idx3-ubyte(.gz) in the folders above "
-                + $"'{AppContext.BaseDirectory}' and '{Environment.CurrentDirectory}'. Pass --data DIR.");
+            Console.Error.WriteLine(DataFolder.NotFound);
             return 1;
         }
 
@@ -82,8 +81,8 @@ internal static class Program
         Dataset test;
         try
         {
-            test = IdxReader.Read(
-                DataFile(dataFolder, IdxReader.TestImagesFileName), DataFile(dataFolder, IdxReader.TestLabelsFileName), one ? 1 : int.MaxValue);
+            (string images, string labels) = DataFolder.TestFiles(dataFolder);
+            test = IdxReader.Read(images, labels, one ? 1 : int.MaxValue);
             if (test.InputSize != FashionMlp.InputSize)
             {
                 Console.Error.WriteLine($"The test images in '{dataFolder}' have {test.InputSize} pixels each; this network reads {FashionMlp.InputSize} (28 × 28).");
@@ -180,31 +179,6 @@ internal static class Program
             }
         }
         return best;
-    }
-
-    /// <summary>data/fashion-mnist in the nearest folder above the program, or above the current folder, that has the test images.</summary>
-    private static string? FindDataFolder()
-    {
-        foreach (string origin in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
-        {
-            for (DirectoryInfo? folder = new(origin); folder is not null; folder = folder.Parent)
-            {
-                string candidate = Path.Combine(folder.FullName, "data", "fashion-mnist");
-                if (File.Exists(Path.Combine(candidate, IdxReader.TestImagesFileName))
-                    || File.Exists(Path.Combine(candidate, IdxReader.TestImagesFileName + ".gz")))
-                {
-                    return candidate;
-                }
-            }
-        }
-        return null;
-    }
-
-    /// <summary>The file <paramref name="name"/> in <paramref name="folder"/>, raw if present, else gzip-compressed.</summary>
-    private static string DataFile(string folder, string name)
-    {
-        string raw = Path.Combine(folder, name);
-        return File.Exists(raw) ? raw : raw + ".gz";
     }
 
     private static string Invariant(FormattableString text) => FormattableString.Invariant(text);

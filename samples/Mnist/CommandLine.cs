@@ -1,6 +1,10 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
+using System.Linq;
+using System.Text;
 using Backprop;
 
 namespace Mnist;
@@ -8,7 +12,11 @@ namespace Mnist;
 /// <summary>A command line that cannot be run; the message is the one line shown to the user.</summary>
 internal sealed class UsageException(string message) : Exception(message);
 
-/// <summary>The parsed command line. Null means "not given".</summary>
+/// <summary>
+/// The parsed command line: what the rest of the program reads. Null means "not given". System.CommandLine reads
+/// the words (<c>--name value</c>, <c>--name=value</c>); <see cref="Syntax"/> declares each option with its help
+/// text and how its value is read, and words every error as this program always has.
+/// </summary>
 internal sealed record CommandLine
 {
     public const string DefaultNetwork = "784-30-10";
@@ -32,11 +40,19 @@ internal sealed record CommandLine
         ("softmax", ActivationKind.Softmax),
     ];
 
+    /// <summary>The values of <c>--optimizer</c>, the default first.</summary>
+    public static readonly IReadOnlyList<string> Optimizers = ["sgd", "momentum", "nesterov", "adam", "adamw"];
+
+    /// <summary>The values of <c>--schedule</c>, the default first.</summary>
+    public static readonly IReadOnlyList<string> Schedules = ["constant", "step", "cosine"];
+
+    // The defaults of the options that have one live with the option (Syntax), next to the help text that names them.
+
     public string? DataDirectory { get; init; }
 
     public int? Epochs { get; init; }
 
-    public int MiniBatchSize { get; init; } = 10;
+    public required int MiniBatchSize { get; init; }
 
     /// <summary>η; null: the optimizer's default (<see cref="DefaultLearningRate"/>).</summary>
     public double? LearningRate { get; init; }
@@ -44,7 +60,7 @@ internal sealed record CommandLine
     /// <summary>λ; null: the optimizer's default (<see cref="DefaultLambda"/>).</summary>
     public double? Lambda { get; init; }
 
-    public string Optimizer { get; init; } = "sgd";
+    public required string Optimizer { get; init; }
 
     /// <summary>Whether <c>--optimizer</c> was given (else a loaded checkpoint's optimizer is taken up).</summary>
     public bool OptimizerGiven { get; init; }
@@ -53,21 +69,21 @@ internal sealed record CommandLine
 
     public double? WeightDecay { get; init; }
 
-    public string Schedule { get; init; } = "constant";
+    public required string Schedule { get; init; }
 
     public int? StepSize { get; init; }
 
     public double? Gamma { get; init; }
 
-    public int Validation { get; init; }
+    public required int Validation { get; init; }
 
-    public int Patience { get; init; }
+    public required int Patience { get; init; }
 
     public string? PlotPath { get; init; }
 
-    public int Seed { get; init; } = 1;
+    public required int Seed { get; init; }
 
-    public int Threads { get; init; } = 1;
+    public required int Threads { get; init; }
 
     public string? Network { get; init; }
 
@@ -80,12 +96,6 @@ internal sealed record CommandLine
     public string? LoadPath { get; init; }
 
     public bool Help { get; init; }
-
-    /// <summary>The values of <c>--optimizer</c>, the default first.</summary>
-    public static readonly IReadOnlyList<string> Optimizers = ["sgd", "momentum", "nesterov", "adam", "adamw"];
-
-    /// <summary>The values of <c>--schedule</c>, the default first.</summary>
-    public static readonly IReadOnlyList<string> Schedules = ["constant", "step", "cosine"];
 
     private bool IsAdam => Optimizer is "adam" or "adamw";
 
@@ -115,153 +125,409 @@ internal sealed record CommandLine
     /// <summary>Training runs unless a model is loaded without <c>--epochs</c> (then it is only evaluated).</summary>
     public bool Trains => LoadPath is null || Epochs is not null;
 
-    public const string Usage = """
-        Trains a compile-time generated neural network on Fashion-MNIST (or any MNIST-format data)
-        and saves it. The cost follows the output activation: cross-entropy for sigmoid,
-        log-likelihood for softmax.
-
-        Usage: Mnist [options]
-
-        Data and network:
-          --data DIR          folder with train-images-idx3-ubyte, train-labels-idx1-ubyte,
-                              t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each raw or .gz);
-                              default: the Fashion-MNIST embedded in this program
-          --network SHAPE     784-30-10 (default) or 784-100-10; with --load, the file's shape
-          --hidden F          hidden activation: sigmoid (default), tanh, relu or leaky-relu;
-                              with --load, the file's
-          --output F          output activation and cost: sigmoid (default; cross-entropy cost) or
-                              softmax (log-likelihood cost); with --load, the file's
-
-        Training:
-          --epochs N          epochs to train (default 30; with --load: N more epochs)
-          --batch N           mini-batch size (default 10)
-          --optimizer NAME    sgd (default), momentum, nesterov, adam or adamw; with --load of a
-                              checkpoint, its optimizer
-          --eta X             learning rate η (default 0.1; 0.001 for adam and adamw)
-          --lambda X          L2 regularisation λ, any optimizer (default 5.0; 0 for adam and adamw)
-          --momentum X        μ of momentum and nesterov (default 0.9)
-          --weight-decay X    decoupled weight decay γ of adamw (default 0.01)
-          --schedule NAME     learning rate per epoch: constant (default), step or cosine
-          --step N            step schedule: epochs between decays (default 10)
-          --gamma X           step schedule: factor of each decay (default 0.1)
-          --validation N      hold out the last N training samples to validate on after every
-                              epoch (default 0; 10000 is the classic MNIST split)
-          --patience K        stop when validation accuracy has not improved for K epochs, and
-                              keep the best epoch's parameters (needs --validation)
-          --seed N            seed of the initial parameters and the shuffles (default 1)
-          --threads N         threads per mini-batch (default 1; pays only for large mini-batches)
-
-        Files:
-          --save PATH         where to save the checkpoint: the model and its training state
-                              (default: <data>-<shape>.bpnet here, or
-                              <data>-<shape>-<hidden>-<output>.bpnet for other activations)
-          --load PATH         load a model or checkpoint: evaluate it, or with --epochs train on
-                              (a checkpoint resumes exactly: optimizer state, epoch, shuffle)
-          --plot FILE         draw the learning curve (cost and accuracy per epoch of the
-                              training, validation and test sets) to a .png or .svg file
-          --help              show this help
-
-        Ctrl+C stops at the next mini-batch. The last line of output is the test accuracy:
-          accuracy: 0.8712 (8712/10000)
-        """;
+    /// <summary>What <c>--help</c> prints: every option with its value name and description, in three sections.</summary>
+    public static string HelpText => new Syntax().HelpText();
 
     /// <summary>Parses <paramref name="args"/>; accepts <c>--name value</c> and <c>--name=value</c>.</summary>
-    /// <exception cref="UsageException">An unknown option, a missing or bad value, a repeated option.</exception>
+    /// <exception cref="UsageException">
+    /// The first thing wrong, in command-line order: an unknown option, a missing or bad value, a repeated option;
+    /// then options that do not go together.
+    /// </exception>
     public static CommandLine Parse(IReadOnlyList<string> args)
     {
-        var result = new CommandLine();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (int i = 0; i < args.Count; i++)
-        {
-            string arg = args[i];
-            string name = arg;
-            string? inline = null;
-            int equals = arg.IndexOf('=', StringComparison.Ordinal);
-            if (arg.StartsWith("--", StringComparison.Ordinal) && equals > 0)
-            {
-                name = arg[..equals];
-                inline = arg[(equals + 1)..];
-            }
+        CommandLine commandLine = new Syntax().Parse(args);
+        commandLine.CheckCombinations();
+        return commandLine;
+    }
 
-            if (name is "--help" or "-h" or "-?")
-            {
-                result = result with { Help = true };
-                continue;
-            }
-            if (!name.StartsWith("--", StringComparison.Ordinal))
-            {
-                throw new UsageException($"unexpected argument '{arg}' (options start with --)");
-            }
-            if (!seen.Add(name))
-            {
-                throw new UsageException($"option {name} is given more than once");
-            }
-
-            string Value()
-            {
-                if (inline is not null)
-                {
-                    return inline;
-                }
-                if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                {
-                    throw new UsageException($"option {name} needs a value");
-                }
-                return args[++i];
-            }
-
-            result = name switch
-            {
-                "--data" => result with { DataDirectory = NonEmpty(name, Value()) },
-                "--epochs" => result with { Epochs = Integer(name, Value(), min: 1) },
-                "--batch" => result with { MiniBatchSize = Integer(name, Value(), min: 1) },
-                "--threads" => result with { Threads = Integer(name, Value(), min: 1, max: 64) },
-                "--eta" => result with { LearningRate = Real(name, Value(), allowZero: false) },
-                "--lambda" => result with { Lambda = Real(name, Value(), allowZero: true) },
-                "--optimizer" => result with { Optimizer = OneOf(name, Value(), Optimizers), OptimizerGiven = true },
-                "--momentum" => result with { Momentum = Fraction(name, Value()) },
-                "--weight-decay" => result with { WeightDecay = Real(name, Value(), allowZero: true) },
-                "--schedule" => result with { Schedule = OneOf(name, Value(), Schedules) },
-                "--step" => result with { StepSize = Integer(name, Value(), min: 1) },
-                "--gamma" => result with { Gamma = Factor(name, Value()) },
-                "--validation" => result with { Validation = Integer(name, Value(), min: 0) },
-                "--patience" => result with { Patience = Integer(name, Value(), min: 0) },
-                "--plot" => result with { PlotPath = ImagePath(name, Value()) },
-                "--seed" => result with { Seed = Integer(name, Value(), min: int.MinValue) },
-                "--network" => result with { Network = OneOf(name, Value(), Networks) },
-                "--hidden" => result with { Hidden = Activation(name, Value(), HiddenActivations) },
-                "--output" => result with { Output = Activation(name, Value(), OutputActivations) },
-                "--save" => result with { SavePath = NonEmpty(name, Value()) },
-                "--load" => result with { LoadPath = NonEmpty(name, Value()) },
-                _ => throw new UsageException($"unknown option '{name}'"),
-            };
-        }
-
-        if (!result.Trains && result.SavePath is not null)
+    /// <summary>Options that are each fine alone but do not go together.</summary>
+    private void CheckCombinations()
+    {
+        if (!Trains && SavePath is not null)
         {
             throw new UsageException("--save needs training: --load without --epochs only evaluates the model");
         }
-        if (!result.Trains && result.PlotPath is not null)
+        if (!Trains && PlotPath is not null)
         {
             throw new UsageException("--plot needs training: --load without --epochs only evaluates the model");
         }
-        if (result.Momentum is not null && result.Optimizer is not ("momentum" or "nesterov"))
+        if (Momentum is not null && Optimizer is not ("momentum" or "nesterov"))
         {
-            throw new UsageException($"--momentum is the μ of --optimizer momentum or nesterov, not of {result.Optimizer}");
+            throw new UsageException($"--momentum is the μ of --optimizer momentum or nesterov, not of {Optimizer}");
         }
-        if (result.WeightDecay is not null && result.Optimizer != "adamw")
+        if (WeightDecay is not null && Optimizer != "adamw")
         {
-            throw new UsageException($"--weight-decay is the decoupled decay of --optimizer adamw, not of {result.Optimizer} (L2 regularisation is --lambda)");
+            throw new UsageException($"--weight-decay is the decoupled decay of --optimizer adamw, not of {Optimizer} (L2 regularisation is --lambda)");
         }
-        if ((result.StepSize is not null || result.Gamma is not null) && result.Schedule != "step")
+        if ((StepSize is not null || Gamma is not null) && Schedule != "step")
         {
             throw new UsageException("--step and --gamma set --schedule step");
         }
-        if (result.Patience > 0 && result.Validation == 0)
+        if (Patience > 0 && Validation == 0)
         {
             throw new UsageException("--patience watches the validation accuracy: give --validation N too");
         }
-        return result;
+    }
+
+    /// <summary>The command-line name of an activation, e.g. <c>leaky-relu</c> (the enum's name for one this program has no option for).</summary>
+    public static string NameOf(ActivationKind kind)
+    {
+        foreach ((string name, ActivationKind choice) in HiddenActivations)
+        {
+            if (choice == kind)
+            {
+                return name;
+            }
+        }
+        foreach ((string name, ActivationKind choice) in OutputActivations)
+        {
+            if (choice == kind)
+            {
+                return name;
+            }
+        }
+        return kind.ToString();
+    }
+
+    /// <summary>The name of a cost as the help text writes it, e.g. <c>log-likelihood</c>.</summary>
+    public static string NameOf(CostKind kind) => kind switch
+    {
+        CostKind.CrossEntropy => "cross-entropy",
+        CostKind.LogLikelihood => "log-likelihood",
+        CostKind.Quadratic => "quadratic",
+        _ => kind.ToString(),
+    };
+
+    /// <summary>
+    /// The options as System.CommandLine symbols, in the order and sections of the help text: the name, the value name
+    /// and the description of each, and how its value is read. Made anew for each parse, so no parse state is shared.
+    /// </summary>
+    private sealed class Syntax
+    {
+        /// <summary>Where the descriptions start in the help text, counted after the two-space indent.</summary>
+        private const int DescriptionColumn = 20;
+
+        private const string Introduction = """
+            Trains a compile-time generated neural network on Fashion-MNIST (or any MNIST-format data)
+            and saves it. The cost follows the output activation: cross-entropy for sigmoid,
+            log-likelihood for softmax.
+            """;
+
+        private const string Epilogue = """
+            Ctrl+C stops at the next mini-batch. The last line of output is the test accuracy:
+              accuracy: 0.8712 (8712/10000)
+            """;
+
+        private static readonly ParserConfiguration Configuration = new()
+        {
+            // Words are taken as written: no "@file" of more words, no "-abc" for "-a -b -c".
+            ResponseFileTokenReplacer = null,
+            EnablePosixBundling = false,
+        };
+
+        // Data and network
+
+        private readonly Option<string?> _data = Define<string?>("--data", "DIR", NonEmpty, """
+            folder with train-images-idx3-ubyte, train-labels-idx1-ubyte,
+            t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each raw or .gz);
+            default: the Fashion-MNIST embedded in this program
+            """);
+
+        private readonly Option<string?> _network = Define<string?>("--network", "SHAPE", (name, value) => OneOf(name, value, Networks), """
+            784-30-10 (default) or 784-100-10; with --load, the file's shape
+            """);
+
+        private readonly Option<ActivationKind?> _hidden = Define<ActivationKind?>("--hidden", "F", (name, value) => Activation(name, value, HiddenActivations), """
+            hidden activation: sigmoid (default), tanh, relu or leaky-relu;
+            with --load, the file's
+            """);
+
+        private readonly Option<ActivationKind?> _output = Define<ActivationKind?>("--output", "F", (name, value) => Activation(name, value, OutputActivations), """
+            output activation and cost: sigmoid (default; cross-entropy cost) or
+            softmax (log-likelihood cost); with --load, the file's
+            """);
+
+        // Training
+
+        private readonly Option<int?> _epochs = Define<int?>("--epochs", "N", (name, value) => Integer(name, value, min: 1), """
+            epochs to train (default 30; with --load: N more epochs)
+            """);
+
+        private readonly Option<int> _batch = Define("--batch", "N", (name, value) => Integer(name, value, min: 1), """
+            mini-batch size (default 10)
+            """, defaultValue: 10);
+
+        private readonly Option<string> _optimizer = Define("--optimizer", "NAME", (name, value) => OneOf(name, value, Optimizers), """
+            sgd (default), momentum, nesterov, adam or adamw; with --load of a
+            checkpoint, its optimizer
+            """, defaultValue: "sgd");
+
+        private readonly Option<double?> _eta = Define<double?>("--eta", "X", (name, value) => Real(name, value, allowZero: false), """
+            learning rate η (default 0.1; 0.001 for adam and adamw)
+            """);
+
+        private readonly Option<double?> _lambda = Define<double?>("--lambda", "X", (name, value) => Real(name, value, allowZero: true), """
+            L2 regularisation λ, any optimizer (default 5.0; 0 for adam and adamw)
+            """);
+
+        private readonly Option<double?> _momentum = Define<double?>("--momentum", "X", Fraction, """
+            μ of momentum and nesterov (default 0.9)
+            """);
+
+        private readonly Option<double?> _weightDecay = Define<double?>("--weight-decay", "X", (name, value) => Real(name, value, allowZero: true), """
+            decoupled weight decay γ of adamw (default 0.01)
+            """);
+
+        private readonly Option<string> _schedule = Define("--schedule", "NAME", (name, value) => OneOf(name, value, Schedules), """
+            learning rate per epoch: constant (default), step or cosine
+            """, defaultValue: "constant");
+
+        private readonly Option<int?> _step = Define<int?>("--step", "N", (name, value) => Integer(name, value, min: 1), """
+            step schedule: epochs between decays (default 10)
+            """);
+
+        private readonly Option<double?> _gamma = Define<double?>("--gamma", "X", Factor, """
+            step schedule: factor of each decay (default 0.1)
+            """);
+
+        private readonly Option<int> _validation = Define("--validation", "N", (name, value) => Integer(name, value, min: 0), """
+            hold out the last N training samples to validate on after every
+            epoch (default 0; 10000 is the classic MNIST split)
+            """, defaultValue: 0);
+
+        private readonly Option<int> _patience = Define("--patience", "K", (name, value) => Integer(name, value, min: 0), """
+            stop when validation accuracy has not improved for K epochs, and
+            keep the best epoch's parameters (needs --validation)
+            """, defaultValue: 0);
+
+        private readonly Option<int> _seed = Define("--seed", "N", (name, value) => Integer(name, value, min: int.MinValue), """
+            seed of the initial parameters and the shuffles (default 1)
+            """, defaultValue: 1);
+
+        private readonly Option<int> _threads = Define("--threads", "N", (name, value) => Integer(name, value, min: 1, max: 64), """
+            threads per mini-batch (default 1; pays only for large mini-batches)
+            """, defaultValue: 1);
+
+        // Files
+
+        private readonly Option<string?> _save = Define<string?>("--save", "PATH", NonEmpty, """
+            where to save the checkpoint: the model and its training state
+            (default: <data>-<shape>.bpnet here, or
+            <data>-<shape>-<hidden>-<output>.bpnet for other activations)
+            """);
+
+        private readonly Option<string?> _load = Define<string?>("--load", "PATH", NonEmpty, """
+            load a model or checkpoint: evaluate it, or with --epochs train on
+            (a checkpoint resumes exactly: optimizer state, epoch, shuffle)
+            """);
+
+        private readonly Option<string?> _plot = Define<string?>("--plot", "FILE", ImagePath, """
+            draw the learning curve (cost and accuracy per epoch of the
+            training, validation and test sets) to a .png or .svg file
+            """);
+
+        // A plain flag, not System.CommandLine's HelpOption: that one also answers to /h and /?, which were never
+        // options here, and its presence stops the parser from checking the other options, while here a bad option
+        // is an error even next to --help.
+        private readonly Option<bool> _help = new("--help", "-h", "-?") { Description = "show this help", Arity = ArgumentArity.Zero };
+
+        private readonly RootCommand _root = new(Introduction);
+
+        private readonly (string Title, Option[] Options)[] _sections;
+
+        public Syntax()
+        {
+            _sections =
+            [
+                ("Data and network", [_data, _network, _hidden, _output]),
+                ("Training", [_epochs, _batch, _optimizer, _eta, _lambda, _momentum, _weightDecay, _schedule, _step, _gamma, _validation, _patience, _seed, _threads]),
+                ("Files", [_save, _load, _plot, _help]),
+            ];
+
+            // RootCommand comes with --help (and /h, /?), --version and the [suggest] and [diagram] directives; this
+            // program has the options of its help text and nothing else.
+            _root.Options.Clear();
+            _root.Directives.Clear();
+            foreach ((_, Option[] options) in _sections)
+            {
+                foreach (Option option in options)
+                {
+                    _root.Options.Add(option);
+                }
+            }
+        }
+
+        /// <summary>The help text: the introduction, the options section by section, the epilogue.</summary>
+        public string HelpText()
+        {
+            var text = new StringBuilder();
+            text.Append(_root.Description).Append("\n\nUsage: Mnist [options]\n");
+            foreach ((string title, Option[] options) in _sections)
+            {
+                text.Append('\n').Append(title).Append(":\n");
+                foreach (Option option in options)
+                {
+                    // "  --data DIR          folder with …", each further line of the description under the first.
+                    string head = option.HelpName is null ? option.Name : $"{option.Name} {option.HelpName}";
+                    string[] lines = (option.Description ?? "").ReplaceLineEndings("\n").Split('\n');
+                    text.Append("  ").Append(head.PadRight(DescriptionColumn)).Append(lines[0]).Append('\n');
+                    foreach (string line in lines.AsSpan(1))
+                    {
+                        text.Append(' ', 2 + DescriptionColumn).Append(line).Append('\n');
+                    }
+                }
+            }
+            text.Append('\n').Append(Epilogue);
+            return text.ToString().ReplaceLineEndings();
+        }
+
+        /// <summary>The options of <paramref name="args"/>; combinations are not checked here.</summary>
+        /// <exception cref="UsageException">The first word that is wrong.</exception>
+        public CommandLine Parse(IReadOnlyList<string> args)
+        {
+            ParseResult parsed = _root.Parse(WithEmptyValues(args), Configuration);
+            if (FirstError(parsed) is string error)
+            {
+                throw new UsageException(error);
+            }
+
+            return new CommandLine
+            {
+                DataDirectory = parsed.GetValue(_data),
+                Network = parsed.GetValue(_network),
+                Hidden = parsed.GetValue(_hidden),
+                Output = parsed.GetValue(_output),
+                Epochs = parsed.GetValue(_epochs),
+                MiniBatchSize = parsed.GetValue(_batch),
+                Optimizer = parsed.GetRequiredValue(_optimizer),
+                OptimizerGiven = parsed.GetResult(_optimizer) is { Implicit: false },
+                LearningRate = parsed.GetValue(_eta),
+                Lambda = parsed.GetValue(_lambda),
+                Momentum = parsed.GetValue(_momentum),
+                WeightDecay = parsed.GetValue(_weightDecay),
+                Schedule = parsed.GetRequiredValue(_schedule),
+                StepSize = parsed.GetValue(_step),
+                Gamma = parsed.GetValue(_gamma),
+                Validation = parsed.GetValue(_validation),
+                Patience = parsed.GetValue(_patience),
+                Seed = parsed.GetValue(_seed),
+                Threads = parsed.GetValue(_threads),
+                SavePath = parsed.GetValue(_save),
+                LoadPath = parsed.GetValue(_load),
+                PlotPath = parsed.GetValue(_plot),
+                Help = parsed.GetValue(_help),
+            };
+        }
+
+        /// <summary>
+        /// The first error in command-line order, as one line: System.CommandLine lists words it does not know before
+        /// the errors of the options, and those in the order they were declared, but the user reads left to right.
+        /// </summary>
+        private string? FirstError(ParseResult parsed)
+        {
+            // The words that are an option's value; every other word that is not an option is one too many.
+            var values = new HashSet<Token>(ReferenceEqualityComparer.Instance);
+            foreach (Option option in _root.Options)
+            {
+                if (parsed.GetResult(option) is { } result)
+                {
+                    values.UnionWith(result.Tokens);
+                }
+            }
+
+            var seen = new HashSet<Option>();
+            foreach (Token token in parsed.Tokens)
+            {
+                switch (token.Type)
+                {
+                    case TokenType.Option when Find(token.Value) is { } option && option != _help:
+                        if (!seen.Add(option))
+                        {
+                            return $"option {option.Name} is given more than once";
+                        }
+                        // Its CustomParser has said what is wrong with its value, if anything.
+                        if (parsed.GetResult(option)!.Errors.FirstOrDefault() is { } error)
+                        {
+                            return error.Message;
+                        }
+                        break;
+                    case TokenType.Argument when !values.Contains(token):
+                    case TokenType.DoubleDash:
+                    case TokenType.Directive:
+                        // "--" and "[name]" mean something to System.CommandLine, but were never words of this program.
+                        return Unexpected(token.Value);
+                }
+            }
+
+            // Nothing above accounts for it, yet the parse failed: say so rather than run with it.
+            return parsed.Errors.Count > 0 ? parsed.Errors[0].Message : null;
+        }
+
+        /// <summary>
+        /// <paramref name="args"/> with each <c>--name=</c> as <c>--name ""</c>: System.CommandLine drops the empty value
+        /// after the <c>=</c>, and the option would seem to have none, where the user gave an empty one.
+        /// </summary>
+        private static string[] WithEmptyValues(IReadOnlyList<string> args)
+            => [.. args.SelectMany(arg => arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=', StringComparison.Ordinal) == arg.Length - 1
+                ? new[] { arg[..^1], "" }
+                : [arg])];
+
+        /// <summary>The option named or aliased <paramref name="word"/>, e.g. <c>--epochs</c> or <c>-h</c>.</summary>
+        private Option? Find(string word) => _root.Options.FirstOrDefault(option => option.Name == word || option.Aliases.Contains(word));
+
+        private static string Unexpected(string word)
+        {
+            if (!word.StartsWith("--", StringComparison.Ordinal))
+            {
+                return $"unexpected argument '{word}' (options start with --)";
+            }
+            // "--nonsense=3" is the option --nonsense.
+            int equals = word.IndexOf('=', StringComparison.Ordinal);
+            return $"unknown option '{(equals > 0 ? word[..equals] : word)}'";
+        }
+
+        /// <summary>
+        /// An option named <paramref name="name"/> whose one value <paramref name="read"/> reads, or rejects with a
+        /// <see cref="UsageException"/>; the message becomes the option's parse error.
+        /// </summary>
+        private static Option<T> Define<T>(string name, string valueName, Func<string, string, T> read, string description)
+        {
+            var option = new Option<T>(name)
+            {
+                HelpName = valueName,
+                Description = description,
+                // Any number of values, so that System.CommandLine reports nothing about them itself (in words of its
+                // own): the parser below says that a value is missing, FirstError that an option is repeated.
+                Arity = ArgumentArity.ZeroOrMore,
+            };
+            option.CustomParser = result =>
+            {
+                try
+                {
+                    // "--data --nonsense" lacks the folder rather than naming it "--nonsense" (System.CommandLine would).
+                    if (result.Tokens.Count == 0 || result.Tokens[0].Value.StartsWith("--", StringComparison.Ordinal))
+                    {
+                        throw new UsageException($"option {name} needs a value");
+                    }
+                    // A second --name is reported where it stands (FirstError); this reads the first one's value.
+                    return read(name, result.Tokens[0].Value);
+                }
+                catch (UsageException e)
+                {
+                    result.AddError(e.Message);
+                    return default;
+                }
+            };
+            return option;
+        }
+
+        /// <summary>As <see cref="Define{T}(string, string, Func{string, string, T}, string)"/>, with the value when the option is not given.</summary>
+        private static Option<T> Define<T>(string name, string valueName, Func<string, string, T> read, string description, T defaultValue)
+        {
+            Option<T> option = Define(name, valueName, read, description);
+            option.DefaultValueFactory = _ => defaultValue;
+            return option;
+        }
     }
 
     private static string NonEmpty(string name, string value)
@@ -309,19 +575,19 @@ internal sealed record CommandLine
         throw new UsageException($"option {name} must be one of {string.Join(", ", choices)}, not '{value}'");
     }
 
-    private static double Fraction(string name, string value)
+    private static double? Fraction(string name, string value)
     {
         double x = Real(name, value, allowZero: true);
         return x < 1 ? x : throw new UsageException($"option {name} must be less than 1, not {value}");
     }
 
-    private static double Factor(string name, string value)
+    private static double? Factor(string name, string value)
     {
         double x = Real(name, value, allowZero: false);
         return x <= 1 ? x : throw new UsageException($"option {name} must be at most 1, not {value}");
     }
 
-    private static string ImagePath(string name, string value)
+    private static string? ImagePath(string name, string value)
     {
         string extension = System.IO.Path.GetExtension(NonEmpty(name, value));
         return extension.Equals(".png", StringComparison.OrdinalIgnoreCase) || extension.Equals(".svg", StringComparison.OrdinalIgnoreCase)
@@ -329,7 +595,7 @@ internal sealed record CommandLine
             : throw new UsageException($"option {name} needs a .png or .svg file name, not '{value}'");
     }
 
-    private static ActivationKind Activation(string name, string value, IReadOnlyList<(string Name, ActivationKind Kind)> choices)
+    private static ActivationKind? Activation(string name, string value, IReadOnlyList<(string Name, ActivationKind Kind)> choices)
     {
         var names = new List<string>(choices.Count);
         foreach ((string choice, ActivationKind kind) in choices)
@@ -342,33 +608,4 @@ internal sealed record CommandLine
         }
         throw new UsageException($"option {name} must be one of {string.Join(", ", names)}, not '{value}'");
     }
-
-    /// <summary>The command-line name of an activation, e.g. <c>leaky-relu</c> (the enum's name for one this program has no option for).</summary>
-    public static string NameOf(ActivationKind kind)
-    {
-        foreach ((string name, ActivationKind choice) in HiddenActivations)
-        {
-            if (choice == kind)
-            {
-                return name;
-            }
-        }
-        foreach ((string name, ActivationKind choice) in OutputActivations)
-        {
-            if (choice == kind)
-            {
-                return name;
-            }
-        }
-        return kind.ToString();
-    }
-
-    /// <summary>The name of a cost as the help text writes it, e.g. <c>log-likelihood</c>.</summary>
-    public static string NameOf(CostKind kind) => kind switch
-    {
-        CostKind.CrossEntropy => "cross-entropy",
-        CostKind.LogLikelihood => "log-likelihood",
-        CostKind.Quadratic => "quadratic",
-        _ => kind.ToString(),
-    };
 }

@@ -34,7 +34,7 @@ internal static class Program
             CommandLine commandLine = CommandLine.Parse(args);
             if (commandLine.Help)
             {
-                Console.WriteLine(CommandLine.Usage);
+                Console.WriteLine(CommandLine.HelpText);
                 return 0;
             }
 
