@@ -1,0 +1,46 @@
+using Backprop.Generated.Generator.Helpers;
+using Backprop.Generated.Generator.Shared;
+
+namespace Backprop.Generated.Generator;
+
+public sealed partial class NetworkGenerator
+{
+    internal static partial class Emitter
+    {
+        /// <summary>
+        /// What the blocked shape needs of one kind of layer: its kernels, and the statements by which the drivers
+        /// (Forward, ForwardBatch, Backprop, AccumulateGradient, TrainBatch) call them. The drivers hold everything that is
+        /// the same for every kind — scratch rows of every layer's a and δ, the activation after each forward call, the
+        /// cost and δ^L — and ask the layer's emitter for the rest, so a new kind of layer is a new subclass here and a case
+        /// in <see cref="For"/>.
+        /// </summary>
+        private abstract class LayerEmitter
+        {
+            /// <summary>The emitter of <paramref name="layer"/>'s kind.</summary>
+            /// <exception cref="System.ArgumentOutOfRangeException">A kind with no emitter: a bug, caught by every test.</exception>
+            public static LayerEmitter For(LayerModel layer) => layer.Info.Kind switch
+            {
+                LayerKind.Dense => DenseLayer.Instance,
+                _ => throw new System.ArgumentOutOfRangeException(nameof(layer), layer.Info.Kind, "A layer kind with no emitter in LayerEmitter.For."),
+            };
+
+            /// <summary>The layer's kernels: the dispatchers, and the kernel of every vector width they call.</summary>
+            public abstract void EmitKernels(SourceWriter w, LayerModel layer, LayerModel? previous);
+
+            /// <summary>
+            /// The statement that computes the layer's z (before its activation) for m samples into <paramref name="target"/>,
+            /// from <paramref name="input"/> (the previous layer's a, or for layer 2 the data set read through <paramref name="rows"/>).
+            /// </summary>
+            public abstract string ForwardCall(LayerModel layer, string input, string rows, string m, string target);
+
+            /// <summary>The statement that backpropagates δ^l into δ^(l−1) (BP2), f'(z^(l−1)) included; not asked of layer 2.</summary>
+            public abstract string DeltaCall(LayerModel layer, string m);
+
+            /// <summary>
+            /// The statement that hands ∂C/∂w^l and ∂C/∂b^l summed over m samples (BP3, BP4) to <paramref name="update"/>, on
+            /// <paramref name="parameters"/>; for layer 2, <paramref name="next"/> are the rows to prefetch.
+            /// </summary>
+            public abstract string UpdateCall(LayerModel layer, string parameters, string input, string rows, string m, string update, string[] next);
+        }
+    }
+}
