@@ -1,4 +1,4 @@
-// Shared source: compiled into the runtime and linked into the generator (see Functions.cs). The layer model: a network
+// Shared source: compiled into the runtime and linked into the generator (see ActivationsAndCosts.cs). The layer model: a network
 // is an input shape and an ordered list of layers; everything that needs a layer's shape or its parameters' place
 // (the generated kernels, the initializer, the trainer, the model file, ONNX) reads it from here.
 using System;

@@ -1,4 +1,4 @@
-// Shared source: compiled into the runtime and linked into the generator (see Functions.cs). The model file format,
+// Shared source: compiled into the runtime and linked into the generator (see ActivationsAndCosts.cs). The model file format,
 // its header reader and writer: NetworkSerializer reads files and streams with it, the generator reads baked weights
 // with it, and both report a damaged file in the same words.
 using System;

@@ -1,4 +1,4 @@
-// Shared source: compiled into the runtime and linked into the generator (see Functions.cs).
+// Shared source: compiled into the runtime and linked into the generator (see ActivationsAndCosts.cs).
 using System;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
