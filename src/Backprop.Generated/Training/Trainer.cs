@@ -32,7 +32,7 @@ namespace Backprop;
 /// </para>
 /// <para>
 /// The work lives in <see cref="TrainingSession{TNet}"/>, which allocates its buffers once and then nothing at all
-/// per epoch, and saves and loads checkpoints; <see cref="Train"/> runs one for <see cref="TrainingOptions.Epochs"/>
+/// per epoch, and saves and loads checkpoints; <c>Train</c> runs one for <see cref="TrainingOptions.Epochs"/>
 /// epochs, or until early stopping ends it.
 /// </para>
 /// </remarks>
@@ -102,6 +102,30 @@ public static class Trainer
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// Trains as <see cref="Train{TNet}(TNet, Dataset, TrainingOptions, Dataset?, IProgress{EpochResult}?, IProgress{EpochProgress}?, CancellationToken)"/>
+    /// does, calling <paramref name="onEpoch"/> on the training thread as soon as each epoch ends: for example
+    /// <c>onEpoch: Console.WriteLine</c> prints a line per epoch (see <see cref="EpochResult.ToString"/>).
+    /// </summary>
+    public static IReadOnlyList<EpochResult> Train<TNet>(
+        TNet network,
+        Dataset training,
+        TrainingOptions options,
+        Dataset? test,
+        Action<EpochResult> onEpoch,
+        CancellationToken cancellationToken = default)
+        where TNet : class, INetwork<TNet>
+    {
+        ArgumentNullException.ThrowIfNull(onEpoch);
+        return Train(network, training, options, test, new EpochCallback(onEpoch), null, cancellationToken);
+    }
+
+    /// <summary>An <see cref="IProgress{T}"/> that runs its callback at once, on the reporting thread.</summary>
+    private sealed class EpochCallback(Action<EpochResult> onEpoch) : IProgress<EpochResult>
+    {
+        public void Report(EpochResult value) => onEpoch(value);
     }
 
     /// <summary>

@@ -1,4 +1,6 @@
 using System;
+using System.Text;
+using static System.FormattableString;
 
 namespace Backprop;
 
@@ -24,9 +26,17 @@ public readonly record struct EvaluationResult(int Correct, int Count, double Me
     /// pair; null for the evaluations during training (which allocate nothing) and for real-valued targets.
     /// </summary>
     public ConfusionMatrix? Confusion { get; init; }
+
+    /// <summary>
+    /// E.g. <c>accuracy 0.8697 (8697/10000), cost 0.3712</c>; for real-valued targets
+    /// <c>R² 0.7612, RMSE 0.4871, cost 0.1186</c>.
+    /// </summary>
+    public override string ToString() => Regression is { } errors
+        ? Invariant($"R² {errors.RSquared:F4}, RMSE {errors.RootMeanSquaredError:G4}, cost {MeanCost:F4}")
+        : Invariant($"accuracy {Accuracy:F4} ({Correct}/{Count}), cost {MeanCost:F4}");
 }
 
-/// <summary>What one epoch of training did (reported by <see cref="Trainer.Train"/> after each epoch).</summary>
+/// <summary>What one epoch of training did (reported by <see cref="Trainer"/>.Train after each epoch).</summary>
 /// <param name="Epoch">The epoch, from 1.</param>
 /// <param name="Epochs">The number of epochs of the run.</param>
 /// <param name="TrainingCost">The mean of the samples' costs C_x over the epoch, each as returned by <see cref="INetwork{TSelf}.Backprop"/> while training (before that sample's mini-batch step).</param>
@@ -63,9 +73,36 @@ public readonly record struct EpochResult(
     /// network then holds the parameters of <see cref="BestEpoch"/>, not this epoch's.
     /// </summary>
     public bool StoppedEarly { get; init; }
+
+    /// <summary>
+    /// One line for a log, e.g.
+    /// <c>epoch 3/10: training cost 0.4123; test accuracy 0.8512 (8512/10000), cost 0.4290; 0.41 s, 146,341 samples/s</c>.
+    /// </summary>
+    public override string ToString()
+    {
+        var text = new StringBuilder(Invariant($"epoch {Epoch}/{Epochs}: training cost {TrainingCost:F4}"));
+        if (Training is { } training)
+        {
+            text.Append("; training ").Append(training);
+        }
+        if (Validation is { } validation)
+        {
+            text.Append("; validation ").Append(validation);
+        }
+        if (Test is { } test)
+        {
+            text.Append("; test ").Append(test);
+        }
+        text.Append(Invariant($"; {TrainingTime.TotalSeconds:F2} s, {SamplesPerSecond:N0} samples/s"));
+        if (StoppedEarly)
+        {
+            text.Append(Invariant($"; stopped early, keeping epoch {BestEpoch}"));
+        }
+        return text.ToString();
+    }
 }
 
-/// <summary>Progress within an epoch, for live progress bars (see <see cref="Trainer.Train"/>).</summary>
+/// <summary>Progress within an epoch, for live progress bars (see <see cref="Trainer"/>.Train).</summary>
 /// <param name="Epoch">The epoch, from 1.</param>
 /// <param name="Epochs">The number of epochs of the run.</param>
 /// <param name="SamplesDone">The training samples done in this epoch (whole mini-batches).</param>

@@ -101,6 +101,7 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
                 Invariant($"The optimizer's Name must be 1 to {TrainingState.MaxNameBytes} bytes of UTF-8 (checkpoints store it), but is '{name}'."), nameof(options));
         }
 
+        DebugBuildNotice.Check(typeof(TNet));
         _network = network;
         _options = options;
         _optimizer = options.Optimizer;
