@@ -258,7 +258,8 @@ public sealed class TabularData
         SepReader reader;
         try
         {
-            reader = options.From(stream, leaveOpen: true);
+            // Read in full reads, so that what a stream of a few bytes per read holds reads as from a file.
+            reader = options.From(new FullReadStream(stream), leaveOpen: true);
         }
         catch (NotSupportedException e) when (IsRowTooLong(e))
         {
