@@ -15,13 +15,20 @@ public enum CsvFormatError
     /// <summary>Two header columns have the same name (after trimming; names are compared ordinally, case-sensitive).</summary>
     DuplicateColumn = 3,
 
-    /// <summary>A data line has more or fewer fields than the header, or is blank with data lines after it.</summary>
+    /// <summary>
+    /// A data line has more or fewer fields than the header, or is blank with data lines after it; or a row cannot be
+    /// split into fields: a quote is left open (its value runs to the end of the file), or the row is longer than the
+    /// CSV parser reads (16,777,216 characters).
+    /// </summary>
     RaggedRow = 4,
 
     /// <summary>A field is empty (or only whitespace), or a header column has no name.</summary>
     MissingValue = 5,
 
-    /// <summary>A field is not a finite number in the invariant culture (NaN and infinities are refused too).</summary>
+    /// <summary>
+    /// A field is not a finite number in the invariant culture (NaN and infinities are refused too, and so are numbers
+    /// followed by NUL characters).
+    /// </summary>
     NotANumber = 6,
 
     /// <summary>The file has a header but no data rows.</summary>

@@ -27,9 +27,9 @@ public sealed partial class FuzzNet { }
 /// Backprop.Generated.Fuzz TARGET --afl           AFL mode (run under afl-fuzz)
 /// Backprop.Generated.Fuzz TARGET PATH...         replay files, or every file of folders, and count outcomes
 /// Backprop.Generated.Fuzz TARGET --mutate N PATH...  replay N deterministic mutations of the files (no fuzzer needed)
-/// Backprop.Generated.Fuzz write-corpus FOLDER    write the seed corpus (FOLDER/model, FOLDER/idx, FOLDER/onnx)
+/// Backprop.Generated.Fuzz write-corpus FOLDER    write the seed corpus (FOLDER/model, FOLDER/idx, FOLDER/csv, FOLDER/onnx)
 /// </code>
-/// Targets: model, model-info, idx, onnx.
+/// Targets: model, model-info, idx, onnx, csv (CsvTarget.cs).
 /// </summary>
 public static class Program
 {
@@ -39,6 +39,7 @@ public static class Program
         ["model-info"] = ModelInfo,
         ["idx"] = Idx,
         ["onnx"] = Onnx,
+        ["csv"] = CsvTarget.Csv,
     };
 
     public static int Main(string[] args)
@@ -50,7 +51,7 @@ public static class Program
         }
         if (args.Length == 0 || !Targets.TryGetValue(args[0], out Func<ReadOnlyMemory<byte>, bool>? target))
         {
-            Console.Error.WriteLine("usage: Backprop.Generated.Fuzz (model|model-info|idx|onnx) [--afl | FILE-OR-FOLDER...] | write-corpus FOLDER");
+            Console.Error.WriteLine("usage: Backprop.Generated.Fuzz (model|model-info|idx|onnx|csv) [--afl | FILE-OR-FOLDER...] | write-corpus FOLDER");
             return 2;
         }
 
@@ -71,7 +72,8 @@ public static class Program
         }
         if (args.Length >= 4 && args[1] == "--mutate" && int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out int count))
         {
-            return Replay(args[0], target, Mutations(Files(args.Skip(3)).Select(f => (f, File.ReadAllBytes(f))).ToArray(), count, varints: args[0] == "onnx"));
+            (string, byte[])[] seeds = Files(args.Skip(3)).Select(f => (f, File.ReadAllBytes(f))).ToArray();
+            return Replay(args[0], target, args[0] == "csv" ? CsvTarget.Mutations(seeds, count) : Mutations(seeds, count, varints: args[0] == "onnx"));
         }
         return Replay(args[0], target, Files(args.Skip(1)).Select(f => (f, File.ReadAllBytes(f))));
     }
@@ -409,6 +411,7 @@ public static class Program
         File.WriteAllBytes(Path.Combine(idx, "two-2x2-gzip.bin"), Pack(Gzip(images), Gzip(labels)));
         File.WriteAllBytes(Path.Combine(idx, "one-1x3.bin"), Pack(IdxFile(0x00000803, [1, 1, 3], [9, 8, 7]), IdxFile(0x00000801, [1], [0])));
         File.WriteAllBytes(Path.Combine(idx, "count-mismatch.bin"), Pack(images, IdxFile(0x00000801, [3], [1, 2, 3])));
+        CsvTarget.WriteCorpus(folder);
 
         string onnx = Directory.CreateDirectory(Path.Combine(folder, "onnx")).FullName;
         (string Name, int[] Sizes, ActivationKind[] Activations, CostKind? Cost, int Opset)[] exports =

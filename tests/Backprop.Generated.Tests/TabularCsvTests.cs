@@ -264,6 +264,46 @@ public sealed class TabularCsvTests : IDisposable
         Assert.Contains("'a', 'b', 'y'", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("a;b;c;d;y\n1;2;3;4;5\n", ',', "';'", ';')]
+    [InlineData("a\tb\ty\n1\t2\t3\n", ',', "'\\t' (tab)", '\t')]
+    [InlineData("a|b|y\n1|2|3\n", ',', "'|'", '|')]
+    [InlineData("a,b,y\n1,2,3\n", ';', "','", ',')]
+    // The name asked for is not in the header at all, but the header is one name holding another separator.
+    [InlineData("a;b;c;d;target\n1;2;3;4;5\n", ',', "';'", null)]
+    public void Missing_column_of_a_header_with_another_separator_suggests_the_separator_argument(string text, char used, string shown, char? right)
+    {
+        var path = Write(text);
+        var e = Assert.Throws<CsvFormatException>(() => TabularData.ReadCsv(path, ["y"], null, used));
+        Assert.Equal(CsvFormatError.MissingColumn, e.Reason);
+        Assert.Equal("y", e.Column);
+        var usedShown = used == ',' ? "','" : "';'";
+        Assert.EndsWith($"The header looks separated by {shown}, not {usedShown}: pass separator: {shown} to TabularData.ReadCsv.", e.Message, StringComparison.Ordinal);
+        if (right is char separator)
+        {
+            // ... which is right.
+            Assert.Equal(1, TabularData.ReadCsv(path, ["y"], null, separator).Count);
+        }
+    }
+
+    [Fact]
+    public void Missing_column_of_a_header_without_another_separator_suggests_nothing()
+    {
+        var e = Fails("a,b,y\n1,2,3\n", CsvFormatError.MissingColumn, "target");
+        Assert.DoesNotContain("separator", e.Message, StringComparison.Ordinal);
+        Assert.EndsWith("line 1 has the columns 'a', 'b', 'y'.", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Missing_column_of_a_wide_header_lists_the_first_names()
+    {
+        var names = Enumerable.Range(0, 100).Select(i => "c" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        var e = Fails(string.Join(',', names) + "\n" + string.Join(',', Enumerable.Repeat("1", 100)) + "\n", CsvFormatError.MissingColumn, "y");
+        Assert.Contains("'c0', 'c1', ", e.Message, StringComparison.Ordinal);
+        Assert.Contains("'c19', ... (100 in all).", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("'c20'", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Missing_feature_column()
     {
@@ -297,7 +337,7 @@ public sealed class TabularCsvTests : IDisposable
     [InlineData("a,b,y\r\n1,2,3\r\n4,5,6\r\n7,8,9,10\r\n", 4, "line 4 has 4 fields but the header has 3")]
     [InlineData("a,b,y\n1,2,3\n\n4,5,6\n", 3, "line 3 has no fields but the header has 3")]
     [InlineData("a,b,y\n1,2,3\n7\n", 3, "line 3 has 1 field but the header has 3")]
-    [InlineData("a,b,y\n1,2,3\n\"4,5,6\n7,8,9\n", 3, "line 3 has 1 field but the header has 3 (the row runs to line 5: is a quote left open?)")]
+    [InlineData("a,b,y\n1,2,3\n\"4,5,6\n7\",8,9,10\n", 3, "line 3 has 4 fields but the header has 3 (the row runs to line 4: is a quote left open?)")]
     public void Ragged_rows(string text, int line, string detail)
     {
         var e = Fails(text, CsvFormatError.RaggedRow, "y");
