@@ -1,6 +1,5 @@
 using System;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using static System.FormattableString;
 
 namespace Backprop;
@@ -67,15 +66,7 @@ public class Adam : Optimizer
     {
         CheckLengths(parameters, gradientSum, state);
         AdamScalars scalars = Scalars(step);
-        var rule = new AdamUpdate(0, scalars, scalars);
-        unsafe
-        {
-            fixed (float* p = parameters, s = gradientSum, m = state[0], v = state[1])
-            {
-                var loop = new AdamUpdate.Loop(rule, p, s, m, v);
-                VectorLoop.Run(ref loop, (nuint)parameters.Length);
-            }
-        }
+        UpdateRules.StepBlock(new AdamRule(scalars, scalars), parameters, gradientSum, state);
     }
 
     /// <summary>
@@ -83,10 +74,10 @@ public class Adam : Optimizer
     /// per step, the biases' without the L2 term and the decoupled decay.
     /// </summary>
     private protected sealed override OptimizerStepper<TNet>? CreateFusedStepper<TNet>(in StepperSetup<TNet> setup)
-        => new FusedStepper<TNet, AdamUpdate>(setup, StatePerParameter, batch =>
+        => new FusedStepper<TNet, FusedUpdate<AdamRule>>(setup, StatePerParameter, batch =>
         {
             AdamScalars weights = Scalars(batch.For(isWeights: true));
-            return new AdamUpdate(TNet.ParameterCount, weights, weights with { L2 = 0f, Decay = 1f });
+            return new FusedUpdate<AdamRule>(new AdamRule(weights, weights with { L2 = 0f, Decay = 1f }), TNet.ParameterCount);
         });
 
     /// <summary>The step's constants, rounded to float once: for a block of weights or of biases.</summary>
@@ -155,57 +146,18 @@ internal readonly record struct AdamScalars(
 
 /// <summary>
 /// <see cref="Adam"/>'s rule (and <see cref="AdamW"/>'s): g = scale·Σ + l2·θ; m ← β1·m + (1 − β1)·g;
-/// v ← β2·v + (1 − β2)·g²; θ ← decay·θ − stepSize·m / (√v·(1/√(1 − β2^t)) + ε). Written once for every width and both
-/// ways of taking the step: fused into the generated kernels (the span given to <see cref="INetwork{TSelf}.UpdateBatch"/>
-/// holds the P parameters, then the first moments m, then the second moments v, so a parameter's m is P floats after it
-/// and its v 2P floats after it) and stand-alone (<see cref="Adam.Step"/>). No fused multiply-add: every width, and both
-/// ways, give the same bits.
+/// v ← β2·v + (1 − β2)·g²; θ ← decay·θ − stepSize·m / (√v·(1/√(1 − β2^t)) + ε), with m in state slot 0 and v in slot 1.
+/// Written once for scalars and every width, for both ways of taking the step (fused into the kernels and stand-alone).
+/// No fused multiply-add: every width, and both ways, give the same bits.
 /// </summary>
-internal readonly struct AdamUpdate : IParameterUpdate
+internal readonly struct AdamRule(AdamScalars weights, AdamScalars biases) : IUpdateRule
 {
-    private readonly nint _stride;
-    private readonly AdamScalars _weights;
-    private readonly AdamScalars _biases;
-
-    public AdamUpdate(int parameterCount, in AdamScalars weights, in AdamScalars biases)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Scalar(ref float parameter, ref float state, nint slotStride, float sum, bool isWeight)
     {
-        _stride = parameterCount;
-        _weights = weights;
-        _biases = biases;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Bias(ref float parameter, float sum) => Apply(ref parameter, ref Unsafe.Add(ref parameter, _stride), ref Unsafe.Add(ref parameter, 2 * _stride), sum, _biases);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Weight(ref float parameter, float sum) => Apply(ref parameter, ref Unsafe.Add(ref parameter, _stride), ref Unsafe.Add(ref parameter, 2 * _stride), sum, _weights);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Weights(ref float parameter, Vector128<float> sum) => Fused<Simd128, Vector128<float>>(ref parameter, sum, Vector128<float>.AllBitsSet);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Weights(ref float parameter, Vector256<float> sum) => Fused<Simd256, Vector256<float>>(ref parameter, sum, Vector256<float>.AllBitsSet);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Weights(ref float parameter, Vector512<float> sum) => Fused<Simd512, Vector512<float>>(ref parameter, sum, Vector512<float>.AllBitsSet);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Weights(ref float parameter, Vector128<float> sum, Vector128<float> mask) => Fused<Simd128, Vector128<float>>(ref parameter, sum, mask);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Weights(ref float parameter, Vector256<float> sum, Vector256<float> mask) => Fused<Simd256, Vector256<float>>(ref parameter, sum, mask);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Weights(ref float parameter, Vector512<float> sum, Vector512<float> mask) => Fused<Simd512, Vector512<float>>(ref parameter, sum, mask);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Fused<TSimd, TVector>(ref float parameter, TVector sum, TVector mask) where TSimd : struct, ISimd<TVector> where TVector : struct
-        => Apply<TSimd, TVector>(ref parameter, ref Unsafe.Add(ref parameter, _stride), ref Unsafe.Add(ref parameter, 2 * _stride), sum, _weights, mask);
-
-    /// <summary>The rule for one parameter θ and its moments m and v.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Apply(ref float parameter, ref float m, ref float v, float sum, in AdamScalars k)
-    {
+        AdamScalars k = isWeight ? weights : biases;
+        ref float m = ref state;
+        ref float v = ref Unsafe.Add(ref state, slotStride);
         float theta = parameter;
         float g = sum * k.GradientScale + theta * k.L2;
         float first = m * k.Beta1 + g * k.OneMinusBeta1;
@@ -216,11 +168,13 @@ internal readonly struct AdamUpdate : IParameterUpdate
         parameter = theta * k.Decay - k.StepSize * first / denominator;
     }
 
-    /// <summary>The rule for a vector of parameters and their moments, the lanes of <paramref name="mask"/> only.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Apply<TSimd, TVector>(ref float parameter, ref float mRef, ref float vRef, TVector sum, in AdamScalars k, TVector mask)
+    public void Vector<TSimd, TVector>(ref float parameter, ref float state, nint slotStride, TVector sum, TVector mask)
         where TSimd : struct, ISimd<TVector> where TVector : struct
     {
+        AdamScalars k = weights;
+        ref float mRef = ref state;
+        ref float vRef = ref Unsafe.Add(ref state, slotStride);
         TVector theta = TSimd.Load(ref parameter, 0), m = TSimd.Load(ref mRef, 0), v = TSimd.Load(ref vRef, 0);
         TVector g = TSimd.Add(TSimd.Multiply(sum, TSimd.Create(k.GradientScale)), TSimd.Multiply(theta, TSimd.Create(k.L2)));
         TVector first = TSimd.Add(TSimd.Multiply(m, TSimd.Create(k.Beta1)), TSimd.Multiply(g, TSimd.Create(k.OneMinusBeta1)));
@@ -230,14 +184,5 @@ internal readonly struct AdamUpdate : IParameterUpdate
         TSimd.Store(TSimd.ConditionalSelect(mask, first, m), ref mRef, 0);
         TSimd.Store(TSimd.ConditionalSelect(mask, second, v), ref vRef, 0);
         TSimd.Store(TSimd.ConditionalSelect(mask, next, theta), ref parameter, 0);
-    }
-
-    /// <summary>The stand-alone step over a block: parameters, their summed gradients and their moments.</summary>
-    internal readonly unsafe struct Loop(AdamUpdate rule, float* parameters, float* sums, float* first, float* second) : IVectorLoop
-    {
-        public void Vector<TSimd, TVector>(nuint i) where TSimd : struct, ISimd<TVector> where TVector : struct
-            => Apply<TSimd, TVector>(ref parameters[i], ref first[i], ref second[i], TSimd.Load(ref Unsafe.AsRef<float>(sums), i), rule._weights, TSimd.AllBitsSet);
-
-        public void Scalar(nuint i) => Apply(ref parameters[i], ref first[i], ref second[i], sums[i], rule._weights);
     }
 }

@@ -50,6 +50,12 @@ public readonly ref struct OptimizerState
         _length = length;
     }
 
+    /// <summary>The block's first state float (slot 0), whatever the slots; a null reference for a state of no slots.</summary>
+    internal ref float First => ref _stride == 0 || _length == 0 ? ref System.Runtime.CompilerServices.Unsafe.NullRef<float>() : ref _all[_offset];
+
+    /// <summary>The distance between a parameter's state in one slot and in the next.</summary>
+    internal nint SlotStride => _stride;
+
     /// <summary>The number of slots (<see cref="Optimizer.StatePerParameter"/>).</summary>
     public int Slots => _stride == 0 ? 0 : _all.Length / _stride;
 
