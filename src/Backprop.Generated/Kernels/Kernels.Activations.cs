@@ -6,7 +6,8 @@ using System.Runtime.Intrinsics;
 namespace Backprop;
 
 // The activation functions besides the sigmoid (Kernels.cs), their slopes and softmax: scalar, Vector128/256/512
-// and row kernels. The three vector widths repeat one algorithm, as in Kernels.cs.
+// and row kernels. Each vector form is written once over ISimd (Simd.cs), as in Kernels.cs: a generic method that
+// the JIT compiles for each width, behind one public overload per width that forwards to it.
 //
 // Slopes are computed from the activation a = f(z), which is what the generated code keeps, not from z:
 // σ' = a(1 − a), tanh' = 1 − a² (as (1 − a)(1 + a), which keeps its accuracy near |a| = 1), and for ReLU and
@@ -66,208 +67,335 @@ public static partial class Kernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float LeakyReLUDerivative(float a) => a > 0f ? 1f : LeakySlope;
 
+    // ---- Vector forms: an overload per width, each a forward to the function's one generic form below. ----
+
+    /// <summary>tanh(z) lane by lane, as <see cref="Tanh(float)"/> to a few ulps; ±1 exactly beyond |z| ≈ 9; NaN stays NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Tanh(Vector512<float> z) => TanhFunction.Apply<Simd512, Vector512<float>>(z);
+
+    /// <summary>tanh(z) lane by lane, as <see cref="Tanh(float)"/> to a few ulps; ±1 exactly beyond |z| ≈ 9; NaN stays NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Tanh(Vector256<float> z) => TanhFunction.Apply<Simd256, Vector256<float>>(z);
+
+    /// <summary>tanh(z) lane by lane, as <see cref="Tanh(float)"/> to a few ulps; ±1 exactly beyond |z| ≈ 9; NaN stays NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Tanh(Vector128<float> z) => TanhFunction.Apply<Simd128, Vector128<float>>(z);
+
+    /// <summary>max(0, z) lane by lane, as <see cref="ReLU(float)"/>; NaN stays NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ReLU(Vector512<float> z) => ReLUFunction.Apply<Simd512, Vector512<float>>(z);
+
+    /// <summary>max(0, z) lane by lane, as <see cref="ReLU(float)"/>; NaN stays NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ReLU(Vector256<float> z) => ReLUFunction.Apply<Simd256, Vector256<float>>(z);
+
+    /// <summary>max(0, z) lane by lane, as <see cref="ReLU(float)"/>; NaN stays NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> ReLU(Vector128<float> z) => ReLUFunction.Apply<Simd128, Vector128<float>>(z);
+
+    /// <summary>z for z &gt; 0, else 0.01·z, lane by lane, as <see cref="LeakyReLU(float)"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LeakyReLU(Vector512<float> z) => LeakyReLUFunction.Apply<Simd512, Vector512<float>>(z);
+
+    /// <summary>z for z &gt; 0, else 0.01·z, lane by lane, as <see cref="LeakyReLU(float)"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LeakyReLU(Vector256<float> z) => LeakyReLUFunction.Apply<Simd256, Vector256<float>>(z);
+
+    /// <summary>z for z &gt; 0, else 0.01·z, lane by lane, as <see cref="LeakyReLU(float)"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> LeakyReLU(Vector128<float> z) => LeakyReLUFunction.Apply<Simd128, Vector128<float>>(z);
+
+    /// <summary>σ' = a(1 − a) from the activation a = σ(z), lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> SigmoidDerivative(Vector512<float> a) => SigmoidDerivativeFunction.Apply<Simd512, Vector512<float>>(a);
+
+    /// <summary>σ' = a(1 − a) from the activation a = σ(z), lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> SigmoidDerivative(Vector256<float> a) => SigmoidDerivativeFunction.Apply<Simd256, Vector256<float>>(a);
+
+    /// <summary>σ' = a(1 − a) from the activation a = σ(z), lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> SigmoidDerivative(Vector128<float> a) => SigmoidDerivativeFunction.Apply<Simd128, Vector128<float>>(a);
+
+    /// <summary>tanh' = 1 − a² = (1 − a)(1 + a) from the activation a = tanh(z), lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> TanhDerivative(Vector512<float> a) => TanhDerivativeFunction.Apply<Simd512, Vector512<float>>(a);
+
+    /// <summary>tanh' = 1 − a² = (1 − a)(1 + a) from the activation a = tanh(z), lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> TanhDerivative(Vector256<float> a) => TanhDerivativeFunction.Apply<Simd256, Vector256<float>>(a);
+
+    /// <summary>tanh' = 1 − a² = (1 − a)(1 + a) from the activation a = tanh(z), lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> TanhDerivative(Vector128<float> a) => TanhDerivativeFunction.Apply<Simd128, Vector128<float>>(a);
+
+    /// <summary>1 where a &gt; 0, else 0, lane by lane (the ReLU's slope from its activation a).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ReLUDerivative(Vector512<float> a) => ReLUDerivativeFunction.Apply<Simd512, Vector512<float>>(a);
+
+    /// <summary>1 where a &gt; 0, else 0, lane by lane (the ReLU's slope from its activation a).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ReLUDerivative(Vector256<float> a) => ReLUDerivativeFunction.Apply<Simd256, Vector256<float>>(a);
+
+    /// <summary>1 where a &gt; 0, else 0, lane by lane (the ReLU's slope from its activation a).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> ReLUDerivative(Vector128<float> a) => ReLUDerivativeFunction.Apply<Simd128, Vector128<float>>(a);
+
+    /// <summary>1 where a &gt; 0, else 0.01, lane by lane (the leaky ReLU's slope from its activation a).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LeakyReLUDerivative(Vector512<float> a) => LeakyReLUDerivativeFunction.Apply<Simd512, Vector512<float>>(a);
+
+    /// <summary>1 where a &gt; 0, else 0.01, lane by lane (the leaky ReLU's slope from its activation a).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LeakyReLUDerivative(Vector256<float> a) => LeakyReLUDerivativeFunction.Apply<Simd256, Vector256<float>>(a);
+
+    /// <summary>1 where a &gt; 0, else 0.01, lane by lane (the leaky ReLU's slope from its activation a).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> LeakyReLUDerivative(Vector128<float> a) => LeakyReLUDerivativeFunction.Apply<Simd128, Vector128<float>>(a);
+
+    // ---- The functions. ----
+
+    /// <summary>
+    /// An element-wise function: its scalar form and its vector form, written once for every width. One struct per
+    /// function, which the public overloads per width forward to, and with which each instantiation of
+    /// <see cref="ElementRows{TStep}"/> is compiled with the function inlined.
+    /// </summary>
+    private interface IElementwise
+    {
+        static abstract float Apply(float x);
+
+        static abstract TVector Apply<TSimd, TVector>(TVector x) where TSimd : struct, ISimd<TVector> where TVector : struct;
+    }
+
+    /// <summary>tanh: <see cref="Tanh(float)"/>, and lane by lane the polynomial below |z| = 0.625, 1 − 2 / (e^(2|z|) + 1) with z's sign above.</summary>
+    private readonly struct TanhFunction : IElementwise
+    {
+        public static float Apply(float x) => Tanh(x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TVector Apply<TSimd, TVector>(TVector z) where TSimd : struct, ISimd<TVector> where TVector : struct
+        {
+            TVector x = TSimd.Abs(z);
+            TVector z2 = TSimd.Multiply(z, z);
+            TVector p = TSimd.MultiplyAdd(TSimd.Create(TanhQ0), z2, TSimd.Create(TanhQ1));
+            p = TSimd.MultiplyAdd(p, z2, TSimd.Create(TanhQ2));
+            p = TSimd.MultiplyAdd(p, z2, TSimd.Create(TanhQ3));
+            p = TSimd.MultiplyAdd(p, z2, TSimd.Create(TanhQ4));
+            TVector small = TSimd.MultiplyAdd(TSimd.Multiply(p, z2), z, z);
+            TVector e = Exp<TSimd, TVector>(TSimd.Add(x, x));
+            TVector large = TSimd.Or(TSimd.Subtract(TSimd.One, TSimd.Divide(TSimd.Create(2f), TSimd.Add(e, TSimd.One))), TSimd.And(z, TSimd.Create(-0f)));
+            return TSimd.ConditionalSelect(TSimd.LessThan(x, TSimd.Create(TanhSmall)), small, large);
+        }
+    }
+
+    /// <summary>max(0, z): <see cref="ReLU(float)"/>, and lane by lane z with the lanes where z ≤ 0 cleared (a NaN lane compares false and stays).</summary>
+    private readonly struct ReLUFunction : IElementwise
+    {
+        public static float Apply(float x) => ReLU(x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TVector Apply<TSimd, TVector>(TVector z) where TSimd : struct, ISimd<TVector> where TVector : struct
+            => TSimd.AndNot(z, TSimd.LessThanOrEqual(z, TSimd.Zero));
+    }
+
+    /// <summary>z for z &gt; 0, else 0.01·z.</summary>
+    private readonly struct LeakyReLUFunction : IElementwise
+    {
+        public static float Apply(float x) => LeakyReLU(x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TVector Apply<TSimd, TVector>(TVector z) where TSimd : struct, ISimd<TVector> where TVector : struct
+            => TSimd.ConditionalSelect(TSimd.GreaterThan(z, TSimd.Zero), z, TSimd.Multiply(z, TSimd.Create(LeakySlope)));
+    }
+
+    /// <summary>σ' = a(1 − a), from the activation a.</summary>
+    private readonly struct SigmoidDerivativeFunction : IElementwise
+    {
+        public static float Apply(float x) => SigmoidDerivative(x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TVector Apply<TSimd, TVector>(TVector a) where TSimd : struct, ISimd<TVector> where TVector : struct
+            => TSimd.Multiply(a, TSimd.Subtract(TSimd.One, a));
+    }
+
+    /// <summary>tanh' = (1 − a)(1 + a), from the activation a.</summary>
+    private readonly struct TanhDerivativeFunction : IElementwise
+    {
+        public static float Apply(float x) => TanhDerivative(x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TVector Apply<TSimd, TVector>(TVector a) where TSimd : struct, ISimd<TVector> where TVector : struct
+            => TSimd.Multiply(TSimd.Subtract(TSimd.One, a), TSimd.Add(TSimd.One, a));
+    }
+
+    /// <summary>The ReLU's slope from its activation a: 1 where a &gt; 0, else 0.</summary>
+    private readonly struct ReLUDerivativeFunction : IElementwise
+    {
+        public static float Apply(float x) => ReLUDerivative(x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TVector Apply<TSimd, TVector>(TVector a) where TSimd : struct, ISimd<TVector> where TVector : struct
+            => TSimd.And(TSimd.One, TSimd.GreaterThan(a, TSimd.Zero));
+    }
+
+    /// <summary>The leaky ReLU's slope from its activation a: 1 where a &gt; 0, else 0.01.</summary>
+    private readonly struct LeakyReLUDerivativeFunction : IElementwise
+    {
+        public static float Apply(float x) => LeakyReLUDerivative(x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TVector Apply<TSimd, TVector>(TVector a) where TSimd : struct, ISimd<TVector> where TVector : struct
+            => TSimd.ConditionalSelect(TSimd.GreaterThan(a, TSimd.Zero), TSimd.One, TSimd.Create(LeakySlope));
+    }
+
     // ---- Element-wise row kernels: the widest accelerated vectors, then narrower ones, then scalars. ----
 
     /// <summary>
     /// target[k] = tanh(source[k]), for k in [0, <paramref name="count"/>) (source and target may be the same memory).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Tanh(ref float source, ref float target, nint count) => MapRows<TanhFunction>(ref source, ref target, count);
+    public static void Tanh(ref float source, ref float target, nint count) => ElementRows<Map<TanhFunction>>(ref source, ref target, count);
 
     /// <summary>
     /// target[k] = max(0, source[k]), for k in [0, <paramref name="count"/>) (source and target may be the same memory).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void ReLU(ref float source, ref float target, nint count) => MapRows<ReLUFunction>(ref source, ref target, count);
+    public static void ReLU(ref float source, ref float target, nint count) => ElementRows<Map<ReLUFunction>>(ref source, ref target, count);
 
     /// <summary>
     /// target[k] = source[k] for source[k] &gt; 0, else 0.01·source[k], for k in [0, <paramref name="count"/>) (source and target may be the same memory).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void LeakyReLU(ref float source, ref float target, nint count) => MapRows<LeakyReLUFunction>(ref source, ref target, count);
+    public static void LeakyReLU(ref float source, ref float target, nint count) => ElementRows<Map<LeakyReLUFunction>>(ref source, ref target, count);
 
     /// <summary>
     /// d[k] ·= σ' = a(1 − a), with a = a[k], for k in [0, <paramref name="count"/>): the output error of a quadratic
     /// cost, (a − y) ⊙ f', from the raw error in <paramref name="d"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void SigmoidDerivative(ref float a, ref float d, nint count) => MultiplyRows<SigmoidDerivativeFunction>(ref a, ref d, count);
+    public static void SigmoidDerivative(ref float a, ref float d, nint count) => ElementRows<Scale<SigmoidDerivativeFunction>>(ref a, ref d, count);
 
     /// <summary>
     /// d[k] ·= tanh' = 1 − a², with a = a[k], for k in [0, <paramref name="count"/>): the output error of a quadratic
     /// cost, (a − y) ⊙ f', from the raw error in <paramref name="d"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void TanhDerivative(ref float a, ref float d, nint count) => MultiplyRows<TanhDerivativeFunction>(ref a, ref d, count);
+    public static void TanhDerivative(ref float a, ref float d, nint count) => ElementRows<Scale<TanhDerivativeFunction>>(ref a, ref d, count);
 
     /// <summary>
     /// d[k] ·= ReLU' = 1 for a &gt; 0, else 0, with a = a[k], for k in [0, <paramref name="count"/>): the output error of a quadratic
     /// cost, (a − y) ⊙ f', from the raw error in <paramref name="d"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void ReLUDerivative(ref float a, ref float d, nint count) => MultiplyRows<ReLUDerivativeFunction>(ref a, ref d, count);
+    public static void ReLUDerivative(ref float a, ref float d, nint count) => ElementRows<Scale<ReLUDerivativeFunction>>(ref a, ref d, count);
 
     /// <summary>
     /// d[k] ·= the leaky ReLU's slope = 1 for a &gt; 0, else 0.01, with a = a[k], for k in [0, <paramref name="count"/>): the output error of a quadratic
     /// cost, (a − y) ⊙ f', from the raw error in <paramref name="d"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void LeakyReLUDerivative(ref float a, ref float d, nint count) => MultiplyRows<LeakyReLUDerivativeFunction>(ref a, ref d, count);
+    public static void LeakyReLUDerivative(ref float a, ref float d, nint count) => ElementRows<Scale<LeakyReLUDerivativeFunction>>(ref a, ref d, count);
 
-    /// <summary>An element-wise function at every width, for the row kernels: one struct per function, so that each
-    /// instantiation of <see cref="MapRows{TFunction}"/> is compiled with the function inlined.</summary>
-    private interface IElementwise
+    /// <summary>What an element-wise row kernel does at an index, with one vector of any width or with one float.</summary>
+    private interface IRowStep
     {
-        static abstract float Apply(float x);
+        static abstract void Vector<TSimd, TVector>(ref float source, ref float target, nuint k) where TSimd : struct, ISimd<TVector> where TVector : struct;
 
-        static abstract Vector128<float> Apply(Vector128<float> x);
-
-        static abstract Vector256<float> Apply(Vector256<float> x);
-
-        static abstract Vector512<float> Apply(Vector512<float> x);
+        static abstract void Scalar(ref float source, ref float target, nint k);
     }
 
-    /// <summary>target[k] = f(source[k]) for k in [0, count) (source and target may be the same memory).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MapRows<TFunction>(ref float source, ref float target, nint count)
-        where TFunction : struct, IElementwise
+    /// <summary>target[k] = f(source[k]).</summary>
+    private readonly struct Map<TFunction> : IRowStep where TFunction : struct, IElementwise
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Vector<TSimd, TVector>(ref float source, ref float target, nuint k) where TSimd : struct, ISimd<TVector> where TVector : struct
+            => TSimd.Store(TFunction.Apply<TSimd, TVector>(TSimd.Load(ref source, k)), ref target, k);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Scalar(ref float source, ref float target, nint k)
+            => Unsafe.Add(ref target, k) = TFunction.Apply(Unsafe.Add(ref source, k));
+    }
+
+    /// <summary>target[k] ·= f(source[k]): d ·= f'(a).</summary>
+    private readonly struct Scale<TFunction> : IRowStep where TFunction : struct, IElementwise
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Vector<TSimd, TVector>(ref float source, ref float target, nuint k) where TSimd : struct, ISimd<TVector> where TVector : struct
+            => TSimd.Store(TSimd.Multiply(TSimd.Load(ref target, k), TFunction.Apply<TSimd, TVector>(TSimd.Load(ref source, k))), ref target, k);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Scalar(ref float source, ref float target, nint k)
+            => Unsafe.Add(ref target, k) *= TFunction.Apply(Unsafe.Add(ref source, k));
+    }
+
+    /// <summary>
+    /// <typeparamref name="TStep"/> at k in [0, count): whole vectors of the widest accelerated width, then of the narrower
+    /// ones, then single floats (source and target may be the same memory).
+    /// </summary>
+    /// <remarks>
+    /// Never inlined, as none of the kernels that loop over rows are: each is compiled on its own, so that a generated
+    /// kernel that calls it keeps its inlining budget for the vector forms it inlines itself.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void ElementRows<TStep>(ref float source, ref float target, nint count)
+        where TStep : struct, IRowStep
     {
         nint k = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            for (; k <= count - Vector512<float>.Count; k += Vector512<float>.Count)
-            {
-                Vector512.StoreUnsafe(TFunction.Apply(Vector512.LoadUnsafe(ref source, (nuint)k)), ref target, (nuint)k);
-            }
+            k = RowVectors<TStep, Simd512, Vector512<float>>(ref source, ref target, k, count);
         }
         if (Vector256.IsHardwareAccelerated)
         {
-            for (; k <= count - Vector256<float>.Count; k += Vector256<float>.Count)
-            {
-                Vector256.StoreUnsafe(TFunction.Apply(Vector256.LoadUnsafe(ref source, (nuint)k)), ref target, (nuint)k);
-            }
+            k = RowVectors<TStep, Simd256, Vector256<float>>(ref source, ref target, k, count);
         }
         if (Vector128.IsHardwareAccelerated)
         {
-            for (; k <= count - Vector128<float>.Count; k += Vector128<float>.Count)
-            {
-                Vector128.StoreUnsafe(TFunction.Apply(Vector128.LoadUnsafe(ref source, (nuint)k)), ref target, (nuint)k);
-            }
+            k = RowVectors<TStep, Simd128, Vector128<float>>(ref source, ref target, k, count);
         }
         for (; k < count; k++)
         {
-            Unsafe.Add(ref target, k) = TFunction.Apply(Unsafe.Add(ref source, k));
+            TStep.Scalar(ref source, ref target, k);
         }
     }
 
-    /// <summary>d[k] ·= f(a[k]) for k in [0, count).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MultiplyRows<TFunction>(ref float a, ref float d, nint count)
-        where TFunction : struct, IElementwise
+    /// <summary>
+    /// <typeparamref name="TStep"/> at k in [0, count): whole vectors of the widest accelerated width only, then single
+    /// floats (source and target may be the same memory).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void WidestElementRows<TStep>(ref float source, ref float target, nint count)
+        where TStep : struct, IRowStep
     {
         nint k = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            for (; k <= count - Vector512<float>.Count; k += Vector512<float>.Count)
-            {
-                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref d, (nuint)k) * TFunction.Apply(Vector512.LoadUnsafe(ref a, (nuint)k)), ref d, (nuint)k);
-            }
+            k = RowVectors<TStep, Simd512, Vector512<float>>(ref source, ref target, k, count);
         }
-        if (Vector256.IsHardwareAccelerated)
+        else if (Vector256.IsHardwareAccelerated)
         {
-            for (; k <= count - Vector256<float>.Count; k += Vector256<float>.Count)
-            {
-                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref d, (nuint)k) * TFunction.Apply(Vector256.LoadUnsafe(ref a, (nuint)k)), ref d, (nuint)k);
-            }
+            k = RowVectors<TStep, Simd256, Vector256<float>>(ref source, ref target, k, count);
         }
-        if (Vector128.IsHardwareAccelerated)
+        else if (Vector128.IsHardwareAccelerated)
         {
-            for (; k <= count - Vector128<float>.Count; k += Vector128<float>.Count)
-            {
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref d, (nuint)k) * TFunction.Apply(Vector128.LoadUnsafe(ref a, (nuint)k)), ref d, (nuint)k);
-            }
+            k = RowVectors<TStep, Simd128, Vector128<float>>(ref source, ref target, k, count);
         }
         for (; k < count; k++)
         {
-            Unsafe.Add(ref d, k) *= TFunction.Apply(Unsafe.Add(ref a, k));
+            TStep.Scalar(ref source, ref target, k);
         }
     }
 
-    private readonly struct TanhFunction : IElementwise
+    /// <summary><typeparamref name="TStep"/> on whole vectors from <paramref name="k"/> while they fit below <paramref name="count"/>; returns where they stopped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nint RowVectors<TStep, TSimd, TVector>(ref float source, ref float target, nint k, nint count)
+        where TStep : struct, IRowStep where TSimd : struct, ISimd<TVector> where TVector : struct
     {
-        public static float Apply(float x) => Tanh(x);
-
-        public static Vector128<float> Apply(Vector128<float> x) => Tanh(x);
-
-        public static Vector256<float> Apply(Vector256<float> x) => Tanh(x);
-
-        public static Vector512<float> Apply(Vector512<float> x) => Tanh(x);
-    }
-
-    private readonly struct ReLUFunction : IElementwise
-    {
-        public static float Apply(float x) => ReLU(x);
-
-        public static Vector128<float> Apply(Vector128<float> x) => ReLU(x);
-
-        public static Vector256<float> Apply(Vector256<float> x) => ReLU(x);
-
-        public static Vector512<float> Apply(Vector512<float> x) => ReLU(x);
-    }
-
-    private readonly struct LeakyReLUFunction : IElementwise
-    {
-        public static float Apply(float x) => LeakyReLU(x);
-
-        public static Vector128<float> Apply(Vector128<float> x) => LeakyReLU(x);
-
-        public static Vector256<float> Apply(Vector256<float> x) => LeakyReLU(x);
-
-        public static Vector512<float> Apply(Vector512<float> x) => LeakyReLU(x);
-    }
-
-    private readonly struct SigmoidDerivativeFunction : IElementwise
-    {
-        public static float Apply(float x) => SigmoidDerivative(x);
-
-        public static Vector128<float> Apply(Vector128<float> x) => SigmoidDerivative(x);
-
-        public static Vector256<float> Apply(Vector256<float> x) => SigmoidDerivative(x);
-
-        public static Vector512<float> Apply(Vector512<float> x) => SigmoidDerivative(x);
-    }
-
-    private readonly struct TanhDerivativeFunction : IElementwise
-    {
-        public static float Apply(float x) => TanhDerivative(x);
-
-        public static Vector128<float> Apply(Vector128<float> x) => TanhDerivative(x);
-
-        public static Vector256<float> Apply(Vector256<float> x) => TanhDerivative(x);
-
-        public static Vector512<float> Apply(Vector512<float> x) => TanhDerivative(x);
-    }
-
-    private readonly struct ReLUDerivativeFunction : IElementwise
-    {
-        public static float Apply(float x) => ReLUDerivative(x);
-
-        public static Vector128<float> Apply(Vector128<float> x) => ReLUDerivative(x);
-
-        public static Vector256<float> Apply(Vector256<float> x) => ReLUDerivative(x);
-
-        public static Vector512<float> Apply(Vector512<float> x) => ReLUDerivative(x);
-    }
-
-    private readonly struct LeakyReLUDerivativeFunction : IElementwise
-    {
-        public static float Apply(float x) => LeakyReLUDerivative(x);
-
-        public static Vector128<float> Apply(Vector128<float> x) => LeakyReLUDerivative(x);
-
-        public static Vector256<float> Apply(Vector256<float> x) => LeakyReLUDerivative(x);
-
-        public static Vector512<float> Apply(Vector512<float> x) => LeakyReLUDerivative(x);
+        for (; k <= count - TSimd.Count; k += TSimd.Count)
+        {
+            TStep.Vector<TSimd, TVector>(ref source, ref target, (nuint)k);
+        }
+        return k;
     }
 
     /// <summary>
@@ -297,24 +425,7 @@ public static partial class Kernels
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Softmax(ref float z, ref float a, nint rows, nint count, nint stride)
-    {
-        if (Vector512.IsHardwareAccelerated && count >= Vector512<float>.Count)
-        {
-            Softmax512(ref z, ref a, rows, count, stride);
-        }
-        else if (Vector256.IsHardwareAccelerated && count >= Vector256<float>.Count)
-        {
-            Softmax256(ref z, ref a, rows, count, stride);
-        }
-        else if (Vector128.IsHardwareAccelerated && count >= Vector128<float>.Count)
-        {
-            Softmax128(ref z, ref a, rows, count, stride);
-        }
-        else if (count > 0)
-        {
-            SoftmaxScalar(ref z, ref a, rows, count, stride);
-        }
-    }
+        => ForEachRow<SoftmaxRow>(ref z, ref a, rows, count, stride);
 
     /// <summary>
     /// d ← a ⊙ (d − (d·a)) for each of <paramref name="rows"/> rows of <paramref name="count"/> values,
@@ -323,60 +434,159 @@ public static partial class Kernels
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SoftmaxDerivative(ref float a, ref float d, nint rows, nint count, nint stride)
+        => ForEachRow<SoftmaxDerivativeRow>(ref a, ref d, rows, count, stride);
+
+    /// <summary>A row-wise kernel: one row, with vectors of any width or with floats.</summary>
+    private interface IRowKernel
+    {
+        /// <summary>
+        /// One row with whole vectors below <paramref name="full"/> and the overlapping last vector at
+        /// <paramref name="last"/>, whose lanes not yet covered are <paramref name="fresh"/> (see <see cref="FreshLanes"/>).
+        /// </summary>
+        static abstract void Row<TSimd, TVector>(ref float x, ref float y, nint full, nuint last, TVector fresh) where TSimd : struct, ISimd<TVector> where TVector : struct;
+
+        /// <summary>One row of <paramref name="count"/> (≥ 1) values, one float at a time.</summary>
+        static abstract void ScalarRow(ref float x, ref float y, nint count);
+    }
+
+    /// <summary>
+    /// <typeparamref name="TKernel"/> on each row: with the widest accelerated vector that fits in a row, else (rows
+    /// shorter than the narrowest accelerated vector) with floats; nothing for empty rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ForEachRow<TKernel>(ref float x, ref float y, nint rows, nint count, nint stride)
+        where TKernel : struct, IRowKernel
     {
         if (Vector512.IsHardwareAccelerated && count >= Vector512<float>.Count)
         {
-            SoftmaxDerivative512(ref a, ref d, rows, count, stride);
+            ForEachRow<TKernel, Simd512, Vector512<float>>(ref x, ref y, rows, count, stride);
         }
         else if (Vector256.IsHardwareAccelerated && count >= Vector256<float>.Count)
         {
-            SoftmaxDerivative256(ref a, ref d, rows, count, stride);
+            ForEachRow<TKernel, Simd256, Vector256<float>>(ref x, ref y, rows, count, stride);
         }
         else if (Vector128.IsHardwareAccelerated && count >= Vector128<float>.Count)
         {
-            SoftmaxDerivative128(ref a, ref d, rows, count, stride);
+            ForEachRow<TKernel, Simd128, Vector128<float>>(ref x, ref y, rows, count, stride);
         }
-        else
+        else if (count > 0)
         {
-            SoftmaxDerivativeScalar(ref a, ref d, rows, count, stride);
+            ScalarRows<TKernel>(ref x, ref y, rows, count, stride);
         }
     }
 
-    private static void SoftmaxScalar(ref float z, ref float a, nint rows, nint count, nint stride)
+    /// <summary><typeparamref name="TKernel"/> on each row, with vectors of <typeparamref name="TSimd"/> (count ≥ one vector).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void ForEachRow<TKernel, TSimd, TVector>(ref float x, ref float y, nint rows, nint count, nint stride)
+        where TKernel : struct, IRowKernel where TSimd : struct, ISimd<TVector> where TVector : struct
+    {
+        nint full = count - count % TSimd.Count;
+        nuint last = (nuint)(count - TSimd.Count);
+        TVector fresh = FreshLanes<TSimd, TVector>(count);
+        for (nint r = 0; r < rows; r++)
+        {
+            TKernel.Row<TSimd, TVector>(ref Unsafe.Add(ref x, r * stride), ref Unsafe.Add(ref y, r * stride), full, last, fresh);
+        }
+    }
+
+    /// <summary><typeparamref name="TKernel"/> on each row, with floats (count ≥ 1).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ScalarRows<TKernel>(ref float x, ref float y, nint rows, nint count, nint stride)
+        where TKernel : struct, IRowKernel
     {
         for (nint r = 0; r < rows; r++)
         {
-            ref float zr = ref Unsafe.Add(ref z, r * stride);
-            ref float ar = ref Unsafe.Add(ref a, r * stride);
-            float max = RowMax(ref zr, count);
+            TKernel.ScalarRow(ref Unsafe.Add(ref x, r * stride), ref Unsafe.Add(ref y, r * stride), count);
+        }
+    }
+
+    /// <summary>a = softmax(z) on one row (x = z, y = a).</summary>
+    private readonly struct SoftmaxRow : IRowKernel
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Row<TSimd, TVector>(ref float z, ref float a, nint full, nuint last, TVector fresh) where TSimd : struct, ISimd<TVector> where TVector : struct
+        {
+            // The last vector is loaded first: z may be a, which the loops below overwrite.
+            TVector tail = TSimd.Load(ref z, last);
+            TVector max = tail;
+            for (nint k = 0; k < full; k += TSimd.Count)
+            {
+                max = TSimd.Max(max, TSimd.Load(ref z, (nuint)k));
+            }
+            max = TSimd.Create(TSimd.MaxAcross(max));
+
+            TVector sum = TSimd.Zero;
+            for (nint k = 0; k < full; k += TSimd.Count)
+            {
+                TVector e = Exp<TSimd, TVector>(TSimd.Subtract(TSimd.Load(ref z, (nuint)k), max));
+                TSimd.Store(e, ref a, (nuint)k);
+                sum = TSimd.Add(sum, e);
+            }
+            tail = Exp<TSimd, TVector>(TSimd.Subtract(tail, max));
+            sum = TSimd.Add(sum, TSimd.And(tail, fresh));
+            sum = TSimd.Create(TSimd.Sum(sum));
+
+            for (nint k = 0; k < full; k += TSimd.Count)
+            {
+                TSimd.Store(TSimd.Divide(TSimd.Load(ref a, (nuint)k), sum), ref a, (nuint)k);
+            }
+            // The repeated lanes get the same values again: the same exponentials over the same sum.
+            TSimd.Store(TSimd.Divide(tail, sum), ref a, last);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void ScalarRow(ref float z, ref float a, nint count)
+        {
+            float max = RowMax(ref z, count);
             float sum = 0f;
             for (nint k = 0; k < count; k++)
             {
-                float e = MathF.Exp(Unsafe.Add(ref zr, k) - max);
-                Unsafe.Add(ref ar, k) = e;
+                float e = MathF.Exp(Unsafe.Add(ref z, k) - max);
+                Unsafe.Add(ref a, k) = e;
                 sum += e;
             }
             for (nint k = 0; k < count; k++)
             {
-                Unsafe.Add(ref ar, k) /= sum;
+                Unsafe.Add(ref a, k) /= sum;
             }
         }
     }
 
-    private static void SoftmaxDerivativeScalar(ref float a, ref float d, nint rows, nint count, nint stride)
+    /// <summary>d ← a ⊙ (d − (d·a)) on one row (x = a, y = d).</summary>
+    private readonly struct SoftmaxDerivativeRow : IRowKernel
     {
-        for (nint r = 0; r < rows; r++)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Row<TSimd, TVector>(ref float a, ref float d, nint full, nuint last, TVector fresh) where TSimd : struct, ISimd<TVector> where TVector : struct
         {
-            ref float ar = ref Unsafe.Add(ref a, r * stride);
-            ref float dr = ref Unsafe.Add(ref d, r * stride);
+            // The last vector of d is loaded before the loop below overwrites its repeated lanes.
+            TVector tailA = TSimd.Load(ref a, last);
+            TVector tailD = TSimd.Load(ref d, last);
+            TVector dot = TSimd.And(TSimd.Multiply(tailA, tailD), fresh);
+            for (nint k = 0; k < full; k += TSimd.Count)
+            {
+                dot = TSimd.MultiplyAdd(TSimd.Load(ref a, (nuint)k), TSimd.Load(ref d, (nuint)k), dot);
+            }
+            dot = TSimd.Create(TSimd.Sum(dot));
+
+            for (nint k = 0; k < full; k += TSimd.Count)
+            {
+                TVector ak = TSimd.Load(ref a, (nuint)k);
+                TSimd.Store(TSimd.Multiply(ak, TSimd.Subtract(TSimd.Load(ref d, (nuint)k), dot)), ref d, (nuint)k);
+            }
+            TSimd.Store(TSimd.Multiply(tailA, TSimd.Subtract(tailD, dot)), ref d, last);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void ScalarRow(ref float a, ref float d, nint count)
+        {
             float dot = 0f;
             for (nint k = 0; k < count; k++)
             {
-                dot += Unsafe.Add(ref ar, k) * Unsafe.Add(ref dr, k);
+                dot += Unsafe.Add(ref a, k) * Unsafe.Add(ref d, k);
             }
             for (nint k = 0; k < count; k++)
             {
-                Unsafe.Add(ref dr, k) = Unsafe.Add(ref ar, k) * (Unsafe.Add(ref dr, k) - dot);
+                Unsafe.Add(ref d, k) = Unsafe.Add(ref a, k) * (Unsafe.Add(ref d, k) - dot);
             }
         }
     }
@@ -394,400 +604,11 @@ public static partial class Kernels
         return max;
     }
 
-    /// <summary>0, 1, 2, … lane by lane (<c>Vector512&lt;float&gt;.Indices</c> of .NET 9).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> LaneIndices512()
-        => Vector512.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f, 10f, 11f, 12f, 13f, 14f, 15f);
-
-    /// <summary>0, 1, 2, … lane by lane (<c>Vector256&lt;float&gt;.Indices</c> of .NET 9).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> LaneIndices256() => Vector256.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f);
-
-    /// <summary>0, 1, 2, … lane by lane (<c>Vector128&lt;float&gt;.Indices</c> of .NET 9).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> LaneIndices128() => Vector128.Create(0f, 1f, 2f, 3f);
-
-    /// <summary>The largest lane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float MaxAcross(Vector512<float> v) => MaxAcross(Vector256.Max(v.GetLower(), v.GetUpper()));
-
-    /// <summary>The largest lane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float MaxAcross(Vector256<float> v) => MaxAcross(Vector128.Max(v.GetLower(), v.GetUpper()));
-
-    /// <summary>The largest lane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float MaxAcross(Vector128<float> v)
-    {
-        v = Vector128.Max(v, Vector128.Shuffle(v, Vector128.Create(2, 3, 0, 1)));
-        v = Vector128.Max(v, Vector128.Shuffle(v, Vector128.Create(1, 0, 3, 2)));
-        return v.ToScalar();
-    }
-
-    // ---- Vector512: the vector forms and the row-wise softmax kernels of this width. ----
-
-    /// <summary>tanh(z) lane by lane, as <see cref="Tanh(float)"/> to a few ulps; ±1 exactly beyond |z| ≈ 9; NaN stays NaN.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Tanh(Vector512<float> z)
-    {
-        Vector512<float> x = Vector512.Abs(z);
-        Vector512<float> z2 = z * z;
-        Vector512<float> p = MultiplyAdd(Vector512.Create(TanhQ0), z2, Vector512.Create(TanhQ1));
-        p = MultiplyAdd(p, z2, Vector512.Create(TanhQ2));
-        p = MultiplyAdd(p, z2, Vector512.Create(TanhQ3));
-        p = MultiplyAdd(p, z2, Vector512.Create(TanhQ4));
-        Vector512<float> small = MultiplyAdd(p * z2, z, z);
-        Vector512<float> e = Exp(x + x);
-        Vector512<float> large = (Vector512<float>.One - Vector512.Create(2f) / (e + Vector512<float>.One)) | (z & Vector512.Create(-0f));
-        return Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(TanhSmall)), small, large);
-    }
-
-    /// <summary>max(0, z) lane by lane, as <see cref="ReLU(float)"/>; NaN stays NaN.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> ReLU(Vector512<float> z) => Vector512.AndNot(z, Vector512.LessThanOrEqual(z, Vector512<float>.Zero));
-
-    /// <summary>z for z &gt; 0, else 0.01·z, lane by lane, as <see cref="LeakyReLU(float)"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> LeakyReLU(Vector512<float> z)
-        => Vector512.ConditionalSelect(Vector512.GreaterThan(z, Vector512<float>.Zero), z, z * Vector512.Create(LeakySlope));
-
-    /// <summary>σ' = a(1 − a) from the activation a = σ(z), lane by lane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> SigmoidDerivative(Vector512<float> a) => a * (Vector512<float>.One - a);
-
-    /// <summary>tanh' = 1 − a² = (1 − a)(1 + a) from the activation a = tanh(z), lane by lane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> TanhDerivative(Vector512<float> a) => (Vector512<float>.One - a) * (Vector512<float>.One + a);
-
-    /// <summary>1 where a &gt; 0, else 0, lane by lane (the ReLU's slope from its activation a).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> ReLUDerivative(Vector512<float> a) => Vector512<float>.One & Vector512.GreaterThan(a, Vector512<float>.Zero);
-
-    /// <summary>1 where a &gt; 0, else 0.01, lane by lane (the leaky ReLU's slope from its activation a).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> LeakyReLUDerivative(Vector512<float> a)
-        => Vector512.ConditionalSelect(Vector512.GreaterThan(a, Vector512<float>.Zero), Vector512<float>.One, Vector512.Create(LeakySlope));
-
     /// <summary>
     /// The lanes of the overlapping last vector of a row of <paramref name="count"/> (≥ one vector) values, at
     /// count − width, that the whole vectors before it did not cover: all-ones there, zero on the repeated lanes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> FreshLanes512(nint count)
-        => Vector512.GreaterThanOrEqual(LaneIndices512(), Vector512.Create((float)(Vector512<float>.Count - count % Vector512<float>.Count)));
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Softmax512(ref float z, ref float a, nint rows, nint count, nint stride)
-    {
-        nint width = Vector512<float>.Count;
-        nint full = count - count % width;
-        nuint last = (nuint)(count - width);
-        Vector512<float> fresh = FreshLanes512(count);
-        for (nint r = 0; r < rows; r++)
-        {
-            ref float zr = ref Unsafe.Add(ref z, r * stride);
-            ref float ar = ref Unsafe.Add(ref a, r * stride);
-            // The last vector is loaded first: z may be a, which the loops below overwrite.
-            Vector512<float> tail = Vector512.LoadUnsafe(ref zr, last);
-            Vector512<float> max = tail;
-            for (nint k = 0; k < full; k += width)
-            {
-                max = Vector512.Max(max, Vector512.LoadUnsafe(ref zr, (nuint)k));
-            }
-            max = Vector512.Create(MaxAcross(max));
-
-            Vector512<float> sum = Vector512<float>.Zero;
-            for (nint k = 0; k < full; k += width)
-            {
-                Vector512<float> e = Exp(Vector512.LoadUnsafe(ref zr, (nuint)k) - max);
-                Vector512.StoreUnsafe(e, ref ar, (nuint)k);
-                sum += e;
-            }
-            tail = Exp(tail - max);
-            sum += tail & fresh;
-            sum = Vector512.Create(Vector512.Sum(sum));
-
-            for (nint k = 0; k < full; k += width)
-            {
-                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref ar, (nuint)k) / sum, ref ar, (nuint)k);
-            }
-            // The repeated lanes get the same values again: the same exponentials over the same sum.
-            Vector512.StoreUnsafe(tail / sum, ref ar, last);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SoftmaxDerivative512(ref float a, ref float d, nint rows, nint count, nint stride)
-    {
-        nint width = Vector512<float>.Count;
-        nint full = count - count % width;
-        nuint last = (nuint)(count - width);
-        Vector512<float> fresh = FreshLanes512(count);
-        for (nint r = 0; r < rows; r++)
-        {
-            ref float ar = ref Unsafe.Add(ref a, r * stride);
-            ref float dr = ref Unsafe.Add(ref d, r * stride);
-            // The last vector of d is loaded before the loop below overwrites its repeated lanes.
-            Vector512<float> tailA = Vector512.LoadUnsafe(ref ar, last);
-            Vector512<float> tailD = Vector512.LoadUnsafe(ref dr, last);
-            Vector512<float> dot = (tailA * tailD) & fresh;
-            for (nint k = 0; k < full; k += width)
-            {
-                dot = MultiplyAdd(Vector512.LoadUnsafe(ref ar, (nuint)k), Vector512.LoadUnsafe(ref dr, (nuint)k), dot);
-            }
-            dot = Vector512.Create(Vector512.Sum(dot));
-
-            for (nint k = 0; k < full; k += width)
-            {
-                Vector512<float> ak = Vector512.LoadUnsafe(ref ar, (nuint)k);
-                Vector512.StoreUnsafe(ak * (Vector512.LoadUnsafe(ref dr, (nuint)k) - dot), ref dr, (nuint)k);
-            }
-            Vector512.StoreUnsafe(tailA * (tailD - dot), ref dr, last);
-        }
-    }
-
-    // ---- Vector256: the vector forms and the row-wise softmax kernels of this width. ----
-
-    /// <summary>tanh(z) lane by lane, as <see cref="Tanh(float)"/> to a few ulps; ±1 exactly beyond |z| ≈ 9; NaN stays NaN.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Tanh(Vector256<float> z)
-    {
-        Vector256<float> x = Vector256.Abs(z);
-        Vector256<float> z2 = z * z;
-        Vector256<float> p = MultiplyAdd(Vector256.Create(TanhQ0), z2, Vector256.Create(TanhQ1));
-        p = MultiplyAdd(p, z2, Vector256.Create(TanhQ2));
-        p = MultiplyAdd(p, z2, Vector256.Create(TanhQ3));
-        p = MultiplyAdd(p, z2, Vector256.Create(TanhQ4));
-        Vector256<float> small = MultiplyAdd(p * z2, z, z);
-        Vector256<float> e = Exp(x + x);
-        Vector256<float> large = (Vector256<float>.One - Vector256.Create(2f) / (e + Vector256<float>.One)) | (z & Vector256.Create(-0f));
-        return Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(TanhSmall)), small, large);
-    }
-
-    /// <summary>max(0, z) lane by lane, as <see cref="ReLU(float)"/>; NaN stays NaN.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> ReLU(Vector256<float> z) => Vector256.AndNot(z, Vector256.LessThanOrEqual(z, Vector256<float>.Zero));
-
-    /// <summary>z for z &gt; 0, else 0.01·z, lane by lane, as <see cref="LeakyReLU(float)"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> LeakyReLU(Vector256<float> z)
-        => Vector256.ConditionalSelect(Vector256.GreaterThan(z, Vector256<float>.Zero), z, z * Vector256.Create(LeakySlope));
-
-    /// <summary>σ' = a(1 − a) from the activation a = σ(z), lane by lane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> SigmoidDerivative(Vector256<float> a) => a * (Vector256<float>.One - a);
-
-    /// <summary>tanh' = 1 − a² = (1 − a)(1 + a) from the activation a = tanh(z), lane by lane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> TanhDerivative(Vector256<float> a) => (Vector256<float>.One - a) * (Vector256<float>.One + a);
-
-    /// <summary>1 where a &gt; 0, else 0, lane by lane (the ReLU's slope from its activation a).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> ReLUDerivative(Vector256<float> a) => Vector256<float>.One & Vector256.GreaterThan(a, Vector256<float>.Zero);
-
-    /// <summary>1 where a &gt; 0, else 0.01, lane by lane (the leaky ReLU's slope from its activation a).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> LeakyReLUDerivative(Vector256<float> a)
-        => Vector256.ConditionalSelect(Vector256.GreaterThan(a, Vector256<float>.Zero), Vector256<float>.One, Vector256.Create(LeakySlope));
-
-    /// <summary>
-    /// The lanes of the overlapping last vector of a row of <paramref name="count"/> (≥ one vector) values, at
-    /// count − width, that the whole vectors before it did not cover: all-ones there, zero on the repeated lanes.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> FreshLanes256(nint count)
-        => Vector256.GreaterThanOrEqual(LaneIndices256(), Vector256.Create((float)(Vector256<float>.Count - count % Vector256<float>.Count)));
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Softmax256(ref float z, ref float a, nint rows, nint count, nint stride)
-    {
-        nint width = Vector256<float>.Count;
-        nint full = count - count % width;
-        nuint last = (nuint)(count - width);
-        Vector256<float> fresh = FreshLanes256(count);
-        for (nint r = 0; r < rows; r++)
-        {
-            ref float zr = ref Unsafe.Add(ref z, r * stride);
-            ref float ar = ref Unsafe.Add(ref a, r * stride);
-            // The last vector is loaded first: z may be a, which the loops below overwrite.
-            Vector256<float> tail = Vector256.LoadUnsafe(ref zr, last);
-            Vector256<float> max = tail;
-            for (nint k = 0; k < full; k += width)
-            {
-                max = Vector256.Max(max, Vector256.LoadUnsafe(ref zr, (nuint)k));
-            }
-            max = Vector256.Create(MaxAcross(max));
-
-            Vector256<float> sum = Vector256<float>.Zero;
-            for (nint k = 0; k < full; k += width)
-            {
-                Vector256<float> e = Exp(Vector256.LoadUnsafe(ref zr, (nuint)k) - max);
-                Vector256.StoreUnsafe(e, ref ar, (nuint)k);
-                sum += e;
-            }
-            tail = Exp(tail - max);
-            sum += tail & fresh;
-            sum = Vector256.Create(Vector256.Sum(sum));
-
-            for (nint k = 0; k < full; k += width)
-            {
-                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref ar, (nuint)k) / sum, ref ar, (nuint)k);
-            }
-            // The repeated lanes get the same values again: the same exponentials over the same sum.
-            Vector256.StoreUnsafe(tail / sum, ref ar, last);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SoftmaxDerivative256(ref float a, ref float d, nint rows, nint count, nint stride)
-    {
-        nint width = Vector256<float>.Count;
-        nint full = count - count % width;
-        nuint last = (nuint)(count - width);
-        Vector256<float> fresh = FreshLanes256(count);
-        for (nint r = 0; r < rows; r++)
-        {
-            ref float ar = ref Unsafe.Add(ref a, r * stride);
-            ref float dr = ref Unsafe.Add(ref d, r * stride);
-            // The last vector of d is loaded before the loop below overwrites its repeated lanes.
-            Vector256<float> tailA = Vector256.LoadUnsafe(ref ar, last);
-            Vector256<float> tailD = Vector256.LoadUnsafe(ref dr, last);
-            Vector256<float> dot = (tailA * tailD) & fresh;
-            for (nint k = 0; k < full; k += width)
-            {
-                dot = MultiplyAdd(Vector256.LoadUnsafe(ref ar, (nuint)k), Vector256.LoadUnsafe(ref dr, (nuint)k), dot);
-            }
-            dot = Vector256.Create(Vector256.Sum(dot));
-
-            for (nint k = 0; k < full; k += width)
-            {
-                Vector256<float> ak = Vector256.LoadUnsafe(ref ar, (nuint)k);
-                Vector256.StoreUnsafe(ak * (Vector256.LoadUnsafe(ref dr, (nuint)k) - dot), ref dr, (nuint)k);
-            }
-            Vector256.StoreUnsafe(tailA * (tailD - dot), ref dr, last);
-        }
-    }
-
-    // ---- Vector128: the vector forms and the row-wise softmax kernels of this width. ----
-
-    /// <summary>tanh(z) lane by lane, as <see cref="Tanh(float)"/> to a few ulps; ±1 exactly beyond |z| ≈ 9; NaN stays NaN.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Tanh(Vector128<float> z)
-    {
-        Vector128<float> x = Vector128.Abs(z);
-        Vector128<float> z2 = z * z;
-        Vector128<float> p = MultiplyAdd(Vector128.Create(TanhQ0), z2, Vector128.Create(TanhQ1));
-        p = MultiplyAdd(p, z2, Vector128.Create(TanhQ2));
-        p = MultiplyAdd(p, z2, Vector128.Create(TanhQ3));
-        p = MultiplyAdd(p, z2, Vector128.Create(TanhQ4));
-        Vector128<float> small = MultiplyAdd(p * z2, z, z);
-        Vector128<float> e = Exp(x + x);
-        Vector128<float> large = (Vector128<float>.One - Vector128.Create(2f) / (e + Vector128<float>.One)) | (z & Vector128.Create(-0f));
-        return Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128.Create(TanhSmall)), small, large);
-    }
-
-    /// <summary>max(0, z) lane by lane, as <see cref="ReLU(float)"/>; NaN stays NaN.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> ReLU(Vector128<float> z) => Vector128.AndNot(z, Vector128.LessThanOrEqual(z, Vector128<float>.Zero));
-
-    /// <summary>z for z &gt; 0, else 0.01·z, lane by lane, as <see cref="LeakyReLU(float)"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> LeakyReLU(Vector128<float> z)
-        => Vector128.ConditionalSelect(Vector128.GreaterThan(z, Vector128<float>.Zero), z, z * Vector128.Create(LeakySlope));
-
-    /// <summary>σ' = a(1 − a) from the activation a = σ(z), lane by lane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> SigmoidDerivative(Vector128<float> a) => a * (Vector128<float>.One - a);
-
-    /// <summary>tanh' = 1 − a² = (1 − a)(1 + a) from the activation a = tanh(z), lane by lane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> TanhDerivative(Vector128<float> a) => (Vector128<float>.One - a) * (Vector128<float>.One + a);
-
-    /// <summary>1 where a &gt; 0, else 0, lane by lane (the ReLU's slope from its activation a).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> ReLUDerivative(Vector128<float> a) => Vector128<float>.One & Vector128.GreaterThan(a, Vector128<float>.Zero);
-
-    /// <summary>1 where a &gt; 0, else 0.01, lane by lane (the leaky ReLU's slope from its activation a).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> LeakyReLUDerivative(Vector128<float> a)
-        => Vector128.ConditionalSelect(Vector128.GreaterThan(a, Vector128<float>.Zero), Vector128<float>.One, Vector128.Create(LeakySlope));
-
-    /// <summary>
-    /// The lanes of the overlapping last vector of a row of <paramref name="count"/> (≥ one vector) values, at
-    /// count − width, that the whole vectors before it did not cover: all-ones there, zero on the repeated lanes.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> FreshLanes128(nint count)
-        => Vector128.GreaterThanOrEqual(LaneIndices128(), Vector128.Create((float)(Vector128<float>.Count - count % Vector128<float>.Count)));
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Softmax128(ref float z, ref float a, nint rows, nint count, nint stride)
-    {
-        nint width = Vector128<float>.Count;
-        nint full = count - count % width;
-        nuint last = (nuint)(count - width);
-        Vector128<float> fresh = FreshLanes128(count);
-        for (nint r = 0; r < rows; r++)
-        {
-            ref float zr = ref Unsafe.Add(ref z, r * stride);
-            ref float ar = ref Unsafe.Add(ref a, r * stride);
-            // The last vector is loaded first: z may be a, which the loops below overwrite.
-            Vector128<float> tail = Vector128.LoadUnsafe(ref zr, last);
-            Vector128<float> max = tail;
-            for (nint k = 0; k < full; k += width)
-            {
-                max = Vector128.Max(max, Vector128.LoadUnsafe(ref zr, (nuint)k));
-            }
-            max = Vector128.Create(MaxAcross(max));
-
-            Vector128<float> sum = Vector128<float>.Zero;
-            for (nint k = 0; k < full; k += width)
-            {
-                Vector128<float> e = Exp(Vector128.LoadUnsafe(ref zr, (nuint)k) - max);
-                Vector128.StoreUnsafe(e, ref ar, (nuint)k);
-                sum += e;
-            }
-            tail = Exp(tail - max);
-            sum += tail & fresh;
-            sum = Vector128.Create(Vector128.Sum(sum));
-
-            for (nint k = 0; k < full; k += width)
-            {
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref ar, (nuint)k) / sum, ref ar, (nuint)k);
-            }
-            // The repeated lanes get the same values again: the same exponentials over the same sum.
-            Vector128.StoreUnsafe(tail / sum, ref ar, last);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SoftmaxDerivative128(ref float a, ref float d, nint rows, nint count, nint stride)
-    {
-        nint width = Vector128<float>.Count;
-        nint full = count - count % width;
-        nuint last = (nuint)(count - width);
-        Vector128<float> fresh = FreshLanes128(count);
-        for (nint r = 0; r < rows; r++)
-        {
-            ref float ar = ref Unsafe.Add(ref a, r * stride);
-            ref float dr = ref Unsafe.Add(ref d, r * stride);
-            // The last vector of d is loaded before the loop below overwrites its repeated lanes.
-            Vector128<float> tailA = Vector128.LoadUnsafe(ref ar, last);
-            Vector128<float> tailD = Vector128.LoadUnsafe(ref dr, last);
-            Vector128<float> dot = (tailA * tailD) & fresh;
-            for (nint k = 0; k < full; k += width)
-            {
-                dot = MultiplyAdd(Vector128.LoadUnsafe(ref ar, (nuint)k), Vector128.LoadUnsafe(ref dr, (nuint)k), dot);
-            }
-            dot = Vector128.Create(Vector128.Sum(dot));
-
-            for (nint k = 0; k < full; k += width)
-            {
-                Vector128<float> ak = Vector128.LoadUnsafe(ref ar, (nuint)k);
-                Vector128.StoreUnsafe(ak * (Vector128.LoadUnsafe(ref dr, (nuint)k) - dot), ref dr, (nuint)k);
-            }
-            Vector128.StoreUnsafe(tailA * (tailD - dot), ref dr, last);
-        }
-    }
-
+    private static TVector FreshLanes<TSimd, TVector>(nint count) where TSimd : struct, ISimd<TVector> where TVector : struct
+        => TSimd.GreaterThanOrEqual(TSimd.Indices, TSimd.Create((float)(TSimd.Count - count % TSimd.Count)));
 }

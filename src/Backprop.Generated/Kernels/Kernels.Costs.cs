@@ -1,5 +1,4 @@
 using System;
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
@@ -17,6 +16,9 @@ namespace Backprop;
 // whole vectors are stored, so that δ may even overwrite a. The widest accelerated vector that fits the row is used
 // (Vector256 for 10 outputs); rows shorter than four values, or no vector hardware, take the scalar path, which
 // computes the same formulas and agrees to float rounding. Each sample's sum is added in double precision.
+//
+// Each cost is one struct (ICost): one sample's cost and δ, written once over ISimd (Simd.cs) for every vector width,
+// and once in floats; OutputError runs it over the samples at the width that fits.
 public static partial class Kernels
 {
     /// <summary>The quadratic cost of one output, ½(a − y)².</summary>
@@ -43,38 +45,7 @@ public static partial class Kernels
     /// <returns>The cost summed over the m samples.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float SigmoidCrossEntropyError(ref float z, ref float a, ref float y, ref int rows, nint m, nint count, nint stride, ref float d)
-    {
-        if (Vector512.IsHardwareAccelerated && count >= Vector512<float>.Count)
-        {
-            return SigmoidCrossEntropyError512(ref z, ref a, ref y, ref rows, m, count, stride, ref d);
-        }
-        if (Vector256.IsHardwareAccelerated && count >= Vector256<float>.Count)
-        {
-            return SigmoidCrossEntropyError256(ref z, ref a, ref y, ref rows, m, count, stride, ref d);
-        }
-        if (Vector128.IsHardwareAccelerated && count >= Vector128<float>.Count)
-        {
-            return SigmoidCrossEntropyError128(ref z, ref a, ref y, ref rows, m, count, stride, ref d);
-        }
-
-        double total = 0;
-        for (nint s = 0; s < m; s++)
-        {
-            ref float zs = ref Unsafe.Add(ref z, s * stride);
-            ref float a_s = ref Unsafe.Add(ref a, s * stride);
-            ref float ds = ref Unsafe.Add(ref d, s * stride);
-            ref float ys = ref TargetRow(ref y, ref rows, s, count);
-            float cost = 0f;
-            for (nint k = 0; k < count; k++)
-            {
-                float yk = Unsafe.Add(ref ys, k);
-                cost += SigmoidCrossEntropy(Unsafe.Add(ref zs, k), yk);
-                Unsafe.Add(ref ds, k) = Unsafe.Add(ref a_s, k) - yk;
-            }
-            total += cost;
-        }
-        return (float)total;
-    }
+        => OutputError<SigmoidCrossEntropyCost>(ref z, ref a, ref y, ref rows, m, count, stride, ref d);
 
     /// <summary>
     /// The quadratic cost of m outputs, Σ_s ½ Σ_k (a − y)², and their raw errors a − y into <paramref name="d"/>
@@ -91,37 +62,7 @@ public static partial class Kernels
     /// <returns>The cost summed over the m samples.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float QuadraticError(ref float z, ref float a, ref float y, ref int rows, nint m, nint count, nint stride, ref float d)
-    {
-        if (Vector512.IsHardwareAccelerated && count >= Vector512<float>.Count)
-        {
-            return QuadraticError512(ref a, ref y, ref rows, m, count, stride, ref d);
-        }
-        if (Vector256.IsHardwareAccelerated && count >= Vector256<float>.Count)
-        {
-            return QuadraticError256(ref a, ref y, ref rows, m, count, stride, ref d);
-        }
-        if (Vector128.IsHardwareAccelerated && count >= Vector128<float>.Count)
-        {
-            return QuadraticError128(ref a, ref y, ref rows, m, count, stride, ref d);
-        }
-
-        double total = 0;
-        for (nint s = 0; s < m; s++)
-        {
-            ref float a_s = ref Unsafe.Add(ref a, s * stride);
-            ref float ds = ref Unsafe.Add(ref d, s * stride);
-            ref float ys = ref TargetRow(ref y, ref rows, s, count);
-            float sum = 0f;
-            for (nint k = 0; k < count; k++)
-            {
-                float difference = Unsafe.Add(ref a_s, k) - Unsafe.Add(ref ys, k);
-                Unsafe.Add(ref ds, k) = difference;
-                sum = ScalarMultiplyAdd(difference, difference, sum);
-            }
-            total += 0.5 * sum;
-        }
-        return (float)total;
-    }
+        => OutputError<QuadraticCost>(ref z, ref a, ref y, ref rows, m, count, stride, ref d);
 
     /// <summary>
     /// The log-likelihood cost of m softmax outputs, Σ_s −Σ_k y_k ln a_k, computed from z by log-sum-exp as
@@ -139,52 +80,75 @@ public static partial class Kernels
     /// <returns>The cost summed over the m samples.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float SoftmaxLogLikelihoodError(ref float z, ref float a, ref float y, ref int rows, nint m, nint count, nint stride, ref float d)
+        => OutputError<SoftmaxLogLikelihoodCost>(ref z, ref a, ref y, ref rows, m, count, stride, ref d);
+
+    // ---- The loop over the samples. ----
+
+    /// <summary>A cost: one sample's cost and output error, with vectors of any width or with floats.</summary>
+    private interface ICost
+    {
+        /// <summary>
+        /// One sample's cost; its δ into <paramref name="d"/>. The sample's row has whole vectors below
+        /// <paramref name="full"/> and the overlapping last vector at <paramref name="last"/>, whose lanes not yet covered are
+        /// <paramref name="fresh"/> (see <see cref="FreshLanes"/>).
+        /// </summary>
+        static abstract double Sample<TSimd, TVector>(ref float z, ref float a, ref float y, ref float d, nint full, nuint last, TVector fresh) where TSimd : struct, ISimd<TVector> where TVector : struct;
+
+        /// <summary>One sample's cost, with <paramref name="count"/> outputs; its δ into <paramref name="d"/>.</summary>
+        static abstract double ScalarSample(ref float z, ref float a, ref float y, ref float d, nint count);
+    }
+
+    /// <summary>
+    /// <typeparamref name="TCost"/> summed over the m samples, each with the widest accelerated vector that fits in a
+    /// row, else (rows shorter than the narrowest accelerated vector) with floats.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float OutputError<TCost>(ref float z, ref float a, ref float y, ref int rows, nint m, nint count, nint stride, ref float d)
+        where TCost : struct, ICost
     {
         if (Vector512.IsHardwareAccelerated && count >= Vector512<float>.Count)
         {
-            return SoftmaxLogLikelihoodError512(ref z, ref a, ref y, ref rows, m, count, stride, ref d);
+            return OutputError<TCost, Simd512, Vector512<float>>(ref z, ref a, ref y, ref rows, m, count, stride, ref d);
         }
         if (Vector256.IsHardwareAccelerated && count >= Vector256<float>.Count)
         {
-            return SoftmaxLogLikelihoodError256(ref z, ref a, ref y, ref rows, m, count, stride, ref d);
+            return OutputError<TCost, Simd256, Vector256<float>>(ref z, ref a, ref y, ref rows, m, count, stride, ref d);
         }
         if (Vector128.IsHardwareAccelerated && count >= Vector128<float>.Count)
         {
-            return SoftmaxLogLikelihoodError128(ref z, ref a, ref y, ref rows, m, count, stride, ref d);
+            return OutputError<TCost, Simd128, Vector128<float>>(ref z, ref a, ref y, ref rows, m, count, stride, ref d);
         }
+        return ScalarOutputError<TCost>(ref z, ref a, ref y, ref rows, m, count, stride, ref d);
+    }
 
+    /// <summary><typeparamref name="TCost"/> summed over the m samples, with floats.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float ScalarOutputError<TCost>(ref float z, ref float a, ref float y, ref int rows, nint m, nint count, nint stride, ref float d)
+        where TCost : struct, ICost
+    {
         double total = 0;
         for (nint s = 0; s < m; s++)
         {
-            ref float zs = ref Unsafe.Add(ref z, s * stride);
-            ref float a_s = ref Unsafe.Add(ref a, s * stride);
-            ref float ds = ref Unsafe.Add(ref d, s * stride);
-            ref float ys = ref TargetRow(ref y, ref rows, s, count);
-            float max = RowMax(ref zs, count);
-            float targetSum = 0f;
-            for (nint k = 0; k < count; k++)
-            {
-                targetSum += Unsafe.Add(ref ys, k);
-            }
+            total += TCost.ScalarSample(
+                ref Unsafe.Add(ref z, s * stride), ref Unsafe.Add(ref a, s * stride), ref TargetRow(ref y, ref rows, s, count), ref Unsafe.Add(ref d, s * stride), count);
+        }
+        return (float)total;
+    }
 
-            int ties = 0;
-            float others = 0f, linear = 0f;
-            for (nint k = 0; k < count; k++)
-            {
-                float zk = Unsafe.Add(ref zs, k);
-                float yk = Unsafe.Add(ref ys, k);
-                if (zk == max)
-                {
-                    ties++;
-                }
-                else
-                {
-                    others += MathF.Exp(zk - max);
-                }
-                linear = ScalarMultiplyAdd(yk, max - zk, linear);
-                Unsafe.Add(ref ds, k) = targetSum * Unsafe.Add(ref a_s, k) - yk;
-            }
-            total += LogLikelihood(linear, targetSum, ties, others);
+    /// <summary><typeparamref name="TCost"/> summed over the m samples, with vectors of <typeparamref name="TSimd"/> (count ≥ one vector).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float OutputError<TCost, TSimd, TVector>(ref float z, ref float a, ref float y, ref int rows, nint m, nint count, nint stride, ref float d)
+        where TCost : struct, ICost where TSimd : struct, ISimd<TVector> where TVector : struct
+    {
+        nint full = count - count % TSimd.Count;
+        nuint last = (nuint)(count - TSimd.Count);
+        TVector fresh = FreshLanes<TSimd, TVector>(count);
+        double total = 0;
+        for (nint s = 0; s < m; s++)
+        {
+            total += TCost.Sample<TSimd, TVector>(
+                ref Unsafe.Add(ref z, s * stride), ref Unsafe.Add(ref a, s * stride), ref TargetRow(ref y, ref rows, s, count), ref Unsafe.Add(ref d, s * stride),
+                full, last, fresh);
         }
         return (float)total;
     }
@@ -225,337 +189,144 @@ public static partial class Kernels
         return linear + targetSum * logSum;
     }
 
-    // ---- Vector512 output errors. ----
+    // ---- The costs. ----
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float SigmoidCrossEntropyError512(ref float z, ref float a, ref float y, ref int rows, nint m, nint count, nint stride, ref float d)
+    /// <summary>The cross-entropy of sigmoid outputs, max(z, 0) − y·z + ln(1 + e^−|z|); δ = a − y.</summary>
+    private readonly struct SigmoidCrossEntropyCost : ICost
     {
-        nint width = Vector512<float>.Count;
-        nint full = count - count % width;
-        nuint last = (nuint)(count - width);
-        Vector512<float> fresh = FreshLanes512(count);
-        double total = 0;
-        for (nint s = 0; s < m; s++)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static double Sample<TSimd, TVector>(ref float z, ref float a, ref float y, ref float d, nint full, nuint last, TVector fresh) where TSimd : struct, ISimd<TVector> where TVector : struct
         {
-            ref float zs = ref Unsafe.Add(ref z, s * stride);
-            ref float a_s = ref Unsafe.Add(ref a, s * stride);
-            ref float ds = ref Unsafe.Add(ref d, s * stride);
-            ref float ys = ref TargetRow(ref y, ref rows, s, count);
-            Vector512<float> tailY = Vector512.LoadUnsafe(ref ys, last);
-            Vector512<float> tailD = Vector512.LoadUnsafe(ref a_s, last) - tailY;
-            Vector512<float> cost = SigmoidCrossEntropy(Vector512.LoadUnsafe(ref zs, last), tailY) & fresh;
-            for (nint k = 0; k < full; k += width)
+            TVector tailY = TSimd.Load(ref y, last);
+            TVector tailD = TSimd.Subtract(TSimd.Load(ref a, last), tailY);
+            TVector cost = TSimd.And(SigmoidCrossEntropy<TSimd, TVector>(TSimd.Load(ref z, last), tailY), fresh);
+            for (nint k = 0; k < full; k += TSimd.Count)
             {
-                Vector512<float> yk = Vector512.LoadUnsafe(ref ys, (nuint)k);
-                cost += SigmoidCrossEntropy(Vector512.LoadUnsafe(ref zs, (nuint)k), yk);
-                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref a_s, (nuint)k) - yk, ref ds, (nuint)k);
+                TVector yk = TSimd.Load(ref y, (nuint)k);
+                cost = TSimd.Add(cost, SigmoidCrossEntropy<TSimd, TVector>(TSimd.Load(ref z, (nuint)k), yk));
+                TSimd.Store(TSimd.Subtract(TSimd.Load(ref a, (nuint)k), yk), ref d, (nuint)k);
             }
-            Vector512.StoreUnsafe(tailD, ref ds, last);
-            total += Vector512.Sum(cost);
+            TSimd.Store(tailD, ref d, last);
+            return TSimd.Sum(cost);
         }
-        return (float)total;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static double ScalarSample(ref float z, ref float a, ref float y, ref float d, nint count)
+        {
+            float cost = 0f;
+            for (nint k = 0; k < count; k++)
+            {
+                float yk = Unsafe.Add(ref y, k);
+                cost += SigmoidCrossEntropy(Unsafe.Add(ref z, k), yk);
+                Unsafe.Add(ref d, k) = Unsafe.Add(ref a, k) - yk;
+            }
+            return cost;
+        }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float QuadraticError512(ref float a, ref float y, ref int rows, nint m, nint count, nint stride, ref float d)
+    /// <summary>The quadratic cost, ½ Σ (a − y)²; the raw error a − y (z unused).</summary>
+    private readonly struct QuadraticCost : ICost
     {
-        nint width = Vector512<float>.Count;
-        nint full = count - count % width;
-        nuint last = (nuint)(count - width);
-        Vector512<float> fresh = FreshLanes512(count);
-        double total = 0;
-        for (nint s = 0; s < m; s++)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static double Sample<TSimd, TVector>(ref float z, ref float a, ref float y, ref float d, nint full, nuint last, TVector fresh) where TSimd : struct, ISimd<TVector> where TVector : struct
         {
-            ref float a_s = ref Unsafe.Add(ref a, s * stride);
-            ref float ds = ref Unsafe.Add(ref d, s * stride);
-            ref float ys = ref TargetRow(ref y, ref rows, s, count);
-            Vector512<float> tail = Vector512.LoadUnsafe(ref a_s, last) - Vector512.LoadUnsafe(ref ys, last);
-            Vector512<float> sum = (tail * tail) & fresh;
-            for (nint k = 0; k < full; k += width)
+            TVector tail = TSimd.Subtract(TSimd.Load(ref a, last), TSimd.Load(ref y, last));
+            TVector sum = TSimd.And(TSimd.Multiply(tail, tail), fresh);
+            for (nint k = 0; k < full; k += TSimd.Count)
             {
-                Vector512<float> difference = Vector512.LoadUnsafe(ref a_s, (nuint)k) - Vector512.LoadUnsafe(ref ys, (nuint)k);
-                Vector512.StoreUnsafe(difference, ref ds, (nuint)k);
-                sum = MultiplyAdd(difference, difference, sum);
+                TVector difference = TSimd.Subtract(TSimd.Load(ref a, (nuint)k), TSimd.Load(ref y, (nuint)k));
+                TSimd.Store(difference, ref d, (nuint)k);
+                sum = TSimd.MultiplyAdd(difference, difference, sum);
             }
-            Vector512.StoreUnsafe(tail, ref ds, last);
-            total += 0.5 * Vector512.Sum(sum);
+            TSimd.Store(tail, ref d, last);
+            return 0.5 * TSimd.Sum(sum);
         }
-        return (float)total;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static double ScalarSample(ref float z, ref float a, ref float y, ref float d, nint count)
+        {
+            float sum = 0f;
+            for (nint k = 0; k < count; k++)
+            {
+                float difference = Unsafe.Add(ref a, k) - Unsafe.Add(ref y, k);
+                Unsafe.Add(ref d, k) = difference;
+                sum = ScalarMultiplyAdd(difference, difference, sum);
+            }
+            return 0.5 * sum;
+        }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float SoftmaxLogLikelihoodError512(ref float z, ref float a, ref float y, ref int rows, nint m, nint count, nint stride, ref float d)
+    /// <summary>The log-likelihood of softmax outputs, by log-sum-exp (see <see cref="LogLikelihood"/>); δ = (Σ y) a − y.</summary>
+    private readonly struct SoftmaxLogLikelihoodCost : ICost
     {
-        nint width = Vector512<float>.Count;
-        nint full = count - count % width;
-        nuint last = (nuint)(count - width);
-        Vector512<float> fresh = FreshLanes512(count);
-        double total = 0;
-        for (nint s = 0; s < m; s++)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static double Sample<TSimd, TVector>(ref float z, ref float a, ref float y, ref float d, nint full, nuint last, TVector fresh) where TSimd : struct, ISimd<TVector> where TVector : struct
         {
-            ref float zs = ref Unsafe.Add(ref z, s * stride);
-            ref float a_s = ref Unsafe.Add(ref a, s * stride);
-            ref float ds = ref Unsafe.Add(ref d, s * stride);
-            ref float ys = ref TargetRow(ref y, ref rows, s, count);
-            Vector512<float> tailZ = Vector512.LoadUnsafe(ref zs, last);
-            Vector512<float> tailY = Vector512.LoadUnsafe(ref ys, last);
-            Vector512<float> tailA = Vector512.LoadUnsafe(ref a_s, last);
+            TVector tailZ = TSimd.Load(ref z, last);
+            TVector tailY = TSimd.Load(ref y, last);
+            TVector tailA = TSimd.Load(ref a, last);
 
             // The maximum (a repeated lane changes nothing) and Σ y.
-            Vector512<float> max = tailZ;
-            Vector512<float> targetSum = tailY & fresh;
-            for (nint k = 0; k < full; k += width)
+            TVector max = tailZ;
+            TVector targetSum = TSimd.And(tailY, fresh);
+            for (nint k = 0; k < full; k += TSimd.Count)
             {
-                max = Vector512.Max(max, Vector512.LoadUnsafe(ref zs, (nuint)k));
-                targetSum += Vector512.LoadUnsafe(ref ys, (nuint)k);
+                max = TSimd.Max(max, TSimd.Load(ref z, (nuint)k));
+                targetSum = TSimd.Add(targetSum, TSimd.Load(ref y, (nuint)k));
             }
-            float maxValue = MaxAcross(max);
-            float targetSumValue = Vector512.Sum(targetSum);
-            max = Vector512.Create(maxValue);
-            targetSum = Vector512.Create(targetSumValue);
+            float maxValue = TSimd.MaxAcross(max);
+            float targetSumValue = TSimd.Sum(targetSum);
+            max = TSimd.Create(maxValue);
+            targetSum = TSimd.Create(targetSumValue);
 
             // Σ e^(z − max) split into the lanes at the maximum (each 1, counted) and the rest; Σ y (max − z); δ = (Σ y) a − y.
-            Vector512<float> top = Vector512.Equals(tailZ, max);
-            int ties = BitOperations.PopCount((top & fresh).ExtractMostSignificantBits());
-            Vector512<float> others = Vector512.AndNot(Exp(tailZ - max), top) & fresh;
-            Vector512<float> linear = (tailY * (max - tailZ)) & fresh;
-            Vector512<float> tailD = targetSum * tailA - tailY;
-            for (nint k = 0; k < full; k += width)
+            TVector top = TSimd.Equal(tailZ, max);
+            int ties = TSimd.PopCount(TSimd.And(top, fresh));
+            TVector others = TSimd.And(TSimd.AndNot(Exp<TSimd, TVector>(TSimd.Subtract(tailZ, max)), top), fresh);
+            TVector linear = TSimd.And(TSimd.Multiply(tailY, TSimd.Subtract(max, tailZ)), fresh);
+            TVector tailD = TSimd.Subtract(TSimd.Multiply(targetSum, tailA), tailY);
+            for (nint k = 0; k < full; k += TSimd.Count)
             {
-                Vector512<float> zk = Vector512.LoadUnsafe(ref zs, (nuint)k);
-                Vector512<float> yk = Vector512.LoadUnsafe(ref ys, (nuint)k);
-                top = Vector512.Equals(zk, max);
-                ties += BitOperations.PopCount(top.ExtractMostSignificantBits());
-                others += Vector512.AndNot(Exp(zk - max), top);
-                linear = MultiplyAdd(yk, max - zk, linear);
-                Vector512.StoreUnsafe(targetSum * Vector512.LoadUnsafe(ref a_s, (nuint)k) - yk, ref ds, (nuint)k);
+                TVector zk = TSimd.Load(ref z, (nuint)k);
+                TVector yk = TSimd.Load(ref y, (nuint)k);
+                top = TSimd.Equal(zk, max);
+                ties += TSimd.PopCount(top);
+                others = TSimd.Add(others, TSimd.AndNot(Exp<TSimd, TVector>(TSimd.Subtract(zk, max)), top));
+                linear = TSimd.MultiplyAdd(yk, TSimd.Subtract(max, zk), linear);
+                TSimd.Store(TSimd.Subtract(TSimd.Multiply(targetSum, TSimd.Load(ref a, (nuint)k)), yk), ref d, (nuint)k);
             }
-            Vector512.StoreUnsafe(tailD, ref ds, last);
-            total += LogLikelihood(Vector512.Sum(linear), targetSumValue, ties, Vector512.Sum(others));
+            TSimd.Store(tailD, ref d, last);
+            return LogLikelihood(TSimd.Sum(linear), targetSumValue, ties, TSimd.Sum(others));
         }
-        return (float)total;
-    }
 
-    // ---- Vector256 output errors. ----
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float SigmoidCrossEntropyError256(ref float z, ref float a, ref float y, ref int rows, nint m, nint count, nint stride, ref float d)
-    {
-        nint width = Vector256<float>.Count;
-        nint full = count - count % width;
-        nuint last = (nuint)(count - width);
-        Vector256<float> fresh = FreshLanes256(count);
-        double total = 0;
-        for (nint s = 0; s < m; s++)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static double ScalarSample(ref float z, ref float a, ref float y, ref float d, nint count)
         {
-            ref float zs = ref Unsafe.Add(ref z, s * stride);
-            ref float a_s = ref Unsafe.Add(ref a, s * stride);
-            ref float ds = ref Unsafe.Add(ref d, s * stride);
-            ref float ys = ref TargetRow(ref y, ref rows, s, count);
-            Vector256<float> tailY = Vector256.LoadUnsafe(ref ys, last);
-            Vector256<float> tailD = Vector256.LoadUnsafe(ref a_s, last) - tailY;
-            Vector256<float> cost = SigmoidCrossEntropy(Vector256.LoadUnsafe(ref zs, last), tailY) & fresh;
-            for (nint k = 0; k < full; k += width)
+            float max = RowMax(ref z, count);
+            float targetSum = 0f;
+            for (nint k = 0; k < count; k++)
             {
-                Vector256<float> yk = Vector256.LoadUnsafe(ref ys, (nuint)k);
-                cost += SigmoidCrossEntropy(Vector256.LoadUnsafe(ref zs, (nuint)k), yk);
-                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref a_s, (nuint)k) - yk, ref ds, (nuint)k);
+                targetSum += Unsafe.Add(ref y, k);
             }
-            Vector256.StoreUnsafe(tailD, ref ds, last);
-            total += Vector256.Sum(cost);
+
+            int ties = 0;
+            float others = 0f, linear = 0f;
+            for (nint k = 0; k < count; k++)
+            {
+                float zk = Unsafe.Add(ref z, k);
+                float yk = Unsafe.Add(ref y, k);
+                if (zk == max)
+                {
+                    ties++;
+                }
+                else
+                {
+                    others += MathF.Exp(zk - max);
+                }
+                linear = ScalarMultiplyAdd(yk, max - zk, linear);
+                Unsafe.Add(ref d, k) = targetSum * Unsafe.Add(ref a, k) - yk;
+            }
+            return LogLikelihood(linear, targetSum, ties, others);
         }
-        return (float)total;
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float QuadraticError256(ref float a, ref float y, ref int rows, nint m, nint count, nint stride, ref float d)
-    {
-        nint width = Vector256<float>.Count;
-        nint full = count - count % width;
-        nuint last = (nuint)(count - width);
-        Vector256<float> fresh = FreshLanes256(count);
-        double total = 0;
-        for (nint s = 0; s < m; s++)
-        {
-            ref float a_s = ref Unsafe.Add(ref a, s * stride);
-            ref float ds = ref Unsafe.Add(ref d, s * stride);
-            ref float ys = ref TargetRow(ref y, ref rows, s, count);
-            Vector256<float> tail = Vector256.LoadUnsafe(ref a_s, last) - Vector256.LoadUnsafe(ref ys, last);
-            Vector256<float> sum = (tail * tail) & fresh;
-            for (nint k = 0; k < full; k += width)
-            {
-                Vector256<float> difference = Vector256.LoadUnsafe(ref a_s, (nuint)k) - Vector256.LoadUnsafe(ref ys, (nuint)k);
-                Vector256.StoreUnsafe(difference, ref ds, (nuint)k);
-                sum = MultiplyAdd(difference, difference, sum);
-            }
-            Vector256.StoreUnsafe(tail, ref ds, last);
-            total += 0.5 * Vector256.Sum(sum);
-        }
-        return (float)total;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float SoftmaxLogLikelihoodError256(ref float z, ref float a, ref float y, ref int rows, nint m, nint count, nint stride, ref float d)
-    {
-        nint width = Vector256<float>.Count;
-        nint full = count - count % width;
-        nuint last = (nuint)(count - width);
-        Vector256<float> fresh = FreshLanes256(count);
-        double total = 0;
-        for (nint s = 0; s < m; s++)
-        {
-            ref float zs = ref Unsafe.Add(ref z, s * stride);
-            ref float a_s = ref Unsafe.Add(ref a, s * stride);
-            ref float ds = ref Unsafe.Add(ref d, s * stride);
-            ref float ys = ref TargetRow(ref y, ref rows, s, count);
-            Vector256<float> tailZ = Vector256.LoadUnsafe(ref zs, last);
-            Vector256<float> tailY = Vector256.LoadUnsafe(ref ys, last);
-            Vector256<float> tailA = Vector256.LoadUnsafe(ref a_s, last);
-
-            // The maximum (a repeated lane changes nothing) and Σ y.
-            Vector256<float> max = tailZ;
-            Vector256<float> targetSum = tailY & fresh;
-            for (nint k = 0; k < full; k += width)
-            {
-                max = Vector256.Max(max, Vector256.LoadUnsafe(ref zs, (nuint)k));
-                targetSum += Vector256.LoadUnsafe(ref ys, (nuint)k);
-            }
-            float maxValue = MaxAcross(max);
-            float targetSumValue = Vector256.Sum(targetSum);
-            max = Vector256.Create(maxValue);
-            targetSum = Vector256.Create(targetSumValue);
-
-            // Σ e^(z − max) split into the lanes at the maximum (each 1, counted) and the rest; Σ y (max − z); δ = (Σ y) a − y.
-            Vector256<float> top = Vector256.Equals(tailZ, max);
-            int ties = BitOperations.PopCount((top & fresh).ExtractMostSignificantBits());
-            Vector256<float> others = Vector256.AndNot(Exp(tailZ - max), top) & fresh;
-            Vector256<float> linear = (tailY * (max - tailZ)) & fresh;
-            Vector256<float> tailD = targetSum * tailA - tailY;
-            for (nint k = 0; k < full; k += width)
-            {
-                Vector256<float> zk = Vector256.LoadUnsafe(ref zs, (nuint)k);
-                Vector256<float> yk = Vector256.LoadUnsafe(ref ys, (nuint)k);
-                top = Vector256.Equals(zk, max);
-                ties += BitOperations.PopCount(top.ExtractMostSignificantBits());
-                others += Vector256.AndNot(Exp(zk - max), top);
-                linear = MultiplyAdd(yk, max - zk, linear);
-                Vector256.StoreUnsafe(targetSum * Vector256.LoadUnsafe(ref a_s, (nuint)k) - yk, ref ds, (nuint)k);
-            }
-            Vector256.StoreUnsafe(tailD, ref ds, last);
-            total += LogLikelihood(Vector256.Sum(linear), targetSumValue, ties, Vector256.Sum(others));
-        }
-        return (float)total;
-    }
-
-    // ---- Vector128 output errors. ----
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float SigmoidCrossEntropyError128(ref float z, ref float a, ref float y, ref int rows, nint m, nint count, nint stride, ref float d)
-    {
-        nint width = Vector128<float>.Count;
-        nint full = count - count % width;
-        nuint last = (nuint)(count - width);
-        Vector128<float> fresh = FreshLanes128(count);
-        double total = 0;
-        for (nint s = 0; s < m; s++)
-        {
-            ref float zs = ref Unsafe.Add(ref z, s * stride);
-            ref float a_s = ref Unsafe.Add(ref a, s * stride);
-            ref float ds = ref Unsafe.Add(ref d, s * stride);
-            ref float ys = ref TargetRow(ref y, ref rows, s, count);
-            Vector128<float> tailY = Vector128.LoadUnsafe(ref ys, last);
-            Vector128<float> tailD = Vector128.LoadUnsafe(ref a_s, last) - tailY;
-            Vector128<float> cost = SigmoidCrossEntropy(Vector128.LoadUnsafe(ref zs, last), tailY) & fresh;
-            for (nint k = 0; k < full; k += width)
-            {
-                Vector128<float> yk = Vector128.LoadUnsafe(ref ys, (nuint)k);
-                cost += SigmoidCrossEntropy(Vector128.LoadUnsafe(ref zs, (nuint)k), yk);
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref a_s, (nuint)k) - yk, ref ds, (nuint)k);
-            }
-            Vector128.StoreUnsafe(tailD, ref ds, last);
-            total += Vector128.Sum(cost);
-        }
-        return (float)total;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float QuadraticError128(ref float a, ref float y, ref int rows, nint m, nint count, nint stride, ref float d)
-    {
-        nint width = Vector128<float>.Count;
-        nint full = count - count % width;
-        nuint last = (nuint)(count - width);
-        Vector128<float> fresh = FreshLanes128(count);
-        double total = 0;
-        for (nint s = 0; s < m; s++)
-        {
-            ref float a_s = ref Unsafe.Add(ref a, s * stride);
-            ref float ds = ref Unsafe.Add(ref d, s * stride);
-            ref float ys = ref TargetRow(ref y, ref rows, s, count);
-            Vector128<float> tail = Vector128.LoadUnsafe(ref a_s, last) - Vector128.LoadUnsafe(ref ys, last);
-            Vector128<float> sum = (tail * tail) & fresh;
-            for (nint k = 0; k < full; k += width)
-            {
-                Vector128<float> difference = Vector128.LoadUnsafe(ref a_s, (nuint)k) - Vector128.LoadUnsafe(ref ys, (nuint)k);
-                Vector128.StoreUnsafe(difference, ref ds, (nuint)k);
-                sum = MultiplyAdd(difference, difference, sum);
-            }
-            Vector128.StoreUnsafe(tail, ref ds, last);
-            total += 0.5 * Vector128.Sum(sum);
-        }
-        return (float)total;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float SoftmaxLogLikelihoodError128(ref float z, ref float a, ref float y, ref int rows, nint m, nint count, nint stride, ref float d)
-    {
-        nint width = Vector128<float>.Count;
-        nint full = count - count % width;
-        nuint last = (nuint)(count - width);
-        Vector128<float> fresh = FreshLanes128(count);
-        double total = 0;
-        for (nint s = 0; s < m; s++)
-        {
-            ref float zs = ref Unsafe.Add(ref z, s * stride);
-            ref float a_s = ref Unsafe.Add(ref a, s * stride);
-            ref float ds = ref Unsafe.Add(ref d, s * stride);
-            ref float ys = ref TargetRow(ref y, ref rows, s, count);
-            Vector128<float> tailZ = Vector128.LoadUnsafe(ref zs, last);
-            Vector128<float> tailY = Vector128.LoadUnsafe(ref ys, last);
-            Vector128<float> tailA = Vector128.LoadUnsafe(ref a_s, last);
-
-            // The maximum (a repeated lane changes nothing) and Σ y.
-            Vector128<float> max = tailZ;
-            Vector128<float> targetSum = tailY & fresh;
-            for (nint k = 0; k < full; k += width)
-            {
-                max = Vector128.Max(max, Vector128.LoadUnsafe(ref zs, (nuint)k));
-                targetSum += Vector128.LoadUnsafe(ref ys, (nuint)k);
-            }
-            float maxValue = MaxAcross(max);
-            float targetSumValue = Vector128.Sum(targetSum);
-            max = Vector128.Create(maxValue);
-            targetSum = Vector128.Create(targetSumValue);
-
-            // Σ e^(z − max) split into the lanes at the maximum (each 1, counted) and the rest; Σ y (max − z); δ = (Σ y) a − y.
-            Vector128<float> top = Vector128.Equals(tailZ, max);
-            int ties = BitOperations.PopCount((top & fresh).ExtractMostSignificantBits());
-            Vector128<float> others = Vector128.AndNot(Exp(tailZ - max), top) & fresh;
-            Vector128<float> linear = (tailY * (max - tailZ)) & fresh;
-            Vector128<float> tailD = targetSum * tailA - tailY;
-            for (nint k = 0; k < full; k += width)
-            {
-                Vector128<float> zk = Vector128.LoadUnsafe(ref zs, (nuint)k);
-                Vector128<float> yk = Vector128.LoadUnsafe(ref ys, (nuint)k);
-                top = Vector128.Equals(zk, max);
-                ties += BitOperations.PopCount(top.ExtractMostSignificantBits());
-                others += Vector128.AndNot(Exp(zk - max), top);
-                linear = MultiplyAdd(yk, max - zk, linear);
-                Vector128.StoreUnsafe(targetSum * Vector128.LoadUnsafe(ref a_s, (nuint)k) - yk, ref ds, (nuint)k);
-            }
-            Vector128.StoreUnsafe(tailD, ref ds, last);
-            total += LogLikelihood(Vector128.Sum(linear), targetSumValue, ties, Vector128.Sum(others));
-        }
-        return (float)total;
-    }
-
 }

@@ -136,8 +136,9 @@ public static unsafe partial class Kernels
 
     // ---- The logistic sigmoid σ(z) = 1 / (1 + e^−z), and the cross-entropy of its output. ----
     //
-    // The three vector widths repeat one algorithm (.NET 8 has no common interface over
-    // Vector128/256/512 to write it once). The vector forms compute e^x as 2^n · p(r) with x = n·ln 2 + r, |r| ≤ ln 2 / 2, and p the
+    // Each vector form is written once, as a generic method over ISimd (Simd.cs) that the JIT compiles for each of
+    // Vector128/256/512; the public overloads per width, which the generated code calls, forward to it. The vector
+    // forms compute e^x as 2^n · p(r) with x = n·ln 2 + r, |r| ≤ ln 2 / 2, and p the
     // degree-7 Taylor-like polynomial of Cephes' expf (error ≈ 1 ulp). −z is clamped to
     // [−87, 88] so that 2^n stays a normal float: σ is then exactly 1 above z = 87 and below
     // 1e-38 under z = −88. A NaN input stays NaN (the clamp passes NaN through).
@@ -163,179 +164,95 @@ public static unsafe partial class Kernels
     /// hardware accelerates (source and target may be the same). Compiled fully optimised at its first
     /// call, as the generated kernels are, so that a first epoch runs at full speed.
     /// </summary>
+    /// <remarks>
+    /// Only the widest accelerated width, then scalars (<see cref="Sigmoid(float)"/>, whose bits differ from the vector
+    /// form's), unlike the other activations' row kernels, which step down through the narrower widths.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sigmoid(ref float source, ref float target, nint count)
-    {
-        nint k = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; k <= count - 16; k += 16)
-            {
-                Vector512.StoreUnsafe(Sigmoid(Vector512.LoadUnsafe(ref source, (nuint)k)), ref target, (nuint)k);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; k <= count - 8; k += 8)
-            {
-                Vector256.StoreUnsafe(Sigmoid(Vector256.LoadUnsafe(ref source, (nuint)k)), ref target, (nuint)k);
-            }
-        }
-        else if (Vector128.IsHardwareAccelerated)
-        {
-            for (; k <= count - 4; k += 4)
-            {
-                Vector128.StoreUnsafe(Sigmoid(Vector128.LoadUnsafe(ref source, (nuint)k)), ref target, (nuint)k);
-            }
-        }
-        for (; k < count; k++)
-        {
-            Unsafe.Add(ref target, k) = Sigmoid(Unsafe.Add(ref source, k));
-        }
-    }
+        => WidestElementRows<Map<SigmoidFunction>>(ref source, ref target, count);
 
     /// <summary>σ(z) = 1 / (1 + e^−z), lane by lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Sigmoid(Vector512<float> z) => Vector512<float>.One / (Vector512<float>.One + Exp(-z));
+    public static Vector512<float> Sigmoid(Vector512<float> z) => SigmoidFunction.Apply<Simd512, Vector512<float>>(z);
+
+    /// <summary>σ(z) = 1 / (1 + e^−z), lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Sigmoid(Vector256<float> z) => SigmoidFunction.Apply<Simd256, Vector256<float>>(z);
+
+    /// <summary>σ(z) = 1 / (1 + e^−z), lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sigmoid(Vector128<float> z) => SigmoidFunction.Apply<Simd128, Vector128<float>>(z);
 
     /// <summary>
     /// The cross-entropy of each lane's sigmoid output, max(z, 0) − y·z + ln(1 + e^−|z|), as
     /// <see cref="SigmoidCrossEntropy(float, float)"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> SigmoidCrossEntropy(Vector512<float> z, Vector512<float> y)
-    {
-        Vector512<float> t = Exp(-Vector512.Abs(z));
-        // ln(1 + t) = 2 atanh(s) = 2s (1 + s²/3 + s⁴/5 + …) with s = t / (2 + t) ≤ 1/3 for t in (0, 1].
-        Vector512<float> s = t / (Vector512.Create(2f) + t);
-        Vector512<float> s2 = s * s;
-        Vector512<float> p = MultiplyAdd(Vector512.Create(1f / 15f), s2, Vector512.Create(1f / 13f));
-        p = MultiplyAdd(p, s2, Vector512.Create(1f / 11f));
-        p = MultiplyAdd(p, s2, Vector512.Create(1f / 9f));
-        p = MultiplyAdd(p, s2, Vector512.Create(1f / 7f));
-        p = MultiplyAdd(p, s2, Vector512.Create(1f / 5f));
-        p = MultiplyAdd(p, s2, Vector512.Create(1f / 3f));
-        p = MultiplyAdd(p, s2, Vector512<float>.One);
-        Vector512<float> softplus = (s + s) * p;
-        return MultiplyAdd(-y, z, Vector512.Max(z, Vector512<float>.Zero)) + softplus;
-    }
-
-    /// <summary>e^x lane by lane, x clamped to [−87, 88]; NaN stays NaN.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Exp(Vector512<float> x)
-    {
-#if NET9_0_OR_GREATER
-        x = Vector512.MinNative(Vector512.Create(ExpClampHigh), Vector512.MaxNative(Vector512.Create(ExpClampLow), x));
-#else
-        x = Vector512.Min(Vector512.Create(ExpClampHigh), Vector512.Max(Vector512.Create(ExpClampLow), x));
-#endif
-        Vector512<float> n = Vector512.Floor(MultiplyAdd(x, Vector512.Create(Log2E), Vector512.Create(0.5f)));
-        Vector512<float> r = MultiplyAdd(n, Vector512.Create(-Ln2Hi), x);
-        r = MultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
-        Vector512<float> p = MultiplyAdd(Vector512.Create(P0), r, Vector512.Create(P1));
-        p = MultiplyAdd(p, r, Vector512.Create(P2));
-        p = MultiplyAdd(p, r, Vector512.Create(P3));
-        p = MultiplyAdd(p, r, Vector512.Create(P4));
-        p = MultiplyAdd(p, r, Vector512.Create(P5));
-        Vector512<float> e = MultiplyAdd(p, r * r, r + Vector512<float>.One);
-        Vector512<int> scale = Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23);
-        return e * scale.AsSingle();
-    }
-
-    /// <summary>σ(z) = 1 / (1 + e^−z), lane by lane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Sigmoid(Vector256<float> z) => Vector256<float>.One / (Vector256<float>.One + Exp(-z));
+    public static Vector512<float> SigmoidCrossEntropy(Vector512<float> z, Vector512<float> y) => SigmoidCrossEntropy<Simd512, Vector512<float>>(z, y);
 
     /// <summary>
     /// The cross-entropy of each lane's sigmoid output, max(z, 0) − y·z + ln(1 + e^−|z|), as
     /// <see cref="SigmoidCrossEntropy(float, float)"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> SigmoidCrossEntropy(Vector256<float> z, Vector256<float> y)
-    {
-        Vector256<float> t = Exp(-Vector256.Abs(z));
-        // ln(1 + t) = 2 atanh(s) = 2s (1 + s²/3 + s⁴/5 + …) with s = t / (2 + t) ≤ 1/3 for t in (0, 1].
-        Vector256<float> s = t / (Vector256.Create(2f) + t);
-        Vector256<float> s2 = s * s;
-        Vector256<float> p = MultiplyAdd(Vector256.Create(1f / 15f), s2, Vector256.Create(1f / 13f));
-        p = MultiplyAdd(p, s2, Vector256.Create(1f / 11f));
-        p = MultiplyAdd(p, s2, Vector256.Create(1f / 9f));
-        p = MultiplyAdd(p, s2, Vector256.Create(1f / 7f));
-        p = MultiplyAdd(p, s2, Vector256.Create(1f / 5f));
-        p = MultiplyAdd(p, s2, Vector256.Create(1f / 3f));
-        p = MultiplyAdd(p, s2, Vector256<float>.One);
-        Vector256<float> softplus = (s + s) * p;
-        return MultiplyAdd(-y, z, Vector256.Max(z, Vector256<float>.Zero)) + softplus;
-    }
-
-    /// <summary>e^x lane by lane, x clamped to [−87, 88]; NaN stays NaN.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Exp(Vector256<float> x)
-    {
-#if NET9_0_OR_GREATER
-        x = Vector256.MinNative(Vector256.Create(ExpClampHigh), Vector256.MaxNative(Vector256.Create(ExpClampLow), x));
-#else
-        x = Vector256.Min(Vector256.Create(ExpClampHigh), Vector256.Max(Vector256.Create(ExpClampLow), x));
-#endif
-        Vector256<float> n = Vector256.Floor(MultiplyAdd(x, Vector256.Create(Log2E), Vector256.Create(0.5f)));
-        Vector256<float> r = MultiplyAdd(n, Vector256.Create(-Ln2Hi), x);
-        r = MultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
-        Vector256<float> p = MultiplyAdd(Vector256.Create(P0), r, Vector256.Create(P1));
-        p = MultiplyAdd(p, r, Vector256.Create(P2));
-        p = MultiplyAdd(p, r, Vector256.Create(P3));
-        p = MultiplyAdd(p, r, Vector256.Create(P4));
-        p = MultiplyAdd(p, r, Vector256.Create(P5));
-        Vector256<float> e = MultiplyAdd(p, r * r, r + Vector256<float>.One);
-        Vector256<int> scale = Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23);
-        return e * scale.AsSingle();
-    }
-
-    /// <summary>σ(z) = 1 / (1 + e^−z), lane by lane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Sigmoid(Vector128<float> z) => Vector128<float>.One / (Vector128<float>.One + Exp(-z));
+    public static Vector256<float> SigmoidCrossEntropy(Vector256<float> z, Vector256<float> y) => SigmoidCrossEntropy<Simd256, Vector256<float>>(z, y);
 
     /// <summary>
     /// The cross-entropy of each lane's sigmoid output, max(z, 0) − y·z + ln(1 + e^−|z|), as
     /// <see cref="SigmoidCrossEntropy(float, float)"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> SigmoidCrossEntropy(Vector128<float> z, Vector128<float> y)
+    public static Vector128<float> SigmoidCrossEntropy(Vector128<float> z, Vector128<float> y) => SigmoidCrossEntropy<Simd128, Vector128<float>>(z, y);
+
+    /// <summary>σ(z) = 1 / (1 + e^−z): <see cref="Sigmoid(float)"/>, and lane by lane at any width.</summary>
+    private readonly struct SigmoidFunction : IElementwise
     {
-        Vector128<float> t = Exp(-Vector128.Abs(z));
+        public static float Apply(float x) => Sigmoid(x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TVector Apply<TSimd, TVector>(TVector z) where TSimd : struct, ISimd<TVector> where TVector : struct
+        {
+            // e^−z first, so that the JIT holds no constant 1 across it (and hoists the constants out of a loop).
+            TVector e = Exp<TSimd, TVector>(TSimd.Negate(z));
+            return TSimd.Divide(TSimd.One, TSimd.Add(TSimd.One, e));
+        }
+    }
+
+    /// <summary>max(z, 0) − y·z + ln(1 + e^−|z|) lane by lane, at any width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector SigmoidCrossEntropy<TSimd, TVector>(TVector z, TVector y) where TSimd : struct, ISimd<TVector> where TVector : struct
+    {
+        TVector t = Exp<TSimd, TVector>(TSimd.Negate(TSimd.Abs(z)));
         // ln(1 + t) = 2 atanh(s) = 2s (1 + s²/3 + s⁴/5 + …) with s = t / (2 + t) ≤ 1/3 for t in (0, 1].
-        Vector128<float> s = t / (Vector128.Create(2f) + t);
-        Vector128<float> s2 = s * s;
-        Vector128<float> p = MultiplyAdd(Vector128.Create(1f / 15f), s2, Vector128.Create(1f / 13f));
-        p = MultiplyAdd(p, s2, Vector128.Create(1f / 11f));
-        p = MultiplyAdd(p, s2, Vector128.Create(1f / 9f));
-        p = MultiplyAdd(p, s2, Vector128.Create(1f / 7f));
-        p = MultiplyAdd(p, s2, Vector128.Create(1f / 5f));
-        p = MultiplyAdd(p, s2, Vector128.Create(1f / 3f));
-        p = MultiplyAdd(p, s2, Vector128<float>.One);
-        Vector128<float> softplus = (s + s) * p;
-        return MultiplyAdd(-y, z, Vector128.Max(z, Vector128<float>.Zero)) + softplus;
+        TVector s = TSimd.Divide(t, TSimd.Add(TSimd.Create(2f), t));
+        TVector s2 = TSimd.Multiply(s, s);
+        TVector p = TSimd.MultiplyAdd(TSimd.Create(1f / 15f), s2, TSimd.Create(1f / 13f));
+        p = TSimd.MultiplyAdd(p, s2, TSimd.Create(1f / 11f));
+        p = TSimd.MultiplyAdd(p, s2, TSimd.Create(1f / 9f));
+        p = TSimd.MultiplyAdd(p, s2, TSimd.Create(1f / 7f));
+        p = TSimd.MultiplyAdd(p, s2, TSimd.Create(1f / 5f));
+        p = TSimd.MultiplyAdd(p, s2, TSimd.Create(1f / 3f));
+        p = TSimd.MultiplyAdd(p, s2, TSimd.One);
+        TVector softplus = TSimd.Multiply(TSimd.Add(s, s), p);
+        return TSimd.Add(TSimd.MultiplyAdd(TSimd.Negate(y), z, TSimd.MaxZero(z)), softplus);
     }
 
     /// <summary>e^x lane by lane, x clamped to [−87, 88]; NaN stays NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Exp(Vector128<float> x)
+    private static TVector Exp<TSimd, TVector>(TVector x) where TSimd : struct, ISimd<TVector> where TVector : struct
     {
-#if NET9_0_OR_GREATER
-        x = Vector128.MinNative(Vector128.Create(ExpClampHigh), Vector128.MaxNative(Vector128.Create(ExpClampLow), x));
-#else
-        x = Vector128.Min(Vector128.Create(ExpClampHigh), Vector128.Max(Vector128.Create(ExpClampLow), x));
-#endif
-        Vector128<float> n = Vector128.Floor(MultiplyAdd(x, Vector128.Create(Log2E), Vector128.Create(0.5f)));
-        Vector128<float> r = MultiplyAdd(n, Vector128.Create(-Ln2Hi), x);
-        r = MultiplyAdd(n, Vector128.Create(-Ln2Lo), r);
-        Vector128<float> p = MultiplyAdd(Vector128.Create(P0), r, Vector128.Create(P1));
-        p = MultiplyAdd(p, r, Vector128.Create(P2));
-        p = MultiplyAdd(p, r, Vector128.Create(P3));
-        p = MultiplyAdd(p, r, Vector128.Create(P4));
-        p = MultiplyAdd(p, r, Vector128.Create(P5));
-        Vector128<float> e = MultiplyAdd(p, r * r, r + Vector128<float>.One);
-        Vector128<int> scale = Vector128.ShiftLeft(Vector128.ConvertToInt32(n) + Vector128.Create(127), 23);
-        return e * scale.AsSingle();
+        x = TSimd.Clamp(x, TSimd.Create(ExpClampLow), TSimd.Create(ExpClampHigh));
+        TVector n = TSimd.Floor(TSimd.MultiplyAdd(x, TSimd.Create(Log2E), TSimd.Create(0.5f)));
+        TVector r = TSimd.MultiplyAdd(n, TSimd.Create(-Ln2Hi), x);
+        r = TSimd.MultiplyAdd(n, TSimd.Create(-Ln2Lo), r);
+        TVector p = TSimd.MultiplyAdd(TSimd.Create(P0), r, TSimd.Create(P1));
+        p = TSimd.MultiplyAdd(p, r, TSimd.Create(P2));
+        p = TSimd.MultiplyAdd(p, r, TSimd.Create(P3));
+        p = TSimd.MultiplyAdd(p, r, TSimd.Create(P4));
+        p = TSimd.MultiplyAdd(p, r, TSimd.Create(P5));
+        TVector e = TSimd.MultiplyAdd(p, TSimd.Multiply(r, r), TSimd.Add(r, TSimd.One));
+        return TSimd.Multiply(e, TSimd.PowerOfTwo(n));
     }
 
     // ---- Cross-entropy from the pre-activation z. ----

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -28,6 +29,9 @@ internal interface ISimd<TVector> where TVector : struct
 
     static abstract TVector AllBitsSet { get; }
 
+    /// <summary>0, 1, 2, … lane by lane (<c>Vector512&lt;float&gt;.Indices</c> of .NET 9).</summary>
+    static abstract TVector Indices { get; }
+
     static abstract TVector Create(float value);
 
     static abstract TVector Load(ref float source, nuint offset);
@@ -57,6 +61,12 @@ internal interface ISimd<TVector> where TVector : struct
 
     static abstract TVector Max(TVector left, TVector right);
 
+    /// <summary>
+    /// <see cref="Max"/>(value, 0) with the zero written into the call, as the JIT must see it to compile Max against a
+    /// constant (shorter than against a variable, whose NaN and signed zeros it must sort out).
+    /// </summary>
+    static abstract TVector MaxZero(TVector value);
+
     /// <summary>The clamp of e^x's argument: MinNative/MaxNative on .NET 9 and later, Min/Max before.</summary>
     static abstract TVector Clamp(TVector value, TVector low, TVector high);
 
@@ -72,6 +82,8 @@ internal interface ISimd<TVector> where TVector : struct
 
     static abstract TVector And(TVector left, TVector right);
 
+    static abstract TVector Or(TVector left, TVector right);
+
     static abstract TVector AndNot(TVector left, TVector right);
 
     static abstract TVector ConditionalSelect(TVector mask, TVector whenTrue, TVector whenFalse);
@@ -80,6 +92,12 @@ internal interface ISimd<TVector> where TVector : struct
     static abstract TVector PowerOfTwo(TVector n);
 
     static abstract float Sum(TVector value);
+
+    /// <summary>The largest lane: the upper half's lanes against the lower's, down to 128 bits, then two shuffles.</summary>
+    static abstract float MaxAcross(TVector value);
+
+    /// <summary>How many lanes of <paramref name="mask"/> (a comparison's result) have their sign bit set.</summary>
+    static abstract int PopCount(TVector mask);
 }
 
 /// <summary>128-bit vectors: SSE on x64, AdvSimd on Arm64.</summary>
@@ -90,6 +108,7 @@ internal readonly struct Simd128 : ISimd<Vector128<float>>
     public static Vector128<float> Zero => Vector128<float>.Zero;
     public static Vector128<float> One => Vector128<float>.One;
     public static Vector128<float> AllBitsSet => Vector128<float>.AllBitsSet;
+    public static Vector128<float> Indices { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Vector128.Create(0f, 1f, 2f, 3f); }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Create(float value) => Vector128.Create(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Load(ref float source, nuint offset) => Vector128.LoadUnsafe(ref source, offset);
@@ -105,6 +124,7 @@ internal readonly struct Simd128 : ISimd<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Floor(Vector128<float> value) => Vector128.Floor(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Min(Vector128<float> left, Vector128<float> right) => Vector128.Min(left, right);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Max(Vector128<float> left, Vector128<float> right) => Vector128.Max(left, right);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> MaxZero(Vector128<float> value) => Vector128.Max(value, Vector128<float>.Zero);
 #if NET9_0_OR_GREATER
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Clamp(Vector128<float> value, Vector128<float> low, Vector128<float> high) => Vector128.MinNative(high, Vector128.MaxNative(low, value));
 #else
@@ -116,10 +136,19 @@ internal readonly struct Simd128 : ISimd<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> LessThanOrEqual(Vector128<float> left, Vector128<float> right) => Vector128.LessThanOrEqual(left, right);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Equal(Vector128<float> left, Vector128<float> right) => Vector128.Equals(left, right);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> And(Vector128<float> left, Vector128<float> right) => left & right;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Or(Vector128<float> left, Vector128<float> right) => left | right;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> AndNot(Vector128<float> left, Vector128<float> right) => Vector128.AndNot(left, right);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ConditionalSelect(Vector128<float> mask, Vector128<float> whenTrue, Vector128<float> whenFalse) => Vector128.ConditionalSelect(mask, whenTrue, whenFalse);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> PowerOfTwo(Vector128<float> n) => Vector128.ShiftLeft(Vector128.ConvertToInt32(n) + Vector128.Create(127), 23).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector128<float> value) => Vector128.Sum(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaxAcross(Vector128<float> value)
+    {
+        value = Vector128.Max(value, Vector128.Shuffle(value, Vector128.Create(2, 3, 0, 1)));
+        value = Vector128.Max(value, Vector128.Shuffle(value, Vector128.Create(1, 0, 3, 2)));
+        return value.ToScalar();
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int PopCount(Vector128<float> mask) => BitOperations.PopCount(mask.ExtractMostSignificantBits());
 }
 
 /// <summary>256-bit vectors: AVX2 on x64.</summary>
@@ -130,6 +159,7 @@ internal readonly struct Simd256 : ISimd<Vector256<float>>
     public static Vector256<float> Zero => Vector256<float>.Zero;
     public static Vector256<float> One => Vector256<float>.One;
     public static Vector256<float> AllBitsSet => Vector256<float>.AllBitsSet;
+    public static Vector256<float> Indices { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Vector256.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f); }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Create(float value) => Vector256.Create(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(ref float source, nuint offset) => Vector256.LoadUnsafe(ref source, offset);
@@ -145,6 +175,7 @@ internal readonly struct Simd256 : ISimd<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Floor(Vector256<float> value) => Vector256.Floor(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Min(Vector256<float> left, Vector256<float> right) => Vector256.Min(left, right);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Max(Vector256<float> left, Vector256<float> right) => Vector256.Max(left, right);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> MaxZero(Vector256<float> value) => Vector256.Max(value, Vector256<float>.Zero);
 #if NET9_0_OR_GREATER
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Clamp(Vector256<float> value, Vector256<float> low, Vector256<float> high) => Vector256.MinNative(high, Vector256.MaxNative(low, value));
 #else
@@ -156,10 +187,13 @@ internal readonly struct Simd256 : ISimd<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LessThanOrEqual(Vector256<float> left, Vector256<float> right) => Vector256.LessThanOrEqual(left, right);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Equal(Vector256<float> left, Vector256<float> right) => Vector256.Equals(left, right);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> And(Vector256<float> left, Vector256<float> right) => left & right;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Or(Vector256<float> left, Vector256<float> right) => left | right;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> AndNot(Vector256<float> left, Vector256<float> right) => Vector256.AndNot(left, right);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ConditionalSelect(Vector256<float> mask, Vector256<float> whenTrue, Vector256<float> whenFalse) => Vector256.ConditionalSelect(mask, whenTrue, whenFalse);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> PowerOfTwo(Vector256<float> n) => Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> value) => Vector256.Sum(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MaxAcross(Vector256<float> value) => Simd128.MaxAcross(Vector128.Max(value.GetLower(), value.GetUpper()));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int PopCount(Vector256<float> mask) => BitOperations.PopCount(mask.ExtractMostSignificantBits());
 }
 
 /// <summary>512-bit vectors: AVX-512 on x64.</summary>
@@ -170,6 +204,7 @@ internal readonly struct Simd512 : ISimd<Vector512<float>>
     public static Vector512<float> Zero => Vector512<float>.Zero;
     public static Vector512<float> One => Vector512<float>.One;
     public static Vector512<float> AllBitsSet => Vector512<float>.AllBitsSet;
+    public static Vector512<float> Indices { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Vector512.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f, 10f, 11f, 12f, 13f, 14f, 15f); }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Create(float value) => Vector512.Create(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(ref float source, nuint offset) => Vector512.LoadUnsafe(ref source, offset);
@@ -185,6 +220,7 @@ internal readonly struct Simd512 : ISimd<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Floor(Vector512<float> value) => Vector512.Floor(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Min(Vector512<float> left, Vector512<float> right) => Vector512.Min(left, right);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Max(Vector512<float> left, Vector512<float> right) => Vector512.Max(left, right);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> MaxZero(Vector512<float> value) => Vector512.Max(value, Vector512<float>.Zero);
 #if NET9_0_OR_GREATER
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Clamp(Vector512<float> value, Vector512<float> low, Vector512<float> high) => Vector512.MinNative(high, Vector512.MaxNative(low, value));
 #else
@@ -196,10 +232,13 @@ internal readonly struct Simd512 : ISimd<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> LessThanOrEqual(Vector512<float> left, Vector512<float> right) => Vector512.LessThanOrEqual(left, right);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Equal(Vector512<float> left, Vector512<float> right) => Vector512.Equals(left, right);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> And(Vector512<float> left, Vector512<float> right) => left & right;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Or(Vector512<float> left, Vector512<float> right) => left | right;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> AndNot(Vector512<float> left, Vector512<float> right) => Vector512.AndNot(left, right);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ConditionalSelect(Vector512<float> mask, Vector512<float> whenTrue, Vector512<float> whenFalse) => Vector512.ConditionalSelect(mask, whenTrue, whenFalse);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> PowerOfTwo(Vector512<float> n) => Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> value) => Vector512.Sum(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MaxAcross(Vector512<float> value) => Simd256.MaxAcross(Vector256.Max(value.GetLower(), value.GetUpper()));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int PopCount(Vector512<float> mask) => BitOperations.PopCount(mask.ExtractMostSignificantBits());
 }
 
 /// <summary>The body of an element-wise loop: what to do with one vector of elements, or one element.</summary>
