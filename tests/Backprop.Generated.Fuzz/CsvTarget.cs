@@ -54,7 +54,7 @@ internal static class CsvTarget
             throw Finding("loaded a value that is not finite");
         }
 
-        (TabularData? trickled, CsvFormatException? trickleError) = Read(new ChunkStream(bytes));
+        (TabularData? trickled, CsvFormatException? trickleError) = Read(new TrickleStream(bytes, seed: bytes.Length));
         if (Describe(trickled, trickleError) != outcome)
         {
             throw Finding($"a stream of a few bytes per read gave {Describe(trickled, trickleError)}, a MemoryStream {outcome}");
@@ -172,39 +172,5 @@ internal static class CsvTarget
             }
             yield return ($"{file}#{i}", data.ToArray());
         }
-    }
-
-    /// <summary>A forward-only stream that hands out 1 to 7 bytes per read (the sizes follow from the data).</summary>
-    private sealed class ChunkStream(byte[] data) : Stream
-    {
-        private int _position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            int n = Math.Min(Math.Min(buffer.Length, data.Length - _position), 1 + (_position * 31 + data.Length) % 7);
-            data.AsSpan(_position, n).CopyTo(buffer);
-            _position += n;
-            return n;
-        }
-
-        public override void Flush() { }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

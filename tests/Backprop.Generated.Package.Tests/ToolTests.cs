@@ -111,6 +111,19 @@ public sealed class ToolTests(PackageFeed feed) : IAsyncLifetime
         Assert.Empty(Directory.GetFiles(_folder, "*.tmp*"));
     }
 
+    [Fact]
+    public async Task Importing_a_model_file_says_it_is_one_and_what_to_run_instead()
+    {
+        (await Backprop("import", feed.Repository("samples/FromPyTorch/fashion-mlp.onnx"), "-o", "m.bpnet")).Succeeded();
+        foreach (string file in new[] { "m.bpnet", "m.bpnet.b64" })
+        {
+            ChildProcess.Result result = await Backprop("import", file);
+            Assert.True(result.ExitCode == 1, result.ToString());
+            Assert.Contains("is already a Backprop.Generated model file (a 784-64-10 network), not an ONNX model", result.Stderr, StringComparison.Ordinal);
+            Assert.Contains($"'backprop inspect {file}' shows it, 'backprop export {file}' converts it to ONNX", result.Stderr, StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
     [InlineData(1, "inspect", "missing.bpnet")]
     [InlineData(1, "export", "@model", "--network", "784-30-10", "-o", "x.onnx")]

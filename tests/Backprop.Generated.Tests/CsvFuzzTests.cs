@@ -238,7 +238,7 @@ public sealed class CsvFuzzTests : IDisposable
             Assert.Equal(Describe(CsvModel.Predict(bytes, ["y"], null, ',')), expected);
             foreach (Func<int, int> sizes in new Func<int, int>[] { _ => 1, read => read == 0 ? 1 : 4096, read => 1 + read % 3 })
             {
-                Assert.Equal(expected, Outcome(() => TabularData.ReadCsv(new ChunkedStream(bytes, sizes), "s.csv", ["y"])));
+                Assert.Equal(expected, Outcome(() => TabularData.ReadCsv(new TrickleStream(bytes, sizes), "s.csv", ["y"])));
             }
         }
         Assert.Equal("RaggedRow at line 3", Outcome(() => TabularData.ReadCsv(new MemoryStream(crcr), "s.csv", ["y"])));
@@ -706,86 +706,4 @@ public sealed class CsvFuzzTests : IDisposable
 
     private static bool SameBits(float[] actual, float[] expected) =>
         actual.Length == expected.Length && actual.Select(BitConverter.SingleToInt32Bits).SequenceEqual(expected.Select(BitConverter.SingleToInt32Bits));
-
-    /// <summary>A forward-only stream whose read number i returns at most sizes(i) bytes.</summary>
-    private sealed class ChunkedStream(byte[] data, Func<int, int> sizes) : Stream
-    {
-        private int _position;
-        private int _reads;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            int n = Math.Min(Math.Min(buffer.Length, data.Length - _position), sizes(_reads++));
-            data.AsSpan(_position, n).CopyTo(buffer);
-            _position += n;
-            return n;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
-
-    /// <summary>A forward-only stream that returns one to seven bytes per read, like a slow pipe.</summary>
-    private sealed class TrickleStream(byte[] data, int seed) : Stream
-    {
-        private readonly Random _random = new(seed);
-        private int _position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            int n = Math.Min(Math.Min(buffer.Length, data.Length - _position), 1 + _random.Next(7));
-            data.AsSpan(_position, n).CopyTo(buffer);
-            _position += n;
-            return n;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 }

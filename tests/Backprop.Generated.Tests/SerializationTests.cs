@@ -276,6 +276,43 @@ public sealed class SerializationTests : IDisposable
     }
 
     [Fact]
+    public void Every_reader_takes_the_text_form_as_well()
+    {
+        DigitNet network = DigitNet.Create(11);
+        string text = _folder.File("digits.bpnet.b64"), binary = _folder.File("digits.bpnet");
+        NetworkSerializer.SaveBase64(network, text);
+        NetworkSerializer.Save(network, binary);
+
+        Assert.Equal(network.Parameters.ToArray(), NetworkSerializer.Load<DigitNet>(text).Parameters.ToArray());
+        ModelInfo info = NetworkSerializer.ReadInfo(text);
+        Assert.True(info.IsText);
+        Assert.False(NetworkSerializer.ReadInfo(binary).IsText);
+        Assert.Equal("784-30-10", info.Shape);
+        Assert.Equal(NetworkSerializer.ReadModel(binary).Checksum, NetworkSerializer.ReadModel(text).Checksum);
+        // From a stream that cannot seek, a few bytes at a time.
+        DigitNet trickled = NetworkSerializer.Load<DigitNet>(new TrickleStream(File.ReadAllBytes(text), seed: 3), "digits.bpnet.b64");
+        Assert.Equal(network.Parameters.ToArray(), trickled.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void A_damaged_text_form_names_the_line_and_column_and_loads_nothing()
+    {
+        string path = _folder.File("digits.bpnet.b64");
+        NetworkSerializer.SaveBase64(DigitNet.Create(11), path);
+        string[] lines = File.ReadAllLines(path);
+        lines[2] = lines[2][..5] + "#" + lines[2][6..];
+        File.WriteAllLines(path, lines);
+        DigitNet network = DigitNet.Create(5);
+        float[] before = network.Parameters.ToArray();
+
+        var error = Assert.Throws<ModelFormatException>(() => NetworkSerializer.LoadInto(network, path));
+
+        Assert.Equal(ModelFormatError.InvalidText, error.Reason);
+        Assert.Contains("line 3, column 6 holds '#'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, network.Parameters.ToArray());
+    }
+
+    [Fact]
     public void SaveBase64_into_a_missing_folder_fails_and_creates_nothing()
     {
         string path = Path.Combine(_folder.Path, "missing", "digits.bpnet.b64");

@@ -43,38 +43,4 @@ internal static class TextForm
         }
         return new MemoryStream(bytes, writable: false);
     }
-
-    /// <summary>A read-only stream that gives some bytes already read, then the rest of another stream.</summary>
-    private sealed class PrefixedStream(byte[] prefix, Stream rest) : Stream
-    {
-        private int _used;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            if (_used < prefix.Length)
-            {
-                int take = Math.Min(buffer.Length, prefix.Length - _used);
-                prefix.AsSpan(_used, take).CopyTo(buffer);
-                _used += take;
-                return take;
-            }
-            return rest.Read(buffer);
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 }
