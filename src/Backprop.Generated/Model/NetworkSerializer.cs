@@ -93,6 +93,12 @@ public sealed record ModelInfo(
 /// method here loads a checkpoint's parameters like a model's, after checking the section too.
 /// </para>
 /// <para>
+/// Every method that reads a model (<c>Load</c>, <c>LoadInto</c>, <c>ReadModel</c>, <c>ReadInfo</c>) also reads its base64
+/// text form, the <c>.bpnet.b64</c> that <see cref="SaveBase64{TNet}(TNet, string)"/> writes and <c>Weights = "…"</c>
+/// bakes in: a file or stream that starts with <c>QlBHTkVU</c> (the base64 of the magic) is decoded first, and a text
+/// that is not valid base64 is <see cref="ModelFormatError.InvalidText"/>, naming the line and column.
+/// </para>
+/// <para>
 /// Loading checks everything (magic, version, element type, reserved and padding bytes, activations, cost, layer
 /// sizes, activations and cost against the network, length, checksum, nothing after the checksum but a valid
 /// training-state section) into a buffer
