@@ -7,7 +7,7 @@ namespace Backprop.Generated.Benchmarks;
 /// One training epoch (60,000 Fashion-MNIST images, SGD, mini-batch 10, one thread) per activation and cost, side by
 /// side, per sample: the sigmoid + cross-entropy 784-30-10 (the baseline), and 784-100-10 with sigmoid + cross-entropy,
 /// ReLU + softmax/log-likelihood, tanh + softmax and leaky ReLU + softmax. To compare with the code an earlier commit
-/// generates, run both side by side with <c>compare.sh</c> (see the benchmarks' README).
+/// generates, run both side by side with <c>compare.py</c> (see docs/performance.md).
 /// </summary>
 /// <remarks>
 /// In one process: every network trains on the same copy of the data set. Run in separate processes (BenchmarkDotNet's

@@ -73,7 +73,7 @@ public sealed partial class ConsumerTests(PackageFeed feed)
         }
         // The README's "To ONNX" example, which the Onnx package's page repeats, then that page's import example and
         // the Tabular package's example, after a network to export, a model file to read and a CSV file.
-        string toOnnx = Section(File.ReadAllText(feed.Repository("README.md")), "## To ONNX");
+        string toOnnx = Section(File.ReadAllText(feed.Repository("README.md")), "### To ONNX");
         string onnxPage = File.ReadAllText(feed.Repository("src/Backprop.Generated.Onnx/README.md"));
         Assert.Equal(toOnnx, Section(onnxPage, "## Export"));
         string import = Section(onnxPage, "## Import");
@@ -90,7 +90,7 @@ public sealed partial class ConsumerTests(PackageFeed feed)
             {{Statements(toOnnx)}}
             {{Statements(import)}}
             {{Statements(tabular)}}
-            Console.WriteLine($"{data.Count} rows of {table.FeatureNames.Count} features, target {table.TargetNames[0]}");
+            Console.WriteLine($"{houses.Count} rows of {table.FeatureNames.Count} features, target {table.TargetNames[0]}");
 
             [Network(784, 100, 10, HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Softmax)]
             public partial class DigitNet { }

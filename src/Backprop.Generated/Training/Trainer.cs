@@ -107,7 +107,8 @@ public static class Trainer
     /// <summary>
     /// Trains as <see cref="Train{TNet}(TNet, Dataset, TrainingOptions, Dataset?, IProgress{EpochResult}?, IProgress{EpochProgress}?, CancellationToken)"/>
     /// does, calling <paramref name="onEpoch"/> on the training thread as soon as each epoch ends: for example
-    /// <c>onEpoch: Console.WriteLine</c> prints a line per epoch (see <see cref="EpochResult.ToString"/>).
+    /// <c>onEpoch: epoch => Console.WriteLine(epoch)</c> prints a line per epoch (see <see cref="EpochResult.ToString"/>;
+    /// the method group <c>Console.WriteLine</c> itself does not convert to <c>Action&lt;EpochResult&gt;</c>, a struct).
     /// </summary>
     public static IReadOnlyList<EpochResult> Train<TNet>(
         TNet network,
