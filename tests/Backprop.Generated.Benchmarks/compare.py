@@ -31,9 +31,10 @@ def run(command, cwd):
     subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL if "build" in command else None)
 
 
-def build(tree, output):
-    run(["dotnet", "build", PROJECT, "-c", "Release", "-o", output, "--nologo", "-v", "q"], tree)
-    return os.path.join(output, "Backprop.Generated.Benchmarks.dll")
+def build(tree):
+    # Each build stays in its own tree: the benchmarks find the data set by walking up to Backprop.Generated.sln.
+    run(["dotnet", "build", PROJECT, "-c", "Release", "--nologo", "-v", "q"], tree)
+    return os.path.join(tree, "tests", "Backprop.Generated.Benchmarks", "bin", "Release", "net10.0", "Backprop.Generated.Benchmarks.dll")
 
 
 def measure(dll, pattern, artifacts, extra):
@@ -60,7 +61,7 @@ def main():
     worktree = os.path.join(scratch, "old")
     try:
         run(["git", "worktree", "add", "--detach", worktree, args.ref], ROOT)
-        builds = {"old": build(worktree, os.path.join(scratch, "old-bin")), "new": build(ROOT, os.path.join(scratch, "new-bin"))}
+        builds = {"old": build(worktree), "new": build(ROOT)}
         results = {"old": [], "new": []}
         for round_ in range(1, args.rounds + 1):
             order = ["old", "new"] if round_ % 2 else ["new", "old"]

@@ -431,6 +431,8 @@ public sealed partial class NetworkGenerator
                     EmitMask(w, isa, plan);
                     (int rows, int chunks) = GradientBlock(isa);
                     rows = System.Math.Min(rows, outputs);
+                    w.Line($"// A block's sums, for updates that take them from memory (see below): {Int(rows)} rows × {Int(chunks)} vectors at most.");
+                    w.Line($"Span<{isa.Type}> sumsBuffer = stackalloc {isa.Type}[{Int(rows * chunks)}];");
                     w.Line($"// BP4 summed over the batch: for a block of rows × column vectors (a row is {plan.Describe()}), walk the samples,");
                     w.Line("// accumulating δ_i a_j; the block's sums then go to the update at once.");
                     // Column blocks outside, rows inside: a column block of every sample's input stays in L1 while
@@ -478,15 +480,50 @@ public sealed partial class NetworkGenerator
                     w.Line($"{isa.Type} delta{r} = {isa.Broadcast($"{Unsafe}.Add(ref ds, {Int(r)})")}; {string.Join(" ", all.Select(c => $"g{r}{c} = MultiplyAdd(delta{r}, x{c}, g{r}{c});"))}");
                 }
             }
-            for (int r = 0; r < rows; r++)
+            // An update of at most two floats (SGD's rate and decay; the gradient sum has none) is a multiply-add: each sum
+            // goes to it straight from its register. A larger one (Adam, momentum, an optimizer of your own) keeps state and
+            // does more: inlined at every sum of a large kernel, its code outgrows what the JIT inlines into one method and
+            // the rest become calls, so the block's sums go through the stack to one loop that inlines it once. The size is
+            // a JIT-time constant: each instantiation compiles one of the two. The bits are the same either way.
+            using (w.Block($"if ({Unsafe}.SizeOf<TUpdate>() <= 8)"))
             {
-                var updates = new List<string>();
-                for (int c = 0; c < columns.Count; c++)
+                for (int r = 0; r < rows; r++)
                 {
-                    (string offset, bool masked) = columns[c];
-                    updates.Add($"update.Weights(ref {Unsafe}.Add(ref w{r}, {offset}), g{r}{c}{(masked ? ", mask" : string.Empty)});");
+                    var updates = new List<string>();
+                    for (int c = 0; c < columns.Count; c++)
+                    {
+                        (string offset, bool masked) = columns[c];
+                        updates.Add($"update.Weights(ref {Unsafe}.Add(ref w{r}, {offset}), g{r}{c}{(masked ? ", mask" : string.Empty)});");
+                    }
+                    w.Line(string.Join(" ", updates));
                 }
-                w.Line(string.Join(" ", updates));
+            }
+            using (w.Block("else"))
+            {
+                int whole = columns.Count(column => !column.Masked);
+                bool tail = whole < columns.Count;
+                w.Line($"ref {isa.Type} sums = ref MemoryMarshal.GetReference(sumsBuffer);");
+                w.Line("TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop");
+                for (int r = 0; r < rows; r++)
+                {
+                    w.Line(string.Join(" ", all.Select(c => $"{Unsafe}.Add(ref sums, {Int(r * columns.Count + c)}) = g{r}{c};")));
+                }
+                using (w.Block($"for (nint r = 0; r < {Int(rows)}; r++)"))
+                {
+                    w.Line($"ref float wr = ref {Unsafe}.Add(ref w0, r * {Int(layer.Inputs)}); ref {isa.Type} sr = ref {Unsafe}.Add(ref sums, r * {Int(columns.Count)});");
+                    if (whole > 0)
+                    {
+                        using (w.Block($"for (nint c = 0; c < {Int(whole)}; c++)"))
+                        {
+                            w.Line($"local.Weights(ref {Unsafe}.Add(ref wr, (nint)({columns[0].Offset}) + c * {Int(isa.Width)}), {Unsafe}.Add(ref sr, c));");
+                        }
+                    }
+                    if (tail)
+                    {
+                        w.Line($"local.Weights(ref {Unsafe}.Add(ref wr, {columns[columns.Count - 1].Offset}), {Unsafe}.Add(ref sr, {Int(whole)}), mask);");
+                    }
+                }
+                w.Line("update = local;");
             }
         }
     }

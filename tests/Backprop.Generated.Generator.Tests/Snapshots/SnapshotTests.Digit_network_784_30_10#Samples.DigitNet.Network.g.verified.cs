@@ -613,6 +613,8 @@ namespace Backprop.Generated
                 }
                 update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
+            // A block's sums, for updates that take them from memory (see below): 4 rows × 4 vectors at most.
+            Span<Vector512<float>> sumsBuffer = stackalloc Vector512<float>[16];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 49 vectors of 16), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
@@ -640,10 +642,31 @@ namespace Backprop.Generated
                         Vector512<float> delta2 = Vector512.Create(Unsafe.Add(ref ds, 2)); g20 = MultiplyAdd(delta2, x0, g20); g21 = MultiplyAdd(delta2, x1, g21); g22 = MultiplyAdd(delta2, x2, g22); g23 = MultiplyAdd(delta2, x3, g23);
                         Vector512<float> delta3 = Vector512.Create(Unsafe.Add(ref ds, 3)); g30 = MultiplyAdd(delta3, x0, g30); g31 = MultiplyAdd(delta3, x1, g31); g32 = MultiplyAdd(delta3, x2, g32); g33 = MultiplyAdd(delta3, x3, g33);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, j), g00); update.Weights(ref Unsafe.Add(ref w0, j + 16), g01); update.Weights(ref Unsafe.Add(ref w0, j + 32), g02); update.Weights(ref Unsafe.Add(ref w0, j + 48), g03);
-                    update.Weights(ref Unsafe.Add(ref w1, j), g10); update.Weights(ref Unsafe.Add(ref w1, j + 16), g11); update.Weights(ref Unsafe.Add(ref w1, j + 32), g12); update.Weights(ref Unsafe.Add(ref w1, j + 48), g13);
-                    update.Weights(ref Unsafe.Add(ref w2, j), g20); update.Weights(ref Unsafe.Add(ref w2, j + 16), g21); update.Weights(ref Unsafe.Add(ref w2, j + 32), g22); update.Weights(ref Unsafe.Add(ref w2, j + 48), g23);
-                    update.Weights(ref Unsafe.Add(ref w3, j), g30); update.Weights(ref Unsafe.Add(ref w3, j + 16), g31); update.Weights(ref Unsafe.Add(ref w3, j + 32), g32); update.Weights(ref Unsafe.Add(ref w3, j + 48), g33);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, j), g00); update.Weights(ref Unsafe.Add(ref w0, j + 16), g01); update.Weights(ref Unsafe.Add(ref w0, j + 32), g02); update.Weights(ref Unsafe.Add(ref w0, j + 48), g03);
+                        update.Weights(ref Unsafe.Add(ref w1, j), g10); update.Weights(ref Unsafe.Add(ref w1, j + 16), g11); update.Weights(ref Unsafe.Add(ref w1, j + 32), g12); update.Weights(ref Unsafe.Add(ref w1, j + 48), g13);
+                        update.Weights(ref Unsafe.Add(ref w2, j), g20); update.Weights(ref Unsafe.Add(ref w2, j + 16), g21); update.Weights(ref Unsafe.Add(ref w2, j + 32), g22); update.Weights(ref Unsafe.Add(ref w2, j + 48), g23);
+                        update.Weights(ref Unsafe.Add(ref w3, j), g30); update.Weights(ref Unsafe.Add(ref w3, j + 16), g31); update.Weights(ref Unsafe.Add(ref w3, j + 32), g32); update.Weights(ref Unsafe.Add(ref w3, j + 48), g33);
+                    }
+                    else
+                    {
+                        ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
+                        Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
+                        Unsafe.Add(ref sums, 8) = g20; Unsafe.Add(ref sums, 9) = g21; Unsafe.Add(ref sums, 10) = g22; Unsafe.Add(ref sums, 11) = g23;
+                        Unsafe.Add(ref sums, 12) = g30; Unsafe.Add(ref sums, 13) = g31; Unsafe.Add(ref sums, 14) = g32; Unsafe.Add(ref sums, 15) = g33;
+                        for (nint r = 0; r < 4; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 784); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 4);
+                            for (nint c = 0; c < 4; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(j) + c * 16), Unsafe.Add(ref sr, c));
+                            }
+                        }
+                        update = local;
+                    }
                 }
                 {
                     nint i = 28;
@@ -656,8 +679,27 @@ namespace Backprop.Generated
                         Vector512<float> delta0 = Vector512.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02); g03 = MultiplyAdd(delta0, x3, g03);
                         Vector512<float> delta1 = Vector512.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12); g13 = MultiplyAdd(delta1, x3, g13);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, j), g00); update.Weights(ref Unsafe.Add(ref w0, j + 16), g01); update.Weights(ref Unsafe.Add(ref w0, j + 32), g02); update.Weights(ref Unsafe.Add(ref w0, j + 48), g03);
-                    update.Weights(ref Unsafe.Add(ref w1, j), g10); update.Weights(ref Unsafe.Add(ref w1, j + 16), g11); update.Weights(ref Unsafe.Add(ref w1, j + 32), g12); update.Weights(ref Unsafe.Add(ref w1, j + 48), g13);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, j), g00); update.Weights(ref Unsafe.Add(ref w0, j + 16), g01); update.Weights(ref Unsafe.Add(ref w0, j + 32), g02); update.Weights(ref Unsafe.Add(ref w0, j + 48), g03);
+                        update.Weights(ref Unsafe.Add(ref w1, j), g10); update.Weights(ref Unsafe.Add(ref w1, j + 16), g11); update.Weights(ref Unsafe.Add(ref w1, j + 32), g12); update.Weights(ref Unsafe.Add(ref w1, j + 48), g13);
+                    }
+                    else
+                    {
+                        ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
+                        Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 784); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 4);
+                            for (nint c = 0; c < 4; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(j) + c * 16), Unsafe.Add(ref sr, c));
+                            }
+                        }
+                        update = local;
+                    }
                 }
             }
             {
@@ -679,10 +721,31 @@ namespace Backprop.Generated
                         Vector512<float> delta2 = Vector512.Create(Unsafe.Add(ref ds, 2)); g20 = MultiplyAdd(delta2, x0, g20);
                         Vector512<float> delta3 = Vector512.Create(Unsafe.Add(ref ds, 3)); g30 = MultiplyAdd(delta3, x0, g30);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 768), g00);
-                    update.Weights(ref Unsafe.Add(ref w1, 768), g10);
-                    update.Weights(ref Unsafe.Add(ref w2, 768), g20);
-                    update.Weights(ref Unsafe.Add(ref w3, 768), g30);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 768), g00);
+                        update.Weights(ref Unsafe.Add(ref w1, 768), g10);
+                        update.Weights(ref Unsafe.Add(ref w2, 768), g20);
+                        update.Weights(ref Unsafe.Add(ref w3, 768), g30);
+                    }
+                    else
+                    {
+                        ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00;
+                        Unsafe.Add(ref sums, 1) = g10;
+                        Unsafe.Add(ref sums, 2) = g20;
+                        Unsafe.Add(ref sums, 3) = g30;
+                        for (nint r = 0; r < 4; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 784); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 1);
+                            for (nint c = 0; c < 1; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(768) + c * 16), Unsafe.Add(ref sr, c));
+                            }
+                        }
+                        update = local;
+                    }
                 }
                 {
                     nint i = 28;
@@ -695,8 +758,27 @@ namespace Backprop.Generated
                         Vector512<float> delta0 = Vector512.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00);
                         Vector512<float> delta1 = Vector512.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 768), g00);
-                    update.Weights(ref Unsafe.Add(ref w1, 768), g10);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 768), g00);
+                        update.Weights(ref Unsafe.Add(ref w1, 768), g10);
+                    }
+                    else
+                    {
+                        ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00;
+                        Unsafe.Add(ref sums, 1) = g10;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 784); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 1);
+                            for (nint c = 0; c < 1; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(768) + c * 16), Unsafe.Add(ref sr, c));
+                            }
+                        }
+                        update = local;
+                    }
                 }
             }
         }
@@ -771,6 +853,8 @@ namespace Backprop.Generated
                 }
                 update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
+            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 98 vectors of 8), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
@@ -796,8 +880,27 @@ namespace Backprop.Generated
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02); g03 = MultiplyAdd(delta0, x3, g03);
                         Vector256<float> delta1 = Vector256.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12); g13 = MultiplyAdd(delta1, x3, g13);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, j), g00); update.Weights(ref Unsafe.Add(ref w0, j + 8), g01); update.Weights(ref Unsafe.Add(ref w0, j + 16), g02); update.Weights(ref Unsafe.Add(ref w0, j + 24), g03);
-                    update.Weights(ref Unsafe.Add(ref w1, j), g10); update.Weights(ref Unsafe.Add(ref w1, j + 8), g11); update.Weights(ref Unsafe.Add(ref w1, j + 16), g12); update.Weights(ref Unsafe.Add(ref w1, j + 24), g13);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, j), g00); update.Weights(ref Unsafe.Add(ref w0, j + 8), g01); update.Weights(ref Unsafe.Add(ref w0, j + 16), g02); update.Weights(ref Unsafe.Add(ref w0, j + 24), g03);
+                        update.Weights(ref Unsafe.Add(ref w1, j), g10); update.Weights(ref Unsafe.Add(ref w1, j + 8), g11); update.Weights(ref Unsafe.Add(ref w1, j + 16), g12); update.Weights(ref Unsafe.Add(ref w1, j + 24), g13);
+                    }
+                    else
+                    {
+                        ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
+                        Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 784); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 4);
+                            for (nint c = 0; c < 4; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(j) + c * 8), Unsafe.Add(ref sr, c));
+                            }
+                        }
+                        update = local;
+                    }
                 }
             }
             {
@@ -818,8 +921,27 @@ namespace Backprop.Generated
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01);
                         Vector256<float> delta1 = Vector256.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 768), g00); update.Weights(ref Unsafe.Add(ref w0, 776), g01);
-                    update.Weights(ref Unsafe.Add(ref w1, 768), g10); update.Weights(ref Unsafe.Add(ref w1, 776), g11);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 768), g00); update.Weights(ref Unsafe.Add(ref w0, 776), g01);
+                        update.Weights(ref Unsafe.Add(ref w1, 768), g10); update.Weights(ref Unsafe.Add(ref w1, 776), g11);
+                    }
+                    else
+                    {
+                        ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
+                        Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 784); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                            for (nint c = 0; c < 2; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(768) + c * 8), Unsafe.Add(ref sr, c));
+                            }
+                        }
+                        update = local;
+                    }
                 }
             }
         }
@@ -889,6 +1011,8 @@ namespace Backprop.Generated
                 }
                 update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
+            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 196 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
@@ -914,8 +1038,27 @@ namespace Backprop.Generated
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02); g03 = MultiplyAdd(delta0, x3, g03);
                         Vector128<float> delta1 = Vector128.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12); g13 = MultiplyAdd(delta1, x3, g13);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, j), g00); update.Weights(ref Unsafe.Add(ref w0, j + 4), g01); update.Weights(ref Unsafe.Add(ref w0, j + 8), g02); update.Weights(ref Unsafe.Add(ref w0, j + 12), g03);
-                    update.Weights(ref Unsafe.Add(ref w1, j), g10); update.Weights(ref Unsafe.Add(ref w1, j + 4), g11); update.Weights(ref Unsafe.Add(ref w1, j + 8), g12); update.Weights(ref Unsafe.Add(ref w1, j + 12), g13);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, j), g00); update.Weights(ref Unsafe.Add(ref w0, j + 4), g01); update.Weights(ref Unsafe.Add(ref w0, j + 8), g02); update.Weights(ref Unsafe.Add(ref w0, j + 12), g03);
+                        update.Weights(ref Unsafe.Add(ref w1, j), g10); update.Weights(ref Unsafe.Add(ref w1, j + 4), g11); update.Weights(ref Unsafe.Add(ref w1, j + 8), g12); update.Weights(ref Unsafe.Add(ref w1, j + 12), g13);
+                    }
+                    else
+                    {
+                        ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
+                        Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 784); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
+                            for (nint c = 0; c < 4; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(j) + c * 4), Unsafe.Add(ref sr, c));
+                            }
+                        }
+                        update = local;
+                    }
                 }
             }
         }
@@ -1080,6 +1223,8 @@ namespace Backprop.Generated
             }
             // Lanes 0..1 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector512<float> mask = Vector512.AsSingle(Vector512.Create(0, 0, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1));
+            // A block's sums, for updates that take them from memory (see below): 4 rows × 4 vectors at most.
+            Span<Vector512<float>> sumsBuffer = stackalloc Vector512<float>[16];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16 and one more at 14 overlapping by 2), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -1096,10 +1241,32 @@ namespace Backprop.Generated
                         Vector512<float> delta2 = Vector512.Create(Unsafe.Add(ref ds, 2)); g20 = MultiplyAdd(delta2, x0, g20); g21 = MultiplyAdd(delta2, x1, g21);
                         Vector512<float> delta3 = Vector512.Create(Unsafe.Add(ref ds, 3)); g30 = MultiplyAdd(delta3, x0, g30); g31 = MultiplyAdd(delta3, x1, g31);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 14), g01, mask);
-                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 14), g11, mask);
-                    update.Weights(ref Unsafe.Add(ref w2, 0), g20); update.Weights(ref Unsafe.Add(ref w2, 14), g21, mask);
-                    update.Weights(ref Unsafe.Add(ref w3, 0), g30); update.Weights(ref Unsafe.Add(ref w3, 14), g31, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 14), g01, mask);
+                        update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 14), g11, mask);
+                        update.Weights(ref Unsafe.Add(ref w2, 0), g20); update.Weights(ref Unsafe.Add(ref w2, 14), g21, mask);
+                        update.Weights(ref Unsafe.Add(ref w3, 0), g30); update.Weights(ref Unsafe.Add(ref w3, 14), g31, mask);
+                    }
+                    else
+                    {
+                        ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
+                        Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
+                        Unsafe.Add(ref sums, 4) = g20; Unsafe.Add(ref sums, 5) = g21;
+                        Unsafe.Add(ref sums, 6) = g30; Unsafe.Add(ref sums, 7) = g31;
+                        for (nint r = 0; r < 4; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 30); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                            for (nint c = 0; c < 1; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 16), Unsafe.Add(ref sr, c));
+                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 14), Unsafe.Add(ref sr, 1), mask);
+                        }
+                        update = local;
+                    }
                 }
                 {
                     nint i = 8;
@@ -1112,8 +1279,28 @@ namespace Backprop.Generated
                         Vector512<float> delta0 = Vector512.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01);
                         Vector512<float> delta1 = Vector512.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 14), g01, mask);
-                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 14), g11, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 14), g01, mask);
+                        update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 14), g11, mask);
+                    }
+                    else
+                    {
+                        ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
+                        Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 30); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                            for (nint c = 0; c < 1; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 16), Unsafe.Add(ref sr, c));
+                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 14), Unsafe.Add(ref sr, 1), mask);
+                        }
+                        update = local;
+                    }
                 }
             }
         }
@@ -1197,6 +1384,8 @@ namespace Backprop.Generated
             }
             // Lanes 0..1 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, -1, -1, -1, -1, -1, -1));
+            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 3 vectors of 8 and one more at 22 overlapping by 2), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -1211,8 +1400,28 @@ namespace Backprop.Generated
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02); g03 = MultiplyAdd(delta0, x3, g03);
                         Vector256<float> delta1 = Vector256.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12); g13 = MultiplyAdd(delta1, x3, g13);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 8), g01); update.Weights(ref Unsafe.Add(ref w0, 16), g02); update.Weights(ref Unsafe.Add(ref w0, 22), g03, mask);
-                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 8), g11); update.Weights(ref Unsafe.Add(ref w1, 16), g12); update.Weights(ref Unsafe.Add(ref w1, 22), g13, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 8), g01); update.Weights(ref Unsafe.Add(ref w0, 16), g02); update.Weights(ref Unsafe.Add(ref w0, 22), g03, mask);
+                        update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 8), g11); update.Weights(ref Unsafe.Add(ref w1, 16), g12); update.Weights(ref Unsafe.Add(ref w1, 22), g13, mask);
+                    }
+                    else
+                    {
+                        ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
+                        Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 30); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 4);
+                            for (nint c = 0; c < 3; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
+                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 22), Unsafe.Add(ref sr, 3), mask);
+                        }
+                        update = local;
+                    }
                 }
             }
         }
@@ -1369,6 +1578,8 @@ namespace Backprop.Generated
             }
             // Lanes 0..1 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector128<float> mask = Vector128.AsSingle(Vector128.Create(0, 0, -1, -1));
+            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 7 vectors of 4 and one more at 26 overlapping by 2), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -1383,8 +1594,27 @@ namespace Backprop.Generated
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02); g03 = MultiplyAdd(delta0, x3, g03);
                         Vector128<float> delta1 = Vector128.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12); g13 = MultiplyAdd(delta1, x3, g13);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 8), g02); update.Weights(ref Unsafe.Add(ref w0, 12), g03);
-                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 4), g11); update.Weights(ref Unsafe.Add(ref w1, 8), g12); update.Weights(ref Unsafe.Add(ref w1, 12), g13);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 8), g02); update.Weights(ref Unsafe.Add(ref w0, 12), g03);
+                        update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 4), g11); update.Weights(ref Unsafe.Add(ref w1, 8), g12); update.Weights(ref Unsafe.Add(ref w1, 12), g13);
+                    }
+                    else
+                    {
+                        ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
+                        Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 30); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
+                            for (nint c = 0; c < 4; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
+                            }
+                        }
+                        update = local;
+                    }
                 }
             }
             {
@@ -1399,8 +1629,28 @@ namespace Backprop.Generated
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02); g03 = MultiplyAdd(delta0, x3, g03);
                         Vector128<float> delta1 = Vector128.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12); g13 = MultiplyAdd(delta1, x3, g13);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 16), g00); update.Weights(ref Unsafe.Add(ref w0, 20), g01); update.Weights(ref Unsafe.Add(ref w0, 24), g02); update.Weights(ref Unsafe.Add(ref w0, 26), g03, mask);
-                    update.Weights(ref Unsafe.Add(ref w1, 16), g10); update.Weights(ref Unsafe.Add(ref w1, 20), g11); update.Weights(ref Unsafe.Add(ref w1, 24), g12); update.Weights(ref Unsafe.Add(ref w1, 26), g13, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 16), g00); update.Weights(ref Unsafe.Add(ref w0, 20), g01); update.Weights(ref Unsafe.Add(ref w0, 24), g02); update.Weights(ref Unsafe.Add(ref w0, 26), g03, mask);
+                        update.Weights(ref Unsafe.Add(ref w1, 16), g10); update.Weights(ref Unsafe.Add(ref w1, 20), g11); update.Weights(ref Unsafe.Add(ref w1, 24), g12); update.Weights(ref Unsafe.Add(ref w1, 26), g13, mask);
+                    }
+                    else
+                    {
+                        ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
+                        Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 30); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
+                            for (nint c = 0; c < 3; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(16) + c * 4), Unsafe.Add(ref sr, c));
+                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 26), Unsafe.Add(ref sr, 3), mask);
+                        }
+                        update = local;
+                    }
                 }
             }
         }

@@ -759,6 +759,8 @@ namespace Backprop.Generated
             }
             // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
+            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8 and one more at 1 overlapping by 7), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
@@ -781,8 +783,28 @@ namespace Backprop.Generated
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01);
                         Vector256<float> delta1 = Vector256.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 1), g01, mask);
-                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 1), g11, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 1), g01, mask);
+                        update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 1), g11, mask);
+                    }
+                    else
+                    {
+                        ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
+                        Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 9); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                            for (nint c = 0; c < 1; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
+                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
+                        }
+                        update = local;
+                    }
                 }
                 {
                     nint i = 16;
@@ -794,7 +816,26 @@ namespace Backprop.Generated
                         Vector256<float> x0 = Vector256.LoadUnsafe(ref input, 0), x1 = Vector256.LoadUnsafe(ref input, 1);
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 1), g01, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 1), g01, mask);
+                    }
+                    else
+                    {
+                        ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
+                        for (nint r = 0; r < 1; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 9); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                            for (nint c = 0; c < 1; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
+                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
+                        }
+                        update = local;
+                    }
                 }
             }
         }
@@ -866,6 +907,8 @@ namespace Backprop.Generated
             }
             // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector128<float> mask = Vector128.AsSingle(Vector128.Create(0, 0, 0, -1));
+            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 4 and one more at 5 overlapping by 3), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
@@ -889,8 +932,28 @@ namespace Backprop.Generated
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02);
                         Vector128<float> delta1 = Vector128.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 5), g02, mask);
-                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 4), g11); update.Weights(ref Unsafe.Add(ref w1, 5), g12, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 5), g02, mask);
+                        update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 4), g11); update.Weights(ref Unsafe.Add(ref w1, 5), g12, mask);
+                    }
+                    else
+                    {
+                        ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
+                        Unsafe.Add(ref sums, 3) = g10; Unsafe.Add(ref sums, 4) = g11; Unsafe.Add(ref sums, 5) = g12;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 9); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 3);
+                            for (nint c = 0; c < 2; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
+                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 5), Unsafe.Add(ref sr, 2), mask);
+                        }
+                        update = local;
+                    }
                 }
                 {
                     nint i = 16;
@@ -902,7 +965,26 @@ namespace Backprop.Generated
                         Vector128<float> x0 = Vector128.LoadUnsafe(ref input, 0), x1 = Vector128.LoadUnsafe(ref input, 4), x2 = Vector128.LoadUnsafe(ref input, 5);
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 5), g02, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 5), g02, mask);
+                    }
+                    else
+                    {
+                        ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
+                        for (nint r = 0; r < 1; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 9); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 3);
+                            for (nint c = 0; c < 2; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
+                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 5), Unsafe.Add(ref sr, 2), mask);
+                        }
+                        update = local;
+                    }
                 }
             }
         }
@@ -1082,6 +1164,8 @@ namespace Backprop.Generated
             }
             // Lanes 0..14 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector512<float> mask = Vector512.AsSingle(Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
+            // A block's sums, for updates that take them from memory (see below): 4 rows × 4 vectors at most.
+            Span<Vector512<float>> sumsBuffer = stackalloc Vector512<float>[16];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16 and one more at 1 overlapping by 15), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -1098,10 +1182,32 @@ namespace Backprop.Generated
                         Vector512<float> delta2 = Vector512.Create(Unsafe.Add(ref ds, 2)); g20 = MultiplyAdd(delta2, x0, g20); g21 = MultiplyAdd(delta2, x1, g21);
                         Vector512<float> delta3 = Vector512.Create(Unsafe.Add(ref ds, 3)); g30 = MultiplyAdd(delta3, x0, g30); g31 = MultiplyAdd(delta3, x1, g31);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 1), g01, mask);
-                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 1), g11, mask);
-                    update.Weights(ref Unsafe.Add(ref w2, 0), g20); update.Weights(ref Unsafe.Add(ref w2, 1), g21, mask);
-                    update.Weights(ref Unsafe.Add(ref w3, 0), g30); update.Weights(ref Unsafe.Add(ref w3, 1), g31, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 1), g01, mask);
+                        update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 1), g11, mask);
+                        update.Weights(ref Unsafe.Add(ref w2, 0), g20); update.Weights(ref Unsafe.Add(ref w2, 1), g21, mask);
+                        update.Weights(ref Unsafe.Add(ref w3, 0), g30); update.Weights(ref Unsafe.Add(ref w3, 1), g31, mask);
+                    }
+                    else
+                    {
+                        ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
+                        Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
+                        Unsafe.Add(ref sums, 4) = g20; Unsafe.Add(ref sums, 5) = g21;
+                        Unsafe.Add(ref sums, 6) = g30; Unsafe.Add(ref sums, 7) = g31;
+                        for (nint r = 0; r < 4; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 17); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                            for (nint c = 0; c < 1; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 16), Unsafe.Add(ref sr, c));
+                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
+                        }
+                        update = local;
+                    }
                 }
                 {
                     nint i = 32;
@@ -1113,7 +1219,26 @@ namespace Backprop.Generated
                         Vector512<float> x0 = Vector512.LoadUnsafe(ref input, 0), x1 = Vector512.LoadUnsafe(ref input, 1);
                         Vector512<float> delta0 = Vector512.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 1), g01, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 1), g01, mask);
+                    }
+                    else
+                    {
+                        ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
+                        for (nint r = 0; r < 1; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 17); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                            for (nint c = 0; c < 1; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 16), Unsafe.Add(ref sr, c));
+                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
+                        }
+                        update = local;
+                    }
                 }
             }
         }
@@ -1211,6 +1336,8 @@ namespace Backprop.Generated
             }
             // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
+            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 8 and one more at 9 overlapping by 7), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -1225,8 +1352,28 @@ namespace Backprop.Generated
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02);
                         Vector256<float> delta1 = Vector256.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 8), g01); update.Weights(ref Unsafe.Add(ref w0, 9), g02, mask);
-                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 8), g11); update.Weights(ref Unsafe.Add(ref w1, 9), g12, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 8), g01); update.Weights(ref Unsafe.Add(ref w0, 9), g02, mask);
+                        update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 8), g11); update.Weights(ref Unsafe.Add(ref w1, 9), g12, mask);
+                    }
+                    else
+                    {
+                        ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
+                        Unsafe.Add(ref sums, 3) = g10; Unsafe.Add(ref sums, 4) = g11; Unsafe.Add(ref sums, 5) = g12;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 17); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 3);
+                            for (nint c = 0; c < 2; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
+                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 9), Unsafe.Add(ref sr, 2), mask);
+                        }
+                        update = local;
+                    }
                 }
                 {
                     nint i = 32;
@@ -1238,7 +1385,26 @@ namespace Backprop.Generated
                         Vector256<float> x0 = Vector256.LoadUnsafe(ref input, 0), x1 = Vector256.LoadUnsafe(ref input, 8), x2 = Vector256.LoadUnsafe(ref input, 9);
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 8), g01); update.Weights(ref Unsafe.Add(ref w0, 9), g02, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 8), g01); update.Weights(ref Unsafe.Add(ref w0, 9), g02, mask);
+                    }
+                    else
+                    {
+                        ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
+                        for (nint r = 0; r < 1; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 17); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 3);
+                            for (nint c = 0; c < 2; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
+                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 9), Unsafe.Add(ref sr, 2), mask);
+                        }
+                        update = local;
+                    }
                 }
             }
         }
@@ -1417,6 +1583,8 @@ namespace Backprop.Generated
             }
             // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector128<float> mask = Vector128.AsSingle(Vector128.Create(0, 0, 0, -1));
+            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 4 and one more at 13 overlapping by 3), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -1431,8 +1599,27 @@ namespace Backprop.Generated
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02); g03 = MultiplyAdd(delta0, x3, g03);
                         Vector128<float> delta1 = Vector128.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12); g13 = MultiplyAdd(delta1, x3, g13);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 8), g02); update.Weights(ref Unsafe.Add(ref w0, 12), g03);
-                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 4), g11); update.Weights(ref Unsafe.Add(ref w1, 8), g12); update.Weights(ref Unsafe.Add(ref w1, 12), g13);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 8), g02); update.Weights(ref Unsafe.Add(ref w0, 12), g03);
+                        update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 4), g11); update.Weights(ref Unsafe.Add(ref w1, 8), g12); update.Weights(ref Unsafe.Add(ref w1, 12), g13);
+                    }
+                    else
+                    {
+                        ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
+                        Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 17); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
+                            for (nint c = 0; c < 4; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
+                            }
+                        }
+                        update = local;
+                    }
                 }
                 {
                     nint i = 32;
@@ -1444,7 +1631,25 @@ namespace Backprop.Generated
                         Vector128<float> x0 = Vector128.LoadUnsafe(ref input, 0), x1 = Vector128.LoadUnsafe(ref input, 4), x2 = Vector128.LoadUnsafe(ref input, 8), x3 = Vector128.LoadUnsafe(ref input, 12);
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02); g03 = MultiplyAdd(delta0, x3, g03);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 8), g02); update.Weights(ref Unsafe.Add(ref w0, 12), g03);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 8), g02); update.Weights(ref Unsafe.Add(ref w0, 12), g03);
+                    }
+                    else
+                    {
+                        ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
+                        for (nint r = 0; r < 1; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 17); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
+                            for (nint c = 0; c < 4; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
+                            }
+                        }
+                        update = local;
+                    }
                 }
             }
             {
@@ -1459,8 +1664,24 @@ namespace Backprop.Generated
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00);
                         Vector128<float> delta1 = Vector128.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 13), g00, mask);
-                    update.Weights(ref Unsafe.Add(ref w1, 13), g10, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 13), g00, mask);
+                        update.Weights(ref Unsafe.Add(ref w1, 13), g10, mask);
+                    }
+                    else
+                    {
+                        ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00;
+                        Unsafe.Add(ref sums, 1) = g10;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 17); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 1);
+                            local.Weights(ref Unsafe.Add(ref wr, 13), Unsafe.Add(ref sr, 0), mask);
+                        }
+                        update = local;
+                    }
                 }
                 {
                     nint i = 32;
@@ -1472,7 +1693,22 @@ namespace Backprop.Generated
                         Vector128<float> x0 = Vector128.LoadUnsafe(ref input, 13);
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 13), g00, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 13), g00, mask);
+                    }
+                    else
+                    {
+                        ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00;
+                        for (nint r = 0; r < 1; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 17); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 1);
+                            local.Weights(ref Unsafe.Add(ref wr, 13), Unsafe.Add(ref sr, 0), mask);
+                        }
+                        update = local;
+                    }
                 }
             }
         }
@@ -1657,6 +1893,8 @@ namespace Backprop.Generated
             }
             // Lanes 0..14 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector512<float> mask = Vector512.AsSingle(Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
+            // A block's sums, for updates that take them from memory (see below): 4 rows × 4 vectors at most.
+            Span<Vector512<float>> sumsBuffer = stackalloc Vector512<float>[16];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 16 and one more at 17 overlapping by 15), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -1673,10 +1911,32 @@ namespace Backprop.Generated
                         Vector512<float> delta2 = Vector512.Create(Unsafe.Add(ref ds, 2)); g20 = MultiplyAdd(delta2, x0, g20); g21 = MultiplyAdd(delta2, x1, g21); g22 = MultiplyAdd(delta2, x2, g22);
                         Vector512<float> delta3 = Vector512.Create(Unsafe.Add(ref ds, 3)); g30 = MultiplyAdd(delta3, x0, g30); g31 = MultiplyAdd(delta3, x1, g31); g32 = MultiplyAdd(delta3, x2, g32);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 16), g01); update.Weights(ref Unsafe.Add(ref w0, 17), g02, mask);
-                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 16), g11); update.Weights(ref Unsafe.Add(ref w1, 17), g12, mask);
-                    update.Weights(ref Unsafe.Add(ref w2, 0), g20); update.Weights(ref Unsafe.Add(ref w2, 16), g21); update.Weights(ref Unsafe.Add(ref w2, 17), g22, mask);
-                    update.Weights(ref Unsafe.Add(ref w3, 0), g30); update.Weights(ref Unsafe.Add(ref w3, 16), g31); update.Weights(ref Unsafe.Add(ref w3, 17), g32, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 16), g01); update.Weights(ref Unsafe.Add(ref w0, 17), g02, mask);
+                        update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 16), g11); update.Weights(ref Unsafe.Add(ref w1, 17), g12, mask);
+                        update.Weights(ref Unsafe.Add(ref w2, 0), g20); update.Weights(ref Unsafe.Add(ref w2, 16), g21); update.Weights(ref Unsafe.Add(ref w2, 17), g22, mask);
+                        update.Weights(ref Unsafe.Add(ref w3, 0), g30); update.Weights(ref Unsafe.Add(ref w3, 16), g31); update.Weights(ref Unsafe.Add(ref w3, 17), g32, mask);
+                    }
+                    else
+                    {
+                        ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
+                        Unsafe.Add(ref sums, 3) = g10; Unsafe.Add(ref sums, 4) = g11; Unsafe.Add(ref sums, 5) = g12;
+                        Unsafe.Add(ref sums, 6) = g20; Unsafe.Add(ref sums, 7) = g21; Unsafe.Add(ref sums, 8) = g22;
+                        Unsafe.Add(ref sums, 9) = g30; Unsafe.Add(ref sums, 10) = g31; Unsafe.Add(ref sums, 11) = g32;
+                        for (nint r = 0; r < 4; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 33); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 3);
+                            for (nint c = 0; c < 2; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 16), Unsafe.Add(ref sr, c));
+                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 17), Unsafe.Add(ref sr, 2), mask);
+                        }
+                        update = local;
+                    }
                 }
             }
         }
@@ -1824,6 +2084,8 @@ namespace Backprop.Generated
             }
             // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
+            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 8 and one more at 25 overlapping by 7), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -1838,8 +2100,27 @@ namespace Backprop.Generated
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02); g03 = MultiplyAdd(delta0, x3, g03);
                         Vector256<float> delta1 = Vector256.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12); g13 = MultiplyAdd(delta1, x3, g13);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 8), g01); update.Weights(ref Unsafe.Add(ref w0, 16), g02); update.Weights(ref Unsafe.Add(ref w0, 24), g03);
-                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 8), g11); update.Weights(ref Unsafe.Add(ref w1, 16), g12); update.Weights(ref Unsafe.Add(ref w1, 24), g13);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 8), g01); update.Weights(ref Unsafe.Add(ref w0, 16), g02); update.Weights(ref Unsafe.Add(ref w0, 24), g03);
+                        update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 8), g11); update.Weights(ref Unsafe.Add(ref w1, 16), g12); update.Weights(ref Unsafe.Add(ref w1, 24), g13);
+                    }
+                    else
+                    {
+                        ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
+                        Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 33); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 4);
+                            for (nint c = 0; c < 4; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
+                            }
+                        }
+                        update = local;
+                    }
                 }
             }
             {
@@ -1854,8 +2135,24 @@ namespace Backprop.Generated
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00);
                         Vector256<float> delta1 = Vector256.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 25), g00, mask);
-                    update.Weights(ref Unsafe.Add(ref w1, 25), g10, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 25), g00, mask);
+                        update.Weights(ref Unsafe.Add(ref w1, 25), g10, mask);
+                    }
+                    else
+                    {
+                        ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00;
+                        Unsafe.Add(ref sums, 1) = g10;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 33); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 1);
+                            local.Weights(ref Unsafe.Add(ref wr, 25), Unsafe.Add(ref sr, 0), mask);
+                        }
+                        update = local;
+                    }
                 }
             }
         }
@@ -2018,6 +2315,8 @@ namespace Backprop.Generated
             }
             // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector128<float> mask = Vector128.AsSingle(Vector128.Create(0, 0, 0, -1));
+            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 8 vectors of 4 and one more at 29 overlapping by 3), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             for (nuint j = 0; j < 32; j += 16)
@@ -2033,8 +2332,27 @@ namespace Backprop.Generated
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02); g03 = MultiplyAdd(delta0, x3, g03);
                         Vector128<float> delta1 = Vector128.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12); g13 = MultiplyAdd(delta1, x3, g13);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, j), g00); update.Weights(ref Unsafe.Add(ref w0, j + 4), g01); update.Weights(ref Unsafe.Add(ref w0, j + 8), g02); update.Weights(ref Unsafe.Add(ref w0, j + 12), g03);
-                    update.Weights(ref Unsafe.Add(ref w1, j), g10); update.Weights(ref Unsafe.Add(ref w1, j + 4), g11); update.Weights(ref Unsafe.Add(ref w1, j + 8), g12); update.Weights(ref Unsafe.Add(ref w1, j + 12), g13);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, j), g00); update.Weights(ref Unsafe.Add(ref w0, j + 4), g01); update.Weights(ref Unsafe.Add(ref w0, j + 8), g02); update.Weights(ref Unsafe.Add(ref w0, j + 12), g03);
+                        update.Weights(ref Unsafe.Add(ref w1, j), g10); update.Weights(ref Unsafe.Add(ref w1, j + 4), g11); update.Weights(ref Unsafe.Add(ref w1, j + 8), g12); update.Weights(ref Unsafe.Add(ref w1, j + 12), g13);
+                    }
+                    else
+                    {
+                        ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
+                        Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 33); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
+                            for (nint c = 0; c < 4; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(j) + c * 4), Unsafe.Add(ref sr, c));
+                            }
+                        }
+                        update = local;
+                    }
                 }
             }
             {
@@ -2049,8 +2367,24 @@ namespace Backprop.Generated
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00);
                         Vector128<float> delta1 = Vector128.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 29), g00, mask);
-                    update.Weights(ref Unsafe.Add(ref w1, 29), g10, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 29), g00, mask);
+                        update.Weights(ref Unsafe.Add(ref w1, 29), g10, mask);
+                    }
+                    else
+                    {
+                        ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00;
+                        Unsafe.Add(ref sums, 1) = g10;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 33); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 1);
+                            local.Weights(ref Unsafe.Add(ref wr, 29), Unsafe.Add(ref sr, 0), mask);
+                        }
+                        update = local;
+                    }
                 }
             }
         }
@@ -2249,6 +2583,8 @@ namespace Backprop.Generated
             }
             // Lanes 0..3 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, 0, 0, -1, -1, -1, -1));
+            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8 and one more at 4 overlapping by 4), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -2263,8 +2599,28 @@ namespace Backprop.Generated
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01);
                         Vector256<float> delta1 = Vector256.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01, mask);
-                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 4), g11, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01, mask);
+                        update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 4), g11, mask);
+                    }
+                    else
+                    {
+                        ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
+                        Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 12); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                            for (nint c = 0; c < 1; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
+                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1), mask);
+                        }
+                        update = local;
+                    }
                 }
                 {
                     nint i = 4;
@@ -2276,7 +2632,26 @@ namespace Backprop.Generated
                         Vector256<float> x0 = Vector256.LoadUnsafe(ref input, 0), x1 = Vector256.LoadUnsafe(ref input, 4);
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01, mask);
+                    }
+                    else
+                    {
+                        ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
+                        for (nint r = 0; r < 1; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 12); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                            for (nint c = 0; c < 1; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
+                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1), mask);
+                        }
+                        update = local;
+                    }
                 }
             }
         }
@@ -2359,6 +2734,8 @@ namespace Backprop.Generated
                 }
                 update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
+            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 3 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -2373,8 +2750,27 @@ namespace Backprop.Generated
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02);
                         Vector128<float> delta1 = Vector128.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 8), g02);
-                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 4), g11); update.Weights(ref Unsafe.Add(ref w1, 8), g12);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 8), g02);
+                        update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 4), g11); update.Weights(ref Unsafe.Add(ref w1, 8), g12);
+                    }
+                    else
+                    {
+                        ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
+                        Unsafe.Add(ref sums, 3) = g10; Unsafe.Add(ref sums, 4) = g11; Unsafe.Add(ref sums, 5) = g12;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 12); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 3);
+                            for (nint c = 0; c < 3; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
+                            }
+                        }
+                        update = local;
+                    }
                 }
                 {
                     nint i = 4;
@@ -2386,7 +2782,25 @@ namespace Backprop.Generated
                         Vector128<float> x0 = Vector128.LoadUnsafe(ref input, 0), x1 = Vector128.LoadUnsafe(ref input, 4), x2 = Vector128.LoadUnsafe(ref input, 8);
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 8), g02);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 8), g02);
+                    }
+                    else
+                    {
+                        ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
+                        for (nint r = 0; r < 1; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 12); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 3);
+                            for (nint c = 0; c < 3; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
+                            }
+                        }
+                        update = local;
+                    }
                 }
             }
         }

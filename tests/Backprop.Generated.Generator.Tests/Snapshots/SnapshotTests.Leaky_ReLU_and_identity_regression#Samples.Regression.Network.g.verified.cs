@@ -588,6 +588,8 @@ namespace Backprop.Generated
             }
             // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, 0, -1, -1, -1, -1, -1));
+            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8 and one more at 5 overlapping by 3), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
@@ -610,8 +612,28 @@ namespace Backprop.Generated
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01);
                         Vector256<float> delta1 = Vector256.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 5), g01, mask);
-                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 5), g11, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 5), g01, mask);
+                        update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 5), g11, mask);
+                    }
+                    else
+                    {
+                        ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
+                        Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 13); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                            for (nint c = 0; c < 1; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
+                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 5), Unsafe.Add(ref sr, 1), mask);
+                        }
+                        update = local;
+                    }
                 }
             }
         }
@@ -668,6 +690,8 @@ namespace Backprop.Generated
             }
             // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector128<float> mask = Vector128.AsSingle(Vector128.Create(0, 0, 0, -1));
+            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 3 vectors of 4 and one more at 9 overlapping by 3), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
@@ -692,8 +716,28 @@ namespace Backprop.Generated
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02); g03 = MultiplyAdd(delta0, x3, g03);
                         Vector128<float> delta1 = Vector128.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12); g13 = MultiplyAdd(delta1, x3, g13);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 8), g02); update.Weights(ref Unsafe.Add(ref w0, 9), g03, mask);
-                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 4), g11); update.Weights(ref Unsafe.Add(ref w1, 8), g12); update.Weights(ref Unsafe.Add(ref w1, 9), g13, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 8), g02); update.Weights(ref Unsafe.Add(ref w0, 9), g03, mask);
+                        update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 4), g11); update.Weights(ref Unsafe.Add(ref w1, 8), g12); update.Weights(ref Unsafe.Add(ref w1, 9), g13, mask);
+                    }
+                    else
+                    {
+                        ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
+                        Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 13); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
+                            for (nint c = 0; c < 3; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
+                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 9), Unsafe.Add(ref sr, 3), mask);
+                        }
+                        update = local;
+                    }
                 }
             }
         }
@@ -855,6 +899,8 @@ namespace Backprop.Generated
             }
             // Lanes 0..7 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector512<float> mask = Vector512.AsSingle(Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1));
+            // A block's sums, for updates that take them from memory (see below): 1 rows × 4 vectors at most.
+            Span<Vector512<float>> sumsBuffer = stackalloc Vector512<float>[4];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16 and one more at 8 overlapping by 8), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -868,7 +914,26 @@ namespace Backprop.Generated
                         Vector512<float> x0 = Vector512.LoadUnsafe(ref input, 0), x1 = Vector512.LoadUnsafe(ref input, 8);
                         Vector512<float> delta0 = Vector512.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 8), g01, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 8), g01, mask);
+                    }
+                    else
+                    {
+                        ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
+                        for (nint r = 0; r < 1; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 24); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                            for (nint c = 0; c < 1; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 16), Unsafe.Add(ref sr, c));
+                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 1), mask);
+                        }
+                        update = local;
+                    }
                 }
             }
         }
@@ -939,6 +1004,8 @@ namespace Backprop.Generated
                 }
                 update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
+            // A block's sums, for updates that take them from memory (see below): 1 rows × 4 vectors at most.
+            Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[4];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 3 vectors of 8), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -952,7 +1019,25 @@ namespace Backprop.Generated
                         Vector256<float> x0 = Vector256.LoadUnsafe(ref input, 0), x1 = Vector256.LoadUnsafe(ref input, 8), x2 = Vector256.LoadUnsafe(ref input, 16);
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 8), g01); update.Weights(ref Unsafe.Add(ref w0, 16), g02);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 8), g01); update.Weights(ref Unsafe.Add(ref w0, 16), g02);
+                    }
+                    else
+                    {
+                        ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
+                        for (nint r = 0; r < 1; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 24); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 3);
+                            for (nint c = 0; c < 3; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
+                            }
+                        }
+                        update = local;
+                    }
                 }
             }
         }
@@ -1087,6 +1172,8 @@ namespace Backprop.Generated
                 }
                 update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
+            // A block's sums, for updates that take them from memory (see below): 1 rows × 4 vectors at most.
+            Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[4];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 6 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -1100,7 +1187,25 @@ namespace Backprop.Generated
                         Vector128<float> x0 = Vector128.LoadUnsafe(ref input, 0), x1 = Vector128.LoadUnsafe(ref input, 4), x2 = Vector128.LoadUnsafe(ref input, 8), x3 = Vector128.LoadUnsafe(ref input, 12);
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02); g03 = MultiplyAdd(delta0, x3, g03);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 8), g02); update.Weights(ref Unsafe.Add(ref w0, 12), g03);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 8), g02); update.Weights(ref Unsafe.Add(ref w0, 12), g03);
+                    }
+                    else
+                    {
+                        ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
+                        for (nint r = 0; r < 1; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 24); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
+                            for (nint c = 0; c < 4; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
+                            }
+                        }
+                        update = local;
+                    }
                 }
             }
             {
@@ -1114,7 +1219,25 @@ namespace Backprop.Generated
                         Vector128<float> x0 = Vector128.LoadUnsafe(ref input, 16), x1 = Vector128.LoadUnsafe(ref input, 20);
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 16), g00); update.Weights(ref Unsafe.Add(ref w0, 20), g01);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 16), g00); update.Weights(ref Unsafe.Add(ref w0, 20), g01);
+                    }
+                    else
+                    {
+                        ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
+                        for (nint r = 0; r < 1; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 24); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                            for (nint c = 0; c < 2; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(16) + c * 4), Unsafe.Add(ref sr, c));
+                            }
+                        }
+                        update = local;
+                    }
                 }
             }
         }

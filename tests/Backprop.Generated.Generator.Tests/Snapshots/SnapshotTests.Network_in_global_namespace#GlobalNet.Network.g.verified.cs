@@ -575,6 +575,8 @@ namespace Backprop.Generated
                 }
                 update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
+            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
@@ -596,8 +598,27 @@ namespace Backprop.Generated
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00);
                         Vector256<float> delta1 = Vector256.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00);
-                    update.Weights(ref Unsafe.Add(ref w1, 0), g10);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00);
+                        update.Weights(ref Unsafe.Add(ref w1, 0), g10);
+                    }
+                    else
+                    {
+                        ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00;
+                        Unsafe.Add(ref sums, 1) = g10;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 8); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 1);
+                            for (nint c = 0; c < 1; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
+                            }
+                        }
+                        update = local;
+                    }
                 }
             }
         }
@@ -644,6 +665,8 @@ namespace Backprop.Generated
                 }
                 update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
+            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
@@ -666,8 +689,27 @@ namespace Backprop.Generated
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01);
                         Vector128<float> delta1 = Vector128.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01);
-                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 4), g11);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01);
+                        update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 4), g11);
+                    }
+                    else
+                    {
+                        ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
+                        Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 8); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                            for (nint c = 0; c < 2; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
+                            }
+                        }
+                        update = local;
+                    }
                 }
             }
         }
@@ -821,6 +863,8 @@ namespace Backprop.Generated
                 }
                 update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
+            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -835,8 +879,27 @@ namespace Backprop.Generated
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00);
                         Vector256<float> delta1 = Vector256.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00);
-                    update.Weights(ref Unsafe.Add(ref w1, 0), g10);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00);
+                        update.Weights(ref Unsafe.Add(ref w1, 0), g10);
+                    }
+                    else
+                    {
+                        ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00;
+                        Unsafe.Add(ref sums, 1) = g10;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 8); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 1);
+                            for (nint c = 0; c < 1; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
+                            }
+                        }
+                        update = local;
+                    }
                 }
             }
         }
@@ -908,6 +971,8 @@ namespace Backprop.Generated
                 }
                 update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
+            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -922,8 +987,27 @@ namespace Backprop.Generated
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01);
                         Vector128<float> delta1 = Vector128.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01);
-                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 4), g11);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01);
+                        update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 4), g11);
+                    }
+                    else
+                    {
+                        ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
+                        Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 8); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                            for (nint c = 0; c < 2; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
+                            }
+                        }
+                        update = local;
+                    }
                 }
             }
         }

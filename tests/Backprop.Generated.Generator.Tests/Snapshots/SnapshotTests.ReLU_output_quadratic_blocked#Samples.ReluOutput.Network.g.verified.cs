@@ -607,6 +607,8 @@ namespace Backprop.Generated
             }
             // Lanes 0..1 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector128<float> mask = Vector128.AsSingle(Vector128.Create(0, 0, -1, -1));
+            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 4 and one more at 2 overlapping by 2), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
@@ -629,8 +631,28 @@ namespace Backprop.Generated
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01);
                         Vector128<float> delta1 = Vector128.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 2), g01, mask);
-                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 2), g11, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 2), g01, mask);
+                        update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 2), g11, mask);
+                    }
+                    else
+                    {
+                        ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
+                        Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 6); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                            for (nint c = 0; c < 1; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
+                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 2), Unsafe.Add(ref sr, 1), mask);
+                        }
+                        update = local;
+                    }
                 }
                 {
                     nint i = 8;
@@ -642,7 +664,26 @@ namespace Backprop.Generated
                         Vector128<float> x0 = Vector128.LoadUnsafe(ref input, 0), x1 = Vector128.LoadUnsafe(ref input, 2);
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 2), g01, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 2), g01, mask);
+                    }
+                    else
+                    {
+                        ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
+                        for (nint r = 0; r < 1; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 6); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                            for (nint c = 0; c < 1; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
+                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 2), Unsafe.Add(ref sr, 1), mask);
+                        }
+                        update = local;
+                    }
                 }
             }
         }
@@ -822,6 +863,8 @@ namespace Backprop.Generated
             }
             // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
+            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8 and one more at 1 overlapping by 7), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -836,8 +879,28 @@ namespace Backprop.Generated
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01);
                         Vector256<float> delta1 = Vector256.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 1), g01, mask);
-                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 1), g11, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 1), g01, mask);
+                        update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 1), g11, mask);
+                    }
+                    else
+                    {
+                        ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
+                        Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 9); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                            for (nint c = 0; c < 1; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
+                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
+                        }
+                        update = local;
+                    }
                 }
                 {
                     nint i = 4;
@@ -849,7 +912,26 @@ namespace Backprop.Generated
                         Vector256<float> x0 = Vector256.LoadUnsafe(ref input, 0), x1 = Vector256.LoadUnsafe(ref input, 1);
                         Vector256<float> delta0 = Vector256.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 1), g01, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 1), g01, mask);
+                    }
+                    else
+                    {
+                        ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
+                        for (nint r = 0; r < 1; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 9); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                            for (nint c = 0; c < 1; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
+                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
+                        }
+                        update = local;
+                    }
                 }
             }
         }
@@ -947,6 +1029,8 @@ namespace Backprop.Generated
             }
             // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector128<float> mask = Vector128.AsSingle(Vector128.Create(0, 0, 0, -1));
+            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 4 and one more at 5 overlapping by 3), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -961,8 +1045,28 @@ namespace Backprop.Generated
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02);
                         Vector128<float> delta1 = Vector128.Create(Unsafe.Add(ref ds, 1)); g10 = MultiplyAdd(delta1, x0, g10); g11 = MultiplyAdd(delta1, x1, g11); g12 = MultiplyAdd(delta1, x2, g12);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 5), g02, mask);
-                    update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 4), g11); update.Weights(ref Unsafe.Add(ref w1, 5), g12, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 5), g02, mask);
+                        update.Weights(ref Unsafe.Add(ref w1, 0), g10); update.Weights(ref Unsafe.Add(ref w1, 4), g11); update.Weights(ref Unsafe.Add(ref w1, 5), g12, mask);
+                    }
+                    else
+                    {
+                        ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
+                        Unsafe.Add(ref sums, 3) = g10; Unsafe.Add(ref sums, 4) = g11; Unsafe.Add(ref sums, 5) = g12;
+                        for (nint r = 0; r < 2; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 9); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 3);
+                            for (nint c = 0; c < 2; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
+                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 5), Unsafe.Add(ref sr, 2), mask);
+                        }
+                        update = local;
+                    }
                 }
                 {
                     nint i = 4;
@@ -974,7 +1078,26 @@ namespace Backprop.Generated
                         Vector128<float> x0 = Vector128.LoadUnsafe(ref input, 0), x1 = Vector128.LoadUnsafe(ref input, 4), x2 = Vector128.LoadUnsafe(ref input, 5);
                         Vector128<float> delta0 = Vector128.Create(Unsafe.Add(ref ds, 0)); g00 = MultiplyAdd(delta0, x0, g00); g01 = MultiplyAdd(delta0, x1, g01); g02 = MultiplyAdd(delta0, x2, g02);
                     }
-                    update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 5), g02, mask);
+                    if (Unsafe.SizeOf<TUpdate>() <= 8)
+                    {
+                        update.Weights(ref Unsafe.Add(ref w0, 0), g00); update.Weights(ref Unsafe.Add(ref w0, 4), g01); update.Weights(ref Unsafe.Add(ref w0, 5), g02, mask);
+                    }
+                    else
+                    {
+                        ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
+                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
+                        for (nint r = 0; r < 1; r++)
+                        {
+                            ref float wr = ref Unsafe.Add(ref w0, r * 9); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 3);
+                            for (nint c = 0; c < 2; c++)
+                            {
+                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
+                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 5), Unsafe.Add(ref sr, 2), mask);
+                        }
+                        update = local;
+                    }
                 }
             }
         }

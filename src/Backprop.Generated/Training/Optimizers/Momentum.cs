@@ -42,15 +42,25 @@ public sealed class Momentum : Optimizer
     public override void Step(Span<float> parameters, ReadOnlySpan<float> gradientSum, OptimizerState state, in OptimizerStep step)
     {
         CheckLengths(parameters, gradientSum, state);
-        UpdateRules.StepBlock(
-            new MomentumRule((float)(1.0 / step.BatchSize), (float)step.L2, (float)_coefficient, (float)step.LearningRate, Nesterov),
-            parameters, gradientSum, state);
+        float scale = (float)(1.0 / step.BatchSize), l2 = (float)step.L2, mu = (float)_coefficient, rate = (float)step.LearningRate;
+        if (Nesterov)
+        {
+            UpdateRules.StepBlock(new MomentumRule<LookAhead>(scale, l2, mu, rate), parameters, gradientSum, state);
+        }
+        else
+        {
+            UpdateRules.StepBlock(new MomentumRule<Classical>(scale, l2, mu, rate), parameters, gradientSum, state);
+        }
     }
 
     /// <summary>One thread: the step fused into the kernels, the velocities P floats after the parameters.</summary>
     private protected override OptimizerStepper<TNet>? CreateFusedStepper<TNet>(in StepperSetup<TNet> setup)
-        => new FusedStepper<TNet, FusedUpdate<MomentumRule>>(setup, StatePerParameter, batch => new FusedUpdate<MomentumRule>(
-            new MomentumRule((float)(1.0 / batch.Count), (float)batch.L2, (float)_coefficient, (float)batch.LearningRate, Nesterov), TNet.ParameterCount));
+        => Nesterov ? Fused<TNet, LookAhead>(setup) : Fused<TNet, Classical>(setup);
+
+    private FusedStepper<TNet, FusedUpdate<MomentumRule<TKind>>> Fused<TNet, TKind>(in StepperSetup<TNet> setup)
+        where TNet : class, INetwork<TNet> where TKind : struct, IMomentumKind
+        => new(setup, StatePerParameter, batch => new FusedUpdate<MomentumRule<TKind>>(
+            new MomentumRule<TKind>((float)(1.0 / batch.Count), (float)batch.L2, (float)_coefficient, (float)batch.LearningRate), TNet.ParameterCount));
 
     /// <inheritdoc/>
     public override string ToString() => Invariant($"{Name} (μ {_coefficient})");
@@ -62,7 +72,7 @@ public sealed class Momentum : Optimizer
 /// taking the step (fused into the kernels and stand-alone). No fused multiply-add: every width, and both ways, give the
 /// same bits.
 /// </summary>
-internal readonly struct MomentumRule(float scale, float l2, float mu, float rate, bool nesterov) : IUpdateRule
+internal readonly struct MomentumRule<TKind>(float scale, float l2, float mu, float rate) : IUpdateRule where TKind : struct, IMomentumKind
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Scalar(ref float parameter, ref float state, nint slotStride, float sum, bool isWeight)
@@ -71,7 +81,7 @@ internal readonly struct MomentumRule(float scale, float l2, float mu, float rat
         float g = sum * scale + theta * (isWeight ? l2 : 0f);
         float v = state * mu + g;
         state = v;
-        float direction = nesterov ? g + v * mu : v;
+        float direction = TKind.Nesterov ? g + v * mu : v;
         parameter = theta - direction * rate;
     }
 
@@ -79,11 +89,30 @@ internal readonly struct MomentumRule(float scale, float l2, float mu, float rat
     public void Vector<TSimd, TVector>(ref float parameter, ref float state, nint slotStride, TVector sum, TVector mask)
         where TSimd : struct, ISimd<TVector> where TVector : struct
     {
-        TVector theta = TSimd.Load(ref parameter, 0), v = TSimd.Load(ref state, 0), factor = TSimd.Create(mu);
-        TVector g = TSimd.Add(TSimd.Multiply(sum, TSimd.Create(scale)), TSimd.Multiply(theta, TSimd.Create(l2)));
-        TVector next = TSimd.Add(TSimd.Multiply(v, factor), g);
-        TVector direction = nesterov ? TSimd.Add(g, TSimd.Multiply(next, factor)) : next;
-        TSimd.Store(TSimd.ConditionalSelect(mask, next, v), ref state, 0);
-        TSimd.Store(TSimd.ConditionalSelect(mask, TSimd.Subtract(theta, TSimd.Multiply(direction, TSimd.Create(rate))), theta), ref parameter, 0);
+        // The scalar form's operations in its order, in ISimd's compound operations (see there why).
+        TVector theta = TSimd.Load(ref parameter, 0), v = TSimd.Load(ref state, 0);
+        TVector g = TSimd.Scale2Add(sum, scale, theta, l2);
+        TVector next = TSimd.ScaleAdd(v, mu, g);
+        TVector direction = TKind.Nesterov ? TSimd.ScaleAdd(next, mu, g) : next;
+        TSimd.StoreSelected(mask, next, v, ref state);
+        TSimd.StoreSelected(mask, TSimd.Subtract(theta, TSimd.Scale(direction, rate)), theta, ref parameter);
     }
+}
+
+/// <summary>Classical momentum or Nesterov's, as a type: a JIT-time constant in every kernel the rule is inlined into.</summary>
+internal interface IMomentumKind
+{
+    static abstract bool Nesterov { get; }
+}
+
+/// <summary>Classical momentum: θ ← θ − η·v.</summary>
+internal readonly struct Classical : IMomentumKind
+{
+    public static bool Nesterov => false;
+}
+
+/// <summary>Nesterov's look-ahead: θ ← θ − η·(g + μ·v).</summary>
+internal readonly struct LookAhead : IMomentumKind
+{
+    public static bool Nesterov => true;
 }

@@ -90,7 +90,7 @@ public readonly struct GradientSum : IParameterUpdate
     private static void Add<TSimd, TVector>(ref float parameter, TVector sum, TVector mask) where TSimd : struct, ISimd<TVector> where TVector : struct
     {
         TVector old = TSimd.Load(ref parameter, 0);
-        TSimd.Store(TSimd.ConditionalSelect(mask, TSimd.Add(old, sum), old), ref parameter, 0);
+        TSimd.StoreSelected(mask, TSimd.Add(old, sum), old, ref parameter);
     }
 }
 
@@ -134,26 +134,22 @@ internal readonly struct FusedUpdate<TRule> : IParameterUpdate where TRule : str
     public void Weight(ref float parameter, float sum) => _rule.Scalar(ref parameter, ref Unsafe.Add(ref parameter, _stride), _stride, sum, isWeight: true);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Weights(ref float parameter, Vector128<float> sum) => Step<Simd128, Vector128<float>>(ref parameter, sum, Vector128<float>.AllBitsSet);
+    public void Weights(ref float parameter, Vector128<float> sum) => _rule.Vector<Simd128, Vector128<float>>(ref parameter, ref Unsafe.Add(ref parameter, _stride), _stride, sum, Vector128<float>.AllBitsSet);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Weights(ref float parameter, Vector256<float> sum) => Step<Simd256, Vector256<float>>(ref parameter, sum, Vector256<float>.AllBitsSet);
+    public void Weights(ref float parameter, Vector256<float> sum) => _rule.Vector<Simd256, Vector256<float>>(ref parameter, ref Unsafe.Add(ref parameter, _stride), _stride, sum, Vector256<float>.AllBitsSet);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Weights(ref float parameter, Vector512<float> sum) => Step<Simd512, Vector512<float>>(ref parameter, sum, Vector512<float>.AllBitsSet);
+    public void Weights(ref float parameter, Vector512<float> sum) => _rule.Vector<Simd512, Vector512<float>>(ref parameter, ref Unsafe.Add(ref parameter, _stride), _stride, sum, Vector512<float>.AllBitsSet);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Weights(ref float parameter, Vector128<float> sum, Vector128<float> mask) => Step<Simd128, Vector128<float>>(ref parameter, sum, mask);
+    public void Weights(ref float parameter, Vector128<float> sum, Vector128<float> mask) => _rule.Vector<Simd128, Vector128<float>>(ref parameter, ref Unsafe.Add(ref parameter, _stride), _stride, sum, mask);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Weights(ref float parameter, Vector256<float> sum, Vector256<float> mask) => Step<Simd256, Vector256<float>>(ref parameter, sum, mask);
+    public void Weights(ref float parameter, Vector256<float> sum, Vector256<float> mask) => _rule.Vector<Simd256, Vector256<float>>(ref parameter, ref Unsafe.Add(ref parameter, _stride), _stride, sum, mask);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Weights(ref float parameter, Vector512<float> sum, Vector512<float> mask) => Step<Simd512, Vector512<float>>(ref parameter, sum, mask);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Step<TSimd, TVector>(ref float parameter, TVector sum, TVector mask) where TSimd : struct, ISimd<TVector> where TVector : struct
-        => _rule.Vector<TSimd, TVector>(ref parameter, ref Unsafe.Add(ref parameter, _stride), _stride, sum, mask);
+    public void Weights(ref float parameter, Vector512<float> sum, Vector512<float> mask) => _rule.Vector<Simd512, Vector512<float>>(ref parameter, ref Unsafe.Add(ref parameter, _stride), _stride, sum, mask);
 }
 
 /// <summary>Applies a rule to a block of parameters on its own (<see cref="Optimizer.Step"/>), widest vectors first.</summary>

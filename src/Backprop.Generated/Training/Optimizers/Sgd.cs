@@ -130,7 +130,6 @@ public readonly struct SgdUpdate : IParameterUpdate
     private void Step<TSimd, TVector>(ref float parameter, TVector sum, TVector mask) where TSimd : struct, ISimd<TVector> where TVector : struct
     {
         TVector old = TSimd.Load(ref parameter, 0);
-        TVector next = TSimd.MultiplyAdd(sum, TSimd.Create(-_rate), TSimd.Multiply(old, TSimd.Create(_decay)));
-        TSimd.Store(TSimd.ConditionalSelect(mask, next, old), ref parameter, 0);
+        TSimd.StoreSelected(mask, TSimd.MultiplyAdd(sum, TSimd.Create(-_rate), TSimd.Scale(old, _decay)), old, ref parameter);
     }
 }
