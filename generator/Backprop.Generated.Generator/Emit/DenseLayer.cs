@@ -483,8 +483,9 @@ public sealed partial class NetworkGenerator
             // An update of at most two floats (SGD's rate and decay; the gradient sum has none) is a multiply-add: each sum
             // goes to it straight from its register. A larger one (Adam, momentum, an optimizer of your own) keeps state and
             // does more: inlined at every sum of a large kernel, its code outgrows what the JIT inlines into one method and
-            // the rest become calls, so the block's sums go through the stack to one loop that inlines it once. The size is
-            // a JIT-time constant: each instantiation compiles one of the two. The bits are the same either way.
+            // the rest become calls, so the block's sums go through the stack to a loop over the block's rows that inlines
+            // it once per column, on a local copy whose constants no store can alias. The size is a JIT-time constant: each
+            // instantiation compiles one of the two. The bits are the same either way.
             using (w.Block($"if ({Unsafe}.SizeOf<TUpdate>() <= 8)"))
             {
                 for (int r = 0; r < rows; r++)
@@ -500,10 +501,8 @@ public sealed partial class NetworkGenerator
             }
             using (w.Block("else"))
             {
-                int whole = columns.Count(column => !column.Masked);
-                bool tail = whole < columns.Count;
                 w.Line($"ref {isa.Type} sums = ref MemoryMarshal.GetReference(sumsBuffer);");
-                w.Line("TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop");
+                w.Line("TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop");
                 for (int r = 0; r < rows; r++)
                 {
                     w.Line(string.Join(" ", all.Select(c => $"{Unsafe}.Add(ref sums, {Int(r * columns.Count + c)}) = g{r}{c};")));
@@ -511,17 +510,7 @@ public sealed partial class NetworkGenerator
                 using (w.Block($"for (nint r = 0; r < {Int(rows)}; r++)"))
                 {
                     w.Line($"ref float wr = ref {Unsafe}.Add(ref w0, r * {Int(layer.Inputs)}); ref {isa.Type} sr = ref {Unsafe}.Add(ref sums, r * {Int(columns.Count)});");
-                    if (whole > 0)
-                    {
-                        using (w.Block($"for (nint c = 0; c < {Int(whole)}; c++)"))
-                        {
-                            w.Line($"local.Weights(ref {Unsafe}.Add(ref wr, (nint)({columns[0].Offset}) + c * {Int(isa.Width)}), {Unsafe}.Add(ref sr, c));");
-                        }
-                    }
-                    if (tail)
-                    {
-                        w.Line($"local.Weights(ref {Unsafe}.Add(ref wr, {columns[columns.Count - 1].Offset}), {Unsafe}.Add(ref sr, {Int(whole)}), mask);");
-                    }
+                    w.Line(string.Join(" ", all.Select(c => $"local.Weights(ref {Unsafe}.Add(ref wr, {columns[c].Offset}), {Unsafe}.Add(ref sr, {Int(c)}){(columns[c].Masked ? ", mask" : string.Empty)});")));
                 }
                 w.Line("update = local;");
             }

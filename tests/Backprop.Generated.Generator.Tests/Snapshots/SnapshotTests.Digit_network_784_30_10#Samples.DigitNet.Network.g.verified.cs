@@ -652,7 +652,7 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
                         Unsafe.Add(ref sums, 8) = g20; Unsafe.Add(ref sums, 9) = g21; Unsafe.Add(ref sums, 10) = g22; Unsafe.Add(ref sums, 11) = g23;
@@ -660,10 +660,7 @@ namespace Backprop.Generated
                         for (nint r = 0; r < 4; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 784); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            for (nint c = 0; c < 4; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(j) + c * 16), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, j), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, j + 16), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, j + 32), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, j + 48), Unsafe.Add(ref sr, 3));
                         }
                         update = local;
                     }
@@ -687,16 +684,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 784); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            for (nint c = 0; c < 4; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(j) + c * 16), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, j), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, j + 16), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, j + 32), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, j + 48), Unsafe.Add(ref sr, 3));
                         }
                         update = local;
                     }
@@ -731,7 +725,7 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00;
                         Unsafe.Add(ref sums, 1) = g10;
                         Unsafe.Add(ref sums, 2) = g20;
@@ -739,10 +733,7 @@ namespace Backprop.Generated
                         for (nint r = 0; r < 4; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 784); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 1);
-                            for (nint c = 0; c < 1; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(768) + c * 16), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 768), Unsafe.Add(ref sr, 0));
                         }
                         update = local;
                     }
@@ -766,16 +757,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00;
                         Unsafe.Add(ref sums, 1) = g10;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 784); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 1);
-                            for (nint c = 0; c < 1; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(768) + c * 16), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 768), Unsafe.Add(ref sr, 0));
                         }
                         update = local;
                     }
@@ -888,16 +876,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 784); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            for (nint c = 0; c < 4; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(j) + c * 8), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, j), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, j + 8), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, j + 16), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, j + 24), Unsafe.Add(ref sr, 3));
                         }
                         update = local;
                     }
@@ -929,16 +914,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 784); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            for (nint c = 0; c < 2; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(768) + c * 8), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 768), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 776), Unsafe.Add(ref sr, 1));
                         }
                         update = local;
                     }
@@ -1046,16 +1028,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 784); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            for (nint c = 0; c < 4; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(j) + c * 4), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, j), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, j + 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, j + 8), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, j + 12), Unsafe.Add(ref sr, 3));
                         }
                         update = local;
                     }
@@ -1251,7 +1230,7 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
                         Unsafe.Add(ref sums, 4) = g20; Unsafe.Add(ref sums, 5) = g21;
@@ -1259,11 +1238,7 @@ namespace Backprop.Generated
                         for (nint r = 0; r < 4; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 30); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            for (nint c = 0; c < 1; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 16), Unsafe.Add(ref sr, c));
-                            }
-                            local.Weights(ref Unsafe.Add(ref wr, 14), Unsafe.Add(ref sr, 1), mask);
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 14), Unsafe.Add(ref sr, 1), mask);
                         }
                         update = local;
                     }
@@ -1287,17 +1262,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 30); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            for (nint c = 0; c < 1; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 16), Unsafe.Add(ref sr, c));
-                            }
-                            local.Weights(ref Unsafe.Add(ref wr, 14), Unsafe.Add(ref sr, 1), mask);
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 14), Unsafe.Add(ref sr, 1), mask);
                         }
                         update = local;
                     }
@@ -1408,17 +1379,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 30); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            for (nint c = 0; c < 3; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
-                            }
-                            local.Weights(ref Unsafe.Add(ref wr, 22), Unsafe.Add(ref sr, 3), mask);
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 16), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 22), Unsafe.Add(ref sr, 3), mask);
                         }
                         update = local;
                     }
@@ -1602,16 +1569,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 30); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            for (nint c = 0; c < 4; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 12), Unsafe.Add(ref sr, 3));
                         }
                         update = local;
                     }
@@ -1637,17 +1601,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 30); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            for (nint c = 0; c < 3; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(16) + c * 4), Unsafe.Add(ref sr, c));
-                            }
-                            local.Weights(ref Unsafe.Add(ref wr, 26), Unsafe.Add(ref sr, 3), mask);
+                            local.Weights(ref Unsafe.Add(ref wr, 16), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 20), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 24), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 26), Unsafe.Add(ref sr, 3), mask);
                         }
                         update = local;
                     }

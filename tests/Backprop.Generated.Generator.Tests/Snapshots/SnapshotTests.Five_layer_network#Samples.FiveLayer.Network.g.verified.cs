@@ -791,17 +791,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 9); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            for (nint c = 0; c < 1; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
-                            }
-                            local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
                         }
                         update = local;
                     }
@@ -823,16 +819,12 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         for (nint r = 0; r < 1; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 9); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            for (nint c = 0; c < 1; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
-                            }
-                            local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
                         }
                         update = local;
                     }
@@ -940,17 +932,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
                         Unsafe.Add(ref sums, 3) = g10; Unsafe.Add(ref sums, 4) = g11; Unsafe.Add(ref sums, 5) = g12;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 9); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 3);
-                            for (nint c = 0; c < 2; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
-                            }
-                            local.Weights(ref Unsafe.Add(ref wr, 5), Unsafe.Add(ref sr, 2), mask);
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 5), Unsafe.Add(ref sr, 2), mask);
                         }
                         update = local;
                     }
@@ -972,16 +960,12 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
                         for (nint r = 0; r < 1; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 9); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 3);
-                            for (nint c = 0; c < 2; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
-                            }
-                            local.Weights(ref Unsafe.Add(ref wr, 5), Unsafe.Add(ref sr, 2), mask);
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 5), Unsafe.Add(ref sr, 2), mask);
                         }
                         update = local;
                     }
@@ -1192,7 +1176,7 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
                         Unsafe.Add(ref sums, 4) = g20; Unsafe.Add(ref sums, 5) = g21;
@@ -1200,11 +1184,7 @@ namespace Backprop.Generated
                         for (nint r = 0; r < 4; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 17); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            for (nint c = 0; c < 1; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 16), Unsafe.Add(ref sr, c));
-                            }
-                            local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
                         }
                         update = local;
                     }
@@ -1226,16 +1206,12 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         for (nint r = 0; r < 1; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 17); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            for (nint c = 0; c < 1; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 16), Unsafe.Add(ref sr, c));
-                            }
-                            local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
                         }
                         update = local;
                     }
@@ -1360,17 +1336,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
                         Unsafe.Add(ref sums, 3) = g10; Unsafe.Add(ref sums, 4) = g11; Unsafe.Add(ref sums, 5) = g12;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 17); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 3);
-                            for (nint c = 0; c < 2; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
-                            }
-                            local.Weights(ref Unsafe.Add(ref wr, 9), Unsafe.Add(ref sr, 2), mask);
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 9), Unsafe.Add(ref sr, 2), mask);
                         }
                         update = local;
                     }
@@ -1392,16 +1364,12 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
                         for (nint r = 0; r < 1; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 17); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 3);
-                            for (nint c = 0; c < 2; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
-                            }
-                            local.Weights(ref Unsafe.Add(ref wr, 9), Unsafe.Add(ref sr, 2), mask);
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 9), Unsafe.Add(ref sr, 2), mask);
                         }
                         update = local;
                     }
@@ -1607,16 +1575,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 17); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            for (nint c = 0; c < 4; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 12), Unsafe.Add(ref sr, 3));
                         }
                         update = local;
                     }
@@ -1638,15 +1603,12 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         for (nint r = 0; r < 1; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 17); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            for (nint c = 0; c < 4; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 12), Unsafe.Add(ref sr, 3));
                         }
                         update = local;
                     }
@@ -1672,7 +1634,7 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00;
                         Unsafe.Add(ref sums, 1) = g10;
                         for (nint r = 0; r < 2; r++)
@@ -1700,7 +1662,7 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00;
                         for (nint r = 0; r < 1; r++)
                         {
@@ -1921,7 +1883,7 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
                         Unsafe.Add(ref sums, 3) = g10; Unsafe.Add(ref sums, 4) = g11; Unsafe.Add(ref sums, 5) = g12;
                         Unsafe.Add(ref sums, 6) = g20; Unsafe.Add(ref sums, 7) = g21; Unsafe.Add(ref sums, 8) = g22;
@@ -1929,11 +1891,7 @@ namespace Backprop.Generated
                         for (nint r = 0; r < 4; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 33); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 3);
-                            for (nint c = 0; c < 2; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 16), Unsafe.Add(ref sr, c));
-                            }
-                            local.Weights(ref Unsafe.Add(ref wr, 17), Unsafe.Add(ref sr, 2), mask);
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 16), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 17), Unsafe.Add(ref sr, 2), mask);
                         }
                         update = local;
                     }
@@ -2108,16 +2066,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 33); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            for (nint c = 0; c < 4; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 16), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 24), Unsafe.Add(ref sr, 3));
                         }
                         update = local;
                     }
@@ -2143,7 +2098,7 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00;
                         Unsafe.Add(ref sums, 1) = g10;
                         for (nint r = 0; r < 2; r++)
@@ -2340,16 +2295,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 33); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            for (nint c = 0; c < 4; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(j) + c * 4), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, j), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, j + 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, j + 8), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, j + 12), Unsafe.Add(ref sr, 3));
                         }
                         update = local;
                     }
@@ -2375,7 +2327,7 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00;
                         Unsafe.Add(ref sums, 1) = g10;
                         for (nint r = 0; r < 2; r++)
@@ -2607,17 +2559,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 12); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            for (nint c = 0; c < 1; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
-                            }
-                            local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1), mask);
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1), mask);
                         }
                         update = local;
                     }
@@ -2639,16 +2587,12 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         for (nint r = 0; r < 1; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 12); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            for (nint c = 0; c < 1; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
-                            }
-                            local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1), mask);
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1), mask);
                         }
                         update = local;
                     }
@@ -2758,16 +2702,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
                         Unsafe.Add(ref sums, 3) = g10; Unsafe.Add(ref sums, 4) = g11; Unsafe.Add(ref sums, 5) = g12;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 12); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 3);
-                            for (nint c = 0; c < 3; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 2));
                         }
                         update = local;
                     }
@@ -2789,15 +2730,12 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
                         for (nint r = 0; r < 1; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 12); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 3);
-                            for (nint c = 0; c < 3; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 2));
                         }
                         update = local;
                     }

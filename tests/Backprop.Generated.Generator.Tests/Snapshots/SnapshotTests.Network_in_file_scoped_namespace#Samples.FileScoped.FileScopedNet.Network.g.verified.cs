@@ -613,7 +613,7 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00;
                         Unsafe.Add(ref sums, 1) = g10;
                         Unsafe.Add(ref sums, 2) = g20;
@@ -621,10 +621,7 @@ namespace Backprop.Generated
                         for (nint r = 0; r < 4; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 16); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 1);
-                            for (nint c = 0; c < 1; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 16), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0));
                         }
                         update = local;
                     }
@@ -706,16 +703,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 16); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            for (nint c = 0; c < 2; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 1));
                         }
                         update = local;
                     }
@@ -821,16 +815,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 16); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            for (nint c = 0; c < 4; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 12), Unsafe.Add(ref sr, 3));
                         }
                         update = local;
                     }
@@ -1039,18 +1030,14 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
                         Unsafe.Add(ref sums, 4) = g20; Unsafe.Add(ref sums, 5) = g21;
                         for (nint r = 0; r < 3; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 24); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            for (nint c = 0; c < 1; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 16), Unsafe.Add(ref sr, c));
-                            }
-                            local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 1), mask);
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 1), mask);
                         }
                         update = local;
                     }
@@ -1160,16 +1147,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
                         Unsafe.Add(ref sums, 3) = g10; Unsafe.Add(ref sums, 4) = g11; Unsafe.Add(ref sums, 5) = g12;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 24); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 3);
-                            for (nint c = 0; c < 3; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 16), Unsafe.Add(ref sr, 2));
                         }
                         update = local;
                     }
@@ -1191,15 +1175,12 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
                         for (nint r = 0; r < 1; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 24); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 3);
-                            for (nint c = 0; c < 3; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 16), Unsafe.Add(ref sr, 2));
                         }
                         update = local;
                     }
@@ -1391,16 +1372,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 24); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            for (nint c = 0; c < 4; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 12), Unsafe.Add(ref sr, 3));
                         }
                         update = local;
                     }
@@ -1422,15 +1400,12 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         for (nint r = 0; r < 1; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 24); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            for (nint c = 0; c < 4; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 12), Unsafe.Add(ref sr, 3));
                         }
                         update = local;
                     }
@@ -1456,16 +1431,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 24); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            for (nint c = 0; c < 2; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(16) + c * 4), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 16), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 20), Unsafe.Add(ref sr, 1));
                         }
                         update = local;
                     }
@@ -1487,15 +1459,12 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         for (nint r = 0; r < 1; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 24); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            for (nint c = 0; c < 2; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(16) + c * 4), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 16), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 20), Unsafe.Add(ref sr, 1));
                         }
                         update = local;
                     }

@@ -606,16 +606,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00;
                         Unsafe.Add(ref sums, 1) = g10;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 8); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 1);
-                            for (nint c = 0; c < 1; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0));
                         }
                         update = local;
                     }
@@ -697,16 +694,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 8); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            for (nint c = 0; c < 2; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1));
                         }
                         update = local;
                     }
@@ -887,16 +881,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00;
                         Unsafe.Add(ref sums, 1) = g10;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 8); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 1);
-                            for (nint c = 0; c < 1; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0));
                         }
                         update = local;
                     }
@@ -995,16 +986,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 8); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            for (nint c = 0; c < 2; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
-                            }
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1));
                         }
                         update = local;
                     }

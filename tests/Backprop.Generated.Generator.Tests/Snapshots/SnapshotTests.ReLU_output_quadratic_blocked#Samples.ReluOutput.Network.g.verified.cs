@@ -639,17 +639,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 6); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            for (nint c = 0; c < 1; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
-                            }
-                            local.Weights(ref Unsafe.Add(ref wr, 2), Unsafe.Add(ref sr, 1), mask);
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 2), Unsafe.Add(ref sr, 1), mask);
                         }
                         update = local;
                     }
@@ -671,16 +667,12 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         for (nint r = 0; r < 1; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 6); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            for (nint c = 0; c < 1; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
-                            }
-                            local.Weights(ref Unsafe.Add(ref wr, 2), Unsafe.Add(ref sr, 1), mask);
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 2), Unsafe.Add(ref sr, 1), mask);
                         }
                         update = local;
                     }
@@ -887,17 +879,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 9); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            for (nint c = 0; c < 1; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
-                            }
-                            local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
                         }
                         update = local;
                     }
@@ -919,16 +907,12 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         for (nint r = 0; r < 1; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 9); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            for (nint c = 0; c < 1; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 8), Unsafe.Add(ref sr, c));
-                            }
-                            local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
                         }
                         update = local;
                     }
@@ -1053,17 +1037,13 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
                         Unsafe.Add(ref sums, 3) = g10; Unsafe.Add(ref sums, 4) = g11; Unsafe.Add(ref sums, 5) = g12;
                         for (nint r = 0; r < 2; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 9); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 3);
-                            for (nint c = 0; c < 2; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
-                            }
-                            local.Weights(ref Unsafe.Add(ref wr, 5), Unsafe.Add(ref sr, 2), mask);
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 5), Unsafe.Add(ref sr, 2), mask);
                         }
                         update = local;
                     }
@@ -1085,16 +1065,12 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // a copy no store below can alias: its constants stay in registers through the loop
+                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
                         for (nint r = 0; r < 1; r++)
                         {
                             ref float wr = ref Unsafe.Add(ref w0, r * 9); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 3);
-                            for (nint c = 0; c < 2; c++)
-                            {
-                                local.Weights(ref Unsafe.Add(ref wr, (nint)(0) + c * 4), Unsafe.Add(ref sr, c));
-                            }
-                            local.Weights(ref Unsafe.Add(ref wr, 5), Unsafe.Add(ref sr, 2), mask);
+                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 5), Unsafe.Add(ref sr, 2), mask);
                         }
                         update = local;
                     }
