@@ -8,7 +8,7 @@ internal static class Limits
 {
     /// <summary>
     /// <c>UnrollMode.Auto</c> unrolls a network only when every layer has fewer neurons than this
-    /// (measured: see the README's "Code shape" section).
+    /// (measured: docs/performance.md, "Where unrolling stops paying").
     /// </summary>
     public const int AutoUnrollMaxLayerSize = 8;
 

@@ -9,7 +9,7 @@ prints, per benchmark, the median over the rounds of BenchmarkDotNet's median, a
 sides spreads a noisy neighbour over both; report the medians, on a quiet machine (nothing else building).
 
 Example: the optimizers before and after a change, one epoch each:
-    python3 tests/Backprop.Generated.Benchmarks/compare.py baseline-pre-layer-model '*OptimizerBenchmarks*'
+    python3 tests/Backprop.Generated.Benchmarks/compare.py a7ff184 '*OptimizerBenchmarks*'
 """
 import argparse
 import glob

@@ -27,7 +27,7 @@ public sealed partial class RegressionCommandLineTests : IDisposable
         Match match = LastLine().Match(last);
         Assert.True(match.Success, $"last line '{last}'\n{result}");
         double r2 = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-        // scikit-learn's LinearRegression on the same split (seed 1): R² 0.4322 (see the README).
+        // scikit-learn's LinearRegression on the same split (seed 1): R² 0.4322 (see docs/reference.md, "Regression").
         Assert.True(r2 >= 0.4322, $"R² {r2} is below the linear model's 0.4322\n{result}");
         Assert.Contains("354 training rows, 88 test rows", result.Stdout, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(_folder, "diabetes.bpnet")), result.ToString());

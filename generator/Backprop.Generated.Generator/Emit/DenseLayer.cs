@@ -389,6 +389,7 @@ public sealed partial class NetworkGenerator
         private static void EmitGradientKernel(SourceWriter w, LayerModel layer, Isa isa)
         {
             int l = layer.Number, inputs = layer.Inputs, outputs = layer.Outputs, padded = Padded(outputs);
+            var steps = new List<(KernelSignature Step, List<(string Offset, bool Masked)> Columns)>();
             string a = layer.FeedsFromInput ? "x" : $"a^{l - 1}";
             w.Line($"/// <summary>Layer {l} ({Int(inputs)} → {Int(outputs)}) with {isa.Description}: Σ_x δ^{l} ({a})ᵀ and Σ_x δ^{l} over m samples, each handed to the update as soon as it is complete (p may be a gradient).</summary>");
             w.Line(HotPath);
@@ -431,7 +432,9 @@ public sealed partial class NetworkGenerator
                     EmitMask(w, isa, plan);
                     (int rows, int chunks) = GradientBlock(isa);
                     rows = System.Math.Min(rows, outputs);
-                    w.Line($"// A block's sums, for updates that take them from memory (see below): {Int(rows)} rows × {Int(chunks)} vectors at most.");
+                    w.Line("// An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)");
+                    w.Line("// takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers");
+                    w.Line($"// (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). {Int(rows)} rows × {Int(chunks)} vectors at most.");
                     w.Line($"Span<{isa.Type}> sumsBuffer = stackalloc {isa.Type}[{Int(rows * chunks)}];");
                     w.Line($"// BP4 summed over the batch: for a block of rows × column vectors (a row is {plan.Describe()}), walk the samples,");
                     w.Line("// accumulating δ_i a_j; the block's sums then go to the update at once.");
@@ -459,15 +462,74 @@ public sealed partial class NetworkGenerator
                         EmitRowBlocks(w, outputs, rows, (count, row) =>
                         {
                             EmitWeightRows(w, "w", "w", count, inputs);
-                            EmitGradientBlock(w, layer, isa, count, columns, padded);
+                            EmitGradientBlock(w, layer, isa, count, columns, padded, StepFor(columns));
                         });
                     });
                 }
             }
             w.Line();
+
+            foreach ((KernelSignature step, List<(string Offset, bool Masked)> columns) in steps)
+            {
+                EmitBlockStep(w, layer, isa, step, columns);
+            }
+
+            // One step kernel per distinct list of column vectors (a kernel has at most two: whole blocks and the tail).
+            KernelSignature StepFor(List<(string Offset, bool Masked)> columns)
+            {
+                foreach ((KernelSignature known, List<(string Offset, bool Masked)> theirs) in steps)
+                {
+                    if (theirs.SequenceEqual(columns))
+                    {
+                        return known;
+                    }
+                }
+                var step = BlockStep(layer, isa, columns, steps.Count == 0 ? string.Empty : Int(steps.Count + 1));
+                steps.Add((step, columns));
+                return step;
+            }
         }
 
-        private static void EmitGradientBlock(SourceWriter w, LayerModel layer, Isa isa, int rows, List<(string Offset, bool Masked)> columns, int padded)
+        /// <summary>
+        /// The step of a block's weights, for an update that takes its sums from memory: <c>Layer2StepBlockV512</c> (and
+        /// <c>Layer2StepBlock2V512</c> for a second list of columns), over the rows from <c>w</c>, the sums row after row.
+        /// </summary>
+        private static KernelSignature BlockStep(LayerModel layer, Isa isa, List<(string Offset, bool Masked)> columns, string number)
+        {
+            var parameters = new List<KernelParameter>
+            {
+                new("ref TUpdate", "update"), new("ref float", "w"), new($"ref {isa.Type}", "sums"), new("nint", "rows"),
+            };
+            if (columns.Any(c => c.Offset.StartsWith("j", System.StringComparison.Ordinal)))
+            {
+                parameters.Add(new("nuint", "j"));
+            }
+            if (columns.Any(c => c.Masked))
+            {
+                parameters.Add(new(isa.Type, "mask"));
+            }
+            return new KernelSignature($"Layer{layer.Number}StepBlock{number}", parameters, GenericOverUpdate: true);
+        }
+
+        private static void EmitBlockStep(SourceWriter w, LayerModel layer, Isa isa, KernelSignature step, List<(string Offset, bool Masked)> columns)
+        {
+            w.Line($"/// <summary>Layer {layer.Number} with {isa.Description}: steps a block of rows of w^{layer.Number} × {Plural(columns.Count, "column vector")}, given their sums Σ_x δ_i a_j row after row in <paramref name=\"sums\"/>.</summary>");
+            w.Line("/// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>");
+            w.Line("[MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]");
+            using (w.Block(step.Declaration(isa.Suffix)))
+            {
+                w.Line("TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop");
+                using (w.Block("for (nint r = 0; r < rows; r++)"))
+                {
+                    w.Line($"ref float wr = ref {Unsafe}.Add(ref w, r * {Int(layer.Inputs)}); ref {isa.Type} sr = ref {Unsafe}.Add(ref sums, r * {Int(columns.Count)});");
+                    w.Line(string.Join(" ", Enumerable.Range(0, columns.Count).Select(c => $"local.Weights(ref {Unsafe}.Add(ref wr, {columns[c].Offset}), {Unsafe}.Add(ref sr, {Int(c)}){(columns[c].Masked ? ", mask" : string.Empty)});")));
+                }
+                w.Line("update = local;");
+            }
+            w.Line();
+        }
+
+        private static void EmitGradientBlock(SourceWriter w, LayerModel layer, Isa isa, int rows, List<(string Offset, bool Masked)> columns, int padded, KernelSignature step)
         {
             IEnumerable<int> all = Enumerable.Range(0, columns.Count);
             w.Line($"{isa.Type} {string.Join(", ", Enumerable.Range(0, rows).SelectMany(r => all.Select(c => $"g{r}{c} = {isa.Zero}")))};");
@@ -483,9 +545,9 @@ public sealed partial class NetworkGenerator
             // An update of at most two floats (SGD's rate and decay; the gradient sum has none) is a multiply-add: each sum
             // goes to it straight from its register. A larger one (Adam, momentum, an optimizer of your own) keeps state and
             // does more: inlined at every sum of a large kernel, its code outgrows what the JIT inlines into one method and
-            // the rest become calls, so the block's sums go through the stack to a loop over the block's rows that inlines
-            // it once per column, on a local copy whose constants no store can alias. The size is a JIT-time constant: each
-            // instantiation compiles one of the two. The bits are the same either way.
+            // the rest become calls, so the block's sums go through the stack to a step kernel of its own, called once per
+            // block. The size is a JIT-time constant: each instantiation compiles one of the two. The bits are the same
+            // either way.
             using (w.Block($"if ({Unsafe}.SizeOf<TUpdate>() <= 8)"))
             {
                 for (int r = 0; r < rows; r++)
@@ -502,17 +564,20 @@ public sealed partial class NetworkGenerator
             using (w.Block("else"))
             {
                 w.Line($"ref {isa.Type} sums = ref MemoryMarshal.GetReference(sumsBuffer);");
-                w.Line("TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop");
                 for (int r = 0; r < rows; r++)
                 {
                     w.Line(string.Join(" ", all.Select(c => $"{Unsafe}.Add(ref sums, {Int(r * columns.Count + c)}) = g{r}{c};")));
                 }
-                using (w.Block($"for (nint r = 0; r < {Int(rows)}; r++)"))
+                var arguments = new List<string> { "ref update", "ref w0", "ref sums", Int(rows) };
+                if (columns.Any(c => c.Offset.StartsWith("j", System.StringComparison.Ordinal)))
                 {
-                    w.Line($"ref float wr = ref {Unsafe}.Add(ref w0, r * {Int(layer.Inputs)}); ref {isa.Type} sr = ref {Unsafe}.Add(ref sums, r * {Int(columns.Count)});");
-                    w.Line(string.Join(" ", all.Select(c => $"local.Weights(ref {Unsafe}.Add(ref wr, {columns[c].Offset}), {Unsafe}.Add(ref sr, {Int(c)}){(columns[c].Masked ? ", mask" : string.Empty)});")));
+                    arguments.Add("j");
                 }
-                w.Line("update = local;");
+                if (columns.Any(c => c.Masked))
+                {
+                    arguments.Add("mask");
+                }
+                w.Line(step.CallKernel(isa.Suffix, arguments.ToArray()));
             }
         }
     }

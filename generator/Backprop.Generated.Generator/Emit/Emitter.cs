@@ -31,7 +31,7 @@ public sealed partial class NetworkGenerator
 
         /// <summary>
         /// On every kernel: compile it fully optimised at its first call instead of going through tier 0,
-        /// so that the first epoch of training runs at full speed (measured: see the README).
+        /// so that the first epoch of training runs at full speed (measured: docs/performance.md, ColdStartBenchmarks).
         /// </summary>
         private const string HotPath = "[MethodImpl(MethodImplOptions.AggressiveOptimization)]";
 

@@ -38,13 +38,17 @@ public sealed partial class NetworkGenerator
 
             /// <summary>A call of the dispatcher with one argument expression per parameter, in order (<c>ref a2</c>, <c>m</c>).</summary>
             /// <exception cref="ArgumentException">Not one argument per parameter: a bug in the emitter.</exception>
-            public string Call(params string[] arguments)
+            public string Call(params string[] arguments) => CallKernel(string.Empty, arguments);
+
+            /// <summary>A call of the kernel with <paramref name="suffix"/> (the dispatcher: none), one argument expression per parameter.</summary>
+            /// <exception cref="ArgumentException">Not one argument per parameter: a bug in the emitter.</exception>
+            public string CallKernel(string suffix, params string[] arguments)
             {
                 if (arguments.Length != Parameters.Count)
                 {
                     throw new ArgumentException($"{Name} takes {Parameters.Count} arguments ({string.Join(", ", Parameters.Select(p => p.Name))}), not {arguments.Length}.", nameof(arguments));
                 }
-                return $"{Name}({string.Join(", ", arguments)});";
+                return $"{Name}{suffix}({string.Join(", ", arguments)});";
             }
 
             /// <summary>

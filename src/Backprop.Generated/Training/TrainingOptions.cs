@@ -88,9 +88,9 @@ public sealed record TrainingOptions
     /// <see cref="INetwork{TSelf}.TrainBatch"/>, the fastest for small mini-batches. With more, each
     /// mini-batch is split between the threads, each backpropagating its part into a gradient of its
     /// own (<see cref="INetwork{TSelf}.AccumulateGradient"/>); the gradients are then summed and the
-    /// same step is taken. That pays only when the parts are large (measured on two cores: see the
-    /// README); the result differs from one thread's in the last bits (summation order) and is
-    /// reproducible for a given thread count. At least 1, at most 64.
+    /// same step is taken. That pays only when the parts are large (measured on two cores: see
+    /// docs/performance.md in the repository); the result differs from one thread's in the last bits
+    /// (summation order) and is reproducible for a given thread count. At least 1, at most 64.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1 or more than 64.</exception>
     public int Threads

@@ -613,7 +613,9 @@ namespace Backprop.Generated
                 }
                 update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
-            // A block's sums, for updates that take them from memory (see below): 4 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 4 rows × 4 vectors at most.
             Span<Vector512<float>> sumsBuffer = stackalloc Vector512<float>[16];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 49 vectors of 16), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -652,17 +654,11 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
                         Unsafe.Add(ref sums, 8) = g20; Unsafe.Add(ref sums, 9) = g21; Unsafe.Add(ref sums, 10) = g22; Unsafe.Add(ref sums, 11) = g23;
                         Unsafe.Add(ref sums, 12) = g30; Unsafe.Add(ref sums, 13) = g31; Unsafe.Add(ref sums, 14) = g32; Unsafe.Add(ref sums, 15) = g33;
-                        for (nint r = 0; r < 4; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 784); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            local.Weights(ref Unsafe.Add(ref wr, j), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, j + 16), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, j + 32), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, j + 48), Unsafe.Add(ref sr, 3));
-                        }
-                        update = local;
+                        Layer2StepBlockV512(ref update, ref w0, ref sums, 4, j);
                     }
                 }
                 {
@@ -684,15 +680,9 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 784); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            local.Weights(ref Unsafe.Add(ref wr, j), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, j + 16), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, j + 32), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, j + 48), Unsafe.Add(ref sr, 3));
-                        }
-                        update = local;
+                        Layer2StepBlockV512(ref update, ref w0, ref sums, 2, j);
                     }
                 }
             }
@@ -725,17 +715,11 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00;
                         Unsafe.Add(ref sums, 1) = g10;
                         Unsafe.Add(ref sums, 2) = g20;
                         Unsafe.Add(ref sums, 3) = g30;
-                        for (nint r = 0; r < 4; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 784); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 1);
-                            local.Weights(ref Unsafe.Add(ref wr, 768), Unsafe.Add(ref sr, 0));
-                        }
-                        update = local;
+                        Layer2StepBlock2V512(ref update, ref w0, ref sums, 4);
                     }
                 }
                 {
@@ -757,18 +741,40 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00;
                         Unsafe.Add(ref sums, 1) = g10;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 784); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 1);
-                            local.Weights(ref Unsafe.Add(ref wr, 768), Unsafe.Add(ref sr, 0));
-                        }
-                        update = local;
+                        Layer2StepBlock2V512(ref update, ref w0, ref sums, 2);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 2 with Vector512 (AVX-512): steps a block of rows of w^2 × 4 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2StepBlockV512<TUpdate>(ref TUpdate update, ref float w, ref Vector512<float> sums, nint rows, nuint j) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 784); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 4);
+                local.Weights(ref Unsafe.Add(ref wr, j), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, j + 16), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, j + 32), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, j + 48), Unsafe.Add(ref sr, 3));
+            }
+            update = local;
+        }
+
+        /// <summary>Layer 2 with Vector512 (AVX-512): steps a block of rows of w^2 × 1 column vector, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2StepBlock2V512<TUpdate>(ref TUpdate update, ref float w, ref Vector512<float> sums, nint rows) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 784); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 1);
+                local.Weights(ref Unsafe.Add(ref wr, 768), Unsafe.Add(ref sr, 0));
+            }
+            update = local;
         }
 
         /// <summary>Layer 2 (784 → 30) with Vector256 (AVX2): z^2 = w^2 a^1 + b^2 for m samples.</summary>
@@ -841,7 +847,9 @@ namespace Backprop.Generated
                 }
                 update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
-            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
             Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 98 vectors of 8), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -876,15 +884,9 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 784); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            local.Weights(ref Unsafe.Add(ref wr, j), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, j + 8), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, j + 16), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, j + 24), Unsafe.Add(ref sr, 3));
-                        }
-                        update = local;
+                        Layer2StepBlockV256(ref update, ref w0, ref sums, 2, j);
                     }
                 }
             }
@@ -914,18 +916,40 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 784); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            local.Weights(ref Unsafe.Add(ref wr, 768), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 776), Unsafe.Add(ref sr, 1));
-                        }
-                        update = local;
+                        Layer2StepBlock2V256(ref update, ref w0, ref sums, 2);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 2 with Vector256 (AVX2): steps a block of rows of w^2 × 4 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2StepBlockV256<TUpdate>(ref TUpdate update, ref float w, ref Vector256<float> sums, nint rows, nuint j) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 784); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 4);
+                local.Weights(ref Unsafe.Add(ref wr, j), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, j + 8), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, j + 16), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, j + 24), Unsafe.Add(ref sr, 3));
+            }
+            update = local;
+        }
+
+        /// <summary>Layer 2 with Vector256 (AVX2): steps a block of rows of w^2 × 2 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2StepBlock2V256<TUpdate>(ref TUpdate update, ref float w, ref Vector256<float> sums, nint rows) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 784); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                local.Weights(ref Unsafe.Add(ref wr, 768), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 776), Unsafe.Add(ref sr, 1));
+            }
+            update = local;
         }
 
         /// <summary>Layer 2 (784 → 30) with Vector128 (SSE, AdvSimd): z^2 = w^2 a^1 + b^2 for m samples.</summary>
@@ -993,7 +1017,9 @@ namespace Backprop.Generated
                 }
                 update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
-            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
             Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 196 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -1028,18 +1054,26 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 784); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            local.Weights(ref Unsafe.Add(ref wr, j), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, j + 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, j + 8), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, j + 12), Unsafe.Add(ref sr, 3));
-                        }
-                        update = local;
+                        Layer2StepBlockV128(ref update, ref w0, ref sums, 2, j);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 2 with Vector128 (SSE, AdvSimd): steps a block of rows of w^2 × 4 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2StepBlockV128<TUpdate>(ref TUpdate update, ref float w, ref Vector128<float> sums, nint rows, nuint j) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 784); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
+                local.Weights(ref Unsafe.Add(ref wr, j), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, j + 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, j + 8), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, j + 12), Unsafe.Add(ref sr, 3));
+            }
+            update = local;
         }
 
         /// <summary>Layer 2 (784 → 30) with scalar code (no SIMD acceleration): z^2 = w^2 a^1 + b^2 for m samples.</summary>
@@ -1202,7 +1236,9 @@ namespace Backprop.Generated
             }
             // Lanes 0..1 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector512<float> mask = Vector512.AsSingle(Vector512.Create(0, 0, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1));
-            // A block's sums, for updates that take them from memory (see below): 4 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 4 rows × 4 vectors at most.
             Span<Vector512<float>> sumsBuffer = stackalloc Vector512<float>[16];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16 and one more at 14 overlapping by 2), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -1230,17 +1266,11 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
                         Unsafe.Add(ref sums, 4) = g20; Unsafe.Add(ref sums, 5) = g21;
                         Unsafe.Add(ref sums, 6) = g30; Unsafe.Add(ref sums, 7) = g31;
-                        for (nint r = 0; r < 4; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 30); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 14), Unsafe.Add(ref sr, 1), mask);
-                        }
-                        update = local;
+                        Layer3StepBlockV512(ref update, ref w0, ref sums, 4, mask);
                     }
                 }
                 {
@@ -1262,18 +1292,26 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 30); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 14), Unsafe.Add(ref sr, 1), mask);
-                        }
-                        update = local;
+                        Layer3StepBlockV512(ref update, ref w0, ref sums, 2, mask);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 3 with Vector512 (AVX-512): steps a block of rows of w^3 × 2 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3StepBlockV512<TUpdate>(ref TUpdate update, ref float w, ref Vector512<float> sums, nint rows, Vector512<float> mask) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 30); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 14), Unsafe.Add(ref sr, 1), mask);
+            }
+            update = local;
         }
 
         /// <summary>Layer 3 (30 → 10) with Vector256 (AVX2): z^3 = w^3 a^2 + b^3 for m samples.</summary>
@@ -1355,7 +1393,9 @@ namespace Backprop.Generated
             }
             // Lanes 0..1 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, -1, -1, -1, -1, -1, -1));
-            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
             Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 3 vectors of 8 and one more at 22 overlapping by 2), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -1379,18 +1419,26 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 30); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 16), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 22), Unsafe.Add(ref sr, 3), mask);
-                        }
-                        update = local;
+                        Layer3StepBlockV256(ref update, ref w0, ref sums, 2, mask);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 3 with Vector256 (AVX2): steps a block of rows of w^3 × 4 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3StepBlockV256<TUpdate>(ref TUpdate update, ref float w, ref Vector256<float> sums, nint rows, Vector256<float> mask) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 30); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 4);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 16), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 22), Unsafe.Add(ref sr, 3), mask);
+            }
+            update = local;
         }
 
         /// <summary>Layer 3 (30 → 10) with Vector128 (SSE, AdvSimd): z^3 = w^3 a^2 + b^3 for m samples.</summary>
@@ -1545,7 +1593,9 @@ namespace Backprop.Generated
             }
             // Lanes 0..1 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector128<float> mask = Vector128.AsSingle(Vector128.Create(0, 0, -1, -1));
-            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
             Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 7 vectors of 4 and one more at 26 overlapping by 2), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -1569,15 +1619,9 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 30); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 12), Unsafe.Add(ref sr, 3));
-                        }
-                        update = local;
+                        Layer3StepBlockV128(ref update, ref w0, ref sums, 2);
                     }
                 }
             }
@@ -1601,18 +1645,40 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 30); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            local.Weights(ref Unsafe.Add(ref wr, 16), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 20), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 24), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 26), Unsafe.Add(ref sr, 3), mask);
-                        }
-                        update = local;
+                        Layer3StepBlock2V128(ref update, ref w0, ref sums, 2, mask);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 3 with Vector128 (SSE, AdvSimd): steps a block of rows of w^3 × 4 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3StepBlockV128<TUpdate>(ref TUpdate update, ref float w, ref Vector128<float> sums, nint rows) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 30); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 12), Unsafe.Add(ref sr, 3));
+            }
+            update = local;
+        }
+
+        /// <summary>Layer 3 with Vector128 (SSE, AdvSimd): steps a block of rows of w^3 × 4 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3StepBlock2V128<TUpdate>(ref TUpdate update, ref float w, ref Vector128<float> sums, nint rows, Vector128<float> mask) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 30); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
+                local.Weights(ref Unsafe.Add(ref wr, 16), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 20), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 24), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 26), Unsafe.Add(ref sr, 3), mask);
+            }
+            update = local;
         }
 
         /// <summary>Layer 3 (30 → 10) with scalar code (no SIMD acceleration): z^3 = w^3 a^2 + b^3 for m samples.</summary>

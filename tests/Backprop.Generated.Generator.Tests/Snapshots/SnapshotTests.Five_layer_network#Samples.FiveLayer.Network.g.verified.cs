@@ -759,7 +759,9 @@ namespace Backprop.Generated
             }
             // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
-            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
             Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8 and one more at 1 overlapping by 7), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -791,15 +793,9 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 9); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
-                        }
-                        update = local;
+                        Layer2StepBlockV256(ref update, ref w0, ref sums, 2, mask);
                     }
                 }
                 {
@@ -819,17 +815,25 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
-                        for (nint r = 0; r < 1; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 9); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
-                        }
-                        update = local;
+                        Layer2StepBlockV256(ref update, ref w0, ref sums, 1, mask);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 2 with Vector256 (AVX2): steps a block of rows of w^2 × 2 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2StepBlockV256<TUpdate>(ref TUpdate update, ref float w, ref Vector256<float> sums, nint rows, Vector256<float> mask) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 9); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
+            }
+            update = local;
         }
 
         /// <summary>Layer 2 (9 → 17) with Vector128 (SSE, AdvSimd): z^2 = w^2 a^1 + b^2 for m samples.</summary>
@@ -899,7 +903,9 @@ namespace Backprop.Generated
             }
             // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector128<float> mask = Vector128.AsSingle(Vector128.Create(0, 0, 0, -1));
-            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
             Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 4 and one more at 5 overlapping by 3), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -932,15 +938,9 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
                         Unsafe.Add(ref sums, 3) = g10; Unsafe.Add(ref sums, 4) = g11; Unsafe.Add(ref sums, 5) = g12;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 9); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 3);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 5), Unsafe.Add(ref sr, 2), mask);
-                        }
-                        update = local;
+                        Layer2StepBlockV128(ref update, ref w0, ref sums, 2, mask);
                     }
                 }
                 {
@@ -960,17 +960,25 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
-                        for (nint r = 0; r < 1; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 9); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 3);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 5), Unsafe.Add(ref sr, 2), mask);
-                        }
-                        update = local;
+                        Layer2StepBlockV128(ref update, ref w0, ref sums, 1, mask);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 2 with Vector128 (SSE, AdvSimd): steps a block of rows of w^2 × 3 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2StepBlockV128<TUpdate>(ref TUpdate update, ref float w, ref Vector128<float> sums, nint rows, Vector128<float> mask) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 9); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 3);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 5), Unsafe.Add(ref sr, 2), mask);
+            }
+            update = local;
         }
 
         /// <summary>Layer 2 (9 → 17) with scalar code (no SIMD acceleration): z^2 = w^2 a^1 + b^2 for m samples.</summary>
@@ -1148,7 +1156,9 @@ namespace Backprop.Generated
             }
             // Lanes 0..14 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector512<float> mask = Vector512.AsSingle(Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
-            // A block's sums, for updates that take them from memory (see below): 4 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 4 rows × 4 vectors at most.
             Span<Vector512<float>> sumsBuffer = stackalloc Vector512<float>[16];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16 and one more at 1 overlapping by 15), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -1176,17 +1186,11 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
                         Unsafe.Add(ref sums, 4) = g20; Unsafe.Add(ref sums, 5) = g21;
                         Unsafe.Add(ref sums, 6) = g30; Unsafe.Add(ref sums, 7) = g31;
-                        for (nint r = 0; r < 4; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 17); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
-                        }
-                        update = local;
+                        Layer3StepBlockV512(ref update, ref w0, ref sums, 4, mask);
                     }
                 }
                 {
@@ -1206,17 +1210,25 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
-                        for (nint r = 0; r < 1; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 17); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
-                        }
-                        update = local;
+                        Layer3StepBlockV512(ref update, ref w0, ref sums, 1, mask);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 3 with Vector512 (AVX-512): steps a block of rows of w^3 × 2 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3StepBlockV512<TUpdate>(ref TUpdate update, ref float w, ref Vector512<float> sums, nint rows, Vector512<float> mask) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 17); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
+            }
+            update = local;
         }
 
         /// <summary>Layer 3 (17 → 33) with Vector256 (AVX2): z^3 = w^3 a^2 + b^3 for m samples.</summary>
@@ -1312,7 +1324,9 @@ namespace Backprop.Generated
             }
             // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
-            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
             Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 8 and one more at 9 overlapping by 7), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -1336,15 +1350,9 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
                         Unsafe.Add(ref sums, 3) = g10; Unsafe.Add(ref sums, 4) = g11; Unsafe.Add(ref sums, 5) = g12;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 17); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 3);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 9), Unsafe.Add(ref sr, 2), mask);
-                        }
-                        update = local;
+                        Layer3StepBlockV256(ref update, ref w0, ref sums, 2, mask);
                     }
                 }
                 {
@@ -1364,17 +1372,25 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
-                        for (nint r = 0; r < 1; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 17); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 3);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 9), Unsafe.Add(ref sr, 2), mask);
-                        }
-                        update = local;
+                        Layer3StepBlockV256(ref update, ref w0, ref sums, 1, mask);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 3 with Vector256 (AVX2): steps a block of rows of w^3 × 3 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3StepBlockV256<TUpdate>(ref TUpdate update, ref float w, ref Vector256<float> sums, nint rows, Vector256<float> mask) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 17); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 3);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 9), Unsafe.Add(ref sr, 2), mask);
+            }
+            update = local;
         }
 
         /// <summary>Layer 3 (17 → 33) with Vector128 (SSE, AdvSimd): z^3 = w^3 a^2 + b^3 for m samples.</summary>
@@ -1551,7 +1567,9 @@ namespace Backprop.Generated
             }
             // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector128<float> mask = Vector128.AsSingle(Vector128.Create(0, 0, 0, -1));
-            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
             Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 4 and one more at 13 overlapping by 3), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -1575,15 +1593,9 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 17); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 12), Unsafe.Add(ref sr, 3));
-                        }
-                        update = local;
+                        Layer3StepBlockV128(ref update, ref w0, ref sums, 2);
                     }
                 }
                 {
@@ -1603,14 +1615,8 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
-                        for (nint r = 0; r < 1; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 17); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 12), Unsafe.Add(ref sr, 3));
-                        }
-                        update = local;
+                        Layer3StepBlockV128(ref update, ref w0, ref sums, 1);
                     }
                 }
             }
@@ -1634,15 +1640,9 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00;
                         Unsafe.Add(ref sums, 1) = g10;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 17); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 1);
-                            local.Weights(ref Unsafe.Add(ref wr, 13), Unsafe.Add(ref sr, 0), mask);
-                        }
-                        update = local;
+                        Layer3StepBlock2V128(ref update, ref w0, ref sums, 2, mask);
                     }
                 }
                 {
@@ -1662,17 +1662,39 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00;
-                        for (nint r = 0; r < 1; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 17); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 1);
-                            local.Weights(ref Unsafe.Add(ref wr, 13), Unsafe.Add(ref sr, 0), mask);
-                        }
-                        update = local;
+                        Layer3StepBlock2V128(ref update, ref w0, ref sums, 1, mask);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 3 with Vector128 (SSE, AdvSimd): steps a block of rows of w^3 × 4 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3StepBlockV128<TUpdate>(ref TUpdate update, ref float w, ref Vector128<float> sums, nint rows) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 17); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 12), Unsafe.Add(ref sr, 3));
+            }
+            update = local;
+        }
+
+        /// <summary>Layer 3 with Vector128 (SSE, AdvSimd): steps a block of rows of w^3 × 1 column vector, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3StepBlock2V128<TUpdate>(ref TUpdate update, ref float w, ref Vector128<float> sums, nint rows, Vector128<float> mask) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 17); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 1);
+                local.Weights(ref Unsafe.Add(ref wr, 13), Unsafe.Add(ref sr, 0), mask);
+            }
+            update = local;
         }
 
         /// <summary>Layer 3 (17 → 33) with scalar code (no SIMD acceleration): z^3 = w^3 a^2 + b^3 for m samples.</summary>
@@ -1855,7 +1877,9 @@ namespace Backprop.Generated
             }
             // Lanes 0..14 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector512<float> mask = Vector512.AsSingle(Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
-            // A block's sums, for updates that take them from memory (see below): 4 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 4 rows × 4 vectors at most.
             Span<Vector512<float>> sumsBuffer = stackalloc Vector512<float>[16];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 16 and one more at 17 overlapping by 15), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -1883,20 +1907,28 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
                         Unsafe.Add(ref sums, 3) = g10; Unsafe.Add(ref sums, 4) = g11; Unsafe.Add(ref sums, 5) = g12;
                         Unsafe.Add(ref sums, 6) = g20; Unsafe.Add(ref sums, 7) = g21; Unsafe.Add(ref sums, 8) = g22;
                         Unsafe.Add(ref sums, 9) = g30; Unsafe.Add(ref sums, 10) = g31; Unsafe.Add(ref sums, 11) = g32;
-                        for (nint r = 0; r < 4; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 33); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 3);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 16), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 17), Unsafe.Add(ref sr, 2), mask);
-                        }
-                        update = local;
+                        Layer4StepBlockV512(ref update, ref w0, ref sums, 4, mask);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 4 with Vector512 (AVX-512): steps a block of rows of w^4 × 3 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer4StepBlockV512<TUpdate>(ref TUpdate update, ref float w, ref Vector512<float> sums, nint rows, Vector512<float> mask) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 33); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 3);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 16), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 17), Unsafe.Add(ref sr, 2), mask);
+            }
+            update = local;
         }
 
         /// <summary>Layer 4 (33 → 12) with Vector256 (AVX2): z^4 = w^4 a^3 + b^4 for m samples.</summary>
@@ -2042,7 +2074,9 @@ namespace Backprop.Generated
             }
             // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
-            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
             Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 8 and one more at 25 overlapping by 7), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -2066,15 +2100,9 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 33); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 16), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 24), Unsafe.Add(ref sr, 3));
-                        }
-                        update = local;
+                        Layer4StepBlockV256(ref update, ref w0, ref sums, 2);
                     }
                 }
             }
@@ -2098,18 +2126,40 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00;
                         Unsafe.Add(ref sums, 1) = g10;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 33); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 1);
-                            local.Weights(ref Unsafe.Add(ref wr, 25), Unsafe.Add(ref sr, 0), mask);
-                        }
-                        update = local;
+                        Layer4StepBlock2V256(ref update, ref w0, ref sums, 2, mask);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 4 with Vector256 (AVX2): steps a block of rows of w^4 × 4 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer4StepBlockV256<TUpdate>(ref TUpdate update, ref float w, ref Vector256<float> sums, nint rows) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 33); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 4);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 16), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 24), Unsafe.Add(ref sr, 3));
+            }
+            update = local;
+        }
+
+        /// <summary>Layer 4 with Vector256 (AVX2): steps a block of rows of w^4 × 1 column vector, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer4StepBlock2V256<TUpdate>(ref TUpdate update, ref float w, ref Vector256<float> sums, nint rows, Vector256<float> mask) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 33); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 1);
+                local.Weights(ref Unsafe.Add(ref wr, 25), Unsafe.Add(ref sr, 0), mask);
+            }
+            update = local;
         }
 
         /// <summary>Layer 4 (33 → 12) with Vector128 (SSE, AdvSimd): z^4 = w^4 a^3 + b^4 for m samples.</summary>
@@ -2270,7 +2320,9 @@ namespace Backprop.Generated
             }
             // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector128<float> mask = Vector128.AsSingle(Vector128.Create(0, 0, 0, -1));
-            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
             Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 8 vectors of 4 and one more at 29 overlapping by 3), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -2295,15 +2347,9 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 33); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            local.Weights(ref Unsafe.Add(ref wr, j), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, j + 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, j + 8), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, j + 12), Unsafe.Add(ref sr, 3));
-                        }
-                        update = local;
+                        Layer4StepBlockV128(ref update, ref w0, ref sums, 2, j);
                     }
                 }
             }
@@ -2327,18 +2373,40 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00;
                         Unsafe.Add(ref sums, 1) = g10;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 33); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 1);
-                            local.Weights(ref Unsafe.Add(ref wr, 29), Unsafe.Add(ref sr, 0), mask);
-                        }
-                        update = local;
+                        Layer4StepBlock2V128(ref update, ref w0, ref sums, 2, mask);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 4 with Vector128 (SSE, AdvSimd): steps a block of rows of w^4 × 4 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer4StepBlockV128<TUpdate>(ref TUpdate update, ref float w, ref Vector128<float> sums, nint rows, nuint j) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 33); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
+                local.Weights(ref Unsafe.Add(ref wr, j), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, j + 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, j + 8), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, j + 12), Unsafe.Add(ref sr, 3));
+            }
+            update = local;
+        }
+
+        /// <summary>Layer 4 with Vector128 (SSE, AdvSimd): steps a block of rows of w^4 × 1 column vector, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer4StepBlock2V128<TUpdate>(ref TUpdate update, ref float w, ref Vector128<float> sums, nint rows, Vector128<float> mask) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 33); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 1);
+                local.Weights(ref Unsafe.Add(ref wr, 29), Unsafe.Add(ref sr, 0), mask);
+            }
+            update = local;
         }
 
         /// <summary>Layer 4 (33 → 12) with scalar code (no SIMD acceleration): z^4 = w^4 a^3 + b^4 for m samples.</summary>
@@ -2535,7 +2603,9 @@ namespace Backprop.Generated
             }
             // Lanes 0..3 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, 0, 0, -1, -1, -1, -1));
-            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
             Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8 and one more at 4 overlapping by 4), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -2559,15 +2629,9 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 12); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1), mask);
-                        }
-                        update = local;
+                        Layer5StepBlockV256(ref update, ref w0, ref sums, 2, mask);
                     }
                 }
                 {
@@ -2587,17 +2651,25 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
-                        for (nint r = 0; r < 1; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 12); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1), mask);
-                        }
-                        update = local;
+                        Layer5StepBlockV256(ref update, ref w0, ref sums, 1, mask);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 5 with Vector256 (AVX2): steps a block of rows of w^5 × 2 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer5StepBlockV256<TUpdate>(ref TUpdate update, ref float w, ref Vector256<float> sums, nint rows, Vector256<float> mask) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 12); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1), mask);
+            }
+            update = local;
         }
 
         /// <summary>Layer 5 (12 → 5) with Vector128 (SSE, AdvSimd): z^5 = w^5 a^4 + b^5 for m samples.</summary>
@@ -2678,7 +2750,9 @@ namespace Backprop.Generated
                 }
                 update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
-            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
             Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 3 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -2702,15 +2776,9 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
                         Unsafe.Add(ref sums, 3) = g10; Unsafe.Add(ref sums, 4) = g11; Unsafe.Add(ref sums, 5) = g12;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 12); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 3);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 2));
-                        }
-                        update = local;
+                        Layer5StepBlockV128(ref update, ref w0, ref sums, 2);
                     }
                 }
                 {
@@ -2730,17 +2798,25 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
-                        for (nint r = 0; r < 1; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 12); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 3);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 2));
-                        }
-                        update = local;
+                        Layer5StepBlockV128(ref update, ref w0, ref sums, 1);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 5 with Vector128 (SSE, AdvSimd): steps a block of rows of w^5 × 3 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer5StepBlockV128<TUpdate>(ref TUpdate update, ref float w, ref Vector128<float> sums, nint rows) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 12); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 3);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 2));
+            }
+            update = local;
         }
 
         /// <summary>Layer 5 (12 → 5) with scalar code (no SIMD acceleration): z^5 = w^5 a^4 + b^5 for m samples.</summary>

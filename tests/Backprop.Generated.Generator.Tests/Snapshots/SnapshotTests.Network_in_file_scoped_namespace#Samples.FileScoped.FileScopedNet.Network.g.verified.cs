@@ -578,7 +578,9 @@ namespace Backprop.Generated
                 }
                 update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
-            // A block's sums, for updates that take them from memory (see below): 4 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 4 rows × 4 vectors at most.
             Span<Vector512<float>> sumsBuffer = stackalloc Vector512<float>[16];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -613,20 +615,28 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00;
                         Unsafe.Add(ref sums, 1) = g10;
                         Unsafe.Add(ref sums, 2) = g20;
                         Unsafe.Add(ref sums, 3) = g30;
-                        for (nint r = 0; r < 4; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 16); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 1);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0));
-                        }
-                        update = local;
+                        Layer2StepBlockV512(ref update, ref w0, ref sums, 4);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 2 with Vector512 (AVX-512): steps a block of rows of w^2 × 1 column vector, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2StepBlockV512<TUpdate>(ref TUpdate update, ref float w, ref Vector512<float> sums, nint rows) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 16); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 1);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0));
+            }
+            update = local;
         }
 
         /// <summary>Layer 2 (16 → 24) with Vector256 (AVX2): z^2 = w^2 a^1 + b^2 for m samples.</summary>
@@ -671,7 +681,9 @@ namespace Backprop.Generated
                 }
                 update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
-            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
             Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 8), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -703,18 +715,26 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 16); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 1));
-                        }
-                        update = local;
+                        Layer2StepBlockV256(ref update, ref w0, ref sums, 2);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 2 with Vector256 (AVX2): steps a block of rows of w^2 × 2 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2StepBlockV256<TUpdate>(ref TUpdate update, ref float w, ref Vector256<float> sums, nint rows) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 16); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 1));
+            }
+            update = local;
         }
 
         /// <summary>Layer 2 (16 → 24) with Vector128 (SSE, AdvSimd): z^2 = w^2 a^1 + b^2 for m samples.</summary>
@@ -781,7 +801,9 @@ namespace Backprop.Generated
                 }
                 update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
-            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
             Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -815,18 +837,26 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 16); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 12), Unsafe.Add(ref sr, 3));
-                        }
-                        update = local;
+                        Layer2StepBlockV128(ref update, ref w0, ref sums, 2);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 2 with Vector128 (SSE, AdvSimd): steps a block of rows of w^2 × 4 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2StepBlockV128<TUpdate>(ref TUpdate update, ref float w, ref Vector128<float> sums, nint rows) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 16); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 12), Unsafe.Add(ref sr, 3));
+            }
+            update = local;
         }
 
         /// <summary>Layer 2 (16 → 24) with scalar code (no SIMD acceleration): z^2 = w^2 a^1 + b^2 for m samples.</summary>
@@ -1004,7 +1034,9 @@ namespace Backprop.Generated
             }
             // Lanes 0..7 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector512<float> mask = Vector512.AsSingle(Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1));
-            // A block's sums, for updates that take them from memory (see below): 3 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 3 rows × 4 vectors at most.
             Span<Vector512<float>> sumsBuffer = stackalloc Vector512<float>[12];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16 and one more at 8 overlapping by 8), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -1030,19 +1062,27 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector512<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
                         Unsafe.Add(ref sums, 4) = g20; Unsafe.Add(ref sums, 5) = g21;
-                        for (nint r = 0; r < 3; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 24); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 1), mask);
-                        }
-                        update = local;
+                        Layer3StepBlockV512(ref update, ref w0, ref sums, 3, mask);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 3 with Vector512 (AVX-512): steps a block of rows of w^3 × 2 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3StepBlockV512<TUpdate>(ref TUpdate update, ref float w, ref Vector512<float> sums, nint rows, Vector512<float> mask) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 24); ref Vector512<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 1), mask);
+            }
+            update = local;
         }
 
         /// <summary>Layer 3 (24 → 3) with Vector256 (AVX2): z^3 = w^3 a^2 + b^3 for m samples.</summary>
@@ -1123,7 +1163,9 @@ namespace Backprop.Generated
                 }
                 update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
-            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
             Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 3 vectors of 8), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -1147,15 +1189,9 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
                         Unsafe.Add(ref sums, 3) = g10; Unsafe.Add(ref sums, 4) = g11; Unsafe.Add(ref sums, 5) = g12;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 24); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 3);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 16), Unsafe.Add(ref sr, 2));
-                        }
-                        update = local;
+                        Layer3StepBlockV256(ref update, ref w0, ref sums, 2);
                     }
                 }
                 {
@@ -1175,17 +1211,25 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
-                        for (nint r = 0; r < 1; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 24); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 3);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 16), Unsafe.Add(ref sr, 2));
-                        }
-                        update = local;
+                        Layer3StepBlockV256(ref update, ref w0, ref sums, 1);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 3 with Vector256 (AVX2): steps a block of rows of w^3 × 3 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3StepBlockV256<TUpdate>(ref TUpdate update, ref float w, ref Vector256<float> sums, nint rows) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 24); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 3);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 16), Unsafe.Add(ref sr, 2));
+            }
+            update = local;
         }
 
         /// <summary>Layer 3 (24 → 3) with Vector128 (SSE, AdvSimd): z^3 = w^3 a^2 + b^3 for m samples.</summary>
@@ -1348,7 +1392,9 @@ namespace Backprop.Generated
                 }
                 update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
-            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
             Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 6 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -1372,15 +1418,9 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
                         Unsafe.Add(ref sums, 4) = g10; Unsafe.Add(ref sums, 5) = g11; Unsafe.Add(ref sums, 6) = g12; Unsafe.Add(ref sums, 7) = g13;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 24); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 12), Unsafe.Add(ref sr, 3));
-                        }
-                        update = local;
+                        Layer3StepBlockV128(ref update, ref w0, ref sums, 2);
                     }
                 }
                 {
@@ -1400,14 +1440,8 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02; Unsafe.Add(ref sums, 3) = g03;
-                        for (nint r = 0; r < 1; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 24); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 12), Unsafe.Add(ref sr, 3));
-                        }
-                        update = local;
+                        Layer3StepBlockV128(ref update, ref w0, ref sums, 1);
                     }
                 }
             }
@@ -1431,15 +1465,9 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 24); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            local.Weights(ref Unsafe.Add(ref wr, 16), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 20), Unsafe.Add(ref sr, 1));
-                        }
-                        update = local;
+                        Layer3StepBlock2V128(ref update, ref w0, ref sums, 2);
                     }
                 }
                 {
@@ -1459,17 +1487,39 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
-                        for (nint r = 0; r < 1; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 24); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            local.Weights(ref Unsafe.Add(ref wr, 16), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 20), Unsafe.Add(ref sr, 1));
-                        }
-                        update = local;
+                        Layer3StepBlock2V128(ref update, ref w0, ref sums, 1);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 3 with Vector128 (SSE, AdvSimd): steps a block of rows of w^3 × 4 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3StepBlockV128<TUpdate>(ref TUpdate update, ref float w, ref Vector128<float> sums, nint rows) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 24); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 4);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 8), Unsafe.Add(ref sr, 2)); local.Weights(ref Unsafe.Add(ref wr, 12), Unsafe.Add(ref sr, 3));
+            }
+            update = local;
+        }
+
+        /// <summary>Layer 3 with Vector128 (SSE, AdvSimd): steps a block of rows of w^3 × 2 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3StepBlock2V128<TUpdate>(ref TUpdate update, ref float w, ref Vector128<float> sums, nint rows) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 24); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                local.Weights(ref Unsafe.Add(ref wr, 16), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 20), Unsafe.Add(ref sr, 1));
+            }
+            update = local;
         }
 
         /// <summary>Layer 3 (24 → 3) with scalar code (no SIMD acceleration): z^3 = w^3 a^2 + b^3 for m samples.</summary>

@@ -575,7 +575,9 @@ namespace Backprop.Generated
                 }
                 update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
-            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
             Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -606,18 +608,26 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00;
                         Unsafe.Add(ref sums, 1) = g10;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 8); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 1);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0));
-                        }
-                        update = local;
+                        Layer2StepBlockV256(ref update, ref w0, ref sums, 2);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 2 with Vector256 (AVX2): steps a block of rows of w^2 × 1 column vector, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2StepBlockV256<TUpdate>(ref TUpdate update, ref float w, ref Vector256<float> sums, nint rows) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 8); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 1);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0));
+            }
+            update = local;
         }
 
         /// <summary>Layer 2 (8 → 8) with Vector128 (SSE, AdvSimd): z^2 = w^2 a^1 + b^2 for m samples.</summary>
@@ -662,7 +672,9 @@ namespace Backprop.Generated
                 }
                 update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
-            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
             Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -694,18 +706,26 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 8); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1));
-                        }
-                        update = local;
+                        Layer2StepBlockV128(ref update, ref w0, ref sums, 2);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 2 with Vector128 (SSE, AdvSimd): steps a block of rows of w^2 × 2 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2StepBlockV128<TUpdate>(ref TUpdate update, ref float w, ref Vector128<float> sums, nint rows) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 8); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1));
+            }
+            update = local;
         }
 
         /// <summary>Layer 2 (8 → 8) with scalar code (no SIMD acceleration): z^2 = w^2 a^1 + b^2 for m samples.</summary>
@@ -857,7 +877,9 @@ namespace Backprop.Generated
                 }
                 update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
-            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
             Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -881,18 +903,26 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00;
                         Unsafe.Add(ref sums, 1) = g10;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 8); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 1);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0));
-                        }
-                        update = local;
+                        Layer3StepBlockV256(ref update, ref w0, ref sums, 2);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 3 with Vector256 (AVX2): steps a block of rows of w^3 × 1 column vector, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3StepBlockV256<TUpdate>(ref TUpdate update, ref float w, ref Vector256<float> sums, nint rows) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 8); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 1);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0));
+            }
+            update = local;
         }
 
         /// <summary>Layer 3 (8 → 8) with Vector128 (SSE, AdvSimd): z^3 = w^3 a^2 + b^3 for m samples.</summary>
@@ -962,7 +992,9 @@ namespace Backprop.Generated
                 }
                 update.Bias(ref Unsafe.Add(ref b, i), sum);
             }
-            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
             Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -986,18 +1018,26 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 8); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1));
-                        }
-                        update = local;
+                        Layer3StepBlockV128(ref update, ref w0, ref sums, 2);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 3 with Vector128 (SSE, AdvSimd): steps a block of rows of w^3 × 2 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3StepBlockV128<TUpdate>(ref TUpdate update, ref float w, ref Vector128<float> sums, nint rows) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 8); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1));
+            }
+            update = local;
         }
 
         /// <summary>Layer 3 (8 → 8) with scalar code (no SIMD acceleration): z^3 = w^3 a^2 + b^3 for m samples.</summary>

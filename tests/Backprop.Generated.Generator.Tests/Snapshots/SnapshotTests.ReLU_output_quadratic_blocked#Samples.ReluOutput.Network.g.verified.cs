@@ -607,7 +607,9 @@ namespace Backprop.Generated
             }
             // Lanes 0..1 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector128<float> mask = Vector128.AsSingle(Vector128.Create(0, 0, -1, -1));
-            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
             Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 4 and one more at 2 overlapping by 2), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -639,15 +641,9 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 6); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 2), Unsafe.Add(ref sr, 1), mask);
-                        }
-                        update = local;
+                        Layer2StepBlockV128(ref update, ref w0, ref sums, 2, mask);
                     }
                 }
                 {
@@ -667,17 +663,25 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
-                        for (nint r = 0; r < 1; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 6); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 2), Unsafe.Add(ref sr, 1), mask);
-                        }
-                        update = local;
+                        Layer2StepBlockV128(ref update, ref w0, ref sums, 1, mask);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 2 with Vector128 (SSE, AdvSimd): steps a block of rows of w^2 × 2 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2StepBlockV128<TUpdate>(ref TUpdate update, ref float w, ref Vector128<float> sums, nint rows, Vector128<float> mask) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 6); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 2), Unsafe.Add(ref sr, 1), mask);
+            }
+            update = local;
         }
 
         /// <summary>Layer 2 (6 → 9) with scalar code (no SIMD acceleration): z^2 = w^2 a^1 + b^2 for m samples.</summary>
@@ -855,7 +859,9 @@ namespace Backprop.Generated
             }
             // Lanes 0..6 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
-            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
             Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8 and one more at 1 overlapping by 7), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -879,15 +885,9 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
                         Unsafe.Add(ref sums, 2) = g10; Unsafe.Add(ref sums, 3) = g11;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 9); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
-                        }
-                        update = local;
+                        Layer3StepBlockV256(ref update, ref w0, ref sums, 2, mask);
                     }
                 }
                 {
@@ -907,17 +907,25 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector256<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01;
-                        for (nint r = 0; r < 1; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 9); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
-                        }
-                        update = local;
+                        Layer3StepBlockV256(ref update, ref w0, ref sums, 1, mask);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 3 with Vector256 (AVX2): steps a block of rows of w^3 × 2 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3StepBlockV256<TUpdate>(ref TUpdate update, ref float w, ref Vector256<float> sums, nint rows, Vector256<float> mask) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 9); ref Vector256<float> sr = ref Unsafe.Add(ref sums, r * 2);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 1), Unsafe.Add(ref sr, 1), mask);
+            }
+            update = local;
         }
 
         /// <summary>Layer 3 (9 → 5) with Vector128 (SSE, AdvSimd): z^3 = w^3 a^2 + b^3 for m samples.</summary>
@@ -1013,7 +1021,9 @@ namespace Backprop.Generated
             }
             // Lanes 0..2 of the last, overlapping vector repeat columns already covered: the mask zeroes them.
             Vector128<float> mask = Vector128.AsSingle(Vector128.Create(0, 0, 0, -1));
-            // A block's sums, for updates that take them from memory (see below): 2 rows × 4 vectors at most.
+            // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
+            // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
             Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 4 and one more at 5 overlapping by 3), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
@@ -1037,15 +1047,9 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
                         Unsafe.Add(ref sums, 3) = g10; Unsafe.Add(ref sums, 4) = g11; Unsafe.Add(ref sums, 5) = g12;
-                        for (nint r = 0; r < 2; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 9); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 3);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 5), Unsafe.Add(ref sr, 2), mask);
-                        }
-                        update = local;
+                        Layer3StepBlockV128(ref update, ref w0, ref sums, 2, mask);
                     }
                 }
                 {
@@ -1065,17 +1069,25 @@ namespace Backprop.Generated
                     else
                     {
                         ref Vector128<float> sums = ref MemoryMarshal.GetReference(sumsBuffer);
-                        TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
                         Unsafe.Add(ref sums, 0) = g00; Unsafe.Add(ref sums, 1) = g01; Unsafe.Add(ref sums, 2) = g02;
-                        for (nint r = 0; r < 1; r++)
-                        {
-                            ref float wr = ref Unsafe.Add(ref w0, r * 9); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 3);
-                            local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 5), Unsafe.Add(ref sr, 2), mask);
-                        }
-                        update = local;
+                        Layer3StepBlockV128(ref update, ref w0, ref sums, 1, mask);
                     }
                 }
             }
+        }
+
+        /// <summary>Layer 3 with Vector128 (SSE, AdvSimd): steps a block of rows of w^3 × 3 column vectors, given their sums Σ_x δ_i a_j row after row in <paramref name="sums"/>.</summary>
+        /// <remarks>Called once per block and kept out of line, so that a large update (Adam's, momentum's) leaves the gradient kernel's accumulation loop all its registers.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void Layer3StepBlockV128<TUpdate>(ref TUpdate update, ref float w, ref Vector128<float> sums, nint rows, Vector128<float> mask) where TUpdate : struct, IParameterUpdate
+        {
+            TUpdate local = update; // no store below can alias a copy: its constants stay in registers through the loop
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float wr = ref Unsafe.Add(ref w, r * 9); ref Vector128<float> sr = ref Unsafe.Add(ref sums, r * 3);
+                local.Weights(ref Unsafe.Add(ref wr, 0), Unsafe.Add(ref sr, 0)); local.Weights(ref Unsafe.Add(ref wr, 4), Unsafe.Add(ref sr, 1)); local.Weights(ref Unsafe.Add(ref wr, 5), Unsafe.Add(ref sr, 2), mask);
+            }
+            update = local;
         }
 
         /// <summary>Layer 3 (9 → 5) with scalar code (no SIMD acceleration): z^3 = w^3 a^2 + b^3 for m samples.</summary>
