@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Text.RegularExpressions;
@@ -58,6 +59,31 @@ public sealed class IsaFallbackTests(ITestOutputHelper output)
         Assert.True(result.Success, $"no result line:\n{stdout}");
         Assert.Equal(0, int.Parse(result.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(expectedCases, int.Parse(result.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// Seeded training on each narrower path gives the bits <c>TestData/same-bits.txt</c> records for that path
+    /// (<see cref="SameBitsTests"/> checks this process's own path).
+    /// </summary>
+    [Theory]
+    [InlineData("DOTNET_EnableAVX512F DOTNET_EnableAVX512")]
+    [InlineData("DOTNET_EnableAVX2")]
+    [InlineData("DOTNET_EnableHWIntrinsic")]
+    public async Task The_narrower_vector_paths_train_to_the_recorded_bits(string switchedOff)
+    {
+        (int exitCode, string stdout, string stderr) = await RunChild("same-bits", switchedOff.Split(' '));
+        Assert.True(exitCode == 0, $"exit code {exitCode}:\n{stdout}\n{stderr}");
+
+        Dictionary<string, string> recorded = SameBitsTests.ReadRecorded();
+        string[] lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(SameBitsTests.Cases.Count, lines.Length);
+        foreach (string line in lines)
+        {
+            string[] parts = line.Split(' ');
+            string key = parts[0] + " " + parts[1];
+            Assert.True(recorded.TryGetValue(key, out string? expected), $"same-bits.txt records nothing for '{key}'.");
+            Assert.True(expected == parts[2], $"{key}: trained to {parts[2]}, recorded {expected}");
+        }
     }
 
     [Fact]

@@ -56,7 +56,7 @@ public sealed class SameBitsTests
 
     /// <summary>
     /// <c>same-bits</c>: trains every case on this machine's vector path and prints its lines for the file, e.g.
-    /// <c>DOTNET_EnableAVX512F=0 dotnet Backprop.Generated.Tests.dll same-bits</c> for the Vector256 path.
+    /// <c>DOTNET_EnableAVX512=0 dotnet Backprop.Generated.Tests.dll same-bits</c> for the Vector256 path.
     /// </summary>
     public static int Record()
     {
@@ -67,7 +67,7 @@ public sealed class SameBitsTests
         return 0;
     }
 
-    private static Dictionary<string, string> ReadRecorded()
+    internal static Dictionary<string, string> ReadRecorded()
     {
         string file = System.IO.Path.Combine(TestData.RepositoryRoot, "tests", "Backprop.Generated.Tests", "TestData", FileName);
         var recorded = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -434,8 +434,9 @@ public sealed partial class NetworkGenerator
                     rows = System.Math.Min(rows, outputs);
                     w.Line("// An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)");
                     w.Line("// takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers");
-                    w.Line($"// (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). {Int(rows)} rows × {Int(chunks)} vectors at most.");
-                    w.Line($"Span<{isa.Type}> sumsBuffer = stackalloc {isa.Type}[{Int(rows * chunks)}];");
+                    w.Line($"// (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).");
+                    w.Line($"// {Int(rows)} rows × {Int(chunks)} vectors at most.");
+                    w.Line($"Span<{isa.Type}> sumsBuffer = {Unsafe}.SizeOf<TUpdate>() <= 8 ? default : stackalloc {isa.Type}[{Int(rows * chunks)}];");
                     w.Line($"// BP4 summed over the batch: for a block of rows × column vectors (a row is {plan.Describe()}), walk the samples,");
                     w.Line("// accumulating δ_i a_j; the block's sums then go to the update at once.");
                     // Column blocks outside, rows inside: a column block of every sample's input stays in L1 while

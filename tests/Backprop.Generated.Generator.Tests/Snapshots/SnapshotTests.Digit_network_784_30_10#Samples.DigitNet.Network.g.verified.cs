@@ -615,8 +615,9 @@ namespace Backprop.Generated
             }
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 4 rows × 4 vectors at most.
-            Span<Vector512<float>> sumsBuffer = stackalloc Vector512<float>[16];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 4 rows × 4 vectors at most.
+            Span<Vector512<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector512<float>[16];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 49 vectors of 16), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
@@ -849,8 +850,9 @@ namespace Backprop.Generated
             }
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
-            Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 2 rows × 4 vectors at most.
+            Span<Vector256<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 98 vectors of 8), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
@@ -1019,8 +1021,9 @@ namespace Backprop.Generated
             }
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
-            Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 2 rows × 4 vectors at most.
+            Span<Vector128<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 196 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
@@ -1238,8 +1241,9 @@ namespace Backprop.Generated
             Vector512<float> mask = Vector512.AsSingle(Vector512.Create(0, 0, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1));
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 4 rows × 4 vectors at most.
-            Span<Vector512<float>> sumsBuffer = stackalloc Vector512<float>[16];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 4 rows × 4 vectors at most.
+            Span<Vector512<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector512<float>[16];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16 and one more at 14 overlapping by 2), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -1395,8 +1399,9 @@ namespace Backprop.Generated
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, -1, -1, -1, -1, -1, -1));
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
-            Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 2 rows × 4 vectors at most.
+            Span<Vector256<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 3 vectors of 8 and one more at 22 overlapping by 2), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -1595,8 +1600,9 @@ namespace Backprop.Generated
             Vector128<float> mask = Vector128.AsSingle(Vector128.Create(0, 0, -1, -1));
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
-            Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 2 rows × 4 vectors at most.
+            Span<Vector128<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 7 vectors of 4 and one more at 26 overlapping by 2), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {

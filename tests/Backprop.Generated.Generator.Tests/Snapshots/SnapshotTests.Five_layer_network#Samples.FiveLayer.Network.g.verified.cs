@@ -761,8 +761,9 @@ namespace Backprop.Generated
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
-            Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 2 rows × 4 vectors at most.
+            Span<Vector256<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8 and one more at 1 overlapping by 7), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
@@ -905,8 +906,9 @@ namespace Backprop.Generated
             Vector128<float> mask = Vector128.AsSingle(Vector128.Create(0, 0, 0, -1));
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
-            Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 2 rows × 4 vectors at most.
+            Span<Vector128<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 4 and one more at 5 overlapping by 3), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
@@ -1158,8 +1160,9 @@ namespace Backprop.Generated
             Vector512<float> mask = Vector512.AsSingle(Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 4 rows × 4 vectors at most.
-            Span<Vector512<float>> sumsBuffer = stackalloc Vector512<float>[16];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 4 rows × 4 vectors at most.
+            Span<Vector512<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector512<float>[16];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16 and one more at 1 overlapping by 15), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -1326,8 +1329,9 @@ namespace Backprop.Generated
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
-            Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 2 rows × 4 vectors at most.
+            Span<Vector256<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 8 and one more at 9 overlapping by 7), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -1569,8 +1573,9 @@ namespace Backprop.Generated
             Vector128<float> mask = Vector128.AsSingle(Vector128.Create(0, 0, 0, -1));
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
-            Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 2 rows × 4 vectors at most.
+            Span<Vector128<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 4 and one more at 13 overlapping by 3), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -1879,8 +1884,9 @@ namespace Backprop.Generated
             Vector512<float> mask = Vector512.AsSingle(Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 4 rows × 4 vectors at most.
-            Span<Vector512<float>> sumsBuffer = stackalloc Vector512<float>[16];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 4 rows × 4 vectors at most.
+            Span<Vector512<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector512<float>[16];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 16 and one more at 17 overlapping by 15), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -2076,8 +2082,9 @@ namespace Backprop.Generated
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
-            Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 2 rows × 4 vectors at most.
+            Span<Vector256<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 8 and one more at 25 overlapping by 7), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -2322,8 +2329,9 @@ namespace Backprop.Generated
             Vector128<float> mask = Vector128.AsSingle(Vector128.Create(0, 0, 0, -1));
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
-            Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 2 rows × 4 vectors at most.
+            Span<Vector128<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 8 vectors of 4 and one more at 29 overlapping by 3), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             for (nuint j = 0; j < 32; j += 16)
@@ -2605,8 +2613,9 @@ namespace Backprop.Generated
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, 0, 0, -1, -1, -1, -1));
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
-            Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 2 rows × 4 vectors at most.
+            Span<Vector256<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8 and one more at 4 overlapping by 4), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -2752,8 +2761,9 @@ namespace Backprop.Generated
             }
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
-            Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 2 rows × 4 vectors at most.
+            Span<Vector128<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 3 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {

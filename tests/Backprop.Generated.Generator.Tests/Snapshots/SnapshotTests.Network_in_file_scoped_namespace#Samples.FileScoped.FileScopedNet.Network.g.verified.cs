@@ -580,8 +580,9 @@ namespace Backprop.Generated
             }
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 4 rows × 4 vectors at most.
-            Span<Vector512<float>> sumsBuffer = stackalloc Vector512<float>[16];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 4 rows × 4 vectors at most.
+            Span<Vector512<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector512<float>[16];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
@@ -683,8 +684,9 @@ namespace Backprop.Generated
             }
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
-            Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 2 rows × 4 vectors at most.
+            Span<Vector256<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 8), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
@@ -803,8 +805,9 @@ namespace Backprop.Generated
             }
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
-            Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 2 rows × 4 vectors at most.
+            Span<Vector128<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
@@ -1036,8 +1039,9 @@ namespace Backprop.Generated
             Vector512<float> mask = Vector512.AsSingle(Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1));
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 3 rows × 4 vectors at most.
-            Span<Vector512<float>> sumsBuffer = stackalloc Vector512<float>[12];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 3 rows × 4 vectors at most.
+            Span<Vector512<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector512<float>[12];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16 and one more at 8 overlapping by 8), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -1165,8 +1169,9 @@ namespace Backprop.Generated
             }
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
-            Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 2 rows × 4 vectors at most.
+            Span<Vector256<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 3 vectors of 8), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -1394,8 +1399,9 @@ namespace Backprop.Generated
             }
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
-            Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 2 rows × 4 vectors at most.
+            Span<Vector128<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 6 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {

@@ -590,8 +590,9 @@ namespace Backprop.Generated
             Vector512<float> mask = Vector512.AsSingle(Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1));
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 4 rows × 4 vectors at most.
-            Span<Vector512<float>> sumsBuffer = stackalloc Vector512<float>[16];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 4 rows × 4 vectors at most.
+            Span<Vector512<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector512<float>[16];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16 and one more at 4 overlapping by 12), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
@@ -704,8 +705,9 @@ namespace Backprop.Generated
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, 0, 0, -1, -1, -1, -1));
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
-            Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 2 rows × 4 vectors at most.
+            Span<Vector256<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 8 and one more at 12 overlapping by 4), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
@@ -830,8 +832,9 @@ namespace Backprop.Generated
             }
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
-            Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 2 rows × 4 vectors at most.
+            Span<Vector128<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 5 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
@@ -1082,8 +1085,9 @@ namespace Backprop.Generated
             }
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 4 rows × 4 vectors at most.
-            Span<Vector512<float>> sumsBuffer = stackalloc Vector512<float>[16];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 4 rows × 4 vectors at most.
+            Span<Vector512<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector512<float>[16];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 16), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -1227,8 +1231,9 @@ namespace Backprop.Generated
             }
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
-            Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 2 rows × 4 vectors at most.
+            Span<Vector256<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 8), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -1389,8 +1394,9 @@ namespace Backprop.Generated
             }
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
-            Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 2 rows × 4 vectors at most.
+            Span<Vector128<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 4 vectors of 4), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {

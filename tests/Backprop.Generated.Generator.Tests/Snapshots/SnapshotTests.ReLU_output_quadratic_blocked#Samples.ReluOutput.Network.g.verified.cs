@@ -609,8 +609,9 @@ namespace Backprop.Generated
             Vector128<float> mask = Vector128.AsSingle(Vector128.Create(0, 0, -1, -1));
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
-            Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 2 rows × 4 vectors at most.
+            Span<Vector128<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 4 and one more at 2 overlapping by 2), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             // While each column block is updated, the same columns of the next batch's samples (rows next[0..nextCount))
@@ -861,8 +862,9 @@ namespace Backprop.Generated
             Vector256<float> mask = Vector256.AsSingle(Vector256.Create(0, 0, 0, 0, 0, 0, 0, -1));
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
-            Span<Vector256<float>> sumsBuffer = stackalloc Vector256<float>[8];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 2 rows × 4 vectors at most.
+            Span<Vector256<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector256<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 1 vector of 8 and one more at 1 overlapping by 7), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
@@ -1023,8 +1025,9 @@ namespace Backprop.Generated
             Vector128<float> mask = Vector128.AsSingle(Vector128.Create(0, 0, 0, -1));
             // An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)
             // takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers
-            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains). 2 rows × 4 vectors at most.
-            Span<Vector128<float>> sumsBuffer = stackalloc Vector128<float>[8];
+            // (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).
+            // 2 rows × 4 vectors at most.
+            Span<Vector128<float>> sumsBuffer = Unsafe.SizeOf<TUpdate>() <= 8 ? default : stackalloc Vector128<float>[8];
             // BP4 summed over the batch: for a block of rows × column vectors (a row is 2 vectors of 4 and one more at 5 overlapping by 3), walk the samples,
             // accumulating δ_i a_j; the block's sums then go to the update at once.
             {
