@@ -54,8 +54,11 @@ def main():
     parser.add_argument("ref", help="the earlier commit, tag or branch")
     parser.add_argument("filter", help="BenchmarkDotNet's --filter, e.g. '*OptimizerBenchmarks*'")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("extra", nargs="*", help="more BenchmarkDotNet arguments (after --)")
-    args = parser.parse_args()
+    # What follows "--" goes to BenchmarkDotNet as it is (argparse would read its options as this script's).
+    argv = sys.argv[1:]
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = parser.parse_args(argv[:len(argv) - len(extra) - 1] if "--" in argv else argv)
+    args.extra = extra
 
     scratch = tempfile.mkdtemp(prefix="backprop-compare-")
     worktree = os.path.join(scratch, "old")
