@@ -744,15 +744,27 @@ public abstract class NetworkContractTests<TNet> where TNet : class, INetwork<TN
         network.ForwardBatch(inputs, outputs);
         network.TrainBatch(inputs, targets, batch, 0.01f, 1f, workspace);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
+        // Up to three passes: a one-time allocation of the runtime on this thread (seen once in a child process on the
+        // 128-bit path: 2,056 bytes, while methods tier up) can fall into one pass, but a network's own allocation
+        // would fall into every pass.
+        long allocated = 0;
+        for (int pass = 0; pass < 3; pass++)
         {
-            network.Forward(x, output);
-            network.Backprop(x, y, gradient);
-            network.ForwardBatch(inputs, outputs);
-            network.TrainBatch(inputs, targets, batch, 0.01f, 1f, workspace);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++)
+            {
+                network.Forward(x, output);
+                network.Backprop(x, y, gradient);
+                network.ForwardBatch(inputs, outputs);
+                network.TrainBatch(inputs, targets, batch, 0.01f, 1f, workspace);
+            }
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (allocated == 0)
+            {
+                break;
+            }
         }
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        Assert.Equal(0, allocated);
     }
 
     [Fact]
