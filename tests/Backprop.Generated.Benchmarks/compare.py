@@ -56,9 +56,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     # What follows "--" goes to BenchmarkDotNet as it is (argparse would read its options as this script's).
     argv = sys.argv[1:]
-    extra = argv[argv.index("--") + 1:] if "--" in argv else []
-    args = parser.parse_args(argv[:len(argv) - len(extra) - 1] if "--" in argv else argv)
-    args.extra = extra
+    split = argv.index("--") if "--" in argv else len(argv)
+    args = parser.parse_args(argv[:split])
+    args.extra = argv[split + 1:]
 
     scratch = tempfile.mkdtemp(prefix="backprop-compare-")
     worktree = os.path.join(scratch, "old")

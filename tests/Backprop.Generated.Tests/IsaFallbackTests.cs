@@ -77,12 +77,10 @@ public sealed class IsaFallbackTests(ITestOutputHelper output)
         Dictionary<string, string> recorded = SameBitsTests.ReadRecorded();
         string[] lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Equal(SameBitsTests.Cases.Count, lines.Length);
-        foreach (string line in lines)
+        foreach ((string key, string trained) in SameBitsTests.Parse(lines))
         {
-            string[] parts = line.Split(' ');
-            string key = parts[0] + " " + parts[1];
             Assert.True(recorded.TryGetValue(key, out string? expected), $"same-bits.txt records nothing for '{key}'.");
-            Assert.True(expected == parts[2], $"{key}: trained to {parts[2]}, recorded {expected}");
+            Assert.True(expected == trained, $"{key}: trained to {trained}, recorded {expected}");
         }
     }
 

@@ -67,11 +67,14 @@ public sealed class SameBitsTests
         return 0;
     }
 
-    internal static Dictionary<string, string> ReadRecorded()
+    internal static Dictionary<string, string> ReadRecorded() =>
+        Parse(File.ReadAllLines(System.IO.Path.Combine(TestData.RepositoryRoot, "tests", "Backprop.Generated.Tests", "TestData", FileName)));
+
+    /// <summary>Lines as <see cref="Record"/> prints them ("path case bits"; blank and # lines skipped), by "path case".</summary>
+    internal static Dictionary<string, string> Parse(IEnumerable<string> lines)
     {
-        string file = System.IO.Path.Combine(TestData.RepositoryRoot, "tests", "Backprop.Generated.Tests", "TestData", FileName);
         var recorded = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (string line in File.ReadAllLines(file))
+        foreach (string line in lines)
         {
             if (line.Length == 0 || line.StartsWith('#'))
             {

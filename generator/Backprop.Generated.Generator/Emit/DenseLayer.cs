@@ -434,7 +434,7 @@ public sealed partial class NetworkGenerator
                     rows = System.Math.Min(rows, outputs);
                     w.Line("// An update of two floats at most (SGD's) takes each sum straight from its register; a larger one (Adam's, momentum's)");
                     w.Line("// takes a block's sums from this buffer, in a step kernel of its own, so that the accumulation loop keeps its registers");
-                    w.Line($"// (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).");
+                    w.Line("// (Unsafe.SizeOf<TUpdate>() is a JIT-time constant: one of the two remains, and SGD's code allocates no buffer).");
                     w.Line($"// {Int(rows)} rows × {Int(chunks)} vectors at most.");
                     w.Line($"Span<{isa.Type}> sumsBuffer = {Unsafe}.SizeOf<TUpdate>() <= 8 ? default : stackalloc {isa.Type}[{Int(rows * chunks)}];");
                     w.Line($"// BP4 summed over the batch: for a block of rows × column vectors (a row is {plan.Describe()}), walk the samples,");
@@ -569,16 +569,13 @@ public sealed partial class NetworkGenerator
                 {
                     w.Line(string.Join(" ", all.Select(c => $"{Unsafe}.Add(ref sums, {Int(r * columns.Count + c)}) = g{r}{c};")));
                 }
-                var arguments = new List<string> { "ref update", "ref w0", "ref sums", Int(rows) };
-                if (columns.Any(c => c.Offset.StartsWith("j", System.StringComparison.Ordinal)))
+                // The step's parameters are this kernel's locals of the same names, but for the block's first row and its count.
+                w.Line(step.CallKernel(isa.Suffix, step.Parameters.Select(p => p.Name switch
                 {
-                    arguments.Add("j");
-                }
-                if (columns.Any(c => c.Masked))
-                {
-                    arguments.Add("mask");
-                }
-                w.Line(step.CallKernel(isa.Suffix, arguments.ToArray()));
+                    "w" => "ref w0",
+                    "rows" => Int(rows),
+                    _ => p.PassedOn,
+                }).ToArray()));
             }
         }
     }

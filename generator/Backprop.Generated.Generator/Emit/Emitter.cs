@@ -26,8 +26,6 @@ public sealed partial class NetworkGenerator
         private const string GlobalSpanOfFloat = "global::System.Span<float>";
         private const string GlobalReadOnlySpanOfFloat = "global::System.ReadOnlySpan<float>";
         private const string GlobalReadOnlySpanOfInt = "global::System.ReadOnlySpan<int>";
-        private const string GlobalSgdUpdate = "global::Backprop.SgdUpdate";
-        private const string GlobalGradientSum = "global::Backprop.GradientSum";
 
         /// <summary>
         /// On every kernel: compile it fully optimised at its first call instead of going through tier 0,
