@@ -162,7 +162,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor WeightsFormatVersionUnsupported = new(
         id: "BPG020",
         title: "The weights file has a model format version this generator does not read",
-        messageFormat: "The weights file '{1}' of the network '{0}' has model format version {2}; this generator reads versions 1 and 2{3}",
+        messageFormat: "The weights file '{1}' of the network '{0}' has model format version {2}; this generator reads versions 1 to 3{3}",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
@@ -255,6 +255,86 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Warning,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor LayerAttributeWithoutNetwork = new(
+        id: "BPG032",
+        title: "A layer attribute needs [Network]",
+        messageFormat: "The type '{0}' has the layer attribute [{1}] but no [Network]; add [Network] (without sizes) before its [Input] and layer attributes",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LayerAttributesWithSizes = new(
+        id: "BPG033",
+        title: "Layer attributes replace the sizes and activations of [Network]",
+        messageFormat: "The network '{0}' gives {1} in [Network] as well as layer attributes; declare it one way: [Network(784, 30, 10, ...)] alone, or [Network] (with Cost, Weights or Unroll only) followed by [Input] and one attribute per layer, each with its own Activation",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NetworkNeedsInput = new(
+        id: "BPG034",
+        title: "A network declared layer by layer starts with [Input]",
+        messageFormat: "The network '{0}' {1}; write [Input(n)], [Input(channels, length)] or [Input(channels, height, width)] first, then one attribute per layer",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InputShapeInvalid = new(
+        id: "BPG035",
+        title: "The input shape has one to three dimensions, each at least 1",
+        messageFormat: "The network '{0}' has the input shape ({1}); give (n) for a vector, (channels, length) for a signal or (channels, height, width) for an image, each at least 1",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LayerArgumentOutOfRange = new(
+        id: "BPG036",
+        title: "A layer's size is out of range",
+        messageFormat: "Layer {1} ([{2}]) of the network '{0}' has {3} = {4}; it must be at least {5}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor WindowLargerThanInput = new(
+        id: "BPG037",
+        title: "A kernel or pool is larger than its input",
+        messageFormat: "Layer {1} ([{2}]) of the network '{0}' slides a window of {3} over {4} values (with padding {5} on each side); make the window smaller, pad the input (Padding) or drop a pooling layer before it",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor OutputSizeNotWhole = new(
+        id: "BPG038",
+        title: "A layer's output size is not a whole number",
+        messageFormat: "Layer {1} ([{2}]) of the network '{0}' slides a window of {3} over {4} values with padding {5} and stride {6}: ({4} + 2·{5} − {3}) is not a multiple of {6}, so the window does not fit a whole number of times; change the stride, the padding or the window, for example {7}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LayerTakesOtherShape = new(
+        id: "BPG039",
+        title: "A layer cannot take the output of the layer before it",
+        messageFormat: "Layer {1} ([{2}]) of the network '{0}' takes {3}, but {4}; {5}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LayerAttributesOnTwoDeclarations = new(
+        id: "BPG040",
+        title: "Layer attributes belong on one declaration",
+        messageFormat: "The network '{0}' has layer attributes on more than one partial declaration, where their order is not defined; put [Network], [Input] and every layer attribute on one declaration",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor OnlyDenseNetworksUnroll = new(
+        id: "BPG041",
+        title: "Only dense networks unroll",
+        messageFormat: "The network '{0}' has {1} layers, which have no unrolled form; blocked SIMD code is generated instead. Remove 'Unroll = UnrollMode.Full' to silence this warning.",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
+
     /// <summary>The descriptor with <paramref name="id"/>.</summary>
     public static DiagnosticDescriptor ById(string id) => id switch
     {
@@ -289,6 +369,16 @@ internal static class DiagnosticDescriptors
         "BPG029" => UnknownActivation,
         "BPG030" => UnknownCost,
         "BPG031" => SoftmaxOverOneOutput,
+        "BPG032" => LayerAttributeWithoutNetwork,
+        "BPG033" => LayerAttributesWithSizes,
+        "BPG034" => NetworkNeedsInput,
+        "BPG035" => InputShapeInvalid,
+        "BPG036" => LayerArgumentOutOfRange,
+        "BPG037" => WindowLargerThanInput,
+        "BPG038" => OutputSizeNotWhole,
+        "BPG039" => LayerTakesOtherShape,
+        "BPG040" => LayerAttributesOnTwoDeclarations,
+        "BPG041" => OnlyDenseNetworksUnroll,
         _ => throw new System.ArgumentOutOfRangeException(nameof(id), id, "Unknown diagnostic ID."),
     };
 }

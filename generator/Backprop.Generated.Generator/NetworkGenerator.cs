@@ -81,6 +81,22 @@ public sealed partial class NetworkGenerator : IIncrementalGenerator
                     ToArguments(info)));
             }
         });
+
+        // 5. Layer attributes on a type without [Network]: one diagnostic, on the first of them.
+        foreach (string name in LayerAttributeNames)
+        {
+            IncrementalValuesProvider<DiagnosticInfo?> orphans = context.SyntaxProvider
+                .ForAttributeWithMetadataName(
+                    name,
+                    predicate: static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
+                    transform: static (context, cancellationToken) => Parser.OrphanLayerAttribute(context, cancellationToken))
+                .Where(static info => info is not null);
+            context.RegisterSourceOutput(orphans, static (context, info) =>
+                context.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.ById(info!.Id),
+                    info.Location?.ToLocation() ?? Location.None,
+                    ToArguments(info))));
+        }
     }
 
     private static object[] ToArguments(DiagnosticInfo info)

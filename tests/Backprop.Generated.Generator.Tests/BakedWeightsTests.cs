@@ -171,8 +171,8 @@ public sealed class BakedWeightsTests
     /// <summary>Ways a version 2 header can be wrong, and what the diagnostic says of each.</summary>
     public static TheoryData<string, string, string> Version2Problems => new()
     {
-        { "version 3", "BPG020", "has model format version 3; this generator reads versions 1 and 2 (it was written by a newer Backprop.Generated)" },
-        { "version 0", "BPG020", "has model format version 0; this generator reads versions 1 and 2, and no version below 1 exists" },
+        { "version 4", "BPG020", "has model format version 4; this generator reads versions 1 to 3 (it was written by a newer Backprop.Generated)" },
+        { "version 0", "BPG020", "has model format version 0; this generator reads versions 1 to 3, and no version below 1 exists" },
         { "reserved byte", "BPG019", "it has 00 05 in its reserved header bytes 11 and 12, which format version 2 leaves zero" },
         { "unknown activation", "BPG019", "it gives layer 3 the activation 7; this library knows 1 (Sigmoid), 2 (Tanh), 3 (ReLU), 4 (LeakyReLU), 5 (Identity), 6 (Softmax)" },
         { "zero activation", "BPG019", "it gives layer 2 the activation 0; this library knows 1 (Sigmoid)" },
@@ -204,7 +204,7 @@ public sealed class BakedWeightsTests
 
         byte[] file = problem switch
         {
-            "version 3" => Edit(m => m[8] = 3),
+            "version 4" => Edit(m => m[8] = 4),
             "version 0" => Edit(m => m[8] = 0),
             "reserved byte" => Edit(m => m[12] = 5),
             "unknown activation" => Edit(m => m[29] = 7),

@@ -641,9 +641,9 @@ public sealed class DiagnosticTests
     }
 
     [Theory]
-    [InlineData(3, "model format version 3; this generator reads versions 1 and 2 (it was written by a newer Backprop.Generated): update the Backprop.Generated package")]
+    [InlineData(4, "model format version 4; this generator reads versions 1 to 3 (it was written by a newer Backprop.Generated): update the Backprop.Generated package")]
     [InlineData(65535, "model format version 65,535;")]
-    [InlineData(0, "model format version 0; this generator reads versions 1 and 2, and no version below 1 exists")]
+    [InlineData(0, "model format version 0; this generator reads versions 1 to 3, and no version below 1 exists")]
     public void BPG020_weights_format_version_unsupported(int version, string expected)
     {
         byte[] model = Model231;

@@ -21,6 +21,14 @@ namespace Backprop.Generated.Tests.ModelFuzz
     /// <summary>ReLU, tanh, softmax and log-likelihood: 3 activation bytes and one byte of padding.</summary>
     [Network(3, 5, 4, 2, Activations = new[] { ActivationKind.ReLU, ActivationKind.Tanh, ActivationKind.Softmax }, Cost = CostKind.LogLikelihood)]
     public partial class FuzzMixed { }
+
+    /// <summary>A convolution, a pool and a dense layer: a version 3 file (a record per layer).</summary>
+    [Network]
+    [Input(2, 4, 4)]
+    [Conv2D(2, 3, Padding = 1, Activation = ActivationKind.ReLU)]
+    [MaxPool2D(2)]
+    [Dense(3, Activation = ActivationKind.Softmax)]
+    public partial class FuzzConv { }
 }
 
 namespace Backprop.Generated.Tests
@@ -150,9 +158,18 @@ namespace Backprop.Generated.Tests
         {
             int layers = info.LayerSizes.Count;
             Int128 implied = 0;
-            for (int l = 1; l < layers; l++)
+            if (info.FormatVersion >= 3)
             {
-                implied += (Int128)info.LayerSizes[l - 1] * info.LayerSizes[l] + info.LayerSizes[l];
+                // A record per layer: the parameters are the layers' own (a convolution's kernels, none for a pool).
+                NetworkArchitecture architecture = info.Architecture;
+                implied = architecture.LayerSizes.SequenceEqual(info.LayerSizes) && architecture.Activations.SequenceEqual(info.Activations) ? architecture.ParameterCount : -1;
+            }
+            else
+            {
+                for (int l = 1; l < layers; l++)
+                {
+                    implied += (Int128)info.LayerSizes[l - 1] * info.LayerSizes[l] + info.LayerSizes[l];
+                }
             }
             if (layers is < NetworkSerializer.MinLayerCount or > NetworkSerializer.MaxLayerCount
                 || info.LayerSizes.Any(size => size < 1)
@@ -245,6 +262,7 @@ namespace Backprop.Generated.Tests
                 Fuzz<Fuzz342>(tally, "342-v2", Saved(small), seed: 342, folder);
                 Fuzz<Fuzz342>(tally, "342-v1", Version1(Fuzz342.LayerSizes, small.Parameters), seed: 1342, folder);
                 Fuzz<FuzzMixed>(tally, "mixed-v2", Saved(FuzzMixed.Create(seed: 2)), seed: 3542, folder);
+                Fuzz<FuzzConv>(tally, "conv-v3", Saved(FuzzConv.Create(seed: 3)), seed: 4242, folder);
             }
             finally
             {

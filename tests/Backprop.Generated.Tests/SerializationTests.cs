@@ -172,7 +172,7 @@ public sealed class SerializationTests : IDisposable
         Assert.Equal(24 + 4 * 3 + 4 + 4 * 13 + 4, bytes.Length);
         Assert.Equal(new byte[] { 0x42, 0x50, 0x47, 0x4E, 0x45, 0x54, 0x0D, 0x0A }, bytes[..8]);
         Assert.Equal(2, BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8)));
-        Assert.Equal(2, NetworkSerializer.FormatVersion);
+        Assert.Equal(3, NetworkSerializer.FormatVersion);
         Assert.Equal(1, bytes[10]);
         Assert.Equal(0, bytes[11]); // reserved
         Assert.Equal(0, bytes[12]); // reserved
@@ -406,9 +406,9 @@ public sealed class SerializationTests : IDisposable
     }
 
     [Theory]
-    [InlineData(3, "has format version 3 (written by a newer Backprop.Generated; update this one to read it); this library reads versions 1 to 2.")]
+    [InlineData(4, "has format version 4 (written by a newer Backprop.Generated; update this one to read it); this library reads versions 1 to 3.")]
     [InlineData(65535, "has format version 65535 (written by a newer")]
-    [InlineData(0, "has format version 0; this library reads versions 1 to 2.")]
+    [InlineData(0, "has format version 0; this library reads versions 1 to 3.")]
     public void A_format_version_this_library_does_not_read_is_refused(int version, string expected)
     {
         byte[] bytes = Saved(DigitNet.Create(1));

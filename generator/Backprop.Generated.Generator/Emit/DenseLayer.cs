@@ -17,6 +17,35 @@ public sealed partial class NetworkGenerator
         {
             public static readonly DenseLayer Instance = new();
 
+            public override string Header(LayerModel layer) => $"({Int(layer.Inputs)} → {Int(layer.Outputs)}): {layer.Function.Formula}";
+
+            public override string ForwardComment(LayerModel layer)
+            {
+                string input = layer.FeedsFromInput ? "x" : $"a^{layer.Number - 1}";
+                return $"Layer {layer.Number} ({Int(layer.Inputs)} → {Int(layer.Outputs)}): z^{layer.Number} = w^{layer.Number} {input} + b^{layer.Number}; a^{layer.Number} = {layer.Function.Symbol}(z^{layer.Number}), {layer.Function.Formula}";
+            }
+
+            public override string DeltaComment(LayerModel layer, ActivationFunction f, bool update)
+            {
+                int l = layer.Number;
+                return $"Layer {l}, BP2: δ^{l - 1} = ((w^{l})ᵀ δ^{l}) ⊙ {f.Symbol}'(z^{l - 1}), with {f.Derivative}{(update ? " (before w^" + l + " changes)" : string.Empty)}";
+            }
+
+            public override IEnumerable<string> UpdateComments(LayerModel layer, bool update)
+            {
+                int l = layer.Number;
+                string a = layer.FeedsFromInput ? "x" : $"a^{l - 1}";
+                if (update)
+                {
+                    yield return $"Layer {l}, BP3 and BP4 summed over the batch, then the step: the update gets ∂C/∂w^{l} = Σ_x δ^{l} ({a})ᵀ and ∂C/∂b^{l} = Σ_x δ^{l}";
+                    yield return $"(SGD: w^{l} ← decay · w^{l} − (η/m) Σ_x δ^{l} ({a})ᵀ, b^{l} ← b^{l} − (η/m) Σ_x δ^{l})";
+                }
+                else
+                {
+                    yield return $"Layer {l}: ∂C/∂b^{l} += Σ_x δ^{l} (BP3); ∂C/∂w^{l} += Σ_x δ^{l} ({a})ᵀ (BP4): the update kernel adding into g{(layer.FeedsFromInput ? ". The input layer has no error term." : string.Empty)}";
+                }
+            }
+
             public override void EmitKernels(SourceWriter w, LayerModel layer, LayerModel? previous)
             {
                 int l = layer.Number;
@@ -46,7 +75,7 @@ public sealed partial class NetworkGenerator
             public override string DeltaCall(LayerModel layer, string m) =>
                 DeltaKernel(layer).Call("ref p", $"ref d{layer.Number}", m, $"ref a{layer.Number - 1}", $"ref d{layer.Number - 1}");
 
-            public override string UpdateCall(LayerModel layer, string parameters, string input, string rows, string m, string update, string[] next) =>
+            public override string? UpdateCall(LayerModel layer, string parameters, string input, string rows, string m, string update, string[] next) =>
                 UpdateKernel(layer).Call(new[] { $"ref {parameters}" }.Concat(InputArguments(layer, input, rows))
                     .Concat(new[] { $"ref d{layer.Number}", m, $"ref {update}" }).Concat(layer.FeedsFromInput ? next : new string[0]).ToArray());
         }

@@ -75,8 +75,7 @@ public sealed partial class NetworkGenerator
 
         private static void EmitLayerComment(SourceWriter w, LayerModel layer)
         {
-            string input = layer.FeedsFromInput ? "x" : $"a^{layer.Number - 1}";
-            w.Line($"// Layer {layer.Number} ({Int(layer.Inputs)} → {Int(layer.Outputs)}): z^{layer.Number} = w^{layer.Number} {input} + b^{layer.Number}; a^{layer.Number} = {layer.Function.Symbol}(z^{layer.Number}), {layer.Function.Formula}");
+            w.Line("// " + LayerEmitter.For(layer).ForwardComment(layer));
         }
 
         /// <summary>Turns m padded rows of z^l (<paramref name="source"/>) into a^l (<paramref name="target"/>, possibly the same rows).</summary>
@@ -213,20 +212,19 @@ public sealed partial class NetworkGenerator
                 if (!layer.FeedsFromInput)
                 {
                     ActivationFunction f = n.Layers[k - 1].Function;
-                    w.Line($"// Layer {l}, BP2: δ^{l - 1} = ((w^{l})ᵀ δ^{l}) ⊙ {f.Symbol}'(z^{l - 1}), with {f.Derivative}{(update ? " (before w^" + l + " changes)" : string.Empty)}");
+                    w.Line("// " + emitter.DeltaComment(layer, f, update));
                     w.Line(emitter.DeltaCall(layer, m));
                 }
-                string a = layer.FeedsFromInput ? "x" : $"a^{l - 1}";
-                if (update)
+                string? call = update
+                    ? emitter.UpdateCall(layer, "p", input, rows, m, "update", next)
+                    : emitter.UpdateCall(layer, "g", input, rows, m, "sum", next);
+                foreach (string line in emitter.UpdateComments(layer, update))
                 {
-                    w.Line($"// Layer {l}, BP3 and BP4 summed over the batch, then the step: the update gets ∂C/∂w^{l} = Σ_x δ^{l} ({a})ᵀ and ∂C/∂b^{l} = Σ_x δ^{l}");
-                    w.Line($"// (SGD: w^{l} ← decay · w^{l} − (η/m) Σ_x δ^{l} ({a})ᵀ, b^{l} ← b^{l} − (η/m) Σ_x δ^{l})");
-                    w.Line(emitter.UpdateCall(layer, "p", input, rows, m, "update", next));
+                    w.Line("// " + line);
                 }
-                else
+                if (call is not null)
                 {
-                    w.Line($"// Layer {l}: ∂C/∂b^{l} += Σ_x δ^{l} (BP3); ∂C/∂w^{l} += Σ_x δ^{l} ({a})ᵀ (BP4): the update kernel adding into g{(layer.FeedsFromInput ? ". The input layer has no error term." : string.Empty)}");
-                    w.Line(emitter.UpdateCall(layer, "g", input, rows, m, "sum", next));
+                    w.Line(call);
                 }
             }
         }

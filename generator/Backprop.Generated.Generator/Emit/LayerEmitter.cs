@@ -1,4 +1,6 @@
+using System.Collections.Generic;
 using Backprop.Generated.Generator.Helpers;
+using Backprop.Generated.Generator.Model;
 using Backprop.Generated.Generator.Shared;
 
 namespace Backprop.Generated.Generator;
@@ -21,8 +23,22 @@ public sealed partial class NetworkGenerator
             public static LayerEmitter For(LayerModel layer) => layer.Info.Kind switch
             {
                 LayerKind.Dense => DenseLayer.Instance,
+                LayerKind.Conv2D or LayerKind.Conv1D => ConvolutionLayer.Instance,
+                LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.MaxPool1D or LayerKind.AvgPool1D => PoolingLayer.Instance,
                 _ => throw new System.ArgumentOutOfRangeException(nameof(layer), layer.Info.Kind, "A layer kind with no emitter in LayerEmitter.For."),
             };
+
+            /// <summary>The layer's line in the file's header: what it computes, after "Layer l ".</summary>
+            public abstract string Header(LayerModel layer);
+
+            /// <summary>The comment over the layer's forward call (one line).</summary>
+            public abstract string ForwardComment(LayerModel layer);
+
+            /// <summary>The comment over the layer's error call (BP2 into layer l − 1, whose activation is <paramref name="f"/>).</summary>
+            public abstract string DeltaComment(LayerModel layer, ActivationFunction f, bool update);
+
+            /// <summary>The comment lines over the layer's update call (BP3 and BP4), or why it has none.</summary>
+            public abstract IEnumerable<string> UpdateComments(LayerModel layer, bool update);
 
             /// <summary>The layer's kernels: the dispatchers, and the kernel of every vector width they call.</summary>
             public abstract void EmitKernels(SourceWriter w, LayerModel layer, LayerModel? previous);
@@ -40,7 +56,8 @@ public sealed partial class NetworkGenerator
             /// The statement that hands ∂C/∂w^l and ∂C/∂b^l summed over m samples (BP3, BP4) to <paramref name="update"/>, on
             /// <paramref name="parameters"/>; for layer 2, <paramref name="next"/> are the rows to prefetch.
             /// </summary>
-            public abstract string UpdateCall(LayerModel layer, string parameters, string input, string rows, string m, string update, string[] next);
+            /// <returns>The statement, or null for a layer without parameters.</returns>
+            public abstract string? UpdateCall(LayerModel layer, string parameters, string input, string rows, string m, string update, string[] next);
         }
     }
 }

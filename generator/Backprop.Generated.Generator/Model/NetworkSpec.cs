@@ -27,7 +27,7 @@ internal sealed record NetworkSpec(
     public ActivationKind OutputActivation => Layers[Layers.Count - 1].Activation;
 
     /// <summary>The network the layers make: its parameter layout, sizes and declaration (shared with the runtime).</summary>
-    public NetworkArchitecture Architecture => NetworkArchitecture.Dense(Sizes, Activations, Cost);
+    public NetworkArchitecture Architecture => NetworkArchitecture.Create(Input, Layers, Cost);
 
     /// <summary>n_1..n_L: the number of values of every layer, input first.</summary>
     public int[] Sizes

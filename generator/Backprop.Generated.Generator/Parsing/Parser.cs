@@ -18,7 +18,7 @@ public sealed partial class NetworkGenerator
     /// Reads one attributed class into a <see cref="NetworkSpec"/> and its diagnostics. Never throws
     /// on malformed code: anything it cannot read becomes a diagnostic.
     /// </summary>
-    internal static class Parser
+    internal static partial class Parser
     {
         public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
@@ -32,6 +32,11 @@ public sealed partial class NetworkGenerator
             var parse = new ParseContext(type, syntax, context.Attributes.FirstOrDefault(), cancellationToken);
             CheckTypeDeclaration(parse);
             bool emitConstructor = CheckConstructors(parse);
+            List<LayerAttribute> layerAttributes = FindLayerAttributes(parse);
+            if (layerAttributes.Count > 0)
+            {
+                return ParseLayers(parse, emitConstructor, layerAttributes);
+            }
             int[]? sizes = ReadLayerSizes(parse);
             NamedArguments options = ReadNamedArguments(parse);
             if (options.Weights is not null && sizes is { Length: >= 2 } && Emitter.IsTrainedWeightsMemberName(parse.Name))
@@ -288,7 +293,6 @@ public sealed partial class NetworkGenerator
             int[]? array = options.Activations;
             string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
             string knownActivations = string.Join(", ", Enumerable.Range(1, 32).Select(v => (ActivationKind)v).Where(FunctionRules.IsDefined));
-            string knownCosts = string.Join(", ", Enumerable.Range(1, 32).Select(v => (CostKind)v).Where(FunctionRules.IsDefined));
             bool valid = true;
 
             // Which layer has which activation: the array, or the shorthand (sigmoid when neither is given).
@@ -345,15 +349,31 @@ public sealed partial class NetworkGenerator
             }
 
             // The cost: given, or the output's natural pair; then whether it fits the output.
-            ActivationKind last = result[result.Length - 1];
+            if (ReadCost(result[result.Length - 1], cost, name, location, report) is not CostKind chosen)
+            {
+                return (null, CostKind.CrossEntropy);
+            }
+            return (valid && Functions.Of(chosen).Accepts(result[result.Length - 1]) ? result : null, chosen);
+        }
+
+        /// <summary>
+        /// The cost: <paramref name="cost"/> when given, else the natural pair of the output activation <paramref name="last"/>;
+        /// reports a cost that is not a CostKind (then null) and one that does not fit the output (then the cost, which
+        /// <see cref="CostFunction.Accepts"/> refuses).
+        /// </summary>
+        private static CostKind? ReadCost(ActivationKind last, int? cost, string name, LocationInfo? location,
+            System.Action<DiagnosticDescriptor, LocationInfo?, string[]> report)
+        {
+            string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
             if (cost is int given && !FunctionRules.IsDefined((CostKind)given))
             {
+                string knownCosts = string.Join(", ", Enumerable.Range(1, 32).Select(v => (CostKind)v).Where(FunctionRules.IsDefined));
                 report(DiagnosticDescriptors.UnknownCost, location, new[] { name, Number(given), knownCosts });
-                return (null, CostKind.CrossEntropy);
+                return null;
             }
             if (!FunctionRules.IsDefined(last))
             {
-                return (null, CostKind.CrossEntropy);
+                return null;
             }
             CostKind chosen = cost is int value ? (CostKind)value : FunctionRules.NaturalCost(last);
             if (!Functions.Of(chosen).Accepts(last))
@@ -368,9 +388,8 @@ public sealed partial class NetworkGenerator
                     string suggestion = last == ActivationKind.Softmax ? "CostKind.LogLikelihood (or CostKind.Quadratic)" : "CostKind.Quadratic";
                     report(DiagnosticDescriptors.CrossEntropyNeedsSigmoid, location, new[] { name, outputName, suggestion });
                 }
-                valid = false;
             }
-            return (valid ? result : null, chosen);
+            return chosen;
         }
 
         /// <summary>The constructor's sizes, or null when they are not all int constants.</summary>

@@ -137,12 +137,15 @@ public sealed partial class NetworkGenerator
             WeightsModel model = match.Model!;
             if (model.Input != spec.Input || model.Layers != spec.Layers || model.Cost != spec.Cost)
             {
-                NetworkArchitecture stored = NetworkArchitecture.Dense(Sizes(model), model.Layers.Select(layer => layer.Activation).ToArray(), model.Cost);
+                // The file's header was checked when it was read: its layers make a network.
+                NetworkArchitecture stored = NetworkArchitecture.Create(model.Input, model.Layers, model.Cost);
                 NetworkArchitecture wanted = spec.Architecture;
                 bool sameFunctions = stored.Functions == wanted.Functions;
+                bool byShape = stored.IsDenseChain && wanted.IsDenseChain;
+                string Describe(NetworkArchitecture network) => byShape ? network.Shape : "of the layers " + string.Join(", ", network.Layers);
                 return Failed(DiagnosticDescriptors.WeightsShapeMismatch,
-                    "a " + stored.Shape + " network" + (sameFunctions ? "" : " with " + stored.Functions),
-                    wanted.Shape + (sameFunctions ? "" : " with " + wanted.Functions));
+                    "a " + (byShape ? stored.Shape + " network" : "network " + Describe(stored)) + (sameFunctions ? "" : " with " + stored.Functions),
+                    Describe(wanted) + (sameFunctions ? "" : " with " + wanted.Functions));
             }
 
             var baked = new BakedWeights(fileName, model.Parameters, model.Checksum);
@@ -150,7 +153,7 @@ public sealed partial class NetworkGenerator
         }
 
         /// <summary>
-        /// Reads a model file (format version 1 or 2) with the runtime's own reader (<see cref="ModelFile"/>, shared): the
+        /// Reads a model file (format version 1, 2 or 3) with the runtime's own reader (<see cref="ModelFile"/>, shared): the
         /// same checks in the same order, reported in the same words as NetworkSerializer reports them; a checkpoint's
         /// training state after the model is allowed (and not baked).
         /// </summary>
@@ -191,17 +194,6 @@ public sealed partial class NetworkGenerator
             : ", and no version below 1 exists: the file is damaged; save the model again with NetworkSerializer.SaveBase64";
 
         private static string TrimPeriod(string message) => message.EndsWith(".", StringComparison.Ordinal) ? message.Substring(0, message.Length - 1) : message;
-
-        private static int[] Sizes(WeightsModel model)
-        {
-            var sizes = new int[model.Layers.Count + 1];
-            sizes[0] = model.Input.Size;
-            for (int i = 0; i < model.Layers.Count; i++)
-            {
-                sizes[i + 1] = model.Layers[i].Output.Size;
-            }
-            return sizes;
-        }
 
         private static WeightsFile Fail(string path, DiagnosticDescriptor descriptor, params string[] arguments) =>
             new(path, null, new WeightsProblem(descriptor.Id, new EquatableArray<string>(arguments)));

@@ -10,7 +10,7 @@ using static System.FormattableString;
 namespace Backprop;
 
 /// <summary>What the header of a saved model says (see <see cref="NetworkSerializer.ReadInfo(string)"/>).</summary>
-/// <param name="FormatVersion">The format version of the file: 1 or 2 (the other members describe both alike).</param>
+/// <param name="FormatVersion">The format version of the file: 1, 2 or 3 (the other members describe them alike).</param>
 /// <param name="LayerSizes">The size of every layer, input first.</param>
 /// <param name="Activations">
 /// The activation of every weight layer 2..L, in order (L − 1 values, the output's last), as
@@ -45,15 +45,21 @@ public sealed record ModelInfo(
     public string Functions => FunctionRules.Describe(Activations, Cost);
 
     /// <summary>The network the file holds: its layers, cost and parameter layout.</summary>
-    public NetworkArchitecture Architecture => NetworkArchitecture.Dense(LayerSizes, Activations, Cost);
+    public NetworkArchitecture Architecture
+    {
+        get => _architecture ?? NetworkArchitecture.Dense(LayerSizes, Activations, Cost);
+        init => _architecture = value;
+    }
+
+    private readonly NetworkArchitecture? _architecture;
 
     /// <summary>Whether the file is the base64 text form (<c>.bpnet.b64</c>) rather than the binary model file.</summary>
     public bool IsText { get; init; }
 }
 
 /// <summary>
-/// Saves and loads the parameters of a network in the Backprop.Generated model format: writes version 2, reads
-/// versions 2 and 1.
+/// Saves and loads the parameters of a network in the Backprop.Generated model format: writes version 2 (a chain of dense
+/// layers) or 3 (any other network), reads versions 1 to 3.
 /// </summary>
 /// <remarks>
 /// <para>Format version 2, all little-endian (L layers, P parameters, A = 4·⌈(L − 1)/4⌉):</para>
@@ -79,6 +85,17 @@ public sealed record ModelInfo(
 /// A version 2 file is exactly 28 + 4·L + A + 4·P bytes. The activations and cost must be a combination a network
 /// can have: softmax on the output layer only, cross-entropy with a sigmoid output only, log-likelihood with a
 /// softmax output only (quadratic goes with any output).
+/// </para>
+/// <para>
+/// Format version 3 records a network of any layers (convolutions, pooling, dense layers over a spatial input) layer by
+/// layer; it is written for every network that is not a chain of dense layers over a vector, which stay version 2. Its
+/// header: bytes 0..15 as above (version 3, L the layers with the input), then the input record (16 bytes: rank 1..3,
+/// three zero bytes, channels, height and width as int32; 1 where a rank has no such axis), then one 24-byte record per
+/// layer l = 2..L (kind: 1 dense, 2 Conv2D, 3 Conv1D, 4 MaxPool2D, 5 AvgPool2D, 6 MaxPool1D, 7 AvgPool1D; activation; two
+/// zero bytes; int32 units (a dense layer's neurons, a convolution's filters, 0 for a pool), kernel height, kernel width,
+/// stride, padding), then the parameter count P (int64) that the layers imply, the parameters in the
+/// <see cref="INetwork{TSelf}.Parameters"/> layout (a convolution's weights [filters, channels, kernel height, kernel
+/// width], then its biases) and the CRC-32. A version 3 file is exactly 44 + 24·(L − 1) + 4·P bytes.
 /// </para>
 /// <para>
 /// Format version 1 (written by earlier versions of this library, still read) is the same but for the header:
@@ -383,6 +400,12 @@ public static class NetworkSerializer
             throw Error(name, sameActivations ? ModelFormatError.CostMismatch : ModelFormatError.ActivationMismatch,
                 $"was saved from a network with {stored.Functions}, but {typeof(TNet).Name} has {string.Join(", ", expected.Activations)} and {expected.Cost}.");
         }
+        if (!stored.Equals(expected))
+        {
+            // The same sizes and functions from other layers (a kernel, a stride, a pool where the network has a convolution).
+            throw Error(name, ModelFormatError.ShapeMismatch,
+                $"holds the layers {string.Join(", ", stored.Layers)} but {typeof(TNet).Name} has {string.Join(", ", expected.Layers)}.");
+        }
 
         // Everything into a buffer first; the network is touched only once the whole file checks out. A checkpoint's
         // training-state section may follow; anything else is an error. The section is checked whole (its CRC-32
@@ -456,7 +479,7 @@ public static class NetworkSerializer
         ArgumentNullException.ThrowIfNull(name);
         stream = TextForm.Open(stream, name, out bool isText);
         ModelHeader header = ReadHeader(stream, name, new Crc32());
-        var info = new ModelInfo(header.Version, header.LayerSizes, header.Activations, header.Cost, header.ParameterCount) { IsText = isText };
+        var info = new ModelInfo(header.Version, header.LayerSizes, header.Activations, header.Cost, header.ParameterCount) { IsText = isText, Architecture = header.Architecture };
         if (!stream.CanSeek)
         {
             return info;

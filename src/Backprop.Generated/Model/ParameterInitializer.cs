@@ -141,10 +141,14 @@ public static class ParameterInitializer
         }
     }
 
-    /// <summary>The inputs that feed one output of <paramref name="layer"/>: for a dense layer, all of them.</summary>
+    /// <summary>
+    /// The inputs that feed one output of <paramref name="layer"/>: for a dense layer, all of them; for a convolution, one
+    /// kernel's worth (channels · kernelHeight · kernelWidth, as PyTorch counts a Conv2d's fan-in).
+    /// </summary>
     private static int FanIn(LayerInfo layer) => layer.Kind switch
     {
         LayerKind.Dense => layer.Input.Size,
+        LayerKind.Conv2D or LayerKind.Conv1D => layer.Input.Channels * layer.KernelHeight * layer.KernelWidth,
         _ => throw new ArgumentOutOfRangeException(nameof(layer), layer.Kind, $"No initialisation is defined for {layer.Kind} layers."),
     };
 

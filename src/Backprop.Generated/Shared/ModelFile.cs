@@ -19,7 +19,7 @@ public enum ModelFormatError
     /// <summary>The file does not start with the magic bytes <c>BPGNET\r\n</c>: it is not a saved model.</summary>
     WrongMagic = 1,
 
-    /// <summary>The format version is not one this library reads (1 and 2): a newer library wrote it, or the file is damaged.</summary>
+    /// <summary>The format version is not one this library reads (1 to 3): a newer library wrote it, or the file is damaged.</summary>
     UnsupportedVersion = 2,
 
     /// <summary>The parameters are stored in an element type this library does not know.</summary>
@@ -96,14 +96,17 @@ internal readonly struct ModelFileProblem
 /// <summary>What a model file's header says: its version, its network and where its parameters start.</summary>
 internal sealed class ModelHeader
 {
-    public ModelHeader(int version, int[] layerSizes, ActivationKind[] activations, CostKind cost, long parameterCount)
+    public ModelHeader(int version, int[] layerSizes, ActivationKind[] activations, CostKind cost, long parameterCount, NetworkArchitecture? layers = null)
     {
+        _layers = layers;
         Version = version;
         LayerSizes = layerSizes;
         Activations = activations;
         Cost = cost;
         ParameterCount = parameterCount;
     }
+
+    private readonly NetworkArchitecture? _layers;
 
     /// <summary>The file's format version.</summary>
     public int Version { get; }
@@ -127,7 +130,7 @@ internal sealed class ModelHeader
     public long ModelLength => Length + 4 * ParameterCount + ModelFile.ChecksumSize;
 
     /// <summary>The network the header describes (checked when the header was read).</summary>
-    public NetworkArchitecture Architecture => NetworkArchitecture.Dense(LayerSizes, Activations, Cost);
+    public NetworkArchitecture Architecture => _layers ?? NetworkArchitecture.Dense(LayerSizes, Activations, Cost);
 }
 
 /// <summary>
@@ -137,8 +140,23 @@ internal sealed class ModelHeader
 /// </summary>
 internal static class ModelFile
 {
-    /// <summary>The format version this library writes.</summary>
-    public const int FormatVersion = 2;
+    /// <summary>
+    /// The newest format version this library reads and writes: 3, which records each layer (kind, shape, kernel, stride,
+    /// padding). A chain of dense layers is written as version 2, which every earlier library reads.
+    /// </summary>
+    public const int FormatVersion = 3;
+
+    /// <summary>The version that records a network as layer sizes and activations: a chain of dense layers.</summary>
+    public const int DenseFormatVersion = 2;
+
+    /// <summary>Version 3's record of the input's shape: rank, three reserved bytes, then channels, height and width (int32).</summary>
+    public const int InputRecordSize = 16;
+
+    /// <summary>
+    /// Version 3's record of one layer: kind, activation, two reserved bytes, then int32 units (a dense layer's neurons, a
+    /// convolution's filters, 0 for a pool), kernel height, kernel width, stride and padding (0 where the kind has none).
+    /// </summary>
+    public const int LayerRecordSize = 24;
 
     /// <summary>The oldest format version this library reads.</summary>
     public const int MinFormatVersion = 1;
@@ -168,8 +186,12 @@ internal static class ModelFile
     public static int ActivationBytes(int layerCount) => (layerCount - 1 + 3) & ~3;
 
     /// <summary>The bytes of a header of <paramref name="version"/> before the parameters, for <paramref name="layerCount"/> layers.</summary>
-    public static int HeaderSize(int version, int layerCount)
-        => FixedHeaderSize + 4 * layerCount + (version == 1 ? 0 : ActivationBytes(layerCount)) + 8;
+    public static int HeaderSize(int version, int layerCount) => version switch
+    {
+        1 => FixedHeaderSize + 4 * layerCount + 8,
+        2 => FixedHeaderSize + 4 * layerCount + ActivationBytes(layerCount) + 8,
+        _ => FixedHeaderSize + InputRecordSize + LayerRecordSize * (layerCount - 1) + 8,
+    };
 
     /// <summary>
     /// Checks the first bytes of a model (<paramref name="start"/>: the first <see cref="FixedHeaderSize"/> bytes, or all
@@ -204,7 +226,7 @@ internal static class ModelFile
                 "stores its parameters as element type {0}; this library knows only 1 (float32).", start[10]);
         }
 
-        // Version 1: hidden and output activation at 11 and 12. Version 2: 11 and 12 are reserved.
+        // Version 1: hidden and output activation at 11 and 12. Versions 2 and 3: 11 and 12 are reserved.
         if (version == 1)
         {
             if (UnknownActivation(start[11], "its hidden layers") is { } hidden)
@@ -247,6 +269,10 @@ internal static class ModelFile
         int version = BinaryPrimitives.ReadUInt16LittleEndian(start.Slice(8));
         int layerCount = BinaryPrimitives.ReadUInt16LittleEndian(start.Slice(14));
         var cost = (CostKind)start[13];
+        if (version >= 3)
+        {
+            return ReadLayers(version, layerCount, cost, rest, out header);
+        }
         int activationBytes = version == 1 ? 0 : ActivationBytes(layerCount);
         int expected = HeaderSize(version, layerCount) - FixedHeaderSize;
         if (rest.Length < expected)
@@ -309,6 +335,120 @@ internal static class ModelFile
 
         header = new ModelHeader(version, sizes, activations, cost, parameterCount);
         return null;
+    }
+
+    /// <summary>Reads version 3's input and layer records (<paramref name="rest"/>: the header after its first 16 bytes).</summary>
+    private static ModelFileProblem? ReadLayers(int version, int layerCount, CostKind cost, ReadOnlySpan<byte> rest, out ModelHeader? header)
+    {
+        header = null;
+        int expected = HeaderSize(version, layerCount) - FixedHeaderSize;
+        if (rest.Length < expected)
+        {
+            return Problem(ModelFormatError.Truncated,
+                "is truncated: expected {0} bytes of input shape, layers and parameter count after the first {1} but found {2}.", expected, FixedHeaderSize, rest.Length);
+        }
+
+        int rank = rest[0];
+        if (rest[1] != 0 || rest[2] != 0 || rest[3] != 0)
+        {
+            return Problem(ModelFormatError.InvalidHeader, "has {0} in the reserved bytes after its input's rank, which must be zero.", Hex(rest.Slice(1, 3)));
+        }
+        int channels = BinaryPrimitives.ReadInt32LittleEndian(rest.Slice(4));
+        int height = BinaryPrimitives.ReadInt32LittleEndian(rest.Slice(8));
+        int width = BinaryPrimitives.ReadInt32LittleEndian(rest.Slice(12));
+        TensorShape? input = rank switch
+        {
+            1 when channels == 1 && height == 1 => TensorShape.FromDimensions(new[] { width }),
+            2 when height == 1 => TensorShape.FromDimensions(new[] { channels, width }),
+            3 => TensorShape.FromDimensions(new[] { channels, height, width }),
+            _ => null,
+        };
+        if (input is not TensorShape shape)
+        {
+            return Problem(ModelFormatError.InvalidHeader,
+                "gives its input the rank {0} and the shape {1}×{2}×{3}; an input is a vector (rank 1), a signal (rank 2) or an image (rank 3) of sizes at least 1.", rank, channels, height, width);
+        }
+
+        var layers = new LayerInfo[layerCount - 1];
+        TensorShape previous = shape;
+        for (int i = 0; i < layers.Length; i++)
+        {
+            ReadOnlySpan<byte> record = rest.Slice(InputRecordSize + LayerRecordSize * i, LayerRecordSize);
+            int number = i + 2;
+            var kind = (LayerKind)record[0];
+            if (UnknownActivation(record[1], "layer " + number.ToString(CultureInfo.InvariantCulture)) is { } unknown)
+            {
+                return unknown;
+            }
+            if (record[2] != 0 || record[3] != 0)
+            {
+                return Problem(ModelFormatError.InvalidHeader, "has {0} in the reserved bytes of layer {1}, which must be zero.", Hex(record.Slice(2, 2)), number);
+            }
+            var activation = (ActivationKind)record[1];
+            int units = BinaryPrimitives.ReadInt32LittleEndian(record.Slice(4));
+            int kernelHeight = BinaryPrimitives.ReadInt32LittleEndian(record.Slice(8));
+            int kernelWidth = BinaryPrimitives.ReadInt32LittleEndian(record.Slice(12));
+            int stride = BinaryPrimitives.ReadInt32LittleEndian(record.Slice(16));
+            int padding = BinaryPrimitives.ReadInt32LittleEndian(record.Slice(20));
+            if (LayerRecord(kind, activation, previous, units, kernelHeight, kernelWidth, stride, padding) is not LayerInfo layer)
+            {
+                return Problem(ModelFormatError.InvalidHeader,
+                    "describes layer {0} as kind {1} with activation {2}, units {3}, kernel {4}×{5}, stride {6} and padding {7} over the {8} values of the layer before, which no layer is.",
+                    number, (int)kind, activation, units, kernelHeight, kernelWidth, stride, padding, previous);
+            }
+            layers[i] = layer;
+            previous = layer.Output;
+        }
+        if (NetworkArchitecture.TryCreate(shape, layers, cost, out NetworkArchitecture? architecture) is { } problem)
+        {
+            return problem;
+        }
+
+        long parameterCount = BinaryPrimitives.ReadInt64LittleEndian(rest.Slice(expected - 8));
+        if (parameterCount != architecture!.ParameterCount)
+        {
+            return Problem(ModelFormatError.InvalidHeader,
+                "announces {0} parameters but its layers imply {1}.", parameterCount, architecture.ParameterCount);
+        }
+        var sizes = new int[layerCount];
+        var activations = new ActivationKind[layerCount - 1];
+        for (int l = 0; l < layerCount; l++)
+        {
+            sizes[l] = architecture.LayerSizes[l];
+        }
+        for (int l = 0; l < activations.Length; l++)
+        {
+            activations[l] = architecture.Activations[l];
+        }
+        header = new ModelHeader(version, sizes, activations, cost, parameterCount, architecture);
+        return null;
+    }
+
+    /// <summary>The layer a version 3 record describes over <paramref name="input"/>, or null when no layer is that.</summary>
+    private static LayerInfo? LayerRecord(LayerKind kind, ActivationKind activation, TensorShape input, int units, int kernelHeight, int kernelWidth, int stride, int padding)
+    {
+        try
+        {
+            switch (kind)
+            {
+                case LayerKind.Dense when kernelHeight == 0 && kernelWidth == 0 && stride == 0 && padding == 0:
+                    return LayerInfo.Dense(input.Size, units, activation);
+                case LayerKind.Conv2D:
+                    return LayerInfo.Conv2D(input, units, kernelHeight, kernelWidth, stride, padding, activation);
+                case LayerKind.Conv1D when kernelHeight == 1:
+                    return LayerInfo.Conv1D(input, units, kernelWidth, stride, padding, activation);
+                case LayerKind.MaxPool2D or LayerKind.AvgPool2D when units == 0 && padding == 0 && kernelHeight == kernelWidth && activation == ActivationKind.Identity:
+                case LayerKind.MaxPool1D or LayerKind.AvgPool1D when units == 0 && padding == 0 && kernelHeight == 1 && activation == ActivationKind.Identity:
+                    return LayerInfo.Pool(kind, input, kernelWidth, stride);
+                default:
+                    return null;
+            }
+        }
+        catch (ArgumentException)
+        {
+            // A size out of range or a window that does not fit: the factories say which; the caller reports the record.
+            return null;
+        }
     }
 
     /// <summary>
@@ -397,14 +537,21 @@ internal static class ModelFile
         return payload >= 0 && StateHeaderSize + payload + ChecksumSize == section.Length;
     }
 
-    /// <summary>The header of a version 2 model of the network <paramref name="architecture"/>.</summary>
+    /// <summary>
+    /// The header of a model of the network <paramref name="architecture"/>: version 2 for a chain of dense layers, version 3
+    /// (a record per layer) for any other.
+    /// </summary>
     public static byte[] WriteHeader(NetworkArchitecture architecture)
     {
+        if (!architecture.IsDenseChain)
+        {
+            return WriteLayers(architecture);
+        }
         IReadOnlyList<int> sizes = architecture.LayerSizes;
         int layerCount = sizes.Count;
-        var header = new byte[HeaderSize(FormatVersion, layerCount)];
+        var header = new byte[HeaderSize(DenseFormatVersion, layerCount)];
         Magic.CopyTo(header);
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), FormatVersion);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), DenseFormatVersion);
         header[10] = Float32;
         // Bytes 11 and 12 are reserved (zero).
         header[13] = checked((byte)architecture.Cost);
@@ -420,6 +567,38 @@ internal static class ModelFile
         }
         // The padding after the activations stays zero.
         BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(activationStart + ActivationBytes(layerCount)), architecture.ParameterCount);
+        return header;
+    }
+
+    /// <summary>The header of a version 3 model: the fixed start, the input record, a record per layer, the parameter count.</summary>
+    private static byte[] WriteLayers(NetworkArchitecture architecture)
+    {
+        int layerCount = architecture.Layers.Count + 1;
+        var header = new byte[HeaderSize(FormatVersion, layerCount)];
+        Magic.CopyTo(header);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), FormatVersion);
+        header[10] = Float32;
+        header[13] = checked((byte)architecture.Cost);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(14), checked((ushort)layerCount));
+        Span<byte> input = header.AsSpan(FixedHeaderSize, InputRecordSize);
+        input[0] = (byte)architecture.Input.Rank;
+        BinaryPrimitives.WriteInt32LittleEndian(input.Slice(4), architecture.Input.Channels);
+        BinaryPrimitives.WriteInt32LittleEndian(input.Slice(8), architecture.Input.Height);
+        BinaryPrimitives.WriteInt32LittleEndian(input.Slice(12), architecture.Input.Width);
+        for (int i = 0; i < architecture.Layers.Count; i++)
+        {
+            LayerInfo layer = architecture.Layers[i];
+            Span<byte> record = header.AsSpan(FixedHeaderSize + InputRecordSize + LayerRecordSize * i, LayerRecordSize);
+            record[0] = checked((byte)layer.Kind);
+            record[1] = checked((byte)layer.Activation);
+            int units = layer.Kind == LayerKind.Dense || layer.IsConvolution ? (layer.Kind == LayerKind.Dense ? layer.Output.Size : layer.Output.Channels) : 0;
+            BinaryPrimitives.WriteInt32LittleEndian(record.Slice(4), units);
+            BinaryPrimitives.WriteInt32LittleEndian(record.Slice(8), layer.KernelHeight);
+            BinaryPrimitives.WriteInt32LittleEndian(record.Slice(12), layer.KernelWidth);
+            BinaryPrimitives.WriteInt32LittleEndian(record.Slice(16), layer.Stride);
+            BinaryPrimitives.WriteInt32LittleEndian(record.Slice(20), layer.Padding);
+        }
+        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(header.Length - 8), architecture.ParameterCount);
         return header;
     }
 

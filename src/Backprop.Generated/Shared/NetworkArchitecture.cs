@@ -187,6 +187,107 @@ public sealed class NetworkArchitecture : IEquatable<NetworkArchitecture>
         return null;
     }
 
+    /// <summary>
+    /// A network of any layers: <c>[Network] [Input(…)]</c> followed by layer attributes. <paramref name="layers"/> are the
+    /// layers 2..L in order, each taking what the one before gives (a dense layer flattens a spatial input);
+    /// <paramref name="cost"/> null for the output's natural pair. A chain of dense layers over a vector is the same network
+    /// as <see cref="Dense"/> makes.
+    /// </summary>
+    /// <exception cref="ArgumentException">No network has these layers and functions; the message says why.</exception>
+    public static NetworkArchitecture Create(TensorShape input, IReadOnlyList<LayerInfo> layers, CostKind? cost = null)
+    {
+        if (layers is null)
+        {
+            throw new ArgumentNullException(nameof(layers));
+        }
+        if (TryCreate(input, layers, cost, out NetworkArchitecture? architecture) is { } problem)
+        {
+            throw new ArgumentException("The network " + problem.Message, nameof(layers));
+        }
+        return architecture!;
+    }
+
+    /// <summary>As <see cref="Create"/>, giving the problem (a phrase after "The network …") instead of throwing.</summary>
+    internal static ModelFileProblem? TryCreate(TensorShape input, IReadOnlyList<LayerInfo> layers, CostKind? cost, out NetworkArchitecture? architecture)
+    {
+        architecture = null;
+        int count = layers.Count + 1;
+        if (count is < NetworkLimits.MinLayers or > NetworkLimits.MaxLayers)
+        {
+            return Problem(ModelFormatError.InvalidHeader, "has {0} layers; a network has {1} to {2}.", count, NetworkLimits.MinLayers, NetworkLimits.MaxLayers);
+        }
+        if (input.Rank is < 1 or > 3 || input.Channels < 1 || input.Height < 1 || input.Width < 1)
+        {
+            return Problem(ModelFormatError.InvalidHeader, "has no valid input shape.");
+        }
+        TensorShape previous = input;
+        long parameters = 0;
+        var activations = new ActivationKind[layers.Count];
+        for (int i = 0; i < layers.Count; i++)
+        {
+            LayerInfo? layer = layers[i];
+            if (layer is null)
+            {
+                return Problem(ModelFormatError.InvalidHeader, "has no layer {0}.", i + 2);
+            }
+            bool fits = layer.Kind == LayerKind.Dense ? layer.Input.Size == previous.Size : layer.Input == previous;
+            if (!fits)
+            {
+                return Problem(ModelFormatError.InvalidHeader, "gives layer {0} ({1}) the {2} values of the layer before, which it does not take.", i + 2, layer, previous);
+            }
+            if (!FunctionRules.IsDefined(layer.Activation))
+            {
+                return Problem(ModelFormatError.UnknownActivation, "gives layer {0} the activation {1}, which is not an ActivationKind; the activations are {2}.", i + 2, (int)layer.Activation, FunctionRules.KnownActivations());
+            }
+            activations[i] = layer.Activation;
+            parameters += layer.ParameterCount;
+            previous = layer.Output;
+        }
+        if (parameters > NetworkLimits.MaxFileParameters)
+        {
+            return Problem(ModelFormatError.InvalidHeader, "has more parameters than a network can hold ({0:N0}).", NetworkLimits.MaxFileParameters);
+        }
+        CostKind chosen = cost ?? FunctionRules.NaturalCost(activations[activations.Length - 1]);
+        if (!FunctionRules.IsDefined(chosen))
+        {
+            return Problem(ModelFormatError.UnknownCost, "has the cost {0}, which is not a CostKind; the costs are {1}.", (int)chosen, FunctionRules.KnownCosts());
+        }
+        if (FunctionRules.Contradiction(activations, chosen) is string contradiction)
+        {
+            return new ModelFileProblem(ModelFormatError.InvalidHeader, "has " + FunctionRules.Describe(activations, chosen) + ", which no network has: " + contradiction + ".");
+        }
+        var copy = new LayerInfo[layers.Count];
+        for (int i = 0; i < copy.Length; i++)
+        {
+            copy[i] = layers[i];
+        }
+        architecture = new NetworkArchitecture(input, copy, chosen);
+        return null;
+    }
+
+    /// <summary>
+    /// Whether the network is a chain of dense layers over a vector: what <c>[Network(n1, …, nL)]</c> declares and format
+    /// version 2 of the model file records.
+    /// </summary>
+    public bool IsDenseChain
+    {
+        get
+        {
+            if (Input.Rank != 1)
+            {
+                return false;
+            }
+            foreach (LayerInfo layer in _layers)
+            {
+                if (layer.Kind != LayerKind.Dense)
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
     /// <summary>The shape of the input.</summary>
     public TensorShape Input { get; }
 
@@ -236,6 +337,10 @@ public sealed class NetworkArchitecture : IEquatable<NetworkArchitecture>
     {
         get
         {
+            if (!IsDenseChain)
+            {
+                return LayerDeclaration;
+            }
             var text = new StringBuilder("[Network(").Append(string.Join(", ", Array.ConvertAll(_layerSizes, size => size.ToString(CultureInfo.InvariantCulture))));
             ActivationKind output = OutputActivation;
             bool uniform = true;
@@ -265,6 +370,70 @@ public sealed class NetworkArchitecture : IEquatable<NetworkArchitecture>
             return text.Append(")]").ToString();
         }
     }
+
+    /// <summary>
+    /// The attributes that declare this network layer by layer, one per line: <c>[Network]</c> (with <c>Cost</c> when it is not
+    /// the output's natural pair), <c>[Input(…)]</c>, then one attribute per layer.
+    /// </summary>
+    public string LayerDeclaration
+    {
+        get
+        {
+            var text = new StringBuilder("[Network");
+            if (Cost != FunctionRules.NaturalCost(OutputActivation))
+            {
+                text.Append("(Cost = CostKind.").Append(Cost).Append(')');
+            }
+            text.Append("]\n[Input(").Append(string.Join(", ", Array.ConvertAll(Input.Dimensions, Text))).Append(")]");
+            foreach (LayerInfo layer in _layers)
+            {
+                text.Append('\n').Append(Attribute(layer));
+            }
+            return text.ToString();
+        }
+    }
+
+    /// <summary>The attribute that declares <paramref name="layer"/>, e.g. <c>[Conv2D(6, 5, Padding = 2, Activation = ActivationKind.ReLU)]</c>.</summary>
+    private static string Attribute(LayerInfo layer)
+    {
+        var text = new StringBuilder("[").Append(layer.Kind).Append('(');
+        switch (layer.Kind)
+        {
+            case LayerKind.Dense:
+                text.Append(Text(layer.Output.Size));
+                break;
+            case LayerKind.Conv2D:
+            case LayerKind.Conv1D:
+                text.Append(Text(layer.Output.Channels)).Append(", ").Append(Text(layer.KernelWidth));
+                if (layer.Kind == LayerKind.Conv2D && layer.KernelHeight != layer.KernelWidth)
+                {
+                    text.Append(", KernelHeight = ").Append(Text(layer.KernelHeight));
+                }
+                if (layer.Stride != 1)
+                {
+                    text.Append(", Stride = ").Append(Text(layer.Stride));
+                }
+                if (layer.Padding != 0)
+                {
+                    text.Append(", Padding = ").Append(Text(layer.Padding));
+                }
+                break;
+            default:
+                text.Append(Text(layer.KernelWidth));
+                if (layer.Stride != layer.KernelWidth)
+                {
+                    text.Append(", Stride = ").Append(Text(layer.Stride));
+                }
+                break;
+        }
+        if ((layer.Kind is LayerKind.Dense || layer.IsConvolution) && layer.Activation != ActivationKind.Identity)
+        {
+            text.Append(", Activation = ActivationKind.").Append(layer.Activation);
+        }
+        return text.Append(")]").ToString();
+    }
+
+    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <inheritdoc/>
     public bool Equals(NetworkArchitecture? other)
