@@ -26,15 +26,16 @@ namespace Backprop.Onnx;
 /// <c>LeakyRelu</c> (alpha 0.01 only: the runtime's slope is fixed), <c>Tanh</c>, <c>Sigmoid</c> or <c>Softmax</c>
 /// (over the last axis, on the output layer only) that follows it; a layer followed by nothing, or directly by the
 /// next layer, is an identity layer (the composition of two linear maps is exactly that). <c>Flatten</c> (axis 1),
-/// <c>Reshape</c> to a constant shape that flattens each sample ([-1, n], [0, -1], [0, n]), <c>Identity</c> and
-/// <c>Dropout</c> in inference mode may stand anywhere in the chain.
+/// <c>Reshape</c> to a constant shape that flattens each sample ([-1, n], [0, -1], [0, n]; [1, -1] or [1, n] unless the
+/// input fixes a batch larger than 1), <c>Identity</c> and <c>Dropout</c> in inference mode may stand anywhere in the
+/// chain.
 /// </para>
 /// <para>
-/// Weights and biases are initializers or <c>Constant</c> nodes, float32, in <c>raw_data</c> or <c>float_data</c>; both
-/// layouts of a weight matrix end up in the runtime's row-major [n_l, n_(l−1)]. The model's cost is the output's
-/// natural pair, unless the metadata says otherwise (<see cref="OnnxExporter.CostMetadataKey"/>, as written by
-/// <see cref="OnnxExporter"/>, when it names a cost the activations allow). Nothing is written: the caller saves the
-/// result.
+/// Weights and biases are initializers or <c>Constant</c> nodes (or <c>Identity</c> nodes of one), float32, in
+/// <c>raw_data</c> or <c>float_data</c>; both layouts of a weight matrix end up in the runtime's row-major
+/// [n_l, n_(l−1)]. The model's cost is the output's natural pair, unless the metadata says otherwise
+/// (<see cref="OnnxExporter.CostMetadataKey"/>, as written by <see cref="OnnxExporter"/>, when it names a cost the
+/// activations allow). Nothing is written: the caller saves the result.
 /// </para>
 /// </remarks>
 public static class OnnxImporter
@@ -119,14 +120,18 @@ public static class OnnxImporter
         private readonly GraphProto _graph;
         private readonly string _source;
         private readonly Dictionary<string, TensorProto> _constants = new(StringComparer.Ordinal);
+        // The nodes that only give a constant (Constant nodes, and Identities of a constant): they are not on the chain.
+        private readonly HashSet<NodeProto> _constantNodes = new(ReferenceEqualityComparer.Instance);
         private readonly Dictionary<string, List<NodeProto>> _consumers = new(StringComparer.Ordinal);
         private readonly Dictionary<NodeProto, int> _index = new(ReferenceEqualityComparer.Instance);
         private readonly List<Layer> _layers = [];
         private string _current = "";
 
-        // What flows along the chain: its rank and the number of features per sample, where known.
+        // What flows along the chain: its rank and the number of features per sample, where known; and the input's
+        // batch size, where the model fixes it.
         private int? _rank;
         private long? _features;
+        private long? _batch;
 
         public Reader(ModelProto model, string source)
         {
@@ -146,16 +151,33 @@ public static class OnnxImporter
             {
                 _constants[initializer.Name] = initializer;
             }
+            var identities = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
             for (int i = 0; i < _graph.Node.Count; i++)
             {
                 NodeProto node = _graph.Node[i];
                 _index[node] = i;
-                if (node.OpType == "Constant" && IsDefaultDomain(node))
+                if (!IsDefaultDomain(node))
+                {
+                    continue;
+                }
+                if (node.OpType == "Constant")
                 {
                     if (node.Output.Count == 1)
                     {
                         _constants[node.Output[0]] = ConstantValue(node);
                     }
+                    _constantNodes.Add(node);
+                }
+                else if (node.OpType == "Identity" && node.Input.Count == 1 && node.Output.Count == 1 && node.Attribute.Count == 0)
+                {
+                    identities.TryAdd(node.Output[0], node);
+                }
+            }
+            FoldIdentities(identities);
+            foreach (NodeProto node in _graph.Node)
+            {
+                if (_constantNodes.Contains(node))
+                {
                     continue;
                 }
                 foreach (string name in node.Input)
@@ -226,6 +248,35 @@ public static class OnnxImporter
             return new ModelData(architecture, parameters);
         }
 
+        /// <summary>
+        /// Makes every Identity whose input is a constant, directly or through more Identities, that constant: exporters
+        /// give a second layer an equal initializer (a de-duplicated bias or weight) through an Identity. Each name is
+        /// followed back once, so that a long chain, or a cycle, costs no more than its length.
+        /// </summary>
+        private void FoldIdentities(Dictionary<string, NodeProto> identities)
+        {
+            var followed = new HashSet<string>(StringComparer.Ordinal);
+            var path = new List<NodeProto>();
+            foreach (NodeProto start in identities.Values)
+            {
+                path.Clear();
+                string name = start.Output[0];
+                while (!_constants.ContainsKey(name) && followed.Add(name) && identities.TryGetValue(name, out NodeProto? identity))
+                {
+                    path.Add(identity);
+                    name = identity.Input[0];
+                }
+                if (_constants.TryGetValue(name, out TensorProto? tensor))
+                {
+                    foreach (NodeProto identity in path)
+                    {
+                        _constants[identity.Output[0]] = tensor;
+                        _constantNodes.Add(identity);
+                    }
+                }
+            }
+        }
+
         private CostKind? Cost(ActivationKind[] activations)
         {
             foreach (StringStringEntryProto entry in _model.MetadataProps)
@@ -284,6 +335,10 @@ public static class OnnxImporter
                 {
                     throw Fail(OnnxImportError.ShapeMismatch, null, Invariant(
                         $"has input '{input.Name}' of rank {_rank}; a network's input is [batch, features] (or [batch, ...] before a Flatten)"));
+                }
+                if (shape.Dim[0].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue)
+                {
+                    _batch = shape.Dim[0].DimValue;
                 }
                 long product = 1;
                 for (int d = 1; d < shape.Dim.Count && product > 0; d++)
@@ -380,7 +435,7 @@ public static class OnnxImporter
             }
             foreach (NodeProto node in _graph.Node)
             {
-                if (!visited.Contains(node) && !(node.OpType == "Constant" && IsDefaultDomain(node)))
+                if (!visited.Contains(node) && !_constantNodes.Contains(node))
                 {
                     throw Fail(OnnxImportError.UnsupportedGraph, node, Invariant(
                         $"is not on the chain from input '{input}' to output '{output}'; {Supported}"));
@@ -645,16 +700,24 @@ public static class OnnxImporter
             bool copyZero = IntAttribute(node, "allowzero", 0) == 0;
             long? features = shape switch
             {
-                [-1, > 0] => shape[1],
+                [-1 or 1, > 0] => shape[1],
                 [0, > 0] when copyZero => shape[1],
                 [0, -1] when copyZero => _features ?? -1,
+                [1, -1] => _features ?? -1,
                 [-1 or 0, 0] when copyZero && _rank == 2 => _features ?? -1,
                 _ => null,
             };
             if (features is null)
             {
                 throw Fail(OnnxImportError.UnsupportedAttribute, node, Invariant(
-                    $"reshapes to [{string.Join(", ", shape)}]; only a constant shape that flattens each sample is supported: [-1, features], [0, -1] or [0, features]"));
+                    $"reshapes to [{string.Join(", ", shape)}]; only a constant shape that flattens each sample is supported: [-1, features], [0, -1] or [0, features], or [1, -1] or [1, features] for a batch of 1"));
+            }
+            // A batch of 1 (x.view(x.size(0), -1) exported with a fixed batch): [1, ...] flattens the one sample. With
+            // a larger fixed batch it would put all the samples in one row.
+            if (shape[0] == 1 && _batch is long batch && batch != 1)
+            {
+                throw Fail(OnnxImportError.ShapeMismatch, node, Invariant(
+                    $"reshapes '{_current}' of a batch of {batch} to [{string.Join(", ", shape)}], which puts the samples in one row; it may only flatten each sample"));
             }
             if (features > 0 && _features is long known && known != features)
             {

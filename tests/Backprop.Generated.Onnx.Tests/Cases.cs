@@ -37,6 +37,8 @@ internal abstract class NetworkCase
         [nameof(ReshapeIdentity)] = new NetworkCase<ReshapeIdentity>(),
         [nameof(ReluIdentity)] = new NetworkCase<ReluIdentity>(),
         [nameof(NoBiasLinearLinear)] = new NetworkCase<NoBiasLinearLinear>(),
+        [nameof(SharedParameters)] = new NetworkCase<SharedParameters>(),
+        [nameof(ViewBatch1)] = new NetworkCase<ViewBatch1>(),
     };
 }
 

@@ -80,6 +80,18 @@ internal sealed class GraphBuilder
         return this;
     }
 
+    /// <summary>A Constant node holding an INT64 vector (its value_ints attribute), e.g. a Reshape's shape.</summary>
+    public GraphBuilder Int64Constant(string name, params long[] values)
+    {
+        var node = new NodeProto { Name = name + "_constant", OpType = "Constant" };
+        node.Output.Add(name);
+        var attribute = new AttributeProto { Name = "value_ints", Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.Add(values);
+        node.Attribute.Add(attribute);
+        Graph.Node.Add(node);
+        return this;
+    }
+
     public GraphBuilder Node(string opType, string name, string[] inputs, string[] outputs, params AttributeProto[] attributes)
     {
         var node = new NodeProto { Name = name, OpType = opType };

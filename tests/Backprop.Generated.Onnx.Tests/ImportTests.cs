@@ -75,6 +75,104 @@ public class ImportTests
     }
 
     [Fact]
+    public void An_Identity_of_a_constant_or_a_chain_of_them_is_that_constant_for_weights_and_biases()
+    {
+        // As PyTorch exports equal parameters: the second layer's bias is the first layer's initializer through
+        // Identities (here two), and weights come through an Identity too, for Gemm and for MatMul.
+        var graph = new GraphBuilder()
+            .Input("x", [0, 4])
+            .Output("y", [0, 3])
+            .Initializer("w1", Values(20, 1), 5, 4)
+            .Initializer("b1", Values(5, 2), 5)
+            .Node("Gemm", "gemm1", ["x", "w1", "b1"], ["z1"], Int("transB", 1))
+            .Node("Relu", "relu1", ["z1"], ["a1"])
+            .Initializer("w2_shared", Values(25, 3), 5, 5)
+            .Node("Identity", "identity_w2", ["w2_shared"], ["w2"])
+            .Node("Identity", "identity_b2_first", ["b1"], ["b2_inner"])
+            .Node("Identity", "identity_b2_second", ["b2_inner"], ["b2"])
+            .Node("Gemm", "gemm2", ["a1", "w2", "b2"], ["z2"], Int("transB", 1))
+            .Node("Tanh", "tanh2", ["z2"], ["a2"])
+            .FloatDataInitializer("w3_shared", Values(15, 4), 5, 3)
+            .Node("Identity", "identity_w3", ["w3_shared"], ["w3"])
+            .Constant("b3_constant", Values(3, 5), 3)
+            .Node("Identity", "identity_b3", ["b3_constant"], ["b3"])
+            .Node("MatMul", "matmul3", ["a2", "w3"], ["m3"])
+            .Node("Add", "add3", ["m3", "b3"], ["y"]);
+        ModelData model = ImportAndCompare(graph, [4], rows: 5);
+        Assert.Equal([4, 5, 5, 3], model.LayerSizes);
+        Assert.Equal([ActivationKind.ReLU, ActivationKind.Tanh, ActivationKind.Identity], model.Activations);
+        Assert.Equal(model.Biases(2).ToArray(), model.Biases(3).ToArray());
+        Assert.Equal(Values(25, 3), model.Weights(3).ToArray());
+    }
+
+    [Fact]
+    public void An_Identity_that_leads_to_no_constant_is_not_one()
+    {
+        // Two Identities of each other: not a constant, and following them ends.
+        var graph = OneLayer()
+            .Node("Identity", "loop_a", ["loop_b"], ["loop_a_out"])
+            .Node("Identity", "loop_b", ["loop_a_out"], ["loop_b"]);
+        graph.Model.Graph.Node[0].Input.Add("loop_b");
+        var error = Refused(graph, OnnxImportError.UnsupportedGraph, "gemm", "Gemm");
+        Assert.Contains("adds 'loop_b', which is not a constant", error.Message, StringComparison.Ordinal);
+
+        // An Identity of a value that nothing gives: not a constant either.
+        graph = OneLayer().Node("Identity", "identity", ["nowhere"], ["i"]);
+        graph.Model.Graph.Node[0].Input.Add("i");
+        error = Refused(graph, OnnxImportError.UnsupportedGraph, "gemm", "Gemm");
+        Assert.Contains("adds 'i', which is not a constant", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Reshape_to_1_by_minus_1_or_1_by_n_flattens_a_batch_of_1()
+    {
+        // x.view(x.size(0), -1) exported with a batch of 1: the shape as an initializer, or as a Constant node.
+        GraphBuilder Flattening(long batch, bool constantNode, params long[] shape)
+        {
+            var graph = new GraphBuilder().Input("x", [batch, 2, 3]).Output("y", [batch, 4]);
+            graph = constantNode ? graph.Int64Constant("shape", shape) : graph.Int64Initializer("shape", shape);
+            return graph
+                .Node("Reshape", "reshape", ["x", "shape"], ["r"])
+                .Initializer("w", Values(24, 11), 4, 6)
+                .Initializer("b", Values(4, 12), 4)
+                .Node("Gemm", "gemm", ["r", "w", "b"], ["z"], Int("transB", 1))
+                .Node("Sigmoid", "sigmoid", ["z"], ["y"]);
+        }
+
+        foreach (bool constantNode in new[] { false, true })
+        {
+            Assert.Equal([6, 4], ImportAndCompare(Flattening(1, constantNode, 1, -1), [2, 3], rows: 1).LayerSizes);
+            Assert.Equal([6, 4], ImportAndCompare(Flattening(1, constantNode, 1, 6), [2, 3], rows: 1).LayerSizes);
+        }
+        // A symbolic batch: the model runs with a batch of 1 only, where [1, -1] flattens the sample.
+        Assert.Equal([6, 4], Import(Flattening(0, false, 1, -1)).LayerSizes);
+
+        // A fixed batch of 4 would be put in one row.
+        var error = Refused(Flattening(4, false, 1, -1), OnnxImportError.ShapeMismatch, "reshape", "Reshape");
+        Assert.Contains("reshapes 'x' of a batch of 4 to [1, -1]", error.Message, StringComparison.Ordinal);
+        // [1, n] with n not the sample's width.
+        error = Refused(Flattening(1, true, 1, 3), OnnxImportError.ShapeMismatch, "reshape", "Reshape");
+        Assert.Contains("of 6 features per sample to [1, 3]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Reshape_that_changes_the_layout_of_the_samples_is_refused_naming_the_node_and_operator()
+    {
+        foreach (long[] shape in new long[][] { [2, -1], [2, 3], [1, 2, 3], [-1], [1, -1, 2] })
+        {
+            var graph = new GraphBuilder()
+                .Input("x", [1, 6])
+                .Output("y", [1, 1])
+                .Int64Initializer("shape", shape)
+                .Node("Reshape", "reshape", ["x", "shape"], ["r"])
+                .Initializer("w", Values(6, 1), 1, 6)
+                .Node("Gemm", "gemm", ["r", "w"], ["y"], Int("transB", 1));
+            var error = Refused(graph, OnnxImportError.UnsupportedAttribute, "reshape", "Reshape");
+            Assert.Contains($"reshapes to [{string.Join(", ", shape)}]; only a constant shape that flattens each sample is supported", error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Thirty_one_weight_layers_import_and_thirty_two_are_too_many()
     {
         Assert.Equal(32, OnnxImporter.Import(new MemoryStream(Chain(31).Bytes())).LayerSizes.Count);

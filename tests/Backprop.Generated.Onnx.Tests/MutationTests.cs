@@ -27,7 +27,7 @@ public class MutationTests(ITestOutputHelper output)
         [
             .. new[] { nameof(MixedNet), nameof(SoftmaxNet), nameof(DeepMixedNet), nameof(IdentityNet) }
                 .Select(name => OnnxExporter.ToBytes(NetworkCase.All[name].Create(seed: 3))),
-            .. new[] { "matmul_add", "reshape_identity", "tanh_sigmoid", "flatten_relu_leaky_softmax", "nobias_linear_linear" }
+            .. new[] { "matmul_add", "reshape_identity", "tanh_sigmoid", "flatten_relu_leaky_softmax", "nobias_linear_linear", "shared_parameters", "view_batch_1" }
                 .Select(name => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", name + ".onnx"))),
         ];
         var random = new Random(20_261_207);

@@ -73,3 +73,11 @@ public partial class ReluIdentity { }
 /// <summary>nobias_linear_linear.onnx: a bias-free sigmoid layer, then two linear layers in a row (an identity layer).</summary>
 [Network(3, 5, 4, 2, Activations = new[] { ActivationKind.Sigmoid, ActivationKind.Identity, ActivationKind.Tanh })]
 public partial class NoBiasLinearLinear { }
+
+/// <summary>shared_parameters.onnx: layers whose equal bias and weights the exporter gives through Identity nodes.</summary>
+[Network(4, 6, 6, 6, 3, HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Identity)]
+public partial class SharedParameters { }
+
+/// <summary>view_batch_1.onnx: x.view(x.size(0), -1) exported with a batch of 1 (a Reshape to [1, -1]).</summary>
+[Network(20, 8, 3, HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Softmax)]
+public partial class ViewBatch1 { }

@@ -6,9 +6,9 @@ Run with Debian's python3-torch (1.13) and python3-onnx (1.12):
     /usr/bin/python3 tests/Backprop.Generated.Onnx.Tests/Fixtures/make_fixtures.py
 
 It writes, beside this script, one .onnx file per model (a few KB each, exported by torch.onnx.export with a
-dynamic batch axis and checked by onnx.checker.check_model) and fixtures.json: for every model that the importer
-must accept, fixed inputs and the outputs PyTorch computed for them (float32 values, written exactly). The files are
-committed, so the tests need neither Python nor PyTorch; rerun this script only to change the fixtures.
+dynamic batch axis unless noted, and checked by onnx.checker.check_model) and fixtures.json: for every model that the
+importer must accept, fixed inputs and the outputs PyTorch computed for them (float32 values, written exactly). The
+files are committed, so the tests need neither Python nor PyTorch; rerun this script only to change the fixtures.
 """
 
 import json
@@ -46,8 +46,15 @@ class ViewFlatten(nn.Module):
         return x.view(-1, self.features)
 
 
-def export(model, name, input_shape, opset=13, keep_initializers_as_inputs=False):
-    """Exports model (in eval mode) to name.onnx with a dynamic batch axis and checks it; returns its path."""
+class ViewBatch(nn.Module):
+    """x.view(x.size(0), -1): exported with a fixed batch of 1, a Reshape with the constant shape [1, -1]."""
+
+    def forward(self, x):
+        return x.view(x.size(0), -1)
+
+
+def export(model, name, input_shape, opset=13, keep_initializers_as_inputs=False, dynamic_batch=True):
+    """Exports model (in eval mode) to name.onnx, with a dynamic batch axis or a batch of 1, and checks it; returns its path."""
     model.eval()
     path = os.path.join(HERE, name + ".onnx")
     example = torch.zeros((1,) + tuple(input_shape))
@@ -57,7 +64,7 @@ def export(model, name, input_shape, opset=13, keep_initializers_as_inputs=False
         path,
         input_names=["input"],
         output_names=["output"],
-        dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
+        dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}} if dynamic_batch else None,
         opset_version=opset,
         do_constant_folding=True,
         keep_initializers_as_inputs=keep_initializers_as_inputs,
@@ -77,6 +84,11 @@ def record(model, name, input_shape, rows, generator):
         "inputs": [[float(v) for v in row.reshape(-1)] for row in inputs],
         "outputs": [[float(v) for v in row.reshape(-1)] for row in outputs],
     }
+
+
+def operators(path):
+    """The operators of the model at path, in node order, with the inputs of each."""
+    return [(node.op_type, list(node.input)) for node in onnx.load(path).graph.node]
 
 
 def insert_identity(path):
@@ -135,6 +147,25 @@ def main():
     export(nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(32, 3)), "unsupported_conv", (1, 6, 6))
     export(nn.Sequential(nn.Linear(4, 5), nn.LeakyReLU(0.2), nn.Linear(5, 2)), "leaky_relu_0_2", (4,))
     export(nn.Sequential(nn.Linear(4, 5), nn.Softmax(dim=1), nn.Linear(5, 2)), "hidden_softmax", (4,))
+
+    # The models below come last, so that the seeded parameters of those above do not depend on them.
+
+    # (g) Layers with equal parameters: the second layer's bias equals the first's, and the third layer's weights the
+    # second's. The exporter keeps one initializer of each and gives the later layer an Identity of it.
+    g = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 6), nn.ReLU(), nn.Linear(6, 6), nn.ReLU(), nn.Linear(6, 3))
+    with torch.no_grad():
+        g[2].bias.copy_(g[0].bias)
+        g[4].weight.copy_(g[2].weight)
+    path = export(g, "shared_parameters", (4,))
+    identities = [inputs for op, inputs in operators(path) if op == "Identity"]
+    assert sorted(identities) == [["0.bias"], ["2.weight"]], "the exporter did not de-duplicate as expected: " + repr(identities)
+    good.append(record(g, "shared_parameters", (4,), 7, data))
+
+    # (h) x.view(x.size(0), -1) exported with a fixed batch of 1: the shape folds to a Constant [1, -1].
+    h = nn.Sequential(ViewBatch(), nn.Linear(20, 8), nn.ReLU(), nn.Linear(8, 3), nn.Softmax(dim=1))
+    path = export(h, "view_batch_1", (4, 5), dynamic_batch=False)
+    assert [op for op, _ in operators(path)][:2] == ["Constant", "Reshape"], "the shape was not folded: " + repr(operators(path))
+    good.append(record(h, "view_batch_1", (4, 5), 7, data))
 
     with open(os.path.join(HERE, "fixtures.json"), "w", encoding="utf-8") as out:
         json.dump({"torch": torch.__version__, "onnx": onnx.__version__, "models": good}, out, indent=1)
