@@ -9,7 +9,7 @@ namespace Backprop.Generated.Tests;
 
 /// <summary>
 /// The test assembly's entry point (the test runner never calls it). <c>isa-check</c> runs every
-/// numerical contract test (<see cref="NetworkContractTests{TNet}"/>) in this process and reports
+/// numerical contract test (<see cref="NetworkContractTests{TNet}"/> and <see cref="LayerContractTests{TNet}"/>) in this process and reports
 /// which vector path the generated code takes here and which instruction sets the runtime lets it use:
 /// <see cref="IsaFallbackTests"/> starts it with AVX-512, AVX2 or all hardware intrinsics disabled, so the
 /// narrower paths are checked on this machine. <c>vector-path</c> reports the path and instruction sets only.
@@ -92,7 +92,7 @@ public static class Program
     {
         for (Type? t = type; t is not null; t = t.BaseType)
         {
-            if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(NetworkContractTests<>))
+            if (t.IsGenericType && (t.GetGenericTypeDefinition() == typeof(NetworkContractTests<>) || t.GetGenericTypeDefinition() == typeof(LayerContractTests<>)))
             {
                 return !type.IsAbstract;
             }

@@ -16,7 +16,7 @@ public sealed partial class NetworkGenerator
         /// three kernels a row operation the runtime vectorises: forward and error an axpy (Kernels.MultiplyAddRow), the
         /// weight's gradient a dot product (Kernels.DotRow).
         /// </summary>
-        private sealed class ConvolutionLayer : LayerEmitter
+        private sealed partial class ConvolutionLayer : LayerEmitter
         {
             public static readonly ConvolutionLayer Instance = new();
 
@@ -47,12 +47,45 @@ public sealed partial class NetworkGenerator
 
             public override void EmitKernels(SourceWriter w, LayerModel layer, LayerModel? previous)
             {
-                EmitForward(w, layer);
+                if (!IsBlocked(layer))
+                {
+                    EmitForward(w, layer, string.Empty);
+                    if (previous is not null)
+                    {
+                        EmitDelta(w, layer, previous, string.Empty);
+                    }
+                    EmitGradient(w, layer, string.Empty);
+                    return;
+                }
+
+                int l = layer.Number, width = RowWidth(layer.Info);
+                ForwardKernel(layer).EmitDispatch(w, width, $"Layer {l}'s forward kernel: {XmlText(Sum(layer, $"a^{l - 1}"))} for m samples.");
                 if (previous is not null)
                 {
-                    EmitDelta(w, layer, previous);
+                    DeltaKernel(layer).EmitDispatch(w, width, $"Layer {l}'s error kernel (BP2): δ^{l - 1} = (δ^{l} ⋆ rot180(w^{l})) ⊙ {previous.Function.Symbol}'(z^{l - 1}) for m samples.");
                 }
-                EmitGradient(w, layer);
+                UpdateKernel(layer).EmitDispatch(w, width, $"Layer {l}'s update kernel: hands ∂C/∂w^{l} (the correlation of the input with δ^{l}) and ∂C/∂b^{l} over m samples to the update.");
+                foreach (Isa isa in Isa.All.Select(tier => tier.For(width)).Distinct())
+                {
+                    if (isa.IsScalar)
+                    {
+                        EmitForward(w, layer, isa.Suffix);
+                        if (previous is not null)
+                        {
+                            EmitDelta(w, layer, previous, isa.Suffix);
+                        }
+                        EmitGradient(w, layer, isa.Suffix);
+                    }
+                    else
+                    {
+                        EmitBlockedForward(w, layer, isa);
+                        if (previous is not null)
+                        {
+                            EmitBlockedDelta(w, layer, previous, isa);
+                        }
+                        EmitBlockedGradient(w, layer, isa);
+                    }
+                }
             }
 
             public override string ForwardCall(LayerModel layer, string input, string rows, string m, string target) =>
@@ -121,12 +154,12 @@ public sealed partial class NetworkGenerator
             /// <summary>The output position (o, y, x0), as an offset into a sample's row.</summary>
             private const string OutputOffset = "o * OutputHeight * OutputWidth + y * OutputWidth + x0";
 
-            private static void EmitForward(SourceWriter w, LayerModel layer)
+            private static void EmitForward(SourceWriter w, LayerModel layer, string suffix)
             {
                 int l = layer.Number;
                 w.Line($"/// <summary>Layer {l} ({layer.Info.Kind} {layer.Info.Input} → {layer.Info.Output}, {Geometry(layer.Info)}) for m samples: {XmlText(Sum(layer, $"a^{l - 1}"))}.</summary>");
                 w.Line(HotPath);
-                using (w.Block(ForwardKernel(layer).Declaration(string.Empty)))
+                using (w.Block(ForwardKernel(layer).Declaration(suffix)))
                 {
                     EmitConstants(w, layer);
                     using (w.Block("for (nint s = 0; s < m; s++)"))
@@ -153,14 +186,14 @@ public sealed partial class NetworkGenerator
                 w.Line();
             }
 
-            private static void EmitDelta(SourceWriter w, LayerModel layer, LayerModel previous)
+            private static void EmitDelta(SourceWriter w, LayerModel layer, LayerModel previous, string suffix)
             {
                 int l = layer.Number;
                 ActivationFunction f = previous.Function;
                 int paddedInputs = Padded(layer.Inputs);
                 w.Line($"/// <summary>Layer {l}'s error kernel for m samples (BP2): δ^{l - 1}[c, i, j] = Σ_o Σ_ky Σ_kx w^{l}[o, c, ky, kx] δ^{l}[o, (i − ky + P)/S, (j − kx + P)/S] over the whole positions, the full correlation of δ^{l} with the flipped kernel, then ⊙ {f.Symbol}'(z^{l - 1}).</summary>");
                 w.Line(HotPath);
-                using (w.Block(DeltaKernel(layer).Declaration(string.Empty)))
+                using (w.Block(DeltaKernel(layer).Declaration(suffix)))
                 {
                     EmitConstants(w, layer);
                     using (w.Block("for (nint s = 0; s < m; s++)"))
@@ -205,14 +238,14 @@ public sealed partial class NetworkGenerator
                 }
             }
 
-            private static void EmitGradient(SourceWriter w, LayerModel layer)
+            private static void EmitGradient(SourceWriter w, LayerModel layer, string suffix)
             {
                 int l = layer.Number;
                 string a = layer.FeedsFromInput ? "x" : $"a^{l - 1}";
                 int paddedOutputs = Padded(layer.Outputs);
                 w.Line($"/// <summary>Layer {l}'s update kernel: hands ∂C/∂w^{l}[o, c, ky, kx] = Σ_x Σ_(y, x') δ^{l}[o, y, x'] {a}[c, y·S + ky − P, x'·S + kx − P] (the correlation of the input with δ^{l}) and ∂C/∂b^{l}[o] = Σ_x Σ_(y, x') δ^{l}[o, y, x'] over m samples to the update.</summary>");
                 w.Line(HotPath);
-                using (w.Block(UpdateKernel(layer).Declaration(string.Empty)))
+                using (w.Block(UpdateKernel(layer).Declaration(suffix)))
                 {
                     EmitConstants(w, layer);
                     using (w.Block("for (nint o = 0; o < Filters; o++)"))

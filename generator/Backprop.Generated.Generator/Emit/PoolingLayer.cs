@@ -80,7 +80,11 @@ public sealed partial class NetworkGenerator
                 LayerInfo info = layer.Info;
                 w.Line($"const nint Channels = {Int(info.Input.Channels)}, Height = {Int(info.Input.Height)}, Width = {Int(info.Input.Width)}; // the input: {info.Input}");
                 w.Line($"const nint OutputHeight = {Int(info.Output.Height)}, OutputWidth = {Int(info.Output.Width)}; // the output: {info.Output}");
-                w.Line($"const nint WindowHeight = {Int(info.KernelHeight)}, WindowWidth = {Int(info.KernelWidth)}, Stride = {Int(info.Stride)};");
+                // An unrolled max window names its offsets as constants instead of looping over the window's rows and columns.
+                bool unrolled = IsMax(info) && WindowOffsets(info).Length <= UnrolledWindow;
+                w.Line(unrolled
+                    ? $"const nint Stride = {Int(info.Stride)}; // windows of {Int(info.KernelHeight)} × {Int(info.KernelWidth)}"
+                    : $"const nint WindowHeight = {Int(info.KernelHeight)}, WindowWidth = {Int(info.KernelWidth)}, Stride = {Int(info.Stride)};");
             }
 
             /// <summary>Opens the loops over every output (c, y, x), with <c>window</c> the offset of its window's first input in a row.</summary>
@@ -111,14 +115,15 @@ public sealed partial class NetworkGenerator
                         EmitOutputLoops(w, () =>
                         {
                             w.Line($"ref float first = ref {Unsafe}.Add(ref input, window);");
-                            if (IsMax(layer.Info))
+                            if (IsMax(layer.Info) && WindowOffsets(layer.Info) is { Length: <= UnrolledWindow } offsets)
+                            {
+                                w.Line($"// The largest of the window's {Int(offsets.Length)} values: MathF.Max compiles to branch-free instructions, so no branch for the data to mispredict.");
+                                w.Line($"{Unsafe}.Add(ref target, output) = {MaxTree(offsets.Select(offset => $"{Unsafe}.Add(ref first, {Int(offset)})").ToList())};");
+                            }
+                            else if (IsMax(layer.Info))
                             {
                                 w.Line("float best = first;");
-                                EmitWindowLoops(w, () =>
-                                {
-                                    w.Line($"float value = {Unsafe}.Add(ref first, i * Width + j);");
-                                    w.Line("if (value > best) best = value;");
-                                });
+                                EmitWindowLoops(w, () => w.Line($"best = MathF.Max(best, {Unsafe}.Add(ref first, i * Width + j)); // branch-free: no branch for the data to mispredict"));
                                 w.Line($"{Unsafe}.Add(ref target, output) = best;");
                             }
                             else
@@ -132,6 +137,18 @@ public sealed partial class NetworkGenerator
                 }
                 w.Line();
             }
+
+            /// <summary>Windows of at most this many values are written out position by position rather than looped over.</summary>
+            private const int UnrolledWindow = 16;
+
+            /// <summary>The offsets of a window's values from its first, as constants: (i, j) at i·Width + j.</summary>
+            private static int[] WindowOffsets(LayerInfo info) =>
+                Enumerable.Range(0, info.KernelHeight).SelectMany(i => Enumerable.Range(0, info.KernelWidth).Select(j => i * info.Input.Width + j)).ToArray();
+
+            /// <summary>A balanced tree of MathF.Max over the values: the same largest value as a scan, in a shorter chain.</summary>
+            private static string MaxTree(IReadOnlyList<string> values) => values.Count == 1
+                ? values[0]
+                : $"MathF.Max({MaxTree(values.Take(values.Count / 2).ToList())}, {MaxTree(values.Skip(values.Count / 2).ToList())})";
 
             private static void EmitWindowLoops(SourceWriter w, System.Action body)
             {
@@ -159,25 +176,55 @@ public sealed partial class NetworkGenerator
                         w.Line($"ref float input = ref {Unsafe}.Add(ref a, s * {Int(paddedInputs)});");
                         w.Line($"ref float target = ref {Unsafe}.Add(ref dPrevious, s * {Int(paddedInputs)});");
                         w.Line($"ref float errors = ref {Unsafe}.Add(ref d, s * {Int(Padded(layer.Outputs))});");
-                        w.Line($"MemoryMarshal.CreateSpan(ref target, {Int(paddedInputs)}).Clear();");
+                        // Windows side by side (stride = size) cover every input once: each is written, none added to.
+                        bool tiled = layer.Info.Stride == layer.Info.KernelWidth;
+                        string into = tiled ? "=" : "+=";
+                        if (tiled)
+                        {
+                            if (paddedInputs > layer.Inputs)
+                            {
+                                w.Line($"MemoryMarshal.CreateSpan(ref {Unsafe}.Add(ref target, {Int(layer.Inputs)}), {Int(paddedInputs - layer.Inputs)}).Clear(); // the row's padding");
+                            }
+                        }
+                        else
+                        {
+                            w.Line($"MemoryMarshal.CreateSpan(ref target, {Int(paddedInputs)}).Clear(); // overlapping or gapped windows: add into zeros");
+                        }
                         EmitOutputLoops(w, () =>
                         {
-                            if (IsMax(layer.Info))
+                            if (IsMax(layer.Info) && WindowOffsets(layer.Info) is { Length: <= UnrolledWindow } offsets)
+                            {
+                                w.Line($"ref float first = ref {Unsafe}.Add(ref input, window);");
+                                w.Line($"float {string.Join(", ", offsets.Select((offset, k) => $"v{k} = {Unsafe}.Add(ref first, {Int(offset)})"))};");
+                                w.Line($"float best = {MaxTree(offsets.Select((_, k) => $"v{k}").ToList())};");
+                                w.Line($"int error = BitConverter.SingleToInt32Bits({Unsafe}.Add(ref errors, output)), taken = 0, take;");
+                                w.Line("// The error goes to the first value equal to the largest, and +0 to the others: integer masks rather than");
+                                w.Line("// branches, since which value wins is data the branch predictor cannot learn.");
+                                for (int k = 0; k < offsets.Length; k++)
+                                {
+                                    w.Line($"bool equal{k} = v{k} == best; take = {Unsafe}.As<bool, byte>(ref equal{k}) & (taken ^ 1); taken |= take; {Unsafe}.Add(ref target, window + {Int(offsets[k])}) {into} BitConverter.Int32BitsToSingle(error & -take);");
+                                }
+                            }
+                            else if (IsMax(layer.Info))
                             {
                                 w.Line($"ref float first = ref {Unsafe}.Add(ref input, window);");
                                 w.Line("float best = first;");
-                                w.Line("nint at = 0;");
+                                EmitWindowLoops(w, () => w.Line($"best = MathF.Max(best, {Unsafe}.Add(ref first, i * Width + j));"));
+                                w.Line($"int error = BitConverter.SingleToInt32Bits({Unsafe}.Add(ref errors, output)), taken = 0;");
+                                w.Line("// The error goes to the first value equal to the largest, and +0 to the others: integer masks rather than");
+                                w.Line("// branches, since which value wins is data the branch predictor cannot learn.");
                                 EmitWindowLoops(w, () =>
                                 {
-                                    w.Line($"float value = {Unsafe}.Add(ref first, i * Width + j);");
-                                    w.Line("if (value > best) { best = value; at = i * Width + j; }");
+                                    w.Line($"bool equal = {Unsafe}.Add(ref first, i * Width + j) == best;");
+                                    w.Line($"int take = {Unsafe}.As<bool, byte>(ref equal) & (taken ^ 1);");
+                                    w.Line("taken |= take;");
+                                    w.Line($"{Unsafe}.Add(ref target, window + i * Width + j) {into} BitConverter.Int32BitsToSingle(error & -take);");
                                 });
-                                w.Line($"{Unsafe}.Add(ref target, window + at) += {Unsafe}.Add(ref errors, output);");
                             }
                             else
                             {
                                 w.Line($"float share = {Unsafe}.Add(ref errors, output) / (WindowHeight * WindowWidth);");
-                                EmitWindowLoops(w, () => w.Line($"{Unsafe}.Add(ref target, window + i * Width + j) += share;"));
+                                EmitWindowLoops(w, () => w.Line($"{Unsafe}.Add(ref target, window + i * Width + j) {into} share;"));
                             }
                         });
                     }
