@@ -15,6 +15,8 @@ public class ExportTests
     [
         nameof(SigmoidNet), nameof(TanhNet), nameof(ReluNet), nameof(LeakyReluNet), nameof(IdentityNet), nameof(SoftmaxNet),
         nameof(QuadraticSigmoidNet), nameof(MixedNet), nameof(DeepMixedNet), nameof(TwoLayerNet), nameof(WideNet),
+        nameof(ConvPoolSoftmaxNet), nameof(StridedConvStackNet), nameof(Signal1DNet), nameof(PoolFirstConvOutputNet),
+        nameof(ConvTanhOutputNet), nameof(MaxPoolOutputNet), nameof(LeNet5Net),
     ];
 
     [Theory]
@@ -28,7 +30,7 @@ public class ExportTests
         {
             float[] inputs = Ort.Inputs(rows * net.InputSize, seed: rows);
             float[] expected = net.Forward(model, inputs, rows);
-            float[] actual = Ort.Run(session, inputs, rows, [net.InputSize]);
+            float[] actual = Ort.Run(session, inputs, rows, net.InputShape);
             Ort.Close(expected, actual, what: $"{network}, batch of {rows}");
         }
     }
@@ -39,6 +41,7 @@ public class ExportTests
     {
         ModelData model = NetworkCase.All[network].Create(seed: 5);
         ModelData back = OnnxImporter.Import(new MemoryStream(OnnxExporter.ToBytes(model)), network);
+        Assert.Equal(model.Architecture, back.Architecture);
         Assert.Equal(model.LayerSizes, back.LayerSizes);
         Assert.Equal(model.Activations, back.Activations);
         Assert.Equal(model.Cost, back.Cost);
