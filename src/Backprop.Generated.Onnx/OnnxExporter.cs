@@ -24,6 +24,16 @@ namespace Backprop.Onnx;
 /// <c>layer{l}.z</c> and <c>layer{l}.a</c>.
 /// </para>
 /// <para>
+/// A network declared layer by layer takes a float tensor [batch, C, L] or [batch, C, H, W] when its input is a signal or
+/// an image. A convolution is a <c>Conv</c> node <c>layer{l}.conv</c> of the initializers <c>layer{l}.weight</c> (as
+/// stored: [filters, channels, kernelHeight, kernelWidth], or [filters, channels, kernel] for a 1-D convolution) and
+/// <c>layer{l}.bias</c> ([filters]), with its <c>kernel_shape</c>, <c>strides</c> and <c>pads</c>; a pool is a
+/// <c>MaxPool</c> (<c>layer{l}.maxpool</c>) or <c>AveragePool</c> (<c>layer{l}.avgpool</c>) with its <c>kernel_shape</c>
+/// and <c>strides</c> and no padding; the first dense layer after a spatial one starts with a <c>Flatten</c>
+/// (<c>layer{l}.flatten</c>, C, H, W order, as the runtime flattens). A spatial output layer is flattened before its
+/// activation, so the output is [batch, n_L] whatever the last layer, and a softmax spans all of its values.
+/// </para>
+/// <para>
 /// The model's producer is "Backprop.Generated" with this library's version, its doc string names the shape and
 /// functions, and its metadata holds <c>backprop.cost</c> (the cost, e.g. <c>LogLikelihood</c>, which
 /// <see cref="OnnxImporter"/> restores) and <c>backprop.declaration</c> (<see cref="ModelData.NetworkDeclaration"/>).

@@ -13,7 +13,7 @@ using static System.FormattableString;
 namespace Backprop.Onnx;
 
 /// <summary>
-/// Reads a multilayer perceptron from an ONNX model, e.g. one exported by PyTorch's <c>torch.onnx.export</c> or by
+/// Reads a multilayer perceptron or a convolutional network from an ONNX model, e.g. one exported by PyTorch's <c>torch.onnx.export</c> or by
 /// <see cref="OnnxExporter"/>, as a <see cref="ModelData"/> (which <see cref="NetworkSerializer"/> saves, and a generated
 /// network with the same <see cref="ModelData.NetworkDeclaration"/> loads).
 /// </summary>
@@ -29,6 +29,17 @@ namespace Backprop.Onnx;
 /// <c>Reshape</c> to a constant shape that flattens each sample ([-1, n], [0, -1], [0, n]; [1, -1] or [1, n] unless the
 /// input fixes a batch larger than 1), <c>Identity</c> and <c>Dropout</c> in inference mode may stand anywhere in the
 /// chain.
+/// </para>
+/// <para>
+/// Over a signal [batch, C, L] or an image [batch, C, H, W] whose dimensions the graph input declares, a layer may also be
+/// a <c>Conv</c> (weights [filters, C, kernel...] as stored, an optional bias [filters]; group 1, dilation 1, one stride
+/// for both axes of an image, the same padding on every side, <c>auto_pad</c> NOTSET or VALID), a <c>MaxPool</c> or an
+/// <c>AveragePool</c> (a square window on an image, no padding, <c>ceil_mode</c> 0; a <c>Pad</c> of zeros before it, as
+/// PyTorch writes, is skipped). The first dense layer after them takes the flattened maps (C, H, W order). An
+/// inference-mode <c>BatchNormalization</c> right after a <c>Conv</c> or dense layer, before its activation, is folded
+/// into it: with scale = γ / √(var + ε) per output channel, w' = w · scale and b' = (b − mean) · scale + β. An activation
+/// after a max pool is the activation of the convolution before the pool (a non-decreasing function and the max
+/// commute), as PyTorch's <c>F.relu(F.max_pool2d(conv(x), 2))</c> exports.
 /// </para>
 /// <para>
 /// Weights and biases are initializers or <c>Constant</c> nodes (or <c>Identity</c> nodes of one), float32, in
