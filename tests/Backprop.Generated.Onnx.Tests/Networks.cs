@@ -187,7 +187,7 @@ public partial class Conv1DAvgPool { }
 [Dense(3)]
 public partial class StridedPadded { }
 
-/// <summary>unsupported_conv.onnx (named when convolutions were not imported yet): a 3×3 convolution, a linear layer.</summary>
+/// <summary>unsupported_conv.onnx: a 3×3 convolution and a linear layer.</summary>
 [Network]
 [Input(1, 6, 6)]
 [Conv2D(2, 3)]

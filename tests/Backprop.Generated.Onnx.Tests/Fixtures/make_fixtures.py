@@ -145,7 +145,7 @@ def main():
     export(f, "nobias_linear_linear", (3,))
     good.append(record(f, "nobias_linear_linear", (3,), 7, data))
 
-    # Models the importer must refuse.
+    # Models the importer must refuse; except unsupported_conv, which keeps its name and imports (a Conv2d, then a Linear).
     export(nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(32, 3)), "unsupported_conv", (1, 6, 6))
     export(nn.Sequential(nn.Linear(4, 5), nn.LeakyReLU(0.2), nn.Linear(5, 2)), "leaky_relu_0_2", (4,))
     export(nn.Sequential(nn.Linear(4, 5), nn.Softmax(dim=1), nn.Linear(5, 2)), "hidden_softmax", (4,))
