@@ -15,7 +15,7 @@ public sealed class OnnxExportOptions
     /// <summary>The default <see cref="Opset"/>: 17 (IR version 8), loaded by ONNX Runtime 1.12 and later and by onnx 1.12's checker.</summary>
     public const int DefaultOpset = 17;
 
-    /// <summary>The name of the graph's input, a float tensor [batch, n_1]. Default <c>input</c>.</summary>
+    /// <summary>The name of the graph's input, a float tensor [batch, n_1] (or [batch, C, L], [batch, C, H, W]). Default <c>input</c>.</summary>
     public string InputName { get; init; } = "input";
 
     /// <summary>The name of the graph's output, a float tensor [batch, n_L]. Default <c>output</c>.</summary>

@@ -24,6 +24,16 @@ namespace Backprop.Onnx;
 /// <c>layer{l}.z</c> and <c>layer{l}.a</c>.
 /// </para>
 /// <para>
+/// A network declared layer by layer takes a float tensor [batch, C, L] or [batch, C, H, W] when its input is a signal or
+/// an image. A convolution is a <c>Conv</c> node <c>layer{l}.conv</c> of the initializers <c>layer{l}.weight</c> (as
+/// stored: [filters, channels, kernelHeight, kernelWidth], or [filters, channels, kernel] for a 1-D convolution) and
+/// <c>layer{l}.bias</c> ([filters]), with its <c>kernel_shape</c>, <c>strides</c> and <c>pads</c>; a pool is a
+/// <c>MaxPool</c> (<c>layer{l}.maxpool</c>) or <c>AveragePool</c> (<c>layer{l}.avgpool</c>) with its <c>kernel_shape</c>
+/// and <c>strides</c> and no padding; the first dense layer after a spatial one starts with a <c>Flatten</c>
+/// (<c>layer{l}.flatten</c>, C, H, W order, as the runtime flattens). A spatial output layer is flattened before its
+/// activation, so the output is [batch, n_L] whatever the last layer, and a softmax spans all of its values.
+/// </para>
+/// <para>
 /// The model's producer is "Backprop.Generated" with this library's version, its doc string names the shape and
 /// functions, and its metadata holds <c>backprop.cost</c> (the cost, e.g. <c>LogLikelihood</c>, which
 /// <see cref="OnnxImporter"/> restores) and <c>backprop.declaration</c> (<see cref="ModelData.NetworkDeclaration"/>).
@@ -149,41 +159,52 @@ public static class OnnxExporter
     private static ModelProto Build(ModelData model, OnnxExportOptions options)
     {
         Check(model, options);
+        NetworkArchitecture architecture = model.Architecture;
         IReadOnlyList<int> sizes = model.LayerSizes;
         int layers = sizes.Count;
+        bool dense = architecture.IsDenseChain;
         var graph = new GraphProto
         {
             Name = options.GraphName ?? "backprop_" + model.Shape.Replace('-', '_'),
             DocString = Invariant($"{model.Shape} network with {model.Functions}."),
         };
-        graph.Input.Add(FloatMatrix(options.InputName, sizes[0]));
-        graph.Output.Add(FloatMatrix(options.OutputName, sizes[^1]));
+        graph.Input.Add(FloatTensorValue(options.InputName, architecture.Input.Dimensions));
+        graph.Output.Add(FloatTensorValue(options.OutputName, sizes[^1]));
 
         string previous = options.InputName;
         for (int l = 2; l <= layers; l++)
         {
             string prefix = Invariant($"layer{l}");
             bool last = l == layers;
-            ActivationKind activation = model.Activations[l - 2];
-            string weight = prefix + ".weight";
-            string bias = prefix + ".bias";
-            graph.Initializer.Add(FloatTensor(weight, model.Weights(l), sizes[l - 1], sizes[l - 2]));
-            graph.Initializer.Add(FloatTensor(bias, model.Biases(l), sizes[l - 1]));
-
-            string z = last && activation == ActivationKind.Identity ? options.OutputName : prefix + ".z";
-            var gemm = new NodeProto
+            LayerInfo layer = architecture.Layers[l - 2];
+            ActivationKind activation = layer.Activation;
+            // A spatial output is flattened to [batch, n_L] before its activation: the output has the same shape
+            // whatever the last layer, and a softmax then spans all its values, as the network's does.
+            bool flattenOutput = last && layer.Output.Rank > 1;
+            string z = last && activation == ActivationKind.Identity && !flattenOutput ? options.OutputName : prefix + ".z";
+            if (layer.Kind == LayerKind.Dense)
             {
-                Name = prefix + ".gemm",
-                OpType = "Gemm",
-                DocString = Invariant($"z^{l} = a^{l - 1} (w^{l})ᵀ + b^{l}: w^{l} [{sizes[l - 1]}, {sizes[l - 2]}], b^{l} [{sizes[l - 1]}]"),
-            };
-            gemm.Input.Add(previous);
-            gemm.Input.Add(weight);
-            gemm.Input.Add(bias);
-            gemm.Output.Add(z);
-            gemm.Attribute.Add(IntAttribute("transB", 1));
-            graph.Node.Add(gemm);
+                // After a spatial input or layer, the first dense layer takes each sample as one row.
+                if ((l == 2 ? architecture.Input : architecture.Layers[l - 3].Output).Rank > 1)
+                {
+                    previous = AddFlatten(graph, prefix, previous, prefix + ".flat", "a^(l-1) as one row per sample, in C, H, W order");
+                }
+                AddGemm(graph, model, l, prefix, previous, z, layer);
+            }
+            else if (layer.IsConvolution)
+            {
+                AddConvolution(graph, model, l, prefix, previous, z, layer);
+            }
+            else
+            {
+                AddPool(graph, l, prefix, previous, z, layer);
+            }
             previous = z;
+            if (flattenOutput)
+            {
+                string flat = activation == ActivationKind.Identity ? options.OutputName : prefix + ".flat";
+                previous = AddFlatten(graph, prefix, previous, flat, Invariant($"z^{l} as one row per sample, in C, H, W order"));
+            }
 
             if (activation == ActivationKind.Identity)
             {
@@ -205,7 +226,7 @@ public static class OnnxExporter
                 OpType = opType,
                 DocString = Invariant($"a^{l} = {activation}(z^{l})"),
             };
-            node.Input.Add(z);
+            node.Input.Add(previous);
             node.Output.Add(a);
             if (activation == ActivationKind.LeakyReLU)
             {
@@ -220,6 +241,7 @@ public static class OnnxExporter
             previous = a;
         }
 
+        string input = "[batch, " + string.Join(", ", architecture.Input.Dimensions) + "]";
         var result = new ModelProto
         {
             IrVersion = IrVersionFor(options.Opset),
@@ -227,16 +249,102 @@ public static class OnnxExporter
             ProducerVersion = ProducerVersion,
             Domain = "",
             ModelVersion = 1,
-            DocString = Invariant(
-                $"A {model.Shape} multilayer perceptron with {model.Functions}, exported by Backprop.Generated: ") +
-                Invariant($"input '{options.InputName}' float [batch, {sizes[0]}], output '{options.OutputName}' float [batch, {sizes[^1]}]; ") +
-                "each layer l a Gemm a^(l-1) (w^l)T + b^l then its activation. Declared as " + model.NetworkDeclaration,
+            DocString = dense
+                ? Invariant(
+                    $"A {model.Shape} multilayer perceptron with {model.Functions}, exported by Backprop.Generated: ") +
+                    Invariant($"input '{options.InputName}' float [batch, {sizes[0]}], output '{options.OutputName}' float [batch, {sizes[^1]}]; ") +
+                    "each layer l a Gemm a^(l-1) (w^l)T + b^l then its activation. Declared as " + model.NetworkDeclaration
+                : Invariant(
+                    $"A {model.Shape} network with {model.Functions}, exported by Backprop.Generated: ") +
+                    Invariant($"input '{options.InputName}' float {input}, output '{options.OutputName}' float [batch, {sizes[^1]}]; ") +
+                    "each layer a Conv, MaxPool, AveragePool or Gemm (after a Flatten) then its activation. Declared as " + model.NetworkDeclaration,
             Graph = graph,
         };
         result.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = options.Opset });
         result.MetadataProps.Add(new StringStringEntryProto { Key = CostMetadataKey, Value = model.Cost.ToString() });
         result.MetadataProps.Add(new StringStringEntryProto { Key = DeclarationMetadataKey, Value = model.NetworkDeclaration });
         return result;
+    }
+
+    /// <summary>A dense layer: <c>Gemm</c> of the row of activations and the weights [n_l, n_(l−1)] (transB = 1), plus the biases.</summary>
+    private static void AddGemm(GraphProto graph, ModelData model, int l, string prefix, string input, string z, LayerInfo layer)
+    {
+        int inputs = layer.Input.Size, outputs = layer.Output.Size;
+        string weight = prefix + ".weight";
+        string bias = prefix + ".bias";
+        graph.Initializer.Add(FloatTensor(weight, model.Weights(l), outputs, inputs));
+        graph.Initializer.Add(FloatTensor(bias, model.Biases(l), outputs));
+        var gemm = new NodeProto
+        {
+            Name = prefix + ".gemm",
+            OpType = "Gemm",
+            DocString = Invariant($"z^{l} = a^{l - 1} (w^{l})ᵀ + b^{l}: w^{l} [{outputs}, {inputs}], b^{l} [{outputs}]"),
+        };
+        gemm.Input.Add(input);
+        gemm.Input.Add(weight);
+        gemm.Input.Add(bias);
+        gemm.Output.Add(z);
+        gemm.Attribute.Add(IntAttribute("transB", 1));
+        graph.Node.Add(gemm);
+    }
+
+    /// <summary>
+    /// A convolution: <c>Conv</c> with the weights as stored ([filters, channels, kernelHeight, kernelWidth], or
+    /// [filters, channels, kernel] for a signal, which ONNX convolves along its one spatial axis) and the biases.
+    /// </summary>
+    private static void AddConvolution(GraphProto graph, ModelData model, int l, string prefix, string input, string z, LayerInfo layer)
+    {
+        bool image = layer.Kind == LayerKind.Conv2D;
+        int filters = layer.Output.Channels, channels = layer.Input.Channels;
+        string weight = prefix + ".weight";
+        string bias = prefix + ".bias";
+        graph.Initializer.Add(image
+            ? FloatTensor(weight, model.Weights(l), filters, channels, layer.KernelHeight, layer.KernelWidth)
+            : FloatTensor(weight, model.Weights(l), filters, channels, layer.KernelWidth));
+        graph.Initializer.Add(FloatTensor(bias, model.Biases(l), filters));
+        var conv = new NodeProto
+        {
+            Name = prefix + ".conv",
+            OpType = "Conv",
+            DocString = Invariant($"z^{l} = w^{l} ∗ a^{l - 1} + b^{l}: {layer.Input} → {layer.Output}, stride {layer.Stride}, padding {layer.Padding}"),
+        };
+        conv.Input.Add(input);
+        conv.Input.Add(weight);
+        conv.Input.Add(bias);
+        conv.Output.Add(z);
+        conv.Attribute.Add(IntsAttribute("kernel_shape", image ? [layer.KernelHeight, layer.KernelWidth] : [layer.KernelWidth]));
+        conv.Attribute.Add(IntsAttribute("strides", image ? [layer.Stride, layer.Stride] : [layer.Stride]));
+        conv.Attribute.Add(IntsAttribute("pads", image ? [layer.Padding, layer.Padding, layer.Padding, layer.Padding] : [layer.Padding, layer.Padding]));
+        graph.Node.Add(conv);
+    }
+
+    /// <summary>A pooling layer: <c>MaxPool</c> or <c>AveragePool</c> over windows of its size, with its stride and no padding.</summary>
+    private static void AddPool(GraphProto graph, int l, string prefix, string input, string z, LayerInfo layer)
+    {
+        bool image = layer.Kind is LayerKind.MaxPool2D or LayerKind.AvgPool2D;
+        bool max = layer.Kind is LayerKind.MaxPool2D or LayerKind.MaxPool1D;
+        var pool = new NodeProto
+        {
+            Name = prefix + (max ? ".maxpool" : ".avgpool"),
+            OpType = max ? "MaxPool" : "AveragePool",
+            DocString = Invariant($"z^{l} = {(max ? "max" : "mean")} of each window of a^{l - 1}: {layer.Input} → {layer.Output}, window {layer.KernelWidth}, stride {layer.Stride}"),
+        };
+        pool.Input.Add(input);
+        pool.Output.Add(z);
+        pool.Attribute.Add(IntsAttribute("kernel_shape", image ? [layer.KernelHeight, layer.KernelWidth] : [layer.KernelWidth]));
+        pool.Attribute.Add(IntsAttribute("strides", image ? [layer.Stride, layer.Stride] : [layer.Stride]));
+        graph.Node.Add(pool);
+    }
+
+    /// <summary>A <c>Flatten</c> (axis 1) of <paramref name="input"/> to <paramref name="output"/>; returns <paramref name="output"/>.</summary>
+    private static string AddFlatten(GraphProto graph, string prefix, string input, string output, string doc)
+    {
+        var flatten = new NodeProto { Name = prefix + ".flatten", OpType = "Flatten", DocString = doc };
+        flatten.Input.Add(input);
+        flatten.Output.Add(output);
+        flatten.Attribute.Add(IntAttribute("axis", 1));
+        graph.Node.Add(flatten);
+        return output;
     }
 
     private static void Check(ModelData model, OnnxExportOptions options)
@@ -274,11 +382,15 @@ public static class OnnxExporter
         ?? typeof(OnnxExporter).Assembly.GetName().Version?.ToString()
         ?? "";
 
-    private static ValueInfoProto FloatMatrix(string name, int width)
+    /// <summary>A float tensor [batch, dimensions...], the batch dimension symbolic.</summary>
+    private static ValueInfoProto FloatTensorValue(string name, params ReadOnlySpan<int> dimensions)
     {
         var shape = new TensorShapeProto();
         shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "batch" });
-        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = width });
+        foreach (int dimension in dimensions)
+        {
+            shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = dimension });
+        }
         return new ValueInfoProto
         {
             Name = name,
@@ -307,6 +419,13 @@ public static class OnnxExporter
 
     private static AttributeProto IntAttribute(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    private static AttributeProto IntsAttribute(string name, long[] values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.Add(values);
+        return attribute;
+    }
 
     private static AttributeProto FloatAttribute(string name, float value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };

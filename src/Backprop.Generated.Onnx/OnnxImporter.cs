@@ -13,7 +13,7 @@ using static System.FormattableString;
 namespace Backprop.Onnx;
 
 /// <summary>
-/// Reads a multilayer perceptron from an ONNX model, e.g. one exported by PyTorch's <c>torch.onnx.export</c> or by
+/// Reads a multilayer perceptron or a convolutional network from an ONNX model, e.g. one exported by PyTorch's <c>torch.onnx.export</c> or by
 /// <see cref="OnnxExporter"/>, as a <see cref="ModelData"/> (which <see cref="NetworkSerializer"/> saves, and a generated
 /// network with the same <see cref="ModelData.NetworkDeclaration"/> loads).
 /// </summary>
@@ -31,6 +31,17 @@ namespace Backprop.Onnx;
 /// chain.
 /// </para>
 /// <para>
+/// Over a signal [batch, C, L] or an image [batch, C, H, W] whose dimensions the graph input declares, a layer may also be
+/// a <c>Conv</c> (weights [filters, C, kernel...] as stored, an optional bias [filters]; group 1, dilation 1, one stride
+/// for both axes of an image, the same padding on every side, <c>auto_pad</c> NOTSET or VALID), a <c>MaxPool</c> or an
+/// <c>AveragePool</c> (a square window on an image, no padding, <c>ceil_mode</c> 0; a <c>Pad</c> of zeros before it, as
+/// PyTorch writes, is skipped). The first dense layer after them takes the flattened maps (C, H, W order). An
+/// inference-mode <c>BatchNormalization</c> right after a <c>Conv</c> or dense layer, before its activation, is folded
+/// into it: with scale = γ / √(var + ε) per output channel, w' = w · scale and b' = (b − mean) · scale + β. An activation
+/// after a max pool is the activation of the convolution before the pool (a non-decreasing function and the max
+/// commute), as PyTorch's <c>F.relu(F.max_pool2d(conv(x), 2))</c> exports.
+/// </para>
+/// <para>
 /// Weights and biases are initializers or <c>Constant</c> nodes (or <c>Identity</c> nodes of one), float32, in
 /// <c>raw_data</c> or <c>float_data</c>; both layouts of a weight matrix end up in the runtime's row-major
 /// [n_l, n_(l−1)]. The model's cost is the output's natural pair, unless the metadata says otherwise
@@ -42,8 +53,8 @@ public static class OnnxImporter
 {
     /// <summary>What a model may be made of: the end of every message about an unsupported node.</summary>
     internal const string Supported =
-        "a model is a chain of Gemm or MatMul+Add layers with Relu, LeakyRelu(0.01), Tanh, Sigmoid, Softmax (output layer only), " +
-        "and Flatten/Reshape/Identity/Dropout (inference)";
+        "a model is a chain of Gemm or MatMul+Add, Conv (1-D or 2-D), MaxPool and AveragePool layers with Relu, LeakyRelu(0.01), Tanh, Sigmoid, " +
+        "Softmax (output layer only), BatchNormalization (after a Conv or Gemm), and Flatten/Reshape/Identity/Dropout (inference)/Pad (of zeros)";
 
     /// <summary>Reads the ONNX model in the file <paramref name="path"/>.</summary>
     /// <param name="path">The <c>.onnx</c> file.</param>
@@ -95,23 +106,39 @@ public static class OnnxImporter
         return new Reader(model, name).Read();
     }
 
-    /// <summary>One weight layer as it is read: z = W a + b, then its activation.</summary>
-    private sealed class Layer(NodeProto linear, int inputs, int outputs, float[] weights, float[] biases)
+    /// <summary>
+    /// One layer as it is read: its node, its shape (<see cref="Info"/>, made with the identity activation: the
+    /// activation is known only when the next node is read), its parameters in the runtime's layout, then its activation.
+    /// </summary>
+    private sealed class Layer(NodeProto node, LayerInfo info, float[] weights, float[] biases)
     {
-        public NodeProto Linear { get; } = linear;
+        public NodeProto Node { get; } = node;
 
-        public int Inputs { get; } = inputs;
+        public LayerInfo Info { get; } = info;
 
-        public int Outputs { get; } = outputs;
+        public int Outputs => Info.Output.Size;
 
-        /// <summary>Row-major [Outputs, Inputs].</summary>
+        /// <summary>Row-major: dense [Outputs, Inputs]; a convolution [filters, channels, kernel...]; none for a pool.</summary>
         public float[] Weights { get; } = weights;
 
         public float[] Biases { get; } = biases;
 
-        public ActivationKind? Activation { get; set; }
+        public ActivationKind? Activation { get; set; } = info.IsPooling ? ActivationKind.Identity : null;
 
         public NodeProto? ActivationNode { get; set; }
+
+        /// <summary>The layer with its activation.</summary>
+        public LayerInfo Final()
+        {
+            ActivationKind activation = Activation ?? ActivationKind.Identity;
+            return Info.Kind switch
+            {
+                LayerKind.Dense => LayerInfo.Dense(Info.Input.Size, Info.Output.Size, activation),
+                LayerKind.Conv2D => LayerInfo.Conv2D(Info.Input, Info.Output.Channels, Info.KernelHeight, Info.KernelWidth, Info.Stride, Info.Padding, activation),
+                LayerKind.Conv1D => LayerInfo.Conv1D(Info.Input, Info.Output.Channels, Info.KernelWidth, Info.Stride, Info.Padding, activation),
+                _ => Info,
+            };
+        }
     }
 
     private sealed class Reader
@@ -127,11 +154,14 @@ public static class OnnxImporter
         private readonly List<Layer> _layers = [];
         private string _current = "";
 
-        // What flows along the chain: its rank and the number of features per sample, where known; and the input's
-        // batch size, where the model fixes it.
+        // What flows along the chain: its rank and the number of features per sample, where known; its shape per sample
+        // when it is a signal [batch, C, L] or an image [batch, C, H, W] of known dimensions; and the input's batch size,
+        // where the model fixes it. The network's input is the shape the first layer takes.
         private int? _rank;
         private long? _features;
+        private TensorShape? _shape;
         private long? _batch;
+        private TensorShape _input;
 
         public Reader(ModelProto model, string source)
         {
@@ -205,7 +235,7 @@ public static class OnnxImporter
             if (_layers.Count == 0)
             {
                 throw Fail(OnnxImportError.Empty, null, Invariant(
-                    $"has no layer: no Gemm or MatMul between input '{input.Name}' and output '{output.Name}'; {Supported}"));
+                    $"has no layer: no Gemm, MatMul, Conv or pool between input '{input.Name}' and output '{output.Name}'; {Supported}"));
             }
             if (_layers.Count + 1 > NetworkSerializer.MaxLayerCount)
             {
@@ -213,10 +243,13 @@ public static class OnnxImporter
                     $"has {_layers.Count} weight layers ({_layers.Count + 1} layers with the input); a network has at most {NetworkSerializer.MaxLayerCount} layers"));
             }
             Layer last = _layers[^1];
-            last.Activation ??= ActivationKind.Identity;
+            foreach (Layer layer in _layers)
+            {
+                layer.Activation ??= ActivationKind.Identity;
+            }
             CheckOutput(output, last.Outputs);
 
-            int[] sizes = [_layers[0].Inputs, .. _layers.Select(layer => layer.Outputs)];
+            int[] sizes = [_input.Size, .. _layers.Select(layer => layer.Outputs)];
             ActivationKind[] activations = [.. _layers.Select(layer => layer.Activation!.Value)];
             long count = 0;
             foreach (Layer layer in _layers)
@@ -231,7 +264,9 @@ public static class OnnxImporter
             NetworkArchitecture architecture;
             try
             {
-                architecture = NetworkArchitecture.Dense(sizes, activations, Cost(activations));
+                architecture = _layers.TrueForAll(layer => layer.Info.Kind == LayerKind.Dense)
+                    ? NetworkArchitecture.Dense(sizes, activations, Cost(activations))
+                    : NetworkArchitecture.Create(_input, [.. _layers.Select(layer => layer.Final())], Cost(activations));
             }
             catch (ArgumentException e)
             {
@@ -355,20 +390,32 @@ public static class OnnxImporter
                         : -1;
                 }
                 _features = product > 0 ? product : null;
+                if (_features is not null && _rank is 3 or 4)
+                {
+                    _shape = TensorShape.FromDimensions([.. shape.Dim.Skip(1).Select(dim => (int)dim.DimValue)]);
+                }
             }
         }
 
+        /// <summary>
+        /// The declared output is [batch, n_L]; or, when the chain ends in a signal or an image (not flattened), of that
+        /// shape, [batch, C, L] or [batch, C, H, W]. Unknown dimensions fit any.
+        /// </summary>
         private void CheckOutput(ValueInfoProto output, int width)
         {
             TypeProto.Types.Tensor? tensor = TensorType(output, "output");
             if (tensor?.Shape is TensorShapeProto shape)
             {
-                bool fits = shape.Dim.Count == 2 &&
-                    (shape.Dim[1].ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue || shape.Dim[1].DimValue == width);
+                long[] expected = _shape is TensorShape spatial && _rank is 3 or 4 ? [.. spatial.Dimensions.Select(d => (long)d)] : [width];
+                bool fits = shape.Dim.Count == expected.Length + 1;
+                for (int d = 1; fits && d < shape.Dim.Count; d++)
+                {
+                    fits = shape.Dim[d].ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue || shape.Dim[d].DimValue == expected[d - 1];
+                }
                 if (!fits)
                 {
                     throw Fail(OnnxImportError.ShapeMismatch, null, Invariant(
-                        $"declares output '{output.Name}' as {Describe(shape)}, but the last layer gives [batch, {width}]"));
+                        $"declares output '{output.Name}' as {Describe(shape)}, but the last layer gives [batch, {string.Join(", ", expected)}]"));
                 }
             }
         }
@@ -454,6 +501,21 @@ public static class OnnxImporter
                 case "Gemm":
                     Gemm(node);
                     break;
+                case "Conv":
+                    Conv(node);
+                    break;
+                case "MaxPool":
+                    Pool(node, max: true);
+                    break;
+                case "AveragePool":
+                    Pool(node, max: false);
+                    break;
+                case "BatchNormalization":
+                    BatchNormalization(node);
+                    break;
+                case "Pad":
+                    Pad(node);
+                    break;
                 case "MatMul":
                     MatMul(node);
                     break;
@@ -489,6 +551,11 @@ public static class OnnxImporter
                     {
                         throw Fail(OnnxImportError.UnsupportedAttribute, node, Invariant(
                             $"has axis {axis}; softmax is supported over the last axis of [batch, outputs] only (axis 1 or -1)"));
+                    }
+                    if (_rank is int softmaxRank && softmaxRank != 2)
+                    {
+                        throw Fail(OnnxImportError.UnsupportedGraph, node, Invariant(
+                            $"takes '{_current}' of rank {softmaxRank}; softmax is supported over [batch, outputs] only: flatten the maps first"));
                     }
                     Activate(node, ActivationKind.Softmax);
                     break;
@@ -590,6 +657,11 @@ public static class OnnxImporter
                     $"does not add a constant bias to '{_current}'; Add is supported as the bias of a Gemm or MatMul layer"));
             }
             string bias = node.Input[0] == _current ? node.Input[1] : node.Input[0];
+            if (_layers.Count > 0 && _layers[^1].Info.Kind != LayerKind.Dense)
+            {
+                throw Fail(OnnxImportError.UnsupportedGraph, node, Invariant(
+                    $"adds '{bias}' after the {_layers[^1].Info.Kind} layer {Describe(_layers[^1].Node)}; Add is supported as the bias of a Gemm or MatMul layer"));
+            }
             if (_layers.Count == 0 || _layers[^1].Activation is not null)
             {
                 throw Fail(OnnxImportError.UnsupportedGraph, node, Invariant(
@@ -641,20 +713,282 @@ public static class OnnxImporter
             {
                 throw Fail(OnnxImportError.ShapeMismatch, node, Invariant($"has weights [{outputs}, {inputs}]; a layer has at least one input and one neuron"));
             }
-            if (_layers.Count > 0)
+            AddLayer(new Layer(node, LayerInfo.Dense(inputs, outputs, ActivationKind.Identity), weights, biases), closePrevious: true);
+            _rank = 2;
+            _shape = null;
+        }
+
+        /// <summary>
+        /// Appends <paramref name="layer"/> to the chain (the first layer fixes the network's input shape); with
+        /// <paramref name="closePrevious"/>, a layer before it still without an activation is an identity layer.
+        /// </summary>
+        private void AddLayer(Layer layer, bool closePrevious)
+        {
+            if (_layers.Count == 0)
+            {
+                _input = layer.Info.Input;
+            }
+            else
             {
                 Layer previous = _layers[^1];
                 if (previous.Activation == ActivationKind.Softmax)
                 {
                     throw Fail(OnnxImportError.UnsupportedGraph, previous.ActivationNode, Invariant(
-                        $"is a softmax before layer {Describe(node)}; softmax is supported on the output layer only"));
+                        $"is a softmax before layer {Describe(layer.Node)}; softmax is supported on the output layer only"));
                 }
-                // A linear layer straight after another: the first is an identity layer (exactly what it computes).
-                previous.Activation ??= ActivationKind.Identity;
+                if (closePrevious)
+                {
+                    // A linear layer straight after another: the first is an identity layer (exactly what it computes).
+                    previous.Activation ??= ActivationKind.Identity;
+                }
             }
-            _layers.Add(new Layer(node, inputs, outputs, weights, biases));
-            _rank = 2;
-            _features = outputs;
+            _layers.Add(layer);
+            _features = layer.Outputs;
+        }
+
+        /// <summary>The signal or image flowing into <paramref name="node"/>, which needs one; <paramref name="what"/> names the node's kind.</summary>
+        private TensorShape Spatial(NodeProto node, string what)
+        {
+            if (_rank is not (3 or 4) || _shape is not TensorShape shape)
+            {
+                throw Fail(OnnxImportError.ShapeMismatch, node, Invariant(
+                    $"takes '{_current}' of {(_rank is int rank ? "rank " + rank.ToString(CultureInfo.InvariantCulture) : "unknown shape")}; {what} takes a signal [batch, channels, length] or an image [batch, channels, height, width] whose dimensions the graph's input declares"));
+            }
+            return shape;
+        }
+
+        /// <summary>
+        /// A convolution: Conv(activations, weights [filters, channels, kernel...][, bias [filters]]), group 1, dilation 1,
+        /// the same stride along both axes of an image and the same padding on every side.
+        /// </summary>
+        private void Conv(NodeProto node)
+        {
+            CheckAttributes(node, "auto_pad", "dilations", "group", "kernel_shape", "pads", "strides");
+            if (node.Input.Count is < 2 or > 3 || node.Input[0] != _current)
+            {
+                throw Fail(OnnxImportError.UnsupportedGraph, node, Invariant(
+                    $"does not take '{_current}' as its input X; a convolution is Conv(activations, weights[, bias])"));
+            }
+            TensorShape input = Spatial(node, "a Conv");
+            int axes = input.Rank - 1;
+            CheckAutoPad(node);
+            long group = IntAttribute(node, "group", 1);
+            if (group != 1)
+            {
+                throw Fail(OnnxImportError.UnsupportedAttribute, node, Invariant($"has group {group}; only group 1 (every filter sees every channel) is supported"));
+            }
+            CheckOnes(node, "dilations", axes);
+            var (weights, dims) = Floats(node, node.Input[1], "weights W");
+            if (dims.Length != axes + 2 || dims[1] != input.Channels || dims[0] < 1 || dims.Skip(2).Any(dim => dim < 1))
+            {
+                throw Fail(OnnxImportError.ShapeMismatch, node, Invariant(
+                    $"has weights '{node.Input[1]}' of shape {Describe(dims)}; a convolution of '{_current}' ({input}) takes [filters, {input.Channels}, {(axes == 2 ? "kernelHeight, kernelWidth" : "kernel")}]"));
+            }
+            long[]? kernel = Ints(node, "kernel_shape");
+            if (kernel is not null && !kernel.AsSpan().SequenceEqual(dims.AsSpan(2)))
+            {
+                throw Fail(OnnxImportError.ShapeMismatch, node, Invariant(
+                    $"has kernel_shape {Describe(kernel)} but weights of shape {Describe(dims)}"));
+            }
+            int stride = Stride(node, axes);
+            int padding = Padding(node, axes);
+            int filters = (int)dims[0];
+            float[] biases = new float[filters];
+            if (node.Input.Count == 3 && node.Input[2].Length > 0)
+            {
+                var (values, biasDims) = Floats(node, node.Input[2], "bias B");
+                if (biasDims.Length != 1 || biasDims[0] != filters)
+                {
+                    throw Fail(OnnxImportError.ShapeMismatch, node, Invariant(
+                        $"has bias '{node.Input[2]}' of shape {Describe(biasDims)}; a convolution of {filters} filters takes a bias [{filters}]"));
+                }
+                biases = values;
+            }
+            LayerInfo info = Fit(node, () => axes == 2
+                ? LayerInfo.Conv2D(input, filters, (int)dims[2], (int)dims[3], stride, padding, ActivationKind.Identity)
+                : LayerInfo.Conv1D(input, filters, (int)dims[2], stride, padding, ActivationKind.Identity));
+            AddLayer(new Layer(node, info, weights, biases), closePrevious: true);
+            _shape = info.Output;
+        }
+
+        /// <summary>MaxPool or AveragePool: a window square on an image, no padding, no ceil_mode, no dilation, its only output used.</summary>
+        private void Pool(NodeProto node, bool max)
+        {
+            if (max)
+            {
+                CheckAttributes(node, "auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides");
+            }
+            else
+            {
+                CheckAttributes(node, "auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides");
+            }
+            if (node.Input.Count != 1 || node.Input[0] != _current)
+            {
+                throw Fail(OnnxImportError.UnsupportedGraph, node, Invariant($"does not take '{_current}' as its one input; {Supported}"));
+            }
+            TensorShape input = Spatial(node, "a pool");
+            int axes = input.Rank - 1;
+            CheckAutoPad(node);
+            long ceil = IntAttribute(node, "ceil_mode", 0);
+            if (ceil != 0)
+            {
+                throw Fail(OnnxImportError.UnsupportedAttribute, node, Invariant($"has ceil_mode {ceil}; only ceil_mode 0 (windows inside the input) is supported"));
+            }
+            CheckOnes(node, "dilations", axes);
+            long[] kernel = Ints(node, "kernel_shape") ?? throw Fail(OnnxImportError.UnsupportedAttribute, node, "has no kernel_shape; a pool needs one");
+            if (kernel.Length != axes || kernel.Any(size => size != kernel[0]) || kernel[0] is < 1 or > int.MaxValue)
+            {
+                throw Fail(OnnxImportError.UnsupportedAttribute, node, Invariant(
+                    $"has kernel_shape {Describe(kernel)}; a pool of '{_current}' ({input}) has {(axes == 2 ? "a square window [size, size]" : "a window [size]")}"));
+            }
+            if (Padding(node, axes) != 0)
+            {
+                throw Fail(OnnxImportError.UnsupportedAttribute, node, "has padding; only pools without padding are supported");
+            }
+            int stride = Stride(node, axes);
+            LayerKind kind = (max, axes) switch
+            {
+                (true, 2) => LayerKind.MaxPool2D,
+                (false, 2) => LayerKind.AvgPool2D,
+                (true, _) => LayerKind.MaxPool1D,
+                _ => LayerKind.AvgPool1D,
+            };
+            LayerInfo info = Fit(node, () => LayerInfo.Pool(kind, input, (int)kernel[0], stride));
+            // A pool leaves the layer before it open: an activation after a max pool may still be that layer's.
+            AddLayer(new Layer(node, info, [], []), closePrevious: false);
+            _shape = info.Output;
+        }
+
+        /// <summary>
+        /// BatchNormalization in inference mode, folded into the convolution or dense layer it follows (before that
+        /// layer's activation): with scale = γ / √(var + ε) per output channel, w' = w · scale and b' = (b − mean) · scale + β.
+        /// </summary>
+        private void BatchNormalization(NodeProto node)
+        {
+            CheckAttributes(node, "epsilon", "momentum", "spatial", "training_mode", "is_test");
+            if (node.Input.Count != 5 || node.Input[0] != _current)
+            {
+                throw Fail(OnnxImportError.UnsupportedGraph, node, Invariant(
+                    $"does not normalize '{_current}'; BatchNormalization is (activations, scale, B, mean, var)"));
+            }
+            if (IntAttribute(node, "training_mode", 0) != 0 || IntAttribute(node, "spatial", 1) != 1)
+            {
+                throw Fail(OnnxImportError.UnsupportedAttribute, node, "is in training mode or not spatial; only inference-mode BatchNormalization over channels is supported");
+            }
+            Layer? layer = _layers.Count > 0 ? _layers[^1] : null;
+            if (layer is null || !(layer.Info.Kind == LayerKind.Dense || layer.Info.IsConvolution) || layer.Activation is not null)
+            {
+                string where = layer is null ? "before any layer"
+                    : layer.Activation is not null && !layer.Info.IsPooling ? Invariant($"after the activation of layer {Describe(layer.Node)}")
+                    : Invariant($"after the {layer.Info.Kind} layer {Describe(layer.Node)}");
+                throw Fail(OnnxImportError.UnsupportedGraph, node, Invariant(
+                    $"normalizes '{_current}' {where}; BatchNormalization is supported right after a Conv or Gemm, before its activation, where it folds into the layer"));
+            }
+            int channels = layer.Info.Kind == LayerKind.Dense ? layer.Outputs : layer.Info.Output.Channels;
+            float[] gamma = Channel(node, 1, channels), beta = Channel(node, 2, channels), mean = Channel(node, 3, channels), variance = Channel(node, 4, channels);
+            double epsilon = FloatAttribute(node, "epsilon", 1e-5f);
+            int block = layer.Weights.Length / channels;
+            for (int c = 0; c < channels; c++)
+            {
+                double scale = gamma[c] / Math.Sqrt(variance[c] + epsilon);
+                for (int i = c * block; i < (c + 1) * block; i++)
+                {
+                    layer.Weights[i] = (float)(layer.Weights[i] * scale);
+                }
+                layer.Biases[c] = (float)((layer.Biases[c] - (double)mean[c]) * scale + beta[c]);
+            }
+        }
+
+        /// <summary>
+        /// A Pad that adds nothing (PyTorch puts one, of zeros, before an AveragePool): an identity. The pads are an input
+        /// from opset 11 on, an attribute before.
+        /// </summary>
+        private void Pad(NodeProto node)
+        {
+            CheckAttributes(node, "mode", "pads", "value");
+            if (node.Input.Count is < 1 or > 4 || node.Input[0] != _current)
+            {
+                throw Fail(OnnxImportError.UnsupportedGraph, node, Invariant($"does not pad '{_current}'; {Supported}"));
+            }
+            long[] pads = node.Input.Count >= 2 && node.Input[1].Length > 0 ? Int64s(node, node.Input[1], "pads") : Ints(node, "pads") ?? [];
+            if (pads.Any(pad => pad != 0))
+            {
+                throw Fail(OnnxImportError.UnsupportedAttribute, node, Invariant(
+                    $"pads by {Describe(pads)}; only a Pad of zeros (which changes nothing) is supported: pad in the Conv"));
+            }
+        }
+
+        /// <summary>The BatchNormalization parameter at input <paramref name="index"/>: one value per channel.</summary>
+        private float[] Channel(NodeProto node, int index, int channels)
+        {
+            string role = index switch { 1 => "scale", 2 => "B", 3 => "mean", _ => "var" };
+            var (values, dims) = Floats(node, node.Input[index], role);
+            if (dims.Length != 1 || dims[0] != channels)
+            {
+                throw Fail(OnnxImportError.ShapeMismatch, node, Invariant(
+                    $"has {role} '{node.Input[index]}' of shape {Describe(dims)}; the layer before has {channels} channels, so it takes [{channels}]"));
+            }
+            return values;
+        }
+
+        /// <summary>The layer <paramref name="make"/> builds, or its ArgumentException (the window does not fit, ...) as the node's problem.</summary>
+        private LayerInfo Fit(NodeProto node, Func<LayerInfo> make)
+        {
+            try
+            {
+                return make();
+            }
+            catch (ArgumentException e)
+            {
+                throw Fail(OnnxImportError.ShapeMismatch, node, Invariant($"does not fit '{_current}' ({_shape}): {e.Message.ReplaceLineEndings(" ")}"), e);
+            }
+        }
+
+        /// <summary>auto_pad, if given, is NOTSET (the pads attribute says) or VALID (no padding).</summary>
+        private void CheckAutoPad(NodeProto node)
+        {
+            string autoPad = StringAttribute(node, "auto_pad", "NOTSET");
+            if (autoPad is not ("NOTSET" or "VALID"))
+            {
+                throw Fail(OnnxImportError.UnsupportedAttribute, node, Invariant($"has auto_pad {autoPad}; only NOTSET (explicit pads) or VALID is supported"));
+            }
+        }
+
+        /// <summary>The attribute <paramref name="name"/>, if given, is 1 along each of the <paramref name="axes"/> axes.</summary>
+        private void CheckOnes(NodeProto node, string name, int axes)
+        {
+            if (Ints(node, name) is long[] values && (values.Length != axes || values.Any(value => value != 1)))
+            {
+                throw Fail(OnnxImportError.UnsupportedAttribute, node, Invariant($"has {name} {Describe(values)}; only {name} of 1 are supported"));
+            }
+        }
+
+        /// <summary>strides: one per axis (default 1), the same along both axes of an image.</summary>
+        private int Stride(NodeProto node, int axes)
+        {
+            long[] strides = Ints(node, "strides") ?? [.. Enumerable.Repeat(1L, axes)];
+            if (strides.Length != axes || strides.Any(stride => stride != strides[0]) || strides[0] is < 1 or > int.MaxValue)
+            {
+                throw Fail(OnnxImportError.UnsupportedAttribute, node, Invariant(
+                    $"has strides {Describe(strides)}; {(axes == 2 ? "the same stride of at least 1 along both axes" : "one stride of at least 1")} is supported"));
+            }
+            return (int)strides[0];
+        }
+
+        /// <summary>pads [begin..., end...] (default 0): the same on every side.</summary>
+        private int Padding(NodeProto node, int axes)
+        {
+            long[] pads = Ints(node, "pads") ?? new long[2 * axes];
+            if (StringAttribute(node, "auto_pad", "NOTSET") == "VALID" && pads.Any(pad => pad != 0))
+            {
+                throw Fail(OnnxImportError.UnsupportedAttribute, node, Invariant($"has auto_pad VALID and pads {Describe(pads)}; it has one or the other"));
+            }
+            if (pads.Length != 2 * axes || pads.Any(pad => pad != pads[0]) || pads[0] is < 0 or > int.MaxValue / 4)
+            {
+                throw Fail(OnnxImportError.UnsupportedAttribute, node, Invariant(
+                    $"has pads {Describe(pads)}; only the same padding of at least 0 on every side is supported"));
+            }
+            return (int)pads[0];
         }
 
         private void Activate(NodeProto node, ActivationKind activation)
@@ -662,13 +996,26 @@ public static class OnnxImporter
             if (_layers.Count == 0)
             {
                 throw Fail(OnnxImportError.UnsupportedGraph, node, Invariant(
-                    $"comes before any Gemm or MatMul layer; an activation follows a layer; {Supported}"));
+                    $"comes before any layer; an activation follows a layer; {Supported}"));
             }
             Layer layer = _layers[^1];
+            if (layer.Info.IsPooling)
+            {
+                // f(max(x)) = max(f(x)) for a non-decreasing f: after a max pool, the activation of the convolution before it.
+                Layer? before = _layers.Count > 1 ? _layers[^2] : null;
+                bool commutes = layer.Info.Kind is LayerKind.MaxPool2D or LayerKind.MaxPool1D && activation != ActivationKind.Softmax &&
+                    before is { Activation: null } && before.Info.IsConvolution;
+                if (!commutes)
+                {
+                    throw Fail(OnnxImportError.UnsupportedGraph, node, Invariant(
+                        $"follows the pooling layer {Describe(layer.Node)}, which has no activation; put the activation before the pool"));
+                }
+                layer = before!;
+            }
             if (layer.Activation is not null)
             {
                 throw Fail(OnnxImportError.UnsupportedGraph, node, Invariant(
-                    $"follows the activation {Describe(layer.ActivationNode!)} of layer {Describe(layer.Linear)}; a layer has one activation"));
+                    $"follows the activation {Describe(layer.ActivationNode!)} of layer {Describe(layer.Node)}; a layer has one activation"));
             }
             layer.Activation = activation;
             layer.ActivationNode = node;
@@ -687,6 +1034,7 @@ public static class OnnxImporter
                     $"has axis {IntAttribute(node, "axis", 1)}; only axis 1 (each sample to one row) is supported"));
             }
             _rank = 2;
+            _shape = null;
         }
 
         private void Reshape(NodeProto node)
@@ -725,6 +1073,7 @@ public static class OnnxImporter
                     $"reshapes '{_current}' of {known} features per sample to [{string.Join(", ", shape)}]; it may only flatten each sample"));
             }
             _rank = 2;
+            _shape = null;
             _features = features > 0 ? features : null;
         }
 
@@ -783,6 +1132,39 @@ public static class OnnxImporter
             return fallback;
         }
 
+        /// <summary>The integers of the attribute <paramref name="name"/>, or null when the node does not have it.</summary>
+        private long[]? Ints(NodeProto node, string name)
+        {
+            foreach (AttributeProto attribute in node.Attribute)
+            {
+                if (attribute.Name == name)
+                {
+                    if (attribute.Type is not (AttributeProto.Types.AttributeType.Ints or AttributeProto.Types.AttributeType.Undefined))
+                    {
+                        throw Fail(OnnxImportError.UnsupportedAttribute, node, $"has the attribute '{name}' of type {attribute.Type}; it is a list of integers");
+                    }
+                    return [.. attribute.Ints];
+                }
+            }
+            return null;
+        }
+
+        private string StringAttribute(NodeProto node, string name, string fallback)
+        {
+            foreach (AttributeProto attribute in node.Attribute)
+            {
+                if (attribute.Name == name)
+                {
+                    if (attribute.Type is not (AttributeProto.Types.AttributeType.String or AttributeProto.Types.AttributeType.Undefined))
+                    {
+                        throw Fail(OnnxImportError.UnsupportedAttribute, node, $"has the attribute '{name}' of type {attribute.Type}; it is a string");
+                    }
+                    return attribute.S.ToStringUtf8();
+                }
+            }
+            return fallback;
+        }
+
         private long IntAttribute(NodeProto node, string name, long fallback)
         {
             foreach (AttributeProto attribute in node.Attribute)
@@ -814,15 +1196,15 @@ public static class OnnxImporter
             return (values, dims);
         }
 
-        private long[] Int64s(NodeProto node, string name)
+        private long[] Int64s(NodeProto node, string name, string role = "shape")
         {
-            TensorProto tensor = Constant(node, name, "shape");
+            TensorProto tensor = Constant(node, name, role);
             long[] dims = Dims(node, tensor);
             long count = Count(node, tensor, dims);
             if (tensor.DataType != (int)TensorProto.Types.DataType.Int64 || dims.Length != 1)
             {
                 throw Fail(OnnxImportError.UnsupportedType, node, Invariant(
-                    $"has shape '{name}' of element type {TypeName(tensor.DataType)} and shape {Describe(dims)}; a shape is an INT64 vector"));
+                    $"has {role} '{name}' of element type {TypeName(tensor.DataType)} and shape {Describe(dims)}; {(role == "shape" ? "a shape" : role)} is an INT64 vector"));
             }
             return Values(node, tensor, count, tensor.Int64Data, "int64_data");
         }

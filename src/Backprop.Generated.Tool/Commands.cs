@@ -14,7 +14,7 @@ internal static class Commands
     public static RootCommand Build()
     {
         var root = new RootCommand(
-            "Converts multilayer perceptrons between ONNX and Backprop.Generated model files, and inspects model files.")
+            "Converts networks (multilayer perceptrons and convolutional networks) between ONNX and Backprop.Generated model files, and inspects model files.")
         {
             Import(),
             Export(),
@@ -31,7 +31,7 @@ internal static class Commands
         {
             Description = "The model file to write (default: the ONNX file's name with .bpnet); its text form goes beside it with .b64 appended.",
         };
-        var command = new Command("import", "Imports an ONNX multilayer perceptron (Gemm or MatMul+Add layers; Relu, LeakyRelu 0.01, Tanh, Sigmoid, Softmax) as a model file and its text form, and prints the [Network(...)] to declare.")
+        var command = new Command("import", "Imports an ONNX network (Gemm or MatMul+Add, Conv, MaxPool and AveragePool layers; Relu, LeakyRelu 0.01, Tanh, Sigmoid, Softmax; BatchNormalization folded) as a model file and its text form, and prints the attributes to declare it with.")
         {
             model,
             output,
@@ -64,7 +64,7 @@ internal static class Commands
         var opset = new Option<int?>("--opset") { Description = "The ONNX operator set to target (default: the exporter's)." };
         var inputName = new Option<string>("--input-name") { Description = "The name of the graph's input (default: input)." };
         var outputName = new Option<string>("--output-name") { Description = "The name of the graph's output (default: output)." };
-        var command = new Command("export", "Exports a model file to ONNX: one Gemm and one activation per layer, a dynamic batch dimension.")
+        var command = new Command("export", "Exports a model file to ONNX: one Gemm, Conv, MaxPool or AveragePool and one activation per layer, a dynamic batch dimension.")
         {
             model,
             network,
@@ -183,9 +183,22 @@ internal static class Commands
         }
     }
 
-    /// <summary><c>[Network(…)]</c> with <c>Weights = "file"</c> added before the closing parenthesis.</summary>
+    /// <summary>
+    /// The declaration with <c>Weights = "file"</c> added to its <c>[Network…]</c>, the first line: <c>[Network(…)]</c>
+    /// gets it before its closing parenthesis, and the bare <c>[Network]</c> above layer attributes becomes
+    /// <c>[Network(Weights = "file")]</c>.
+    /// </summary>
     internal static string WithWeights(string declaration, string weightsFile)
-        => string.Concat(declaration.AsSpan(0, declaration.Length - 2), $", Weights = \"{weightsFile}\")]");
+    {
+        int end = declaration.IndexOf('\n', StringComparison.Ordinal);
+        string network = end < 0 ? declaration : declaration[..end];
+        string layers = end < 0 ? "" : declaration[end..];
+        string weights = $"Weights = \"{weightsFile}\"";
+        network = network == "[Network]"
+            ? $"[Network({weights})]"
+            : string.Concat(network.AsSpan(0, network.Length - 2), ", ", weights, ")]");
+        return network + layers;
+    }
 
     internal static string Relative(string path)
     {

@@ -89,5 +89,7 @@ internal static class Inspection
         return 0;
     }
 
-    private static void Row(string name, string value) => Console.WriteLine($"  {name + ":",-13}{value}");
+    /// <summary>A row: its name, then its value; a value of several lines (a layer-by-layer declaration) goes on under the first.</summary>
+    private static void Row(string name, string value)
+        => Console.WriteLine($"  {name + ":",-13}{value.Replace("\n", "\n" + new string(' ', 15), StringComparison.Ordinal)}");
 }

@@ -7,7 +7,7 @@ using Backprop.Onnx;
 namespace Backprop.Tool;
 
 /// <summary>
-/// <c>backprop</c>: <c>import</c> an ONNX multilayer perceptron, <c>export</c> a model to ONNX, print a model's
+/// <c>backprop</c>: <c>import</c> an ONNX multilayer perceptron or convolutional network, <c>export</c> a model to ONNX, print a model's
 /// <c>base64</c> text form, <c>inspect</c> a model file. Every error is one line on standard error with exit code 1
 /// (2 for a command line that does not parse).
 /// </summary>

@@ -25,11 +25,15 @@ internal static class OnnxMutator
     private static readonly string[] Operators =
     [
         "Gemm", "MatMul", "Add", "Relu", "LeakyRelu", "Tanh", "Sigmoid", "Softmax", "Flatten", "Reshape", "Identity",
-        "Dropout", "Constant", "Conv", "",
+        "Dropout", "Constant", "Conv", "MaxPool", "AveragePool", "BatchNormalization", "Pad", "",
     ];
 
     private static readonly string[] AttributeNames =
-        ["alpha", "beta", "transA", "transB", "axis", "allowzero", "is_test", "ratio", "value", "value_float", "value_floats", "value_int", "value_ints", "x"];
+        [
+            "alpha", "beta", "transA", "transB", "axis", "allowzero", "is_test", "ratio", "value", "value_float", "value_floats", "value_int", "value_ints", "x",
+            "kernel_shape", "strides", "pads", "dilations", "group", "auto_pad", "ceil_mode", "count_include_pad", "storage_order", "epsilon",
+            "training_mode", "spatial", "mode",
+        ];
 
     /// <summary>The seed with one to three structural edits, or null when it does not parse as an ONNX model.</summary>
     public static byte[]? Mutate(byte[] seed, Random random)
@@ -212,13 +216,35 @@ internal static class OnnxMutator
 
     private static void EditAttributes(NodeProto node, Random random)
     {
-        if (node.Attribute.Count > 0 && random.Next(3) == 0)
+        List<AttributeProto> lists = [.. node.Attribute.Where(a => a.Ints.Count > 0)];
+        if (lists.Count > 0 && random.Next(3) == 0)
+        {
+            // A kernel shape, stride, padding or dilation changed in place: one value, or one value dropped or added.
+            RepeatedFieldLongs(Pick(lists, random).Ints, random);
+        }
+        else if (node.Attribute.Count > 0 && random.Next(3) == 0)
         {
             node.Attribute.RemoveAt(random.Next(node.Attribute.Count));
         }
         else
         {
             node.Attribute.Add(RandomAttribute(random));
+        }
+    }
+
+    private static void RepeatedFieldLongs(IList<long> values, Random random)
+    {
+        switch (random.Next(3))
+        {
+            case 0:
+                values.RemoveAt(random.Next(values.Count));
+                break;
+            case 1:
+                values.Add(random.Next(4));
+                break;
+            default:
+                values[random.Next(values.Count)] = random.Next(2) == 0 ? random.Next(5) : Pick(InterestingLongs, random);
+                break;
         }
     }
 

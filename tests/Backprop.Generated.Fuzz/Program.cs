@@ -145,7 +145,7 @@ public static class Program
 
     /// <summary>
     /// An ONNX model imported with <see cref="OnnxImporter"/>: accepted (true), or <see cref="OnnxImportException"/>
-    /// (false). What it accepts must be self-consistent: its parameter count follows from its layer sizes, it saves and
+    /// (false). What it accepts must be self-consistent: its parameter count follows from its layers' shapes, it saves and
     /// reads back equal, its ONNX re-export imports back bit for bit, and its widths are the ones the graph declares.
     /// Accepted or not, the import may allocate no more than <see cref="OnnxAllocationLimit"/> for the input's size: a
     /// small file that announces a huge tensor is refused before that tensor is allocated.
@@ -182,9 +182,15 @@ public static class Program
             throw new InvalidOperationException($"the importer accepted a {model.Shape} model with {model.Activations.Count} activations");
         }
         long expected = 0;
-        for (int l = 1; l < sizes.Count; l++)
+        foreach (LayerInfo layer in model.Architecture.Layers)
         {
-            expected += (long)sizes[l] * sizes[l - 1] + sizes[l];
+            expected += layer.Kind switch
+            {
+                LayerKind.Dense => (long)layer.Output.Size * layer.Input.Size + layer.Output.Size,
+                LayerKind.Conv2D or LayerKind.Conv1D =>
+                    (long)layer.Output.Channels * (layer.Input.Channels * (long)layer.KernelHeight * layer.KernelWidth + 1),
+                _ => 0,
+            };
         }
         if (model.ParameterCount != expected)
         {
@@ -242,7 +248,8 @@ public static class Program
 
     private static void CheckSame(ModelData expected, ModelData actual, string how)
     {
-        bool same = expected.LayerSizes.SequenceEqual(actual.LayerSizes) &&
+        bool same = expected.Architecture.Equals(actual.Architecture) &&
+            expected.LayerSizes.SequenceEqual(actual.LayerSizes) &&
             expected.Activations.SequenceEqual(actual.Activations) &&
             expected.Cost == actual.Cost &&
             MemoryMarshal.AsBytes(expected.Parameters).SequenceEqual(MemoryMarshal.AsBytes(actual.Parameters));
@@ -436,7 +443,26 @@ public static class Program
                 File.WriteAllBytes(Path.Combine(onnx, name + "-truncated.onnx"), model[..(model.Length / 2)]);
             }
         }
-        // A few of the PyTorch-exported fixtures (MatMul+Add, Reshape and Identity, Tanh/Sigmoid, a refused LeakyRelu alpha).
+        // Convolutional networks: a 2-D convolution and max pool under a dense layer; 1-D convolutions and average pools with
+        // a spatial output.
+        LayerInfo conv = LayerInfo.Conv2D(TensorShape.Image(2, 6, 6), 3, 3, 2, 1, 1, ActivationKind.ReLU);
+        LayerInfo pool = LayerInfo.Pool(LayerKind.MaxPool2D, conv.Output, 2, 1);
+        NetworkArchitecture image = NetworkArchitecture.Create(conv.Input, [conv, pool, LayerInfo.Dense(pool.Output.Size, 2, ActivationKind.Softmax)]);
+        NetworkArchitecture signal = NetworkArchitecture.Create(TensorShape.Signal(2, 9),
+        [
+            LayerInfo.Conv1D(TensorShape.Signal(2, 9), 3, 3, 2, 1, ActivationKind.Tanh),
+            LayerInfo.Pool(LayerKind.AvgPool1D, TensorShape.Signal(3, 5), 2, 1),
+            LayerInfo.Conv1D(TensorShape.Signal(3, 4), 2, 2, 1, 0, ActivationKind.LeakyReLU),
+        ]);
+        foreach ((string name, NetworkArchitecture architecture) in new[] { ("conv2d-maxpool-softmax", image), ("conv1d-avgpool-spatial-output", signal) })
+        {
+            float[] parameters = [.. Enumerable.Range(0, architecture.ParameterCount).Select(i => (i * 37 % 19 - 9) / 8f)];
+            ModelProto exported = ModelProto.Parser.ParseFrom(OnnxExporter.ToBytes(new ModelData(architecture, parameters)));
+            exported.ProducerVersion = exported.ProducerVersion.Split('+')[0];
+            File.WriteAllBytes(Path.Combine(onnx, name + ".onnx"), exported.ToByteArray());
+        }
+        // A few of the PyTorch-exported fixtures (MatMul+Add, Reshape and Identity, Tanh/Sigmoid, a refused LeakyRelu alpha;
+        // convolutions with BatchNormalization, and 1-D ones with the Pads before AveragePool).
         string? fixtures = FindUp(Path.GetFullPath(folder), Path.Combine("tests", "Backprop.Generated.Onnx.Tests", "Fixtures"))
             ?? FindUp(Directory.GetCurrentDirectory(), Path.Combine("tests", "Backprop.Generated.Onnx.Tests", "Fixtures"));
         if (fixtures is null)
@@ -444,7 +470,7 @@ public static class Program
             Console.Error.WriteLine("tests/Backprop.Generated.Onnx.Tests/Fixtures not found: the onnx corpus has the exported models only");
             return;
         }
-        foreach (string fixture in new[] { "matmul_add", "reshape_identity", "tanh_sigmoid", "leaky_relu_0_2" })
+        foreach (string fixture in new[] { "matmul_add", "reshape_identity", "tanh_sigmoid", "leaky_relu_0_2", "batchnorm_dropout", "conv1d_avgpool" })
         {
             File.Copy(Path.Combine(fixtures, fixture + ".onnx"), Path.Combine(onnx, "pytorch-" + fixture + ".onnx"), overwrite: true);
         }

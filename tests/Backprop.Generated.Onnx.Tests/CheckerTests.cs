@@ -7,7 +7,8 @@ using Xunit.Abstractions;
 namespace Backprop.Onnx.Tests;
 
 /// <summary>
-/// The reference checker, onnx.checker.check_model, accepts an exported model of every activation. It needs python3
+/// The reference checker, onnx.checker.check_model (with shape inference), accepts an exported model of every activation
+/// and every layer kind. It needs python3
 /// with the onnx package (Debian's python3-onnx); where they are missing the test says so and passes.
 /// </summary>
 public class CheckerTests(ITestOutputHelper output)
@@ -28,7 +29,9 @@ public class CheckerTests(ITestOutputHelper output)
             var files = new System.Collections.Generic.List<string>();
             foreach (string network in (string[])[
                 nameof(SigmoidNet), nameof(TanhNet), nameof(ReluNet), nameof(LeakyReluNet), nameof(IdentityNet),
-                nameof(SoftmaxNet), nameof(MixedNet), nameof(DeepMixedNet), nameof(TwoLayerNet)])
+                nameof(SoftmaxNet), nameof(MixedNet), nameof(DeepMixedNet), nameof(TwoLayerNet),
+                nameof(ConvPoolSoftmaxNet), nameof(StridedConvStackNet), nameof(Signal1DNet), nameof(PoolFirstConvOutputNet),
+                nameof(ConvTanhOutputNet), nameof(MaxPoolOutputNet)])
             {
                 // onnx 1.12 knows opsets up to 17; check the oldest, a middle one and the default.
                 foreach (int opset in (int[])[9, 13, 17])

@@ -15,6 +15,8 @@ public class ExportTests
     [
         nameof(SigmoidNet), nameof(TanhNet), nameof(ReluNet), nameof(LeakyReluNet), nameof(IdentityNet), nameof(SoftmaxNet),
         nameof(QuadraticSigmoidNet), nameof(MixedNet), nameof(DeepMixedNet), nameof(TwoLayerNet), nameof(WideNet),
+        nameof(ConvPoolSoftmaxNet), nameof(StridedConvStackNet), nameof(Signal1DNet), nameof(PoolFirstConvOutputNet),
+        nameof(ConvTanhOutputNet), nameof(MaxPoolOutputNet), nameof(LeNet5Net),
     ];
 
     [Theory]
@@ -28,7 +30,7 @@ public class ExportTests
         {
             float[] inputs = Ort.Inputs(rows * net.InputSize, seed: rows);
             float[] expected = net.Forward(model, inputs, rows);
-            float[] actual = Ort.Run(session, inputs, rows, [net.InputSize]);
+            float[] actual = Ort.Run(session, inputs, rows, net.InputShape);
             Ort.Close(expected, actual, what: $"{network}, batch of {rows}");
         }
     }
@@ -39,6 +41,7 @@ public class ExportTests
     {
         ModelData model = NetworkCase.All[network].Create(seed: 5);
         ModelData back = OnnxImporter.Import(new MemoryStream(OnnxExporter.ToBytes(model)), network);
+        Assert.Equal(model.Architecture, back.Architecture);
         Assert.Equal(model.LayerSizes, back.LayerSizes);
         Assert.Equal(model.Activations, back.Activations);
         Assert.Equal(model.Cost, back.Cost);
@@ -119,16 +122,19 @@ public class ExportTests
     [InlineData(21, 10)]
     public void Every_supported_opset_runs_in_ONNX_Runtime(int opset, long irVersion)
     {
-        NetworkCase net = NetworkCase.All[nameof(MixedNet)];
-        ModelData model = net.Create(seed: 3);
-        byte[] bytes = OnnxExporter.ToBytes(model, new OnnxExportOptions { Opset = opset });
-        ModelProto proto = ModelProto.Parser.ParseFrom(bytes);
-        Assert.Equal(opset, proto.OpsetImport.Single().Version);
-        Assert.Equal(irVersion, proto.IrVersion);
+        foreach (string network in (string[])[nameof(MixedNet), nameof(ConvPoolSoftmaxNet), nameof(Signal1DNet)])
+        {
+            NetworkCase net = NetworkCase.All[network];
+            ModelData model = net.Create(seed: 3);
+            byte[] bytes = OnnxExporter.ToBytes(model, new OnnxExportOptions { Opset = opset });
+            ModelProto proto = ModelProto.Parser.ParseFrom(bytes);
+            Assert.Equal(opset, proto.OpsetImport.Single().Version);
+            Assert.Equal(irVersion, proto.IrVersion);
 
-        float[] inputs = Ort.Inputs(7 * net.InputSize, seed: opset);
-        Ort.Close(net.Forward(model, inputs, 7), Ort.Run(bytes, inputs, 7, [net.InputSize]), what: $"opset {opset}");
-        Assert.Equal(model.Parameters.ToArray(), OnnxImporter.Import(new MemoryStream(bytes)).Parameters.ToArray());
+            float[] inputs = Ort.Inputs(7 * net.InputSize, seed: opset);
+            Ort.Close(net.Forward(model, inputs, 7), Ort.Run(bytes, inputs, 7, net.InputShape), what: $"{network} at opset {opset}");
+            Assert.Equal(model.Parameters.ToArray(), OnnxImporter.Import(new MemoryStream(bytes)).Parameters.ToArray());
+        }
     }
 
     [Fact]

@@ -29,6 +29,12 @@ public class MutationTests(ITestOutputHelper output)
                 .Select(name => OnnxExporter.ToBytes(NetworkCase.All[name].Create(seed: 3))),
             .. new[] { "matmul_add", "reshape_identity", "tanh_sigmoid", "flatten_relu_leaky_softmax", "nobias_linear_linear", "shared_parameters", "view_batch_1" }
                 .Select(name => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", name + ".onnx"))),
+            // Convolutional graphs: exported (Conv, both pools in 1-D and 2-D, Flatten, a spatial output) and from PyTorch
+            // (BatchNormalization, Pad before AveragePool, an activation after a max pool).
+            .. new[] { nameof(ConvPoolSoftmaxNet), nameof(StridedConvStackNet), nameof(Signal1DNet), nameof(ConvTanhOutputNet) }
+                .Select(name => OnnxExporter.ToBytes(NetworkCase.All[name].Create(seed: 3))),
+            .. new[] { "lenet_like", "batchnorm_dropout", "conv1d_avgpool", "strided_padded", "unsupported_conv" }
+                .Select(name => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", name + ".onnx"))),
         ];
         var random = new Random(20_261_207);
         var outcomes = new SortedDictionary<string, int>(StringComparer.Ordinal);
@@ -81,12 +87,7 @@ public class MutationTests(ITestOutputHelper output)
         Assert.InRange(sizes.Count, NetworkSerializer.MinLayerCount, NetworkSerializer.MaxLayerCount);
         Assert.Equal(sizes.Count - 1, model.Activations.Count);
         Assert.All(sizes, size => Assert.True(size >= 1, $"mutation {mutation}: a layer of {size}"));
-        long expected = 0;
-        for (int l = 1; l < sizes.Count; l++)
-        {
-            expected += (long)sizes[l] * sizes[l - 1] + sizes[l];
-        }
-        Assert.Equal(expected, model.ParameterCount);
+        Assert.Equal(Parameters(model.Architecture), model.ParameterCount);
 
         using var saved = new MemoryStream();
         NetworkSerializer.Save(model, saved);
@@ -95,8 +96,29 @@ public class MutationTests(ITestOutputHelper output)
         AssertSame(model, OnnxImporter.Import(new MemoryStream(OnnxExporter.ToBytes(model)), "re-exported.onnx"));
     }
 
+    /// <summary>
+    /// The parameters the layers imply, from their shapes: n_l·n_(l−1) + n_l for a dense layer, filters · (channels · kernel
+    /// + 1) for a convolution, none for a pool.
+    /// </summary>
+    internal static long Parameters(NetworkArchitecture architecture)
+    {
+        long count = 0;
+        foreach (LayerInfo layer in architecture.Layers)
+        {
+            count += layer.Kind switch
+            {
+                LayerKind.Dense => (long)layer.Output.Size * layer.Input.Size + layer.Output.Size,
+                LayerKind.Conv2D or LayerKind.Conv1D =>
+                    (long)layer.Output.Channels * (layer.Input.Channels * (long)layer.KernelHeight * layer.KernelWidth + 1),
+                _ => 0,
+            };
+        }
+        return count;
+    }
+
     private static void AssertSame(ModelData expected, ModelData actual)
     {
+        Assert.Equal(expected.Architecture, actual.Architecture);
         Assert.Equal(expected.LayerSizes, actual.LayerSizes);
         Assert.Equal(expected.Activations, actual.Activations);
         Assert.Equal(expected.Cost, actual.Cost);

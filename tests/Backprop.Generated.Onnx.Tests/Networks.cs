@@ -81,3 +81,115 @@ public partial class SharedParameters { }
 /// <summary>view_batch_1.onnx: x.view(x.size(0), -1) exported with a batch of 1 (a Reshape to [1, -1]).</summary>
 [Network(20, 8, 3, HiddenActivation = ActivationKind.ReLU, OutputActivation = ActivationKind.Softmax)]
 public partial class ViewBatch1 { }
+
+// Networks declared layer by layer, exported to ONNX: convolutions (2-D and 1-D, stride, padding, a non-square kernel),
+// both pools in both dimensions, stacks of them, spatial outputs, and every activation.
+
+/// <summary>A padded 3×3 convolution, ReLU, max pooling, a softmax layer over the flattened maps.</summary>
+[Network]
+[Input(2, 8, 10)]
+[Conv2D(3, 3, Padding = 1, Activation = ActivationKind.ReLU)]
+[MaxPool2D(2)]
+[Dense(5, Activation = ActivationKind.Softmax)]
+public partial class ConvPoolSoftmaxNet { }
+
+/// <summary>Stride 2, a 3×2 kernel, padding, tanh; overlapping average pooling; a second convolution; a sigmoid output.</summary>
+[Network]
+[Input(3, 9, 8)]
+[Conv2D(4, 3, KernelWidth = 2, Stride = 2, Padding = 1, Activation = ActivationKind.Tanh)]
+[AvgPool2D(2, Stride = 1)]
+[Conv2D(2, 2, Activation = ActivationKind.Sigmoid)]
+[Dense(3, Activation = ActivationKind.Sigmoid)]
+public partial class StridedConvStackNet { }
+
+/// <summary>1-D: a padded convolution with leaky ReLU, max pooling, a strided convolution, average pooling, an identity output.</summary>
+[Network]
+[Input(2, 16)]
+[Conv1D(4, 5, Padding = 2, Activation = ActivationKind.LeakyReLU)]
+[MaxPool1D(2)]
+[Conv1D(3, 4, Stride = 2, Activation = ActivationKind.ReLU)]
+[AvgPool1D(3)]
+[Dense(2)]
+public partial class Signal1DNet { }
+
+/// <summary>Pooling straight from the input, a convolution as the output layer (identity).</summary>
+[Network]
+[Input(1, 6, 6)]
+[AvgPool2D(2)]
+[Conv2D(2, 2, Activation = ActivationKind.Identity)]
+public partial class PoolFirstConvOutputNet { }
+
+/// <summary>A strided 1-D convolution as the output layer, with a tanh.</summary>
+[Network]
+[Input(3, 11)]
+[Conv1D(4, 3, Stride = 2, Padding = 1, Activation = ActivationKind.ReLU)]
+[Conv1D(2, 2, Activation = ActivationKind.Tanh)]
+public partial class ConvTanhOutputNet { }
+
+/// <summary>A max pool as the output layer.</summary>
+[Network]
+[Input(2, 6, 6)]
+[Conv2D(3, 3, Padding = 1, Activation = ActivationKind.LeakyReLU)]
+[MaxPool2D(3)]
+public partial class MaxPoolOutputNet { }
+
+/// <summary>LeNet-5 on 28×28 images: two convolutions and pools, three dense layers.</summary>
+[Network]
+[Input(1, 28, 28)]
+[Conv2D(6, 5, Padding = 2, Activation = ActivationKind.ReLU)]
+[MaxPool2D(2)]
+[Conv2D(16, 5, Activation = ActivationKind.ReLU)]
+[MaxPool2D(2)]
+[Dense(120, Activation = ActivationKind.ReLU)]
+[Dense(84, Activation = ActivationKind.ReLU)]
+[Dense(10, Activation = ActivationKind.Softmax)]
+public partial class LeNet5Net { }
+
+// Networks the PyTorch convolutional fixtures are loaded into.
+
+/// <summary>lenet_like.onnx.</summary>
+[Network]
+[Input(1, 16, 16)]
+[Conv2D(4, 5, Padding = 2, Activation = ActivationKind.ReLU)]
+[MaxPool2D(2)]
+[Conv2D(8, 3, Activation = ActivationKind.ReLU)]
+[MaxPool2D(2)]
+[Dense(32, Activation = ActivationKind.ReLU)]
+[Dense(10, Activation = ActivationKind.Softmax)]
+public partial class LeNetLike { }
+
+/// <summary>batchnorm_dropout.onnx: the batch normalizations folded into the convolution and the first dense layer.</summary>
+[Network]
+[Input(2, 8, 8)]
+[Conv2D(4, 3, Padding = 1, Activation = ActivationKind.ReLU)]
+[MaxPool2D(2)]
+[Dense(16, Activation = ActivationKind.ReLU)]
+[Dense(3)]
+public partial class BatchNormDropout { }
+
+/// <summary>conv1d_avgpool.onnx.</summary>
+[Network]
+[Input(3, 20)]
+[Conv1D(5, 3, Padding = 1, Activation = ActivationKind.Tanh)]
+[AvgPool1D(2)]
+[Conv1D(4, 4, Stride = 2, Activation = ActivationKind.Tanh)]
+[AvgPool1D(2)]
+[Dense(2, Activation = ActivationKind.Sigmoid)]
+public partial class Conv1DAvgPool { }
+
+/// <summary>strided_padded.onnx: the ReLU after the max pool is the second convolution's.</summary>
+[Network]
+[Input(2, 9, 11)]
+[Conv2D(3, 5, KernelHeight = 3, Stride = 2, Padding = 1, Activation = ActivationKind.LeakyReLU)]
+[Conv2D(4, 2, Padding = 1, Activation = ActivationKind.ReLU)]
+[MaxPool2D(2)]
+[AvgPool2D(2, Stride = 1)]
+[Dense(3)]
+public partial class StridedPadded { }
+
+/// <summary>unsupported_conv.onnx: a 3×3 convolution and a linear layer.</summary>
+[Network]
+[Input(1, 6, 6)]
+[Conv2D(2, 3)]
+[Dense(3)]
+public partial class SingleConv { }

@@ -53,7 +53,7 @@ class ViewBatch(nn.Module):
         return x.view(x.size(0), -1)
 
 
-def export(model, name, input_shape, opset=13, keep_initializers_as_inputs=False, dynamic_batch=True):
+def export(model, name, input_shape, opset=13, keep_initializers_as_inputs=False, dynamic_batch=True, fuse=True):
     """Exports model (in eval mode) to name.onnx, with a dynamic batch axis or a batch of 1, and checks it; returns its path."""
     model.eval()
     path = os.path.join(HERE, name + ".onnx")
@@ -66,7 +66,9 @@ def export(model, name, input_shape, opset=13, keep_initializers_as_inputs=False
         output_names=["output"],
         dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}} if dynamic_batch else None,
         opset_version=opset,
-        do_constant_folding=True,
+        do_constant_folding=fuse,
+        # EVAL (the default) also fuses a BatchNorm into the Conv before it; PRESERVE keeps the model's (eval) mode without.
+        training=torch.onnx.TrainingMode.EVAL if fuse else torch.onnx.TrainingMode.PRESERVE,
         keep_initializers_as_inputs=keep_initializers_as_inputs,
     )
     onnx.checker.check_model(onnx.load(path))
@@ -143,7 +145,7 @@ def main():
     export(f, "nobias_linear_linear", (3,))
     good.append(record(f, "nobias_linear_linear", (3,), 7, data))
 
-    # Models the importer must refuse.
+    # Models the importer must refuse; except unsupported_conv, which keeps its name and imports (a Conv2d, then a Linear).
     export(nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(32, 3)), "unsupported_conv", (1, 6, 6))
     export(nn.Sequential(nn.Linear(4, 5), nn.LeakyReLU(0.2), nn.Linear(5, 2)), "leaky_relu_0_2", (4,))
     export(nn.Sequential(nn.Linear(4, 5), nn.Softmax(dim=1), nn.Linear(5, 2)), "hidden_softmax", (4,))
@@ -166,6 +168,62 @@ def main():
     path = export(h, "view_batch_1", (4, 5), dynamic_batch=False)
     assert [op for op, _ in operators(path)][:2] == ["Constant", "Reshape"], "the shape was not folded: " + repr(operators(path))
     good.append(record(h, "view_batch_1", (4, 5), 7, data))
+
+    # Convolutional models, after all the multilayer perceptrons above.
+
+    # (i) LeNet-5-like: (Conv2d -> ReLU -> MaxPool2d) twice, Flatten, Linear -> ReLU -> Linear -> Softmax, on 16x16 images.
+    i = nn.Sequential(
+        nn.Conv2d(1, 4, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(4, 8, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(72, 32), nn.ReLU(), nn.Linear(32, 10), nn.Softmax(dim=1))
+    export(i, "lenet_like", (1, 16, 16))
+    good.append(record(i, "lenet_like", (1, 16, 16), 5, data))
+
+    # (j) BatchNorm2d after a Conv2d and BatchNorm1d after a Linear, in eval mode with running statistics and affine
+    # parameters far from their initial values; a Dropout before the last layer. Exported without the exporter's own
+    # fusing, so that the BatchNormalization nodes stay in the graph for the importer to fold.
+    j = nn.Sequential(
+        nn.Conv2d(2, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(64, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 3))
+    with torch.no_grad():
+        for norm in (j[1], j[6]):
+            norm.running_mean.copy_(torch.randn(norm.num_features) * 0.5)
+            norm.running_var.copy_(torch.rand(norm.num_features) * 2 + 0.2)
+            norm.weight.copy_(torch.rand(norm.num_features) + 0.5)
+            norm.bias.copy_(torch.randn(norm.num_features) * 0.3)
+    path = export(j, "batchnorm_dropout", (2, 8, 8), fuse=False)
+    ops = [op for op, _ in operators(path)]
+    assert ops.count("BatchNormalization") == 2, "the BatchNormalization nodes were folded by the exporter: " + repr(ops)
+    good.append(record(j, "batchnorm_dropout", (2, 8, 8), 5, data))
+
+    # (k) 1-D: Conv1d -> Tanh -> AvgPool1d twice (padding, then stride 2), Flatten, Linear -> Sigmoid. The exporter puts
+    # a Pad of zeros before each AveragePool.
+    k = nn.Sequential(
+        nn.Conv1d(3, 5, 3, padding=1), nn.Tanh(), nn.AvgPool1d(2),
+        nn.Conv1d(5, 4, 4, stride=2), nn.Tanh(), nn.AvgPool1d(2),
+        nn.Flatten(), nn.Linear(8, 2), nn.Sigmoid())
+    export(k, "conv1d_avgpool", (3, 20))
+    good.append(record(k, "conv1d_avgpool", (3, 20), 5, data))
+
+    # (l) A 3x5 kernel with stride 2 and padding 1, LeakyReLU; then F.relu(F.max_pool2d(conv(x), 2)) (the activation
+    # after the pool) of a padded 2x2 kernel; an overlapping average pool (stride 1); a Linear output. Every window fits
+    # exactly (PyTorch would floor the others).
+    class StridedPadded(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(2, 3, (3, 5), stride=2, padding=1)
+            self.conv2 = nn.Conv2d(3, 4, 2, padding=1)
+            self.pool = nn.AvgPool2d(2, stride=1)
+            self.fc = nn.Linear(16, 3)
+
+        def forward(self, x):
+            x = nn.functional.leaky_relu(self.conv1(x), 0.01)
+            x = nn.functional.relu(nn.functional.max_pool2d(self.conv2(x), 2))
+            return self.fc(torch.flatten(self.pool(x), 1))
+
+    l = StridedPadded()
+    export(l, "strided_padded", (2, 9, 11))
+    good.append(record(l, "strided_padded", (2, 9, 11), 5, data))
 
     with open(os.path.join(HERE, "fixtures.json"), "w", encoding="utf-8") as out:
         json.dump({"torch": torch.__version__, "onnx": onnx.__version__, "models": good}, out, indent=1)
