@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Backprop.Generated.Tests.LayerNetworks;
@@ -230,6 +231,8 @@ public sealed class PoolFirstConvOutputContract : LayerContractTests<PoolFirstCo
     protected override float LearningRate => 0.05f;
 }
 
+public sealed class KernelMixContract : LayerContractTests<KernelMix> { }
+
 public sealed class LeNet5Contract : LayerContractTests<LeNet5>
 {
     protected override int FiniteDifferenceSamples => 300;
@@ -289,5 +292,88 @@ public sealed class LayerDeclarationTests
         ModelFormatException e = Assert.Throws<ModelFormatException>(() => NetworkSerializer.Load<StridedConvStack>(stream, "conv.bpnet"));
         Assert.Equal(ModelFormatError.ShapeMismatch, e.Reason);
         Assert.Contains("conv.bpnet", e.Message, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>The runtime's training on a convolutional network: every optimizer steps it, and a checkpoint resumes it exactly.</summary>
+public sealed class LayerTrainingTests
+{
+    private static Dataset RandomImages(int count, int seed)
+    {
+        var random = new DeterministicRandom(seed);
+        var inputs = new float[count * ConvPoolSoftmax.InputSize];
+        var labels = new int[count];
+        for (int s = 0; s < count; s++)
+        {
+            labels[s] = random.NextInt32(ConvPoolSoftmax.OutputSize);
+            for (int i = 0; i < ConvPoolSoftmax.InputSize; i++)
+            {
+                // A class is a brighter band of rows: learnable, and not by a single pixel.
+                int row = i % (8 * 10) / 10;
+                inputs[s * ConvPoolSoftmax.InputSize + i] = (float)random.NextDouble() * 0.5f + (row / 2 == labels[s] % 4 ? 0.6f : 0f);
+            }
+        }
+        return new Dataset(inputs, labels, ConvPoolSoftmax.InputSize);
+    }
+
+    public static TheoryData<string> Optimizers => new() { "sgd", "momentum", "nesterov", "adam", "adamw" };
+
+    private static Optimizer Create(string name) => name switch
+    {
+        "sgd" => new Sgd(),
+        "momentum" => new Momentum(),
+        "nesterov" => new Momentum { Nesterov = true },
+        "adam" => new Adam(),
+        _ => new AdamW(),
+    };
+
+    [Theory]
+    [MemberData(nameof(Optimizers))]
+    public void Every_optimizer_trains_a_convolutional_network(string optimizer)
+    {
+        Dataset data = RandomImages(200, 1);
+        var options = new TrainingOptions
+        {
+            Epochs = 4, LearningRate = optimizer.StartsWith("adam", StringComparison.Ordinal) ? 0.01 : 0.05,
+            Optimizer = Create(optimizer), Seed = 3,
+        };
+        ConvPoolSoftmax network = ConvPoolSoftmax.Create(2);
+        double before = Trainer.Evaluate(network, data).MeanCost;
+        IReadOnlyList<EpochResult> epochs = Trainer.Train(network, data, options);
+        double after = Trainer.Evaluate(network, data).MeanCost;
+        Assert.Equal(4, epochs.Count);
+        Assert.True(after < 0.7 * before, $"{optimizer}: cost {before} → {after}");
+    }
+
+    [Fact]
+    public void A_checkpoint_resumes_a_convolutional_network_to_the_same_bits()
+    {
+        Dataset data = RandomImages(120, 5);
+        var options = new TrainingOptions { Epochs = 4, LearningRate = 0.01, Optimizer = new Adam(), Seed = 9 };
+        string path = Path.Combine(Path.GetTempPath(), "bpg-conv-" + Guid.NewGuid().ToString("N") + ".bpnet");
+        try
+        {
+            using var straight = new TrainingSession<ConvPoolSoftmax>(ConvPoolSoftmax.Create(4), data, options);
+            for (int epoch = 0; epoch < 4; epoch++)
+            {
+                straight.RunEpoch();
+            }
+
+            using (var first = new TrainingSession<ConvPoolSoftmax>(ConvPoolSoftmax.Create(4), data, options))
+            {
+                first.RunEpoch();
+                first.RunEpoch();
+                first.SaveCheckpoint(path);
+            }
+            using var resumed = new TrainingSession<ConvPoolSoftmax>(ConvPoolSoftmax.Create(0), data, options);
+            resumed.LoadCheckpoint(path);
+            resumed.RunEpoch();
+            resumed.RunEpoch();
+            Assert.Equal(straight.Network.Parameters.ToArray(), resumed.Network.Parameters.ToArray());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 }

@@ -38,6 +38,14 @@ namespace Backprop.Generated.Tests.LayerNetworks
     [Conv2D(2, 2, Stride = 1, Activation = ActivationKind.Identity)]
     public partial class PoolFirstConvOutput { }
 
+    /// <summary>A 3×2 kernel with padding on a non-square image (the blocked kernels), then overlapping max pooling.</summary>
+    [Network]
+    [Input(3, 7, 9)]
+    [Conv2D(4, 3, KernelWidth = 2, Padding = 1, Activation = ActivationKind.Sigmoid)]
+    [MaxPool2D(2, Stride = 1)]
+    [Dense(3, Activation = ActivationKind.Softmax)]
+    public partial class KernelMix { }
+
     /// <summary>The LeNet-5 without dropout: 28×28 images, two convolutions and pools, three dense layers.</summary>
     [Network]
     [Input(1, 28, 28)]
