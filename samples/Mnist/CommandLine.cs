@@ -21,8 +21,11 @@ internal sealed record CommandLine
 {
     public const string DefaultNetwork = "784-30-10";
 
-    /// <summary>The shapes compiled into this program.</summary>
-    public static readonly IReadOnlyList<string> Networks = ["784-30-10", "784-100-10"];
+    /// <summary>The shapes of the dense networks compiled into this program, whose activations <c>--hidden</c> and <c>--output</c> choose.</summary>
+    public static readonly IReadOnlyList<string> DenseNetworks = ["784-30-10", "784-100-10"];
+
+    /// <summary>The values of <c>--network</c>: the dense shapes, then the networks of other layers, each with activations of its own.</summary>
+    public static readonly IReadOnlyList<string> Networks = [.. DenseNetworks, "lenet5"];
 
     /// <summary>The values of <c>--hidden</c>: every hidden activation compiled into this program, the default first.</summary>
     public static readonly IReadOnlyList<(string Name, ActivationKind Kind)> HiddenActivations =
@@ -49,6 +52,9 @@ internal sealed record CommandLine
     // The defaults of the options that have one live with the option (Syntax), next to the help text that names them.
 
     public string? DataDirectory { get; init; }
+
+    /// <summary>How many training samples to read at most; null: all of them.</summary>
+    public int? TrainLimit { get; init; }
 
     public int? Epochs { get; init; }
 
@@ -151,6 +157,14 @@ internal sealed record CommandLine
         {
             throw new UsageException("--plot needs training: --load without --epochs only evaluates the model");
         }
+        if (!Trains && TrainLimit is not null)
+        {
+            throw new UsageException("--train-limit needs training: --load without --epochs only evaluates the model");
+        }
+        if (Network is not null && !DenseNetworks.Contains(Network) && (Hidden is not null || Output is not null))
+        {
+            throw OwnActivations(Network);
+        }
         if (Momentum is not null && Optimizer is not ("momentum" or "nesterov"))
         {
             throw new UsageException($"--momentum is the μ of --optimizer momentum or nesterov, not of {Optimizer}");
@@ -168,6 +182,10 @@ internal sealed record CommandLine
             throw new UsageException("--patience watches the validation accuracy: give --validation N too");
         }
     }
+
+    /// <summary>The error of <c>--hidden</c> or <c>--output</c> given for a network that is not one of <see cref="DenseNetworks"/>.</summary>
+    public static UsageException OwnActivations(string network)
+        => new($"--hidden and --output choose the activations of {string.Join(" and ", DenseNetworks)}; {network} has its own");
 
     /// <summary>The command-line name of an activation, e.g. <c>leaky-relu</c> (the enum's name for one this program has no option for).</summary>
     public static string NameOf(ActivationKind kind)
@@ -233,8 +251,13 @@ internal sealed record CommandLine
             default: the Fashion-MNIST embedded in this program
             """);
 
-        private readonly Option<string?> _network = Define<string?>("--network", "SHAPE", (name, value) => OneOf(name, value, Networks), """
-            784-30-10 (default) or 784-100-10; with --load, the file's shape
+        private readonly Option<int?> _trainLimit = Define<int?>("--train-limit", "N", (name, value) => Integer(name, value, min: 1), """
+            train on the first N training samples only (default: all of them)
+            """);
+
+        private readonly Option<string?> _network = Define<string?>("--network", "NET", (name, value) => OneOf(name, value, Networks), """
+            784-30-10 (default), 784-100-10 or lenet5 (convolutional: its own
+            activations, softmax output); with --load, the file's network
             """);
 
         private readonly Option<ActivationKind?> _hidden = Define<ActivationKind?>("--hidden", "F", (name, value) => Activation(name, value, HiddenActivations), """
@@ -339,7 +362,7 @@ internal sealed record CommandLine
         {
             _sections =
             [
-                ("Data and network", [_data, _network, _hidden, _output]),
+                ("Data and network", [_data, _trainLimit, _network, _hidden, _output]),
                 ("Training", [_epochs, _batch, _optimizer, _eta, _lambda, _momentum, _weightDecay, _schedule, _step, _gamma, _validation, _patience, _seed, _threads]),
                 ("Files", [_save, _load, _plot, _help]),
             ];
@@ -394,6 +417,7 @@ internal sealed record CommandLine
             return new CommandLine
             {
                 DataDirectory = parsed.GetValue(_data),
+                TrainLimit = parsed.GetValue(_trainLimit),
                 Network = parsed.GetValue(_network),
                 Hidden = parsed.GetValue(_hidden),
                 Output = parsed.GetValue(_output),

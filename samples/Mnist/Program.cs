@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using Backprop;
 
@@ -8,7 +9,7 @@ namespace Mnist;
 
 /// <summary>
 /// The main job: <c>dotnet run -c Release --project samples/Mnist</c> trains a generated
-/// 784-30-10 network on the embedded Fashion-MNIST, saves it and prints its test accuracy.
+/// 784-30-10 network (or another, <c>--network</c>) on the embedded Fashion-MNIST, saves it and prints its test accuracy.
 /// </summary>
 internal static class Program
 {
@@ -61,16 +62,32 @@ internal static class Program
         // The network: each of --network, --hidden and --output, else what the --load file holds, else the default
         // (784-30-10, sigmoid, sigmoid). A file that disagrees with an option fails to load, naming both.
         ModelInfo? file = commandLine.LoadPath is not null ? NetworkSerializer.ReadInfo(commandLine.LoadPath) : null;
-        string shape = commandLine.Network ?? file?.Shape ?? CommandLine.DefaultNetwork;
-        ActivationKind hidden = commandLine.Hidden
-            ?? (file is { Activations.Count: > 1 } ? file.Activations[0] : ActivationKind.Sigmoid);
-        ActivationKind output = commandLine.Output ?? file?.OutputActivation ?? ActivationKind.Sigmoid;
+        string? name = commandLine.Network ?? (file is null ? CommandLine.DefaultNetwork : Networks.NameOf(file.Architecture));
+        NetworkChoice? network = null;
+        if (name is not null && Networks.FindNamed(name) is { } named)
+        {
+            // A network of its own layers: --hidden and --output have nothing to choose.
+            if (commandLine.Hidden is not null || commandLine.Output is not null)
+            {
+                throw CommandLine.OwnActivations(name);
+            }
+            network = named;
+        }
+        else if (name is not null)
+        {
+            ActivationKind hidden = commandLine.Hidden
+                ?? (file is { Activations.Count: > 1 } ? file.Activations[0] : ActivationKind.Sigmoid);
+            ActivationKind output = commandLine.Output ?? file?.OutputActivation ?? ActivationKind.Sigmoid;
+            network = Networks.Find(name, hidden, output);
+        }
 
-        NetworkChoice network = Networks.Find(shape, hidden, output)
-            ?? throw new UsageException(
+        if (network is null)
+        {
+            throw new UsageException(
                 $"the model '{commandLine.LoadPath}' is a {file!.Shape} network with {file.Functions}; this program has "
-                + $"{string.Join(" and ", CommandLine.Networks)} networks with a {Names(CommandLine.HiddenActivations)} hidden layer "
-                + $"and a {Names(CommandLine.OutputActivations)} output");
+                + $"{string.Join(" and ", CommandLine.DenseNetworks)} networks with a {Names(CommandLine.HiddenActivations)} hidden layer "
+                + $"and a {Names(CommandLine.OutputActivations)} output, and {string.Join(" and ", CommandLine.Networks.Except(CommandLine.DenseNetworks))}");
+        }
         return network.Run(commandLine, network, cancellationToken);
     }
 

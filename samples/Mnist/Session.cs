@@ -19,7 +19,7 @@ internal static class Session
     /// <summary>Runs the program with the network type <typeparamref name="TNet"/>, which <paramref name="choice"/> describes.</summary>
     public static int Run<TNet>(CommandLine commandLine, NetworkChoice choice, CancellationToken cancellationToken) where TNet : class, INetwork<TNet>
     {
-        string shape = choice.Shape;
+        string shape = choice.Name;
         string dataName = commandLine.DataDirectory is null ? "fashion-mnist" : DataName(commandLine.DataDirectory);
         string? savePath = commandLine.Trains ? Path.GetFullPath(commandLine.SavePath ?? $"{dataName}-{shape}{choice.FileSuffix}.bpnet") : null;
         if (savePath is not null && !Directory.Exists(Path.GetDirectoryName(savePath)))
@@ -39,7 +39,7 @@ internal static class Session
         {
             TNet loaded = NetworkSerializer.Load<TNet>(commandLine.LoadPath!);
             output.Line($"Loaded a {shape} network ({choice.Functions}) from {Path.GetFullPath(commandLine.LoadPath!)}");
-            data = LoadData(commandLine.DataDirectory, training: false);
+            data = LoadData(commandLine.DataDirectory, trainingCount: 0);
             output.Line(DataLine(commandLine, data));
             final = Trainer.Evaluate(loaded, data.Test);
         }
@@ -68,7 +68,7 @@ internal static class Session
                 EvaluateTrainingSet = commandLine.PlotPath is not null,
             };
 
-            data = LoadData(commandLine.DataDirectory, training: true);
+            data = LoadData(commandLine.DataDirectory, trainingCount: commandLine.TrainLimit ?? int.MaxValue);
             output.Line(DataLine(commandLine, data));
             if (options.ValidationCount >= data.Training.Count)
             {
@@ -121,7 +121,7 @@ internal static class Session
             if (commandLine.PlotPath is not null)
             {
                 string plot = Path.GetFullPath(commandLine.PlotPath);
-                LearningCurve.Save(plot, Points(results), Invariant($"{shape} ({choice.Functions}), {options.Optimizer.Name}, η = {options.LearningRate} ({options.Schedule.Name})"));
+                LearningCurve.Save(plot, Points(results), Invariant($"{choice.Title}, {options.Optimizer.Name}, η = {options.LearningRate} ({options.Schedule.Name})"));
                 output.Line($"Drew the learning curve to {plot}");
             }
         }
@@ -166,11 +166,13 @@ internal static class Session
         return points;
     }
 
-    /// <summary>The data: the four files of <paramref name="directory"/>, or the embedded Fashion-MNIST.</summary>
-    private static DatasetSplit LoadData(string? directory, bool training)
+    /// <summary>
+    /// The data: the four files of <paramref name="directory"/>, or the embedded Fashion-MNIST, with at most
+    /// <paramref name="trainingCount"/> training samples (the first ones; 0 when nothing trains, so that only the headers
+    /// of the training files are read).
+    /// </summary>
+    private static DatasetSplit LoadData(string? directory, int trainingCount)
     {
-        // Only the headers of the training files are read when nothing trains.
-        int trainingCount = training ? int.MaxValue : 0;
         if (directory is not null)
         {
             return IdxReader.ReadFolder(directory, maxTrainingCount: trainingCount);

@@ -14,7 +14,8 @@ namespace Backprop.Generated.Benchmarks;
 /// <c>-- peers adam [--epochs N] [--constant]</c>: the generated 784-100-10 ReLU/softmax network trained with Adam
 /// (η₀ = 0.001) and a cosine schedule against the same model in PyTorch (peers/torch_adam.py), 15 epochs each;
 /// <c>--constant</c> adds the same pair at a constant rate. The peers are optional: without a Python that imports
-/// NumPy (or PyTorch), the command says so and reports the C# side only.
+/// NumPy (or PyTorch), the command says so and reports the C# side only. <c>peers cnn</c>, <c>peers regression</c> and
+/// <c>peers onnx</c> are described where they are implemented.
 /// </summary>
 public static partial class PeersCommand
 {
@@ -65,6 +66,10 @@ public static partial class PeersCommand
         {
             return RunOnnx(args[1..]);
         }
+        if (args[0] == "cnn")
+        {
+            return RunCnn(args[1..]);
+        }
         return Usage();
     }
 
@@ -75,6 +80,8 @@ public static partial class PeersCommand
         Console.Error.WriteLine("                          the generated Adam trainer (cosine schedule; --constant adds constant-rate runs) against PyTorch");
         Console.Error.WriteLine("       peers regression [--seed N]");
         Console.Error.WriteLine("                          samples/Regression against scikit-learn's LinearRegression and MLPRegressor on the same split");
+        Console.Error.WriteLine("       peers cnn [--rounds N] [--samples N]");
+        Console.Error.WriteLine("                          the generated LeNet-5 trained with Adam against PyTorch's: training samples/s, rounds taking turns");
         Console.Error.WriteLine("       peers onnx [--sample FILE] [--ort FILE] [--runs N]");
         Console.Error.WriteLine("                          samples/FromPyTorch (NativeAOT) against ONNX Runtime: start-up, latency of one image, size");
         return 2;

@@ -16,8 +16,8 @@ namespace Backprop.Generated.Samples.Tests;
 
 /// <summary>
 /// The Mnist sample run as a user runs it: <c>dotnet Mnist.dll args...</c> in a folder of its own, with standard
-/// output and error redirected. Every training run uses the small default network (784-30-10) and one or two epochs,
-/// so the whole class takes seconds.
+/// output and error redirected. Every training run uses the small default network (784-30-10) and one or two epochs, or
+/// LeNet-5 for one epoch on 2,000 images, so the whole class takes seconds.
 /// </summary>
 public sealed partial class MnistCommandLineTests : IDisposable
 {
@@ -53,7 +53,9 @@ public sealed partial class MnistCommandLineTests : IDisposable
           --data DIR          folder with train-images-idx3-ubyte, train-labels-idx1-ubyte,
                               t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each raw or .gz);
                               default: the Fashion-MNIST embedded in this program
-          --network SHAPE     784-30-10 (default) or 784-100-10; with --load, the file's shape
+          --train-limit N     train on the first N training samples only (default: all of them)
+          --network NET       784-30-10 (default), 784-100-10 or lenet5 (convolutional: its own
+                              activations, softmax output); with --load, the file's network
           --hidden F          hidden activation: sigmoid (default), tanh, relu or leaky-relu;
                               with --load, the file's
           --output F          output activation and cost: sigmoid (default; cross-entropy cost) or
@@ -114,7 +116,7 @@ public sealed partial class MnistCommandLineTests : IDisposable
         Assert.Equal("", result.Stderr);
         string[] options =
         [
-            "--data", "--network", "--hidden", "--output", "--epochs", "--batch", "--optimizer", "--eta", "--lambda",
+            "--data", "--train-limit", "--network", "--hidden", "--output", "--epochs", "--batch", "--optimizer", "--eta", "--lambda",
             "--momentum", "--weight-decay", "--schedule", "--step", "--gamma", "--validation", "--patience", "--seed",
             "--threads", "--save", "--load", "--plot", "--help",
         ];
@@ -155,7 +157,8 @@ public sealed partial class MnistCommandLineTests : IDisposable
     [InlineData("error: option --lambda must be zero or positive, not -1 (see --help)", "--lambda", "-1")]
     [InlineData("error: option --optimizer must be one of sgd, momentum, nesterov, adam, adamw, not 'rmsprop' (see --help)", "--optimizer", "rmsprop")]
     [InlineData("error: option --schedule must be one of constant, step, cosine, not 'linear' (see --help)", "--schedule", "linear")]
-    [InlineData("error: option --network must be one of 784-30-10, 784-100-10, not '784-50-10' (see --help)", "--network", "784-50-10")]
+    [InlineData("error: option --network must be one of 784-30-10, 784-100-10, lenet5, not '784-50-10' (see --help)", "--network", "784-50-10")]
+    [InlineData("error: option --train-limit must be at least 1, not 0 (see --help)", "--train-limit", "0")]
     [InlineData("error: option --hidden must be one of sigmoid, tanh, relu, leaky-relu, not 'softmax' (see --help)", "--hidden", "softmax")]
     [InlineData("error: option --output must be one of sigmoid, softmax, not 'relu' (see --help)", "--output", "relu")]
     [InlineData("error: option --momentum must be less than 1, not 1 (see --help)", "--momentum", "1")]
@@ -169,6 +172,9 @@ public sealed partial class MnistCommandLineTests : IDisposable
     [InlineData("error: --patience watches the validation accuracy: give --validation N too (see --help)", "--patience", "2")]
     [InlineData("error: --save needs training: --load without --epochs only evaluates the model (see --help)", "--load", "x.bpnet", "--save", "y.bpnet")]
     [InlineData("error: --plot needs training: --load without --epochs only evaluates the model (see --help)", "--load", "x.bpnet", "--plot", "y.png")]
+    [InlineData("error: --train-limit needs training: --load without --epochs only evaluates the model (see --help)", "--load", "x.bpnet", "--train-limit", "100")]
+    [InlineData("error: --hidden and --output choose the activations of 784-30-10 and 784-100-10; lenet5 has its own (see --help)", "--network", "lenet5", "--hidden", "relu")]
+    [InlineData("error: --hidden and --output choose the activations of 784-30-10 and 784-100-10; lenet5 has its own (see --help)", "--output", "softmax", "--network", "lenet5")]
     // The first error from the left is the one reported, and an error wins over --help.
     [InlineData("error: option --epochs must be at least 1, not 0 (see --help)", "--epochs", "0", "--bogus")]
     [InlineData("error: unknown option '--bogus' (see --help)", "--bogus", "--epochs", "0")]
@@ -233,6 +239,40 @@ public sealed partial class MnistCommandLineTests : IDisposable
         string[] evaluatedLines = Lines(evaluated.Stdout);
         AssertAccuracyLine(evaluatedLines[^1]);
         Assert.Equal(lines[^1], evaluatedLines[^1]);
+    }
+
+    [Fact]
+    public async Task LeNet5_trains_on_a_subset_with_Adam_saves_and_evaluates_its_checkpoint()
+    {
+        ChildProcess.Result trained = await Run("--network", "lenet5", "--optimizer", "adam", "--epochs", "1", "--train-limit", "2000");
+
+        AssertSucceeded(trained);
+        string[] lines = Lines(trained.Stdout);
+        Assert.Equal("Data: Fashion-MNIST (embedded): 2,000 training, 10,000 test samples of 784 values", lines[0]);
+        Assert.StartsWith(
+            "Training lenet5 (conv 6×5×5 padding 2 relu, max pool 2, conv 16×5×5 relu, max pool 2, dense 120 relu, dense 84 relu, dense 10 softmax, log-likelihood cost; 61,706 parameters): 1 epochs, mini-batch 10, adam",
+            lines[1], StringComparison.Ordinal);
+        Assert.Single(lines, line => line.StartsWith("epoch 1/1 ", StringComparison.Ordinal));
+        Assert.Matches(@"^Trained 1 epoch in \d+\.\d s \([\d,]+ training samples/s\)$", lines[^3]);
+        string saved = Path.Combine(_folder, "fashion-mnist-lenet5.bpnet");
+        Assert.Equal($"Saved the model and its training state to {saved}", lines[^2]);
+        double accuracy = AssertAccuracyLine(lines[^1]);
+        // One epoch of 2,000 images reaches about 0.75; a network that learned nothing scores about 0.1.
+        Assert.True(accuracy > 0.6, $"accuracy {accuracy} after one epoch of 2,000 images\n{trained}");
+
+        // The checkpoint names its own network: --load alone evaluates it, to the same accuracy.
+        ChildProcess.Result evaluated = await Run("--load", "fashion-mnist-lenet5.bpnet");
+
+        AssertSucceeded(evaluated);
+        string[] evaluatedLines = Lines(evaluated.Stdout);
+        Assert.StartsWith("Loaded a lenet5 network (conv 6×5×5", evaluatedLines[0], StringComparison.Ordinal);
+        Assert.Equal(lines[^1], evaluatedLines[^1]);
+
+        // A dense network cannot take its parameters.
+        ChildProcess.Result mismatch = await Run("--load", "fashion-mnist-lenet5.bpnet", "--network", "784-30-10");
+
+        Assert.True(mismatch.ExitCode == 1, $"exit code {mismatch.ExitCode}, expected 1\n{mismatch}");
+        Assert.StartsWith("error: ", Assert.Single(Lines(mismatch.Stderr)), StringComparison.Ordinal);
     }
 
     [Fact]
