@@ -5,6 +5,8 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
+using Backprop.Onnx;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Backprop.Generated.Benchmarks;
 
@@ -26,8 +28,9 @@ public sealed partial class LeNet5 { }
 /// first N (default 10,000) training images of the vendored Fashion-MNIST. Each round trains one pass over them on each
 /// side in turn, a fresh network each time (PyTorch in a child process of its own, the generated network in this one),
 /// so that a busy moment of this shared machine falls on both alike; a first round warms up unmeasured, and the table
-/// gives the medians of the other rounds. The accuracy of the full recipe is the script's and samples/Mnist's own job
-/// (see the script's usage).
+/// gives the medians of the other rounds. Then the latency of one image: <c>Forward</c> against ONNX Runtime (one
+/// thread, pre-allocated OrtValues) running the same network exported by <c>OnnxExporter</c>, in turns over rounds. The
+/// accuracy of the full recipe is the script's and samples/Mnist's own job (see the script's usage).
 /// </summary>
 public static partial class PeersCommand
 {
@@ -103,7 +106,70 @@ public static partial class PeersCommand
         Console.WriteLine($"| PyTorch (child process) | {Format(torchMedian)} | 1.00 |");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| generated (TrainingSession) | {Format(generatedMedian)} | {generatedMedian / torchMedian:F2} |"));
+        Console.WriteLine();
+        MeasureCnnLatency(training);
         return 0;
+    }
+
+    /// <summary>
+    /// One image through LeNet-5: the generated <c>Forward</c> against ONNX Runtime on the same network and weights (exported
+    /// by OnnxExporter; one thread, every graph optimisation, pre-allocated OrtValues), taking turns over rounds.
+    /// </summary>
+    private static void MeasureCnnLatency(Dataset training)
+    {
+        LeNet5 network = LeNet5.Create(1);
+        float[] input = training.Input(0).ToArray();
+        var ours = new float[LeNet5.OutputSize];
+        var theirs = new float[LeNet5.OutputSize];
+        byte[] model = OnnxExporter.ToBytes(ModelData.From(network));
+        using var options = new SessionOptions
+        {
+            IntraOpNumThreads = 1,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        using var session = new InferenceSession(model, options);
+        using var inputValue = OrtValue.CreateTensorValueFromMemory(input, [1, 1, 28, 28]);
+        using var outputValue = OrtValue.CreateTensorValueFromMemory(theirs, [1, theirs.Length]);
+        using var runOptions = new RunOptions();
+        string[] inputNames = ["input"], outputNames = ["output"];
+        OrtValue[] inputValues = [inputValue], outputValues = [outputValue];
+
+        network.Forward(input, ours);
+        session.Run(runOptions, inputNames, inputValues, outputNames, outputValues);
+        float difference = ours.Zip(theirs, (a, b) => Math.Abs(a - b)).Max();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"one image: generated and ONNX Runtime outputs differ by at most {difference:G3}"));
+
+        var candidates = new (string Name, int Calls, Action Call)[]
+        {
+            ("generated Forward (JIT)", 20_000, () => network.Forward(input, ours)),
+            ("ONNX Runtime InferenceSession.Run", 5_000, () => session.Run(runOptions, inputNames, inputValues, outputNames, outputValues)),
+        };
+        var rounds = candidates.Select(_ => new List<double>()).ToArray();
+        for (int round = -1; round < LatencyRounds; round++)
+        {
+            for (int c = 0; c < candidates.Length; c++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                for (int i = 0; i < candidates[c].Calls; i++)
+                {
+                    candidates[c].Call();
+                }
+                if (round >= 0) // round -1 warms up
+                {
+                    rounds[c].Add(Stopwatch.GetElapsedTime(start).TotalNanoseconds / candidates[c].Calls);
+                }
+            }
+        }
+        Console.WriteLine($"| one LeNet-5 image, one thread | latency (median of {LatencyRounds} rounds) | ratio to ONNX Runtime |");
+        Console.WriteLine("|---|---|---|");
+        double ort = Median(rounds[1]);
+        for (int c = 0; c < candidates.Length; c++)
+        {
+            double median = Median(rounds[c]);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {candidates[c].Name} | {median / 1000:F2} µs | {ort / median:F2} |"));
+        }
     }
 
     /// <summary>One pass of a fresh <see cref="LeNet5"/> from seed 1 over <paramref name="training"/>: its training samples per second.</summary>
