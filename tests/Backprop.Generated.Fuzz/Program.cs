@@ -19,6 +19,15 @@ namespace Backprop.Generated.Fuzz;
 [Network(4, 3, 2, HiddenActivation = ActivationKind.Tanh, OutputActivation = ActivationKind.Softmax)]
 public sealed partial class FuzzNet { }
 
+/// <summary>A network of every layer record the model file's version 3 holds: the model corpus's convolutional seed.</summary>
+[Network]
+[Input(2, 6, 6)]
+[Conv2D(3, 3, Padding = 1, Activation = ActivationKind.ReLU)]
+[MaxPool2D(2)]
+[Conv2D(2, 2, KernelWidth = 3, Activation = ActivationKind.Tanh)]
+[Dense(3, Activation = ActivationKind.Softmax)]
+public sealed partial class FuzzConvNet { }
+
 /// <summary>
 /// Fuzz targets for the runtime's parsers. Each treats its documented exception as a rejected input and lets any
 /// other escape, which is what the fuzzer (or the replay mode) reports as a crash.
@@ -410,6 +419,12 @@ public static class Program
             {
                 File.WriteAllBytes(Path.Combine(models, "fuzznet-truncated.bpnet"), model.ToArray()[..40]);
             }
+        }
+
+        using (var model = new MemoryStream())
+        {
+            NetworkSerializer.Save(FuzzConvNet.Create(3), model);
+            File.WriteAllBytes(Path.Combine(models, "fuzzconv-3.bpnet"), model.ToArray());
         }
 
         byte[] images = IdxFile(0x00000803, [2, 2, 2], [0, 64, 128, 255, 1, 2, 3, 4]);

@@ -83,14 +83,47 @@ public sealed class BakedWeightsFuzzTests(ITestOutputHelper output)
             return null;
         }
         // The runtime's view of the same model, as the generator's shared layer model describes it.
-        var architecture = Shared.NetworkArchitecture.Dense(
-            info.LayerSizes.ToArray(), info.Activations.Select(a => (Shared.ActivationKind)(int)a).ToArray(), (Shared.CostKind)(int)info.Cost);
+        var architecture = Shared.NetworkArchitecture.Create(
+            Shape(info.Architecture.Input), info.Architecture.Layers.Select(Layer).ToArray(), (Shared.CostKind)(int)info.Cost);
         return new WeightsModel(
             architecture.Input,
             new EquatableArray<Shared.LayerInfo>(architecture.Layers),
             architecture.Cost,
             new EquatableArray<byte>(bytes[header..^4]),
             stored);
+    }
+
+    /// <summary>A runtime shape as the generator's copy of the shared layer model spells it.</summary>
+    private static Shared.TensorShape Shape(TensorShape shape) => shape.Rank switch
+    {
+        1 => Shared.TensorShape.Vector(shape.Width),
+        2 => Shared.TensorShape.Signal(shape.Channels, shape.Width),
+        _ => Shared.TensorShape.Image(shape.Channels, shape.Height, shape.Width),
+    };
+
+    /// <summary>A runtime layer as the generator's copy of the shared layer model spells it.</summary>
+    private static Shared.LayerInfo Layer(LayerInfo layer)
+    {
+        var activation = (Shared.ActivationKind)(int)layer.Activation;
+        return layer.Kind switch
+        {
+            LayerKind.Dense => Shared.LayerInfo.Dense(layer.Input.Size, layer.Output.Size, activation),
+            LayerKind.Conv2D => Shared.LayerInfo.Conv2D(Shape(layer.Input), layer.Output.Channels, layer.KernelHeight, layer.KernelWidth, layer.Stride, layer.Padding, activation),
+            LayerKind.Conv1D => Shared.LayerInfo.Conv1D(Shape(layer.Input), layer.Output.Channels, layer.KernelWidth, layer.Stride, layer.Padding, activation),
+            _ => Shared.LayerInfo.Pool((Shared.LayerKind)(int)layer.Kind, Shape(layer.Input), layer.KernelWidth, layer.Stride),
+        };
+    }
+
+    /// <summary>A version 3 model (a record per layer): a convolution, a pool and a dense layer, written by the runtime.</summary>
+    private static byte[] Version3()
+    {
+        TensorShape input = TensorShape.Image(2, 4, 4);
+        LayerInfo conv = LayerInfo.Conv2D(input, 2, 3, 3, 1, 1, ActivationKind.ReLU);
+        LayerInfo pool = LayerInfo.Pool(LayerKind.MaxPool2D, conv.Output, 2, 2);
+        NetworkArchitecture architecture = NetworkArchitecture.Create(input, [conv, pool, LayerInfo.Dense(pool.Output.Size, 3, ActivationKind.Softmax)]);
+        using var stream = new MemoryStream();
+        NetworkSerializer.Save(new ModelData(architecture, ModelFiles.Parameters(architecture.ParameterCount)), stream);
+        return stream.ToArray();
     }
 
     private static bool Same(WeightsModel a, WeightsModel b) =>
@@ -240,6 +273,7 @@ public sealed class BakedWeightsFuzzTests(ITestOutputHelper output)
         Fuzz(bytesTally, textTally, ModelFiles.Version2(s_small), seed: 342);
         Fuzz(bytesTally, textTally, ModelFiles.Version1(s_small, ActivationKind.Sigmoid, ActivationKind.Sigmoid, CostKind.CrossEntropy), seed: 1342);
         Fuzz(bytesTally, textTally, ModelFiles.Version2(s_mixed, s_mixedActivations, CostKind.LogLikelihood), seed: 3542);
+        Fuzz(bytesTally, textTally, Version3(), seed: 4242);
 
         output.WriteLine($"{bytesTally.Cases + textTally.Cases:N0} cases in {clock.Elapsed.TotalSeconds:F1} s ({(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s of CPU)");
         output.WriteLine("Mutated model bytes: " + bytesTally.Report());

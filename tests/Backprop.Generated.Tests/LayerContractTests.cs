@@ -284,6 +284,35 @@ public sealed class LayerDeclarationTests
     }
 
     [Fact]
+    public void A_baked_convolutional_network_holds_its_file_bit_for_bit_and_computes_like_it()
+    {
+        BakedConvNet baked = BakedConvNet.CreateTrained();
+        string path = Path.Combine(AppContext.BaseDirectory, "TestData", "baked-conv.bpnet.b64");
+        Assert.Equal(3, NetworkSerializer.ReadInfo(path).FormatVersion);
+        ConvPoolSoftmax loaded = ConvPoolSoftmax.Create();
+        using (FileStream stream = File.OpenRead(path))
+        {
+            // The same layers under another name: ReadModel, then the parameters.
+            ModelData model = NetworkSerializer.ReadModel(stream, path);
+            Assert.Equal(BakedConvNet.Architecture, model.Architecture);
+            model.Parameters.CopyTo(loaded.Parameters);
+        }
+        Assert.Equal(loaded.Parameters.ToArray(), baked.Parameters.ToArray());
+        Assert.Contains(baked.Parameters.ToArray(), value => value != 0);
+
+        var input = new float[BakedConvNet.InputSize];
+        for (int i = 0; i < input.Length; i++)
+        {
+            input[i] = i % 7 / 7f;
+        }
+        var expected = new float[5];
+        var actual = new float[5];
+        loaded.Forward(input, expected);
+        baked.Forward(input, actual);
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
     public void A_file_of_other_layers_with_the_same_sizes_is_refused()
     {
         using var stream = new MemoryStream();

@@ -58,6 +58,14 @@ namespace Backprop.Generated.Tests.LayerNetworks
     [Dense(10, Activation = ActivationKind.Softmax)]
     public partial class LeNet5 { }
 
+    /// <summary><see cref="ConvPoolSoftmax"/>'s layers with trained weights baked in (a version 3 model's text form).</summary>
+    [Network(Weights = "baked-conv.bpnet.b64")]
+    [Input(2, 8, 10)]
+    [Conv2D(3, 3, Padding = 1, Activation = ActivationKind.ReLU)]
+    [MaxPool2D(2)]
+    [Dense(5, Activation = ActivationKind.Softmax)]
+    public partial class BakedConvNet { }
+
     /// <summary>A dense chain declared layer by layer: the same network as <see cref="DenseBySizes"/>.</summary>
     [Network]
     [Input(12)]
