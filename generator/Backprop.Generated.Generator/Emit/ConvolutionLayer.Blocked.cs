@@ -207,10 +207,15 @@ public sealed partial class NetworkGenerator
                 }
             }
 
-            private static void EmitStackBuffer(SourceWriter w, string name, int floats, string what)
+            /// <summary>
+            /// A buffer on the stack. One whose zeros matter (borders, slack, sums) is cleared: stack memory starts zeroed only
+            /// while the module keeps .NET's zero-initialised locals, and a project's <c>[module: SkipLocalsInit]</c> would reach
+            /// generated code too. One that is written whole before it is read is not.
+            /// </summary>
+            private static void EmitStackBuffer(SourceWriter w, string name, int floats, string what, bool zeros = true)
             {
                 w.Line($"// {what}");
-                w.Line($"{SpanOfFloat} {name}Buffer = stackalloc float[{Int(floats)}]; {name}Buffer.Clear(); ref float {name} = ref MemoryMarshal.GetReference({name}Buffer);");
+                w.Line($"{SpanOfFloat} {name}Buffer = stackalloc float[{Int(floats)}];{(zeros ? $" {name}Buffer.Clear();" : string.Empty)} ref float {name} = ref MemoryMarshal.GetReference({name}Buffer);");
             }
 
             private static void EmitBlockedForward(SourceWriter w, LayerModel layer, Isa isa)
@@ -225,7 +230,7 @@ public sealed partial class NetworkGenerator
                     w.Line($"ref float w = ref {Unsafe}.Add(ref p, {Int(layer.WeightOffset)}); // w^{l}: [{Int(info.Output.Channels)}, {Int(info.Input.Channels)}, {Int(info.KernelHeight)}, {Int(info.KernelWidth)}] row-major");
                     w.Line($"ref float b = ref {Unsafe}.Add(ref p, {Int(layer.BiasOffset)}); // b^{l}: one bias per filter");
                     EmitStackBuffer(w, "bordered", g.BorderedInputFloats, $"a^{l - 1} of one sample with its padding of zeros: {Int(info.Input.Channels)} × {Int(g.PaddedHeight)} × {Int(g.PaddedWidth)}, then slack.");
-                    EmitStackBuffer(w, "planes", info.Output.Channels * g.ForwardPlane, $"z^{l} of one sample, each plane flat: {Int(info.Output.Height)} rows of {Int(g.PaddedWidth)}, the first {Int(info.Output.Width)} of each valid.");
+                    EmitStackBuffer(w, "planes", info.Output.Channels * g.ForwardPlane, $"z^{l} of one sample, each plane flat: {Int(info.Output.Height)} rows of {Int(g.PaddedWidth)}, the first {Int(info.Output.Width)} of each valid.", zeros: false);
                     using (w.Block("for (nint s = 0; s < m; s++)"))
                     {
                         w.Line($"ref float input = {InputRow(layer, "s")};");
@@ -255,7 +260,7 @@ public sealed partial class NetworkGenerator
                 {
                     w.Line($"ref float w = ref {Unsafe}.Add(ref p, {Int(layer.WeightOffset)}); // w^{l}: [{Int(info.Output.Channels)}, {Int(info.Input.Channels)}, {Int(info.KernelHeight)}, {Int(info.KernelWidth)}] row-major");
                     EmitStackBuffer(w, "bordered", g.BorderedErrorFloats, $"δ^{l} of one sample bordered with zeros: {Int(info.Output.Channels)} × {Int(g.BorderedHeight)} × {Int(g.BorderedWidth)}, then slack.");
-                    EmitStackBuffer(w, "planes", info.Input.Channels * g.ErrorPlane, $"δ^{l - 1} of one sample, each plane flat: {Int(info.Input.Height)} rows of {Int(g.BorderedWidth)}, the first {Int(info.Input.Width)} of each valid.");
+                    EmitStackBuffer(w, "planes", info.Input.Channels * g.ErrorPlane, $"δ^{l - 1} of one sample, each plane flat: {Int(info.Input.Height)} rows of {Int(g.BorderedWidth)}, the first {Int(info.Input.Width)} of each valid.", zeros: false);
                     using (w.Block("for (nint s = 0; s < m; s++)"))
                     {
                         w.Line($"ref float errors = ref {Unsafe}.Add(ref d, s * {Int(Padded(layer.Outputs))});");
