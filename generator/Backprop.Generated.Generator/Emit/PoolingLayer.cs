@@ -14,7 +14,7 @@ public sealed partial class NetworkGenerator
         /// Max and average pooling, 2-D and 1-D (an image of one row), channel by channel: no parameters, so no update; the
         /// error goes back to the arg-max of each window (the first largest value, as PyTorch picks it) or equally over it.
         /// </summary>
-        private sealed class PoolingLayer : LayerEmitter
+        private sealed partial class PoolingLayer : LayerEmitter
         {
             public static readonly PoolingLayer Instance = new();
 
@@ -44,10 +44,40 @@ public sealed partial class NetworkGenerator
 
             public override void EmitKernels(SourceWriter w, LayerModel layer, LayerModel? previous)
             {
-                EmitForward(w, layer);
+                if (!IsPairPool(layer.Info))
+                {
+                    EmitForward(w, layer, string.Empty);
+                    if (previous is not null)
+                    {
+                        EmitDelta(w, layer, previous, string.Empty);
+                    }
+                    return;
+                }
+
+                int l = layer.Number, width = layer.Info.Input.Width;
+                ForwardKernel(layer).EmitDispatch(w, width, $"Layer {l}'s forward kernel: {XmlText(Formula(layer, $"a^{l - 1}"))} for m samples.");
                 if (previous is not null)
                 {
-                    EmitDelta(w, layer, previous);
+                    DeltaKernel(layer).EmitDispatch(w, width, $"Layer {l}'s error kernel (BP2): each δ^{l} to the first largest value of its window, then ⊙ {previous.Function.Symbol}'(z^{l - 1}).");
+                }
+                foreach (Isa isa in Isa.All.Select(tier => PairIsa(tier, width)).Distinct())
+                {
+                    if (isa.IsScalar)
+                    {
+                        EmitForward(w, layer, isa.Suffix);
+                        if (previous is not null)
+                        {
+                            EmitDelta(w, layer, previous, isa.Suffix);
+                        }
+                    }
+                    else
+                    {
+                        EmitPairForward(w, layer, isa);
+                        if (previous is not null)
+                        {
+                            EmitPairDelta(w, layer, previous, isa);
+                        }
+                    }
                 }
             }
 
@@ -100,12 +130,12 @@ public sealed partial class NetworkGenerator
                 }
             }
 
-            private static void EmitForward(SourceWriter w, LayerModel layer)
+            private static void EmitForward(SourceWriter w, LayerModel layer, string suffix)
             {
                 int l = layer.Number;
                 w.Line($"/// <summary>Layer {l} ({layer.Info.Kind} {layer.Info.Input} → {layer.Info.Output}, {Window(layer.Info)}) for m samples: {XmlText(Formula(layer, $"a^{l - 1}"))}.</summary>");
                 w.Line(HotPath);
-                using (w.Block(ForwardKernel(layer).Declaration(string.Empty)))
+                using (w.Block(ForwardKernel(layer).Declaration(suffix)))
                 {
                     EmitConstants(w, layer);
                     using (w.Block("for (nint s = 0; s < m; s++)"))
@@ -159,7 +189,7 @@ public sealed partial class NetworkGenerator
                 }
             }
 
-            private static void EmitDelta(SourceWriter w, LayerModel layer, LayerModel previous)
+            private static void EmitDelta(SourceWriter w, LayerModel layer, LayerModel previous, string suffix)
             {
                 int l = layer.Number;
                 ActivationFunction f = previous.Function;
@@ -168,7 +198,7 @@ public sealed partial class NetworkGenerator
                     ? $"/// <summary>Layer {l}'s error kernel for m samples (BP2): each δ^{l} goes to the first largest value of its window of a^{l - 1} (the one the forward pass kept), then ⊙ {f.Symbol}'(z^{l - 1}).</summary>"
                     : $"/// <summary>Layer {l}'s error kernel for m samples (BP2): each δ^{l} is shared equally by the positions of its window, then ⊙ {f.Symbol}'(z^{l - 1}).</summary>");
                 w.Line(HotPath);
-                using (w.Block(DeltaKernel(layer).Declaration(string.Empty)))
+                using (w.Block(DeltaKernel(layer).Declaration(suffix)))
                 {
                     EmitConstants(w, layer);
                     using (w.Block("for (nint s = 0; s < m; s++)"))
