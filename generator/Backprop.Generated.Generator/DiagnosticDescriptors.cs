@@ -335,6 +335,14 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Warning,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor DropoutRateOutOfRange = new(
+        id: "BPG042",
+        title: "A dropout rate is at least 0 and below 1",
+        messageFormat: "Layer {1} ([{2}]) of the network '{0}' has the dropout rate {3}; give the probability of dropping a value while training, at least 0 and below 1, such as [Dropout(0.2)]",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
     /// <summary>The descriptor with <paramref name="id"/>.</summary>
     public static DiagnosticDescriptor ById(string id) => id switch
     {
@@ -379,6 +387,7 @@ internal static class DiagnosticDescriptors
         "BPG039" => LayerTakesOtherShape,
         "BPG040" => LayerAttributesOnTwoDeclarations,
         "BPG041" => OnlyDenseNetworksUnroll,
+        "BPG042" => DropoutRateOutOfRange,
         _ => throw new System.ArgumentOutOfRangeException(nameof(id), id, "Unknown diagnostic ID."),
     };
 }

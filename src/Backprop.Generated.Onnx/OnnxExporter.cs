@@ -195,6 +195,14 @@ public static class OnnxExporter
             {
                 AddConvolution(graph, model, l, prefix, previous, z, layer);
             }
+            else if (layer.Kind == LayerKind.Dropout)
+            {
+                // The exported graph is for inference, where dropout passes its values through.
+                var identity = new NodeProto { Name = prefix + ".dropout", OpType = "Identity", DocString = Invariant($"dropout (p = {layer.Rate}) is the identity in inference") };
+                identity.Input.Add(previous);
+                identity.Output.Add(z);
+                graph.Node.Add(identity);
+            }
             else
             {
                 AddPool(graph, l, prefix, previous, z, layer);

@@ -8,7 +8,7 @@ using Xunit;
 namespace Backprop.Generated.Generator.Tests;
 
 /// <summary>
-/// Networks declared layer by layer: the diagnostics of the layer attributes (BPG032–BPG041), each with its id, severity,
+/// Networks declared layer by layer: the diagnostics of the layer attributes (BPG032–BPG042), each with its id, severity,
 /// location and the words that say what to change; that an error skips only that network; that layers are read in the
 /// order they are written; and that the generator never throws on them.
 /// </summary>
@@ -149,6 +149,15 @@ public sealed class LayerDiagnosticTests
     public void BPG039_a_layer_that_cannot_take_the_layer_before(string attributes, string span, string gets, string fix)
     {
         AssertReported(Run(attributes), "BPG039", span, gets, fix);
+    }
+
+    [Theory]
+    [InlineData("Dropout(1)", "1")]
+    [InlineData("Dropout(-0.1)", "-0.1")]
+    [InlineData("Dropout(double.NaN)", "NaN")]
+    public void BPG042_a_dropout_rate_outside_zero_to_one(string layer, string rate)
+    {
+        AssertReported(Run($"[Network]\n[Input(16)]\n[Dense(8)]\n[{layer}]\n[Dense(2)]"), "BPG042", layer, "Layer 3", $"dropout rate {rate}", "below 1");
     }
 
     [Fact]

@@ -66,6 +66,37 @@ namespace Backprop.Generated.Tests.LayerNetworks
     [Dense(5, Activation = ActivationKind.Softmax)]
     public partial class BakedConvNet { }
 
+    /// <summary>Dropout after a pool and after a dense layer.</summary>
+    [Network]
+    [Input(2, 8, 10)]
+    [Conv2D(3, 3, Padding = 1, Activation = ActivationKind.ReLU)]
+    [MaxPool2D(2)]
+    [Dropout(0.25)]
+    [Dense(8, Activation = ActivationKind.Tanh)]
+    [Dropout(0.5)]
+    [Dense(5, Activation = ActivationKind.Softmax)]
+    public partial class WithDropout { }
+
+    /// <summary><see cref="WithDropout"/> without its dropout layers: the same parameters.</summary>
+    [Network]
+    [Input(2, 8, 10)]
+    [Conv2D(3, 3, Padding = 1, Activation = ActivationKind.ReLU)]
+    [MaxPool2D(2)]
+    [Dense(8, Activation = ActivationKind.Tanh)]
+    [Dense(5, Activation = ActivationKind.Softmax)]
+    public partial class WithoutDropout { }
+
+    /// <summary><see cref="WithoutDropout"/> with dropout of rate 0: it keeps every value, so it trains to the same bits.</summary>
+    [Network]
+    [Input(2, 8, 10)]
+    [Conv2D(3, 3, Padding = 1, Activation = ActivationKind.ReLU)]
+    [MaxPool2D(2)]
+    [Dropout(0)]
+    [Dense(8, Activation = ActivationKind.Tanh)]
+    [Dropout(0)]
+    [Dense(5, Activation = ActivationKind.Softmax)]
+    public partial class ZeroDropout { }
+
     /// <summary>A dense chain declared layer by layer: the same network as <see cref="DenseBySizes"/>.</summary>
     [Network]
     [Input(12)]

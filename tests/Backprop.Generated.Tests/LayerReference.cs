@@ -28,7 +28,14 @@ internal sealed class LayerReference
     /// made (the side of each ReLU's kink, each window's arg-max): a finite difference whose two steps change it is
     /// no derivative.
     /// </summary>
-    public (List<double[]> Z, List<double[]> A, List<int> Pattern) Run(double[] p, double[] x)
+    public (List<double[]> Z, List<double[]> A, List<int> Pattern) Run(double[] p, double[] x) => Run(p, x, training: false);
+
+    /// <summary>
+    /// As <see cref="Run(double[], double[])"/>; <paramref name="training"/> applies dropout as a training step of
+    /// <paramref name="key"/> does to the sample of data-set row <paramref name="row"/> (which values are kept is the
+    /// runtime's <see cref="Kernels.DropoutKeeps"/>: this twin checks what the kernels do with the mask, not the hash).
+    /// </summary>
+    public (List<double[]> Z, List<double[]> A, List<int> Pattern) Run(double[] p, double[] x, bool training, ulong key = 0, int row = 0)
     {
         var zs = new List<double[]> { x };
         var activations = new List<double[]> { x };
@@ -44,6 +51,7 @@ internal sealed class LayerReference
                 LayerKind.Conv2D or LayerKind.Conv1D => Convolve(layer, p, w, b, a),
                 LayerKind.MaxPool2D or LayerKind.MaxPool1D => Pool(layer, a, max: true, pattern),
                 LayerKind.AvgPool2D or LayerKind.AvgPool1D => Pool(layer, a, max: false, pattern),
+                LayerKind.Dropout => training ? Drop(layer, a, key, i + 2, row) : (double[])a.Clone(),
                 _ => throw new ArgumentOutOfRangeException(nameof(layer), layer.Kind, null),
             };
             if (layer.Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU)
@@ -62,9 +70,10 @@ internal sealed class LayerReference
 
     public double[] Forward(double[] p, double[] x) => Run(p, x).A[^1];
 
+    /// <summary>C_x as a training step computes it (dropout of key 0 on row 0, what <c>Backprop</c> applies).</summary>
     public double Cost(double[] p, double[] x, double[] y)
     {
-        (List<double[]> z, List<double[]> a, _) = Run(p, x);
+        (List<double[]> z, List<double[]> a, _) = Run(p, x, training: true);
         return _cost.CostOf(z[^1], a[^1], y);
     }
 
@@ -72,11 +81,11 @@ internal sealed class LayerReference
     public bool TryFiniteDifference(double[] p, double[] x, double[] y, int k, out double derivative, double h = 1e-5)
     {
         double saved = p[k];
-        List<int> center = Run(p, x).Pattern;
+        List<int> center = Run(p, x, training: true).Pattern;
         p[k] = saved + h;
-        (List<double[]> plusZ, List<double[]> plusA, List<int> plus) = Run(p, x);
+        (List<double[]> plusZ, List<double[]> plusA, List<int> plus) = Run(p, x, training: true);
         p[k] = saved - h;
-        (List<double[]> minusZ, List<double[]> minusA, List<int> minus) = Run(p, x);
+        (List<double[]> minusZ, List<double[]> minusA, List<int> minus) = Run(p, x, training: true);
         p[k] = saved;
         derivative = (_cost.CostOf(plusZ[^1], plusA[^1], y) - _cost.CostOf(minusZ[^1], minusA[^1], y)) / (2 * h);
         for (int i = 0; i < center.Count; i++)
@@ -87,6 +96,18 @@ internal sealed class LayerReference
             }
         }
         return true;
+    }
+
+    /// <summary>Inverted dropout: each kept value scaled by 1 / (1 − p), the others zero.</summary>
+    private static double[] Drop(LayerInfo layer, double[] a, ulong key, int number, int row)
+    {
+        uint threshold = Kernels.DropoutThreshold(layer.Rate);
+        var z = new double[a.Length];
+        for (int k = 0; k < a.Length; k++)
+        {
+            z[k] = Kernels.DropoutKeeps(key, number, row, k, threshold) ? a[k] * (float)(1 / (1 - layer.Rate)) : 0;
+        }
+        return z;
     }
 
     private static double[] Dense(LayerInfo layer, double[] p, int w, int b, double[] a)

@@ -37,6 +37,9 @@ public sealed partial class NetworkGenerator
         private static int WorkspacePerSample(NetworkModel n) =>
             n.Layers.Sum(layer => 2 * Padded(layer.Outputs)) + Padded(n.Layers[n.Layers.Count - 1].Outputs);
 
+        /// <summary>The drivers' last parameter for a network with dropout: the key of the step's masks.</summary>
+        private static string Key(NetworkModel n) => n.HasDropout ? ", ulong key" : string.Empty;
+
         private static void EmitBlocked(SourceWriter w, NetworkModel n)
         {
             EmitForwardDriver(w, n);
@@ -59,23 +62,19 @@ public sealed partial class NetworkGenerator
         }
 
         /// <summary>Calls the forward kernels of every layer for m samples, activating each layer's rows.</summary>
-        private static void EmitForwardLayers(SourceWriter w, NetworkModel n, string input, string rows, string m, bool keepOutputZ)
+        private static void EmitForwardLayers(SourceWriter w, NetworkModel n, string input, string rows, string m, bool keepOutputZ, bool training = false)
         {
             string previous = input;
             foreach (LayerModel layer in n.Layers)
             {
                 w.Line();
-                EmitLayerComment(w, layer);
+                LayerEmitter emitter = LayerEmitter.For(layer);
+                w.Line("// " + (training ? emitter.TrainingForwardComment(layer) : emitter.ForwardComment(layer)));
                 string target = layer.IsOutput && keepOutputZ ? $"z{n.L}" : $"a{layer.Number}";
-                w.Line(LayerEmitter.For(layer).ForwardCall(layer, previous, rows, m, target));
+                w.Line(training ? emitter.TrainingForwardCall(layer, previous, rows, m, target) : emitter.ForwardCall(layer, previous, rows, m, target));
                 EmitActivateRows(w, layer, target, $"a{layer.Number}", m);
                 previous = $"a{layer.Number}";
             }
-        }
-
-        private static void EmitLayerComment(SourceWriter w, LayerModel layer)
-        {
-            w.Line("// " + LayerEmitter.For(layer).ForwardComment(layer));
         }
 
         /// <summary>Turns m padded rows of z^l (<paramref name="source"/>) into a^l (<paramref name="target"/>, possibly the same rows).</summary>
@@ -238,20 +237,22 @@ public sealed partial class NetworkGenerator
                 w.Line($"// A mini-batch of one, with its scratch (a^l and δ^l of every layer, and z^{n.L}) on the stack.");
                 EmitScratch(w, "workspace", Int(WorkspacePerSample(n)));
                 w.Line("int row = 0; // the sample is one row: x itself, and its target y");
-                w.Line("return AccumulateCore(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);");
+                w.Line(n.HasDropout
+                    ? "return AccumulateCore(ref p, ref x, ref y, ref row, 1, ref g, ref workspace, 0); // dropout's masks of key 0"
+                    : "return AccumulateCore(ref p, ref x, ref y, ref row, 1, ref g, ref workspace);");
             }
             w.Line();
 
             w.Line("/// <summary>Backpropagation of the m samples rows[0..m); adds Σ_x ∂C_x/∂θ into g and returns Σ_x C_x.</summary>");
             w.Line(HotPath);
-            using (w.Block("private static float AccumulateCore(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace)"))
+            using (w.Block($"private static float AccumulateCore(ref float p, ref float x, ref float y, ref int rows, nint m, ref float g, ref float workspace{Key(n)})"))
             {
                 w.Line($"// The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^{n.L}.");
                 EmitBatchScratch(w, n, "m");
                 w.Line("GradientSum sum = default; // the update kernels add Σ_x into g");
                 w.Line();
                 w.Line("// ---- Forward pass, keeping every activation ----");
-                EmitForwardLayers(w, n, "x", "rows", "m", keepOutputZ: true);
+                EmitForwardLayers(w, n, "x", "rows", "m", keepOutputZ: true, training: true);
                 w.Line();
                 w.Line($"// ---- The cost and the output error δ^{n.L} (BP1) ----");
                 EmitOutputError(w, n, "float cost =", "y", "rows", "m", errors: true);
@@ -268,13 +269,13 @@ public sealed partial class NetworkGenerator
         {
             w.Line("/// <summary>One step of the update on the m samples rows[0..m); prefetches the rows next[0..nextCount); returns Σ_x C_x.</summary>");
             w.Line(HotPath);
-            using (w.Block($"private static float TrainBatchCore<TUpdate>(ref float p, ref float x, ref float y, ref int rows, nint m, ref TUpdate update, ref float workspace, ref int next, nint nextCount){UpdateConstraint}"))
+            using (w.Block($"private static float TrainBatchCore<TUpdate>(ref float p, ref float x, ref float y, ref int rows, nint m, ref TUpdate update, ref float workspace, ref int next, nint nextCount{Key(n)}){UpdateConstraint}"))
             {
                 w.Line($"// The workspace holds, m padded rows each: a^l and δ^l of every layer, and z^{n.L}.");
                 EmitBatchScratch(w, n, "m");
                 w.Line();
                 w.Line("// ---- Forward pass of the whole batch, keeping every activation ----");
-                EmitForwardLayers(w, n, "x", "rows", "m", keepOutputZ: true);
+                EmitForwardLayers(w, n, "x", "rows", "m", keepOutputZ: true, training: true);
                 w.Line();
                 w.Line($"// ---- The cost and the output error δ^{n.L} (BP1) of every sample ----");
                 EmitOutputError(w, n, "float cost =", "y", "rows", "m", errors: true);

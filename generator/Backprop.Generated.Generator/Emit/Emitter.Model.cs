@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using Backprop.Generated.Generator.Model;
 using Backprop.Generated.Generator.Shared;
 
@@ -51,6 +52,9 @@ public sealed partial class NetworkGenerator
             public int BiasCount { get; }
 
             public int ParameterCount { get; }
+
+            /// <summary>Whether a layer drops values while training: the drivers then take the key of each step's masks.</summary>
+            public bool HasDropout => Layers.Any(layer => layer.Info.Kind == LayerKind.Dropout);
         }
 
         /// <summary>Layer l of the shared layer model, with what the emitter derives from it.</summary>

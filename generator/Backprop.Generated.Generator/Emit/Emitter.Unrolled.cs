@@ -112,7 +112,7 @@ public sealed partial class NetworkGenerator
             foreach (LayerModel layer in n.Layers)
             {
                 w.Line();
-                EmitLayerComment(w, layer);
+                w.Line("// " + LayerEmitter.For(layer).ForwardComment(layer));
                 for (int i = 0; i < layer.Outputs; i++)
                 {
                     w.Line(layer.IsOutput

@@ -261,6 +261,7 @@ public sealed partial class NetworkGenerator
                 LayerKind.Conv1D => $"global::Backprop.LayerInfo.Conv1D({ShapeExpression(layer.Input)}, {Int(layer.Output.Channels)}, {Int(layer.KernelWidth)}, {Int(layer.Stride)}, {Int(layer.Padding)}, {activation})",
                 LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.MaxPool1D or LayerKind.AvgPool1D
                     => $"global::Backprop.LayerInfo.Pool(global::Backprop.LayerKind.{layer.Kind}, {ShapeExpression(layer.Input)}, {Int(layer.KernelWidth)}, {Int(layer.Stride)})",
+                LayerKind.Dropout => $"global::Backprop.LayerInfo.Dropout({ShapeExpression(layer.Input)}, {layer.Rate.ToString("R", CultureInfo.InvariantCulture)})",
                 _ => throw new System.ArgumentOutOfRangeException(nameof(layer), layer.Kind, "A layer kind with no expression in LayerExpression."),
             };
         }
@@ -397,8 +398,22 @@ public sealed partial class NetworkGenerator
             w.Line("/// <returns>Σ_x C_x over the mini-batch.</returns>");
             w.Line("/// <exception cref=\"global::System.ArgumentException\">Spans of the wrong length, or a row out of range.</exception>");
             w.Line($"public float AccumulateGradient({GlobalReadOnlySpanOfFloat} inputs, {GlobalReadOnlySpanOfFloat} targets, {GlobalReadOnlySpanOfInt} batch, {GlobalSpanOfFloat} gradient, {GlobalSpanOfFloat} workspace)");
-            w.Line($"    => {kernels}.AccumulateGradient(_parameterStorage, inputs, targets, batch, gradient, workspace);");
+            w.Line($"    => {kernels}.AccumulateGradient(_parameterStorage, inputs, targets, batch, gradient, workspace{(n.HasDropout ? ", 0" : string.Empty)});");
             w.Line();
+            if (n.HasDropout)
+            {
+                w.Line("/// <summary>As the overload without a key, with the key of this step's dropout masks: the same key gives the same masks, however the batch is split; a trainer passes a new one every step.</summary>");
+                w.Line("/// <param name=\"inputs\">The data set's inputs.</param>");
+                w.Line("/// <param name=\"targets\">The data set's targets.</param>");
+                w.Line("/// <param name=\"batch\">The rows of the mini-batch's samples (at least one).</param>");
+                w.Line("/// <param name=\"gradient\">Accumulates Σ_x ∂C_x/∂θ.</param>");
+                w.Line("/// <param name=\"workspace\">At least <see cref=\"BatchWorkspaceSize\"/>(m) floats of scratch.</param>");
+                w.Line("/// <param name=\"dropoutKey\">The key of this step's dropout masks.</param>");
+                w.Line("/// <returns>Σ_x C_x over the mini-batch.</returns>");
+                w.Line($"public float AccumulateGradient({GlobalReadOnlySpanOfFloat} inputs, {GlobalReadOnlySpanOfFloat} targets, {GlobalReadOnlySpanOfInt} batch, {GlobalSpanOfFloat} gradient, {GlobalSpanOfFloat} workspace, ulong dropoutKey)");
+                w.Line($"    => {kernels}.AccumulateGradient(_parameterStorage, inputs, targets, batch, gradient, workspace, dropoutKey);");
+                w.Line();
+            }
 
             w.Line("/// <summary>");
             w.Line("/// One step of mini-batch gradient descent, in place: for the m samples in rows <paramref name=\"batch\"/> of");
@@ -418,8 +433,14 @@ public sealed partial class NetworkGenerator
             w.Line("/// <returns>Σ_x C_x over the mini-batch, before the step.</returns>");
             w.Line("/// <exception cref=\"global::System.ArgumentException\">Spans of the wrong length, or a row out of range.</exception>");
             w.Line($"public float TrainBatch({GlobalReadOnlySpanOfFloat} inputs, {GlobalReadOnlySpanOfFloat} targets, {GlobalReadOnlySpanOfInt} batch, float learningRate, float weightDecay, {GlobalSpanOfFloat} workspace, {GlobalReadOnlySpanOfInt} upcoming = default)");
-            w.Line($"    => {kernels}.TrainBatch(_parameterStorage, inputs, targets, batch, learningRate, weightDecay, workspace, upcoming);");
+            w.Line($"    => {kernels}.TrainBatch(_parameterStorage, inputs, targets, batch, learningRate, weightDecay, workspace, upcoming{(n.HasDropout ? ", global::Backprop.Kernels.DropoutKey(0, ++_dropoutSteps)" : string.Empty)});");
             w.Line();
+            if (n.HasDropout)
+            {
+                w.Line("// The steps TrainBatch has taken on this network: each draws new dropout masks, the same sequence on every run.");
+                w.Line("private long _dropoutSteps;");
+                w.Line();
+            }
 
             w.Line("/// <summary>");
             w.Line("/// One step of <paramref name=\"update\"/> on the parameters in <paramref name=\"parameters\"/> (not this network's): as");
@@ -436,8 +457,25 @@ public sealed partial class NetworkGenerator
             w.Line("/// <exception cref=\"global::System.ArgumentException\">Spans of the wrong length, or a row out of range.</exception>");
             w.Line($"public static float UpdateBatch<TUpdate>({GlobalSpanOfFloat} parameters, {GlobalReadOnlySpanOfFloat} inputs, {GlobalReadOnlySpanOfFloat} targets, {GlobalReadOnlySpanOfInt} batch, ref TUpdate update, {GlobalSpanOfFloat} workspace, {GlobalReadOnlySpanOfInt} upcoming = default)");
             w.Line("    where TUpdate : struct, global::Backprop.IParameterUpdate");
-            w.Line($"    => {kernels}.UpdateBatch(parameters, inputs, targets, batch, ref update, workspace, upcoming);");
+            w.Line($"    => {kernels}.UpdateBatch(parameters, inputs, targets, batch, ref update, workspace, upcoming{(n.HasDropout ? ", 0" : string.Empty)});");
             w.Line();
+            if (n.HasDropout)
+            {
+                w.Line("/// <summary>As the overload without a key, with the key of this step's dropout masks (see <c>AccumulateGradient</c>).</summary>");
+                w.Line("/// <param name=\"parameters\">At least ParameterCount floats, the parameters first.</param>");
+                w.Line("/// <param name=\"inputs\">The data set's inputs.</param>");
+                w.Line("/// <param name=\"targets\">The data set's targets.</param>");
+                w.Line("/// <param name=\"batch\">The rows of the mini-batch's samples (at least one).</param>");
+                w.Line("/// <param name=\"update\">What to do with each parameter's sum.</param>");
+                w.Line("/// <param name=\"workspace\">At least <see cref=\"BatchWorkspaceSize\"/>(m) floats of scratch.</param>");
+                w.Line("/// <param name=\"upcoming\">The rows of the next call, to prefetch; a hint only.</param>");
+                w.Line("/// <param name=\"dropoutKey\">The key of this step's dropout masks.</param>");
+                w.Line("/// <returns>Σ_x C_x over the mini-batch, before the step.</returns>");
+                w.Line($"public static float UpdateBatch<TUpdate>({GlobalSpanOfFloat} parameters, {GlobalReadOnlySpanOfFloat} inputs, {GlobalReadOnlySpanOfFloat} targets, {GlobalReadOnlySpanOfInt} batch, ref TUpdate update, {GlobalSpanOfFloat} workspace, {GlobalReadOnlySpanOfInt} upcoming, ulong dropoutKey)");
+                w.Line("    where TUpdate : struct, global::Backprop.IParameterUpdate");
+                w.Line($"    => {kernels}.UpdateBatch(parameters, inputs, targets, batch, ref update, workspace, upcoming, dropoutKey);");
+                w.Line();
+            }
         }
 
         /// <summary>The kernels class's entry points: the public methods' argument checks, then the drivers.</summary>
@@ -497,31 +535,31 @@ public sealed partial class NetworkGenerator
             w.Line();
 
             w.Line(Inline);
-            using (w.Block($"public static float AccumulateGradient(float[] storage, {ReadOnlySpanOfFloat} inputs, {ReadOnlySpanOfFloat} targets, ReadOnlySpan<int> batch, {SpanOfFloat} gradient, {SpanOfFloat} workspace)"))
+            using (w.Block($"public static float AccumulateGradient(float[] storage, {ReadOnlySpanOfFloat} inputs, {ReadOnlySpanOfFloat} targets, ReadOnlySpan<int> batch, {SpanOfFloat} gradient, {SpanOfFloat} workspace{Key(n)})"))
             {
                 EmitBatchChecks(w, inputs, outputs);
                 EmitLengthCheck(w, "gradient", n.ParameterCount, "the network's ParameterCount");
                 w.Line($"return Accumulate{core}(ref Kernels.AlignedStart(storage), ref MemoryMarshal.GetReference(inputs), ref MemoryMarshal.GetReference(targets), ref MemoryMarshal.GetReference(batch), batch.Length,");
-                w.Line("    ref MemoryMarshal.GetReference(gradient), ref MemoryMarshal.GetReference(workspace));");
+                w.Line($"    ref MemoryMarshal.GetReference(gradient), ref MemoryMarshal.GetReference(workspace){(n.HasDropout ? ", key" : string.Empty)});");
             }
             w.Line();
 
             w.Line(Inline);
-            using (w.Block($"public static float TrainBatch(float[] storage, {ReadOnlySpanOfFloat} inputs, {ReadOnlySpanOfFloat} targets, ReadOnlySpan<int> batch, float learningRate, float weightDecay, {SpanOfFloat} workspace, ReadOnlySpan<int> upcoming)"))
+            using (w.Block($"public static float TrainBatch(float[] storage, {ReadOnlySpanOfFloat} inputs, {ReadOnlySpanOfFloat} targets, ReadOnlySpan<int> batch, float learningRate, float weightDecay, {SpanOfFloat} workspace, ReadOnlySpan<int> upcoming{Key(n)})"))
             {
                 w.Line("var update = new SgdUpdate(learningRate / batch.Length, weightDecay);");
-                w.Line($"return UpdateBatch(MemoryMarshal.CreateSpan(ref Kernels.AlignedStart(storage), {Int(n.ParameterCount)}), inputs, targets, batch, ref update, workspace, upcoming);");
+                w.Line($"return UpdateBatch(MemoryMarshal.CreateSpan(ref Kernels.AlignedStart(storage), {Int(n.ParameterCount)}), inputs, targets, batch, ref update, workspace, upcoming{(n.HasDropout ? ", key" : string.Empty)});");
             }
             w.Line();
 
             w.Line(Inline);
-            using (w.Block($"public static float UpdateBatch<TUpdate>({SpanOfFloat} parameters, {ReadOnlySpanOfFloat} inputs, {ReadOnlySpanOfFloat} targets, ReadOnlySpan<int> batch, ref TUpdate update, {SpanOfFloat} workspace, ReadOnlySpan<int> upcoming){UpdateConstraint}"))
+            using (w.Block($"public static float UpdateBatch<TUpdate>({SpanOfFloat} parameters, {ReadOnlySpanOfFloat} inputs, {ReadOnlySpanOfFloat} targets, ReadOnlySpan<int> batch, ref TUpdate update, {SpanOfFloat} workspace, ReadOnlySpan<int> upcoming{Key(n)}){UpdateConstraint}"))
             {
                 w.Line($"if (parameters.Length < {Int(n.ParameterCount)}) {Kernels}.ThrowTooShort(nameof(parameters), {Int(n.ParameterCount)}, parameters.Length, \"the network's ParameterCount\");");
                 EmitBatchChecks(w, inputs, outputs);
                 w.Line($"{Kernels}.CheckRows(upcoming, inputs.Length / {Int(inputs)}, nameof(upcoming));");
                 w.Line($"return TrainBatch{core}(ref MemoryMarshal.GetReference(parameters), ref MemoryMarshal.GetReference(inputs), ref MemoryMarshal.GetReference(targets), ref MemoryMarshal.GetReference(batch), batch.Length,");
-                w.Line("    ref update, ref MemoryMarshal.GetReference(workspace), ref MemoryMarshal.GetReference(upcoming), upcoming.Length);");
+                w.Line($"    ref update, ref MemoryMarshal.GetReference(workspace), ref MemoryMarshal.GetReference(upcoming), upcoming.Length{(n.HasDropout ? ", key" : string.Empty)});");
             }
             w.Line();
         }
@@ -567,7 +605,7 @@ public sealed partial class NetworkGenerator
             new(EmitLayerViews, layers => Enumerable.Range(2, layers - 1).SelectMany(l => new[] { $"Layer{Int(l)}", $"Layer{Int(l)}Parameters" }).ToArray()),
             new(EmitPublicMethods, layers => new[]
             {
-                "BatchWorkspaceSize", "Forward", "ForwardBatch", "Evaluate", "Backprop", "AccumulateGradient", "TrainBatch", "UpdateBatch",
+                "BatchWorkspaceSize", "Forward", "ForwardBatch", "Evaluate", "Backprop", "AccumulateGradient", "TrainBatch", "UpdateBatch", "_dropoutSteps",
             }),
             new(EmitTrainedParameterBytes, layers => new[] { TrainedParameterBytes }, OnlyWithWeights: true),
         };

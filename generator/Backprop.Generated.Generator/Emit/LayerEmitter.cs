@@ -25,6 +25,7 @@ public sealed partial class NetworkGenerator
                 LayerKind.Dense => DenseLayer.Instance,
                 LayerKind.Conv2D or LayerKind.Conv1D => ConvolutionLayer.Instance,
                 LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.MaxPool1D or LayerKind.AvgPool1D => PoolingLayer.Instance,
+                LayerKind.Dropout => DropoutLayer.Instance,
                 _ => throw new System.ArgumentOutOfRangeException(nameof(layer), layer.Info.Kind, "A layer kind with no emitter in LayerEmitter.For."),
             };
 
@@ -33,6 +34,12 @@ public sealed partial class NetworkGenerator
 
             /// <summary>The comment over the layer's forward call (one line).</summary>
             public abstract string ForwardComment(LayerModel layer);
+
+            /// <summary>The comment over the layer's forward call while training: the same, but for a layer that trains differently.</summary>
+            public virtual string TrainingForwardComment(LayerModel layer) => ForwardComment(layer);
+
+            /// <summary>The forward statement while training (Backprop, AccumulateGradient, TrainBatch): the same, but for dropout.</summary>
+            public virtual string TrainingForwardCall(LayerModel layer, string input, string rows, string m, string target) => ForwardCall(layer, input, rows, m, target);
 
             /// <summary>The comment over the layer's error call (BP2 into layer l − 1, whose activation is <paramref name="f"/>).</summary>
             public abstract string DeltaComment(LayerModel layer, ActivationFunction f, bool update);

@@ -16,6 +16,7 @@ public sealed partial class NetworkGenerator
     {
         "Backprop.InputAttribute", "Backprop.DenseAttribute", "Backprop.Conv2DAttribute", "Backprop.Conv1DAttribute",
         "Backprop.MaxPool2DAttribute", "Backprop.AvgPool2DAttribute", "Backprop.MaxPool1DAttribute", "Backprop.AvgPool1DAttribute",
+        "Backprop.DropoutAttribute",
     };
 
     internal static partial class Parser
@@ -297,6 +298,16 @@ public sealed partial class NetworkGenerator
                 case "Input":
                     parse.Report(DiagnosticDescriptors.NetworkNeedsInput, location, name, "declares [Input] after its first layer");
                     return null;
+                case "Dropout":
+                {
+                    double rate = attribute.Data.ConstructorArguments.Length == 1 && attribute.Data.ConstructorArguments[0].Value is double value ? value : double.NaN;
+                    if (!(rate >= 0 && rate < 1))
+                    {
+                        parse.Report(DiagnosticDescriptors.DropoutRateOutOfRange, location, name, Number(number), attribute.Text, rate.ToString("R", CultureInfo.InvariantCulture));
+                        return null;
+                    }
+                    return LayerInfo.Dropout(input, rate);
+                }
                 default:
                 {
                     LayerKind kind = attribute.Name switch

@@ -65,7 +65,7 @@ public interface INetwork<TSelf> where TSelf : INetwork<TSelf>
     /// <remarks>
     /// Thread safety: any number of threads may predict with one instance at once (<see cref="Forward"/>,
     /// <see cref="ForwardBatch"/>, <see cref="Evaluate"/>, and also <see cref="Backprop"/> and
-    /// <see cref="AccumulateGradient"/>, which only read the parameters). Writing the parameters (through this span,
+    /// <see cref="AccumulateGradient(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, Span{float}, Span{float})"/>, which only read the parameters). Writing the parameters (through this span,
     /// <see cref="InitializeParameters"/>, <see cref="TrainBatch"/>, or loading a model into the instance) while
     /// another thread uses the same instance is a data race: that thread may compute with a mix of old and new
     /// parameters, and nothing detects it. Synchronise yourself (e.g. train a copy and swap instances), or give
@@ -168,4 +168,37 @@ public interface INetwork<TSelf> where TSelf : INetwork<TSelf>
     /// <returns>Σ_x C_x over the mini-batch, computed before the update.</returns>
     static abstract float UpdateBatch<TUpdate>(Span<float> parameters, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> batch, ref TUpdate update, Span<float> workspace, ReadOnlySpan<int> upcoming = default)
         where TUpdate : struct, IParameterUpdate;
+
+    /// <summary>
+    /// As <see cref="AccumulateGradient(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, Span{float}, Span{float})"/>,
+    /// with the key of this step's dropout masks: a network with <c>[Dropout]</c> layers drops the values the key, the
+    /// sample's row and the value's place decide (the same key, the same masks, however the batch is split across threads);
+    /// a trainer passes a new key each step. A network without dropout ignores it. Without a key, the masks are key 0's.
+    /// </summary>
+    /// <param name="inputs">The data set's inputs: rows of <see cref="InputSize"/> values.</param>
+    /// <param name="targets">The data set's targets: rows of <see cref="OutputSize"/> values, as many rows as <paramref name="inputs"/>.</param>
+    /// <param name="batch">The row of each sample of the mini-batch (at least one).</param>
+    /// <param name="gradient">Exactly <see cref="ParameterCount"/> values; receives the sum.</param>
+    /// <param name="workspace">At least <see cref="BatchWorkspaceSize"/>(m) floats of scratch.</param>
+    /// <param name="dropoutKey">The key of this step's dropout masks.</param>
+    float AccumulateGradient(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> batch, Span<float> gradient, Span<float> workspace, ulong dropoutKey)
+        => AccumulateGradient(inputs, targets, batch, gradient, workspace);
+
+    /// <summary>
+    /// As <see cref="UpdateBatch{TUpdate}(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, ref TUpdate, Span{float}, ReadOnlySpan{int})"/>,
+    /// with the key of this step's dropout masks (see <see cref="AccumulateGradient(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, Span{float}, Span{float}, ulong)"/>).
+    /// </summary>
+    /// <typeparam name="TUpdate">The update, a struct the JIT compiles into the kernels.</typeparam>
+    /// <param name="parameters">At least <see cref="ParameterCount"/> floats, the parameters first.</param>
+    /// <param name="inputs">The data set's inputs: rows of <see cref="InputSize"/> values.</param>
+    /// <param name="targets">The data set's targets: rows of <see cref="OutputSize"/> values, as many rows as <paramref name="inputs"/>.</param>
+    /// <param name="batch">The row of each sample of the mini-batch (at least one).</param>
+    /// <param name="update">What to do with each parameter's sum.</param>
+    /// <param name="workspace">At least <see cref="BatchWorkspaceSize"/>(m) floats of scratch.</param>
+    /// <param name="upcoming">The rows the next call will train on, to prefetch; a hint only.</param>
+    /// <param name="dropoutKey">The key of this step's dropout masks.</param>
+    /// <returns>Σ_x C_x over the mini-batch, computed before the update.</returns>
+    static virtual float UpdateBatch<TUpdate>(Span<float> parameters, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> batch, ref TUpdate update, Span<float> workspace, ReadOnlySpan<int> upcoming, ulong dropoutKey)
+        where TUpdate : struct, IParameterUpdate
+        => TSelf.UpdateBatch(parameters, inputs, targets, batch, ref update, workspace, upcoming);
 }

@@ -168,3 +168,18 @@ public sealed class AvgPool1DAttribute : Attribute
     /// <summary>How far the window moves at a time (default: <see cref="Size"/>, windows side by side).</summary>
     public int Stride { get; set; }
 }
+
+/// <summary>
+/// Inverted dropout: while training, each value is zeroed with probability <see cref="Rate"/> and the others scaled by
+/// 1 / (1 − rate), from a key the trainer gives each step (derived from the session's seed, so seeded training stays
+/// bit-reproducible); <c>Forward</c>, <c>ForwardBatch</c> and <c>Evaluate</c> pass the values through unchanged.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class DropoutAttribute : Attribute
+{
+    /// <summary>Declares dropout of <paramref name="rate"/>, at least 0 and below 1.</summary>
+    public DropoutAttribute(double rate) => Rate = rate;
+
+    /// <summary>The probability of zeroing a value while training.</summary>
+    public double Rate { get; }
+}

@@ -91,9 +91,10 @@ public sealed record ModelInfo(
 /// layer; it is written for every network that is not a chain of dense layers over a vector, which stay version 2. Its
 /// header: bytes 0..15 as above (version 3, L the layers with the input), then the input record (16 bytes: rank 1..3,
 /// three zero bytes, channels, height and width as int32; 1 where a rank has no such axis), then one 24-byte record per
-/// layer l = 2..L (kind: 1 dense, 2 Conv2D, 3 Conv1D, 4 MaxPool2D, 5 AvgPool2D, 6 MaxPool1D, 7 AvgPool1D; activation; two
-/// zero bytes; int32 units (a dense layer's neurons, a convolution's filters, 0 for a pool), kernel height, kernel width,
-/// stride, padding), then the parameter count P (int64) that the layers imply, the parameters in the
+/// layer l = 2..L (kind: 1 dense, 2 Conv2D, 3 Conv1D, 4 MaxPool2D, 5 AvgPool2D, 6 MaxPool1D, 7 AvgPool1D, 8 dropout;
+/// activation; two zero bytes; int32 units (a dense layer's neurons, a convolution's filters, 0 for a pool or dropout),
+/// kernel height, kernel width (a dropout layer's rate, a float64, in their place), stride, padding), then the parameter
+/// count P (int64) that the layers imply, the parameters in the
 /// <see cref="INetwork{TSelf}.Parameters"/> layout (a convolution's weights [filters, channels, kernel height, kernel
 /// width], then its biases) and the CRC-32. A version 3 file is exactly 44 + 24·(L − 1) + 4·P bytes.
 /// </para>

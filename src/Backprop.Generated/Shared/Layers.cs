@@ -41,6 +41,12 @@ public enum LayerKind
 
     /// <summary>The mean of each window of each channel of a signal.</summary>
     AvgPool1D = 7,
+
+    /// <summary>
+    /// Inverted dropout: while training, each value is zeroed with probability p and the others scaled by 1 / (1 − p); in
+    /// inference, the identity.
+    /// </summary>
+    Dropout = 8,
 }
 
 /// <summary>Why a window (a kernel or a pool) does not fit the extent it slides over; see <see cref="LayerInfo.Slide"/>.</summary>
@@ -150,7 +156,7 @@ public readonly record struct TensorShape
 public sealed record LayerInfo
 {
     private LayerInfo(LayerKind kind, TensorShape input, TensorShape output, ActivationKind activation, int weightCount, int biasCount,
-        int kernelHeight = 0, int kernelWidth = 0, int stride = 0, int padding = 0)
+        int kernelHeight = 0, int kernelWidth = 0, int stride = 0, int padding = 0, double rate = 0)
     {
         Kind = kind;
         Input = input;
@@ -162,6 +168,7 @@ public sealed record LayerInfo
         KernelWidth = kernelWidth;
         Stride = stride;
         Padding = padding;
+        Rate = rate;
     }
 
     /// <summary>
@@ -238,6 +245,21 @@ public sealed record LayerInfo
         return new LayerInfo(kind, input, output, ActivationKind.Identity, 0, 0, image ? size : 1, size, stride, 0);
     }
 
+    /// <summary>Inverted dropout of <paramref name="rate"/> (at least 0 and below 1) over any input, which it gives unchanged in shape.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A rate outside [0, 1).</exception>
+    public static LayerInfo Dropout(TensorShape input, double rate)
+    {
+        if (!(rate >= 0 && rate < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(rate), rate, "A dropout rate is at least 0 and below 1.");
+        }
+        if (input.Rank is < 1 or > 3 || input.Size < 1)
+        {
+            throw new ArgumentException("A dropout layer takes a vector, a signal or an image.", nameof(input));
+        }
+        return new LayerInfo(LayerKind.Dropout, input, input, ActivationKind.Identity, 0, 0, rate: rate);
+    }
+
     /// <summary>
     /// How a window of <paramref name="window"/> values slides over <paramref name="extent"/> values padded with
     /// <paramref name="padding"/> zeros on each side, <paramref name="stride"/> at a time: the number of positions in
@@ -310,6 +332,9 @@ public sealed record LayerInfo
 
     /// <summary>Zeros around a convolution's input on each side, along each spatial axis (0 otherwise).</summary>
     public int Padding { get; }
+
+    /// <summary>The probability with which a dropout layer zeroes a value while training (0 for every other layer).</summary>
+    public double Rate { get; }
 
     /// <summary>Whether the layer is a convolution (2-D or 1-D).</summary>
     public bool IsConvolution => Kind is LayerKind.Conv2D or LayerKind.Conv1D;

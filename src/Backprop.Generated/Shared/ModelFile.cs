@@ -154,7 +154,8 @@ internal static class ModelFile
 
     /// <summary>
     /// Version 3's record of one layer: kind, activation, two reserved bytes, then int32 units (a dense layer's neurons, a
-    /// convolution's filters, 0 for a pool), kernel height, kernel width, stride and padding (0 where the kind has none).
+    /// convolution's filters, 0 for a pool or dropout), kernel height, kernel width, stride and padding (0 where the kind has
+    /// none); a dropout layer keeps its rate, a float64, where the kernel's height and width are.
     /// </summary>
     public const int LayerRecordSize = 24;
 
@@ -390,7 +391,8 @@ internal static class ModelFile
             int kernelWidth = BinaryPrimitives.ReadInt32LittleEndian(record.Slice(12));
             int stride = BinaryPrimitives.ReadInt32LittleEndian(record.Slice(16));
             int padding = BinaryPrimitives.ReadInt32LittleEndian(record.Slice(20));
-            if (LayerRecord(kind, activation, previous, units, kernelHeight, kernelWidth, stride, padding) is not LayerInfo layer)
+            double rate = BitConverter.Int64BitsToDouble(BinaryPrimitives.ReadInt64LittleEndian(record.Slice(8))); // a dropout layer's rate, where other kinds keep their kernel
+            if (LayerRecord(kind, activation, previous, units, kernelHeight, kernelWidth, stride, padding, rate) is not LayerInfo layer)
             {
                 return Problem(ModelFormatError.InvalidHeader,
                     "describes layer {0} as kind {1} with activation {2}, units {3}, kernel {4}×{5}, stride {6} and padding {7} over the {8} values of the layer before, which no layer is.",
@@ -425,12 +427,14 @@ internal static class ModelFile
     }
 
     /// <summary>The layer a version 3 record describes over <paramref name="input"/>, or null when no layer is that.</summary>
-    private static LayerInfo? LayerRecord(LayerKind kind, ActivationKind activation, TensorShape input, int units, int kernelHeight, int kernelWidth, int stride, int padding)
+    private static LayerInfo? LayerRecord(LayerKind kind, ActivationKind activation, TensorShape input, int units, int kernelHeight, int kernelWidth, int stride, int padding, double rate)
     {
         try
         {
             switch (kind)
             {
+                case LayerKind.Dropout when units == 0 && stride == 0 && padding == 0 && activation == ActivationKind.Identity:
+                    return LayerInfo.Dropout(input, rate);
                 case LayerKind.Dense when kernelHeight == 0 && kernelWidth == 0 && stride == 0 && padding == 0:
                     return LayerInfo.Dense(input.Size, units, activation);
                 case LayerKind.Conv2D:
@@ -593,8 +597,15 @@ internal static class ModelFile
             record[1] = checked((byte)layer.Activation);
             int units = layer.Kind == LayerKind.Dense || layer.IsConvolution ? (layer.Kind == LayerKind.Dense ? layer.Output.Size : layer.Output.Channels) : 0;
             BinaryPrimitives.WriteInt32LittleEndian(record.Slice(4), units);
-            BinaryPrimitives.WriteInt32LittleEndian(record.Slice(8), layer.KernelHeight);
-            BinaryPrimitives.WriteInt32LittleEndian(record.Slice(12), layer.KernelWidth);
+            if (layer.Kind == LayerKind.Dropout)
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(record.Slice(8), BitConverter.DoubleToInt64Bits(layer.Rate));
+            }
+            else
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(record.Slice(8), layer.KernelHeight);
+                BinaryPrimitives.WriteInt32LittleEndian(record.Slice(12), layer.KernelWidth);
+            }
             BinaryPrimitives.WriteInt32LittleEndian(record.Slice(16), layer.Stride);
             BinaryPrimitives.WriteInt32LittleEndian(record.Slice(20), layer.Padding);
         }

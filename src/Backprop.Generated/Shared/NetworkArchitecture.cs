@@ -418,6 +418,9 @@ public sealed class NetworkArchitecture : IEquatable<NetworkArchitecture>
                     text.Append(", Padding = ").Append(Text(layer.Padding));
                 }
                 break;
+            case LayerKind.Dropout:
+                text.Append(layer.Rate.ToString("R", CultureInfo.InvariantCulture));
+                break;
             default:
                 text.Append(Text(layer.KernelWidth));
                 if (layer.Stride != layer.KernelWidth)

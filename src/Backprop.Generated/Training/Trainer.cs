@@ -27,7 +27,7 @@ namespace Backprop;
 /// <para>
 /// which the network's generated <see cref="INetwork{TSelf}.TrainBatch"/> applies block by block as the sums complete
 /// (1 − ηλ/n is computed in double and rounded to float); the other optimizers (see <see cref="Optimizer"/> for their
-/// formulas) step the gradient that <see cref="INetwork{TSelf}.AccumulateGradient"/> sums. Same seed, data, starting
+/// formulas) step the gradient that <see cref="INetwork{TSelf}.AccumulateGradient(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, Span{float}, Span{float})"/> sums. Same seed, data, starting
 /// parameters, options, thread count and machine give bit-identical parameters.
 /// </para>
 /// <para>

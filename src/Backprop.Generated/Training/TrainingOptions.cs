@@ -87,7 +87,7 @@ public sealed record TrainingOptions
     /// The threads that work on each mini-batch. 1 by default: the network's fused
     /// <see cref="INetwork{TSelf}.TrainBatch"/>, the fastest for small mini-batches. With more, each
     /// mini-batch is split between the threads, each backpropagating its part into a gradient of its
-    /// own (<see cref="INetwork{TSelf}.AccumulateGradient"/>); the gradients are then summed and the
+    /// own (<see cref="INetwork{TSelf}.AccumulateGradient(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, Span{float}, Span{float})"/>); the gradients are then summed and the
     /// same step is taken. That pays only when the parts are large (measured on two cores: see
     /// docs/performance.md in the repository); the result differs from one thread's in the last bits
     /// (summation order) and is reproducible for a given thread count. At least 1, at most 64.

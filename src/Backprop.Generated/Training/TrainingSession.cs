@@ -214,7 +214,7 @@ public sealed class TrainingSession<TNet> : IDisposable where TNet : class, INet
                 int m = Math.Min(miniBatchSize, n - done);
                 int upcoming = Math.Min(miniBatchSize, n - done - m);
                 _steps++;
-                double cost = _stepper.Step(new MiniBatch(done, m, upcoming, eta, _steps, _l2));
+                double cost = _stepper.Step(new MiniBatch(done, m, upcoming, eta, _steps, _l2, Kernels.DropoutKey(_options.Seed, _steps)));
                 miniBatch++;
                 if (!double.IsFinite(cost))
                 {

@@ -115,7 +115,7 @@ public abstract class Optimizer
     /// <summary>
     /// How a <see cref="TrainingSession{TNet}"/> takes this optimizer's steps: fused into the generated kernels where the
     /// optimizer can be (<see cref="CreateFusedStepper{TNet}"/>, one thread), otherwise by summing each mini-batch's
-    /// gradient (<see cref="INetwork{TSelf}.AccumulateGradient"/>, on as many threads as asked) and calling
+    /// gradient (<see cref="INetwork{TSelf}.AccumulateGradient(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, Span{float}, Span{float})"/>, on as many threads as asked) and calling
     /// <see cref="Step"/> once per block of parameters. The session makes one call per mini-batch and knows no optimizer
     /// by name.
     /// </summary>

@@ -9,13 +9,13 @@ namespace Backprop;
 /// What the generated training kernels do with a parameter once its gradient over the mini-batch is complete: the step
 /// of an optimizer, fused into the kernel so that the gradient is never stored. The kernels call one method per
 /// parameter, or per vector of consecutive weights, with Σ_x ∂C_x/∂θ; the <c>parameter</c> argument refers into the
-/// span passed to <see cref="INetwork{TSelf}.UpdateBatch"/>, so an update may keep per-parameter state at a fixed distance
+/// span passed to <see cref="INetwork{TSelf}.UpdateBatch{TUpdate}(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, ref TUpdate, Span{float}, ReadOnlySpan{int})"/>, so an update may keep per-parameter state at a fixed distance
 /// after the parameters in that span.
 /// </summary>
 /// <remarks>
 /// Used by generated code and the trainer; implementations are structs so that the JIT compiles each into the kernels.
 /// The built-in ones: <see cref="SgdUpdate"/> (what <see cref="INetwork{TSelf}.TrainBatch"/> applies) and
-/// <see cref="GradientSum"/> (what <see cref="INetwork{TSelf}.AccumulateGradient"/> applies); the trainer fuses Adam, AdamW
+/// <see cref="GradientSum"/> (what <see cref="INetwork{TSelf}.AccumulateGradient(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, Span{float}, Span{float})"/> applies); the trainer fuses Adam, AdamW
 /// and momentum the same way.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Advanced)]
@@ -47,7 +47,7 @@ public interface IParameterUpdate
 }
 
 /// <summary>
-/// Adds the sums into the span as they are: g ← g + Σ (what <see cref="INetwork{TSelf}.AccumulateGradient"/> and
+/// Adds the sums into the span as they are: g ← g + Σ (what <see cref="INetwork{TSelf}.AccumulateGradient(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, Span{float}, Span{float})"/> and
 /// <see cref="INetwork{TSelf}.Backprop"/> apply, with a gradient in place of the parameters).
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Advanced)]
@@ -112,7 +112,7 @@ internal interface IUpdateRule
 }
 
 /// <summary>
-/// A rule fused into the generated kernels: the span given to <see cref="INetwork{TSelf}.UpdateBatch"/> holds the P
+/// A rule fused into the generated kernels: the span given to <see cref="INetwork{TSelf}.UpdateBatch{TUpdate}(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, ref TUpdate, Span{float}, ReadOnlySpan{int})"/> holds the P
 /// parameters and then the rule's state, slot after slot of P floats. <see cref="IParameterUpdate"/> written once for
 /// every rule.
 /// </summary>

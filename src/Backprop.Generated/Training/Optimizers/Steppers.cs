@@ -21,7 +21,8 @@ internal readonly record struct StepperSetup<TNet>(TNet Network, Dataset Trainin
 /// <param name="LearningRate">η of this step.</param>
 /// <param name="Step">t: this step's number, 1 for the first of a training run.</param>
 /// <param name="L2">λ/n, the L2 coefficient of the weights.</param>
-internal readonly record struct MiniBatch(int Start, int Count, int Upcoming, double LearningRate, long Step, double L2)
+/// <param name="DropoutKey">The key of this step's dropout masks (from the session's seed and the step).</param>
+internal readonly record struct MiniBatch(int Start, int Count, int Upcoming, double LearningRate, long Step, double L2, ulong DropoutKey = 0)
 {
     /// <summary>The <see cref="OptimizerStep"/> of one block of parameters: the L2 term applies to weights only.</summary>
     public OptimizerStep For(bool isWeights) => new(LearningRate, Step, Count, isWeights ? L2 : 0, isWeights);
@@ -59,7 +60,7 @@ internal abstract class OptimizerStepper<TNet> : IDisposable where TNet : class,
 }
 
 /// <summary>
-/// Steps whose update is fused into the generated kernels (<see cref="INetwork{TSelf}.UpdateBatch"/>): they train a working
+/// Steps whose update is fused into the generated kernels (<see cref="INetwork{TSelf}.UpdateBatch{TUpdate}(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, ref TUpdate, Span{float}, ReadOnlySpan{int})"/>): they train a working
 /// copy of the parameters that the optimizer's state follows in one array, [θ | slot 1 | slot 2 …], so that a
 /// parameter's state lies a fixed distance after it.
 /// </summary>
@@ -85,12 +86,12 @@ internal sealed class FusedStepper<TNet, TUpdate>(in StepperSetup<TNet> setup, i
         int[] order = Setup.Order;
         return TNet.UpdateBatch(
             _fused, Setup.Training.Inputs, Setup.Targets, order.AsSpan(batch.Start, batch.Count), ref step, _workspace,
-            order.AsSpan(batch.Start + batch.Count, batch.Upcoming));
+            order.AsSpan(batch.Start + batch.Count, batch.Upcoming), batch.DropoutKey);
     }
 }
 
 /// <summary>
-/// The step of any optimizer: the mini-batch's gradient summed with <see cref="INetwork{TSelf}.AccumulateGradient"/> (split
+/// The step of any optimizer: the mini-batch's gradient summed with <see cref="INetwork{TSelf}.AccumulateGradient(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, Span{float}, Span{float})"/> (split
 /// between threads when the session has more than one), then <see cref="Optimizer.Step"/> on each block of parameters.
 /// </summary>
 internal sealed class GradientStepper<TNet> : OptimizerStepper<TNet> where TNet : class, INetwork<TNet>
@@ -129,12 +130,12 @@ internal sealed class GradientStepper<TNet> : OptimizerStepper<TNet> where TNet 
         {
             Array.Clear(_gradient);
             cost = Setup.Network.AccumulateGradient(
-                Setup.Training.Inputs, Setup.Targets, Setup.Order.AsSpan(batch.Start, batch.Count), _gradient, _workspace);
+                Setup.Training.Inputs, Setup.Targets, Setup.Order.AsSpan(batch.Start, batch.Count), _gradient, _workspace, batch.DropoutKey);
             gradient = _gradient;
         }
         else
         {
-            cost = _parallel.Sum(batch.Start, batch.Count);
+            cost = _parallel.Sum(batch.Start, batch.Count, batch.DropoutKey);
             gradient = _parallel.Gradient;
         }
         if (!double.IsFinite(cost))
@@ -177,6 +178,7 @@ internal sealed class GradientStepper<TNet> : OptimizerStepper<TNet> where TNet 
         private int _generation;
         private readonly Thread[] _workers;
         private int _start, _count;
+        private ulong _key;
         private volatile bool _stopping;
         private bool _disposed;
 
@@ -206,8 +208,9 @@ internal sealed class GradientStepper<TNet> : OptimizerStepper<TNet> where TNet 
         public ReadOnlySpan<float> Gradient => _gradients[0];
 
         /// <summary>Sums the gradient of the samples order[start..start+count) into <see cref="Gradient"/>; returns the summed cost.</summary>
-        public double Sum(int start, int count)
+        public double Sum(int start, int count, ulong key)
         {
+            _key = key;
             _start = start;
             _count = count;
             Meet(); // the parts start
@@ -280,7 +283,7 @@ internal sealed class GradientStepper<TNet> : OptimizerStepper<TNet> where TNet 
             float[] gradient = _gradients[index];
             Array.Clear(gradient);
             _costs[index] = length == 0 ? 0 : _setup.Network.AccumulateGradient(
-                _setup.Training.Inputs, _setup.Targets, _setup.Order.AsSpan(_start + first, length), gradient, _workspaces[index]);
+                _setup.Training.Inputs, _setup.Targets, _setup.Order.AsSpan(_start + first, length), gradient, _workspaces[index], _key);
         }
 
         private static void Add(Span<float> sum, ReadOnlySpan<float> other)
