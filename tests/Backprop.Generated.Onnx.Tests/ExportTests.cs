@@ -50,6 +50,23 @@ public class ExportTests
     }
 
     [Fact]
+    public void Dropout_exports_as_the_identity_it_is_in_inference_and_imports_as_nothing()
+    {
+        ConvDropoutNet network = ConvDropoutNet.Create(11);
+        byte[] model = OnnxExporter.ToBytes(ModelData.From(network));
+        float[] inputs = Ort.Inputs(7 * ConvDropoutNet.InputSize, seed: 7);
+        var expected = new float[7 * ConvDropoutNet.OutputSize];
+        network.ForwardBatch(inputs, expected);
+        Ort.Close(expected, Ort.Run(model, inputs, 7, [2, 8, 10]), what: "dropout as Identity");
+        Assert.Contains(ModelProto.Parser.ParseFrom(model).Graph.Node, node => node.OpType == "Identity" && node.Name == "layer4.dropout");
+
+        // Imported, the network has no dropout: the same parameters in ConvPoolSoftmaxNet's layers.
+        ModelData imported = OnnxImporter.Import(new MemoryStream(model), "dropout.onnx");
+        Assert.Equal(ConvPoolSoftmaxNet.Architecture, imported.Architecture);
+        Assert.Equal(network.Parameters.ToArray(), imported.Parameters.ToArray());
+    }
+
+    [Fact]
     public void Model_names_its_input_output_producer_and_opset()
     {
         ModelData model = NetworkCase.All[nameof(SoftmaxNet)].Create(seed: 1);

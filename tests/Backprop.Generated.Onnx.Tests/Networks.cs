@@ -93,6 +93,15 @@ public partial class ViewBatch1 { }
 [Dense(5, Activation = ActivationKind.Softmax)]
 public partial class ConvPoolSoftmaxNet { }
 
+/// <summary><see cref="ConvPoolSoftmaxNet"/> with dropout before its dense layer: exported, the dropout is an Identity.</summary>
+[Network]
+[Input(2, 8, 10)]
+[Conv2D(3, 3, Padding = 1, Activation = ActivationKind.ReLU)]
+[MaxPool2D(2)]
+[Dropout(0.3)]
+[Dense(5, Activation = ActivationKind.Softmax)]
+public partial class ConvDropoutNet { }
+
 /// <summary>Stride 2, a 3×2 kernel, padding, tanh; overlapping average pooling; a second convolution; a sigmoid output.</summary>
 [Network]
 [Input(3, 9, 8)]
