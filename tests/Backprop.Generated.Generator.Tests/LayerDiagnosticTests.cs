@@ -200,6 +200,22 @@ public sealed class LayerDiagnosticTests
         AssertReported(Run(attributes), id, span);
     }
 
+    [Theory]
+    [InlineData("[Network]\n[Input(100000)]\n[Dense(100000)]", "BPG007")]
+    [InlineData("[Network]\n[Input(1000, 1000, 1000)]\n[Dense(2)]", "BPG007")]
+    [InlineData("[Network]\n[Input(2000, 2000, 2000)]\n[Dense(2)]", "BPG035")]
+    [InlineData("[Network]\n[Input(64, 30, 30)]\n[Conv2D(1000000, 1)]", "BPG007")]
+    [InlineData("[Network]\n[Input(3, 8, 8)]\n[Conv2D(1000, 3)]\n[MaxPool2D(2)]\n[Dense(4)]", "BPG007")]
+    [InlineData("[Network]\n[Input(null)]\n[Dense(2)]", "BPG035")]
+    [InlineData("[Network]\n[Input(4)]", "BPG002")]
+    public void Odd_and_huge_layers_are_diagnostics_never_a_generator_exception(string attributes, string id)
+    {
+        GeneratorRun run = Run(attributes);
+        run.AssertGeneratorDidNotThrow();
+        Assert.Contains(run.Diagnostics, d => d.Id == id);
+        Assert.Equal(new[] { ValidHint }, run.HintNames);
+    }
+
     [Fact]
     public void A_dense_chain_declared_layer_by_layer_generates_the_same_code_as_its_sizes()
     {

@@ -150,6 +150,45 @@ public abstract class LayerContractTests<TNet> where TNet : class, INetwork<TNet
     }
 
     [Fact]
+    public void Forward_Backprop_and_TrainBatch_allocate_nothing()
+    {
+        TNet network = TNet.Create(2);
+        (float[] x, float[] y) = Sample(700);
+        var output = new float[TNet.OutputSize];
+        var gradient = new float[TNet.ParameterCount];
+        var inputs = new float[3 * TNet.InputSize];
+        var outputs = new float[3 * TNet.OutputSize];
+        var targets = new float[3 * TNet.OutputSize];
+        int[] batch = [2, 0, 1];
+        var workspace = new float[TNet.BatchWorkspaceSize(batch.Length)];
+        void Calls()
+        {
+            network.Forward(x, output);
+            network.Backprop(x, y, gradient);
+            network.ForwardBatch(inputs, outputs);
+            network.TrainBatch(inputs, targets, batch, 1e-4f, 1f, workspace);
+        }
+        Calls();
+
+        // Up to three passes, as the dense contract measures: a one-time allocation of the runtime can fall into one.
+        long allocated = 0;
+        for (int pass = 0; pass < 3; pass++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10; i++)
+            {
+                Calls();
+            }
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (allocated == 0)
+            {
+                break;
+            }
+        }
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
     public void The_architecture_describes_the_declared_layers()
     {
         NetworkArchitecture architecture = TNet.Architecture;
@@ -232,6 +271,34 @@ public sealed class PoolFirstConvOutputContract : LayerContractTests<PoolFirstCo
 }
 
 public sealed class KernelMixContract : LayerContractTests<KernelMix> { }
+
+public sealed class WithDropoutAllocation
+{
+    [Fact]
+    public void Training_with_dropout_allocates_nothing()
+    {
+        WithDropout network = WithDropout.Create(2);
+        var inputs = new float[3 * WithDropout.InputSize];
+        var targets = new float[3 * WithDropout.OutputSize];
+        var gradient = new float[WithDropout.ParameterCount];
+        int[] batch = [2, 0, 1];
+        var workspace = new float[WithDropout.BatchWorkspaceSize(batch.Length)];
+        network.TrainBatch(inputs, targets, batch, 1e-4f, 1f, workspace);
+        network.AccumulateGradient(inputs, targets, batch, gradient, workspace, 7);
+        long allocated = 0;
+        for (int pass = 0; pass < 3 && (pass == 0 || allocated != 0); pass++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10; i++)
+            {
+                network.TrainBatch(inputs, targets, batch, 1e-4f, 1f, workspace);
+                network.AccumulateGradient(inputs, targets, batch, gradient, workspace, (ulong)i);
+            }
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        Assert.Equal(0, allocated);
+    }
+}
 
 public sealed class LeNet5Contract : LayerContractTests<LeNet5>
 {

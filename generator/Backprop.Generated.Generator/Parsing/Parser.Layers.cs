@@ -185,7 +185,22 @@ public sealed partial class NetworkGenerator
             {
                 LayerAttribute attribute = attributes[i];
                 int number = i + 1;
-                LayerInfo? layer = ReadLayer(parse, attribute, number, current, afterDense, isLast: i == attributes.Count - 1);
+                LayerInfo? layer;
+                try
+                {
+                    layer = ReadLayer(parse, attribute, number, current, afterDense, isLast: i == attributes.Count - 1);
+                }
+                catch (System.ArgumentException)
+                {
+                    // Every other rule is checked above; what the shared model's factories still refuse is a layer with
+                    // more weights or values than an array holds.
+                    parse.Report(DiagnosticDescriptors.NetworkTooLarge, attribute.Location ?? parse.AttributeLocation, name,
+                        $"layer {Number(number)} ([{attribute.Text}]) has more weights or values than an array holds",
+                        NetworkLimits.MaxLayers.ToString("N0", CultureInfo.InvariantCulture),
+                        NetworkLimits.MaxNeurons.ToString("N0", CultureInfo.InvariantCulture),
+                        NetworkLimits.MaxParameters.ToString("N0", CultureInfo.InvariantCulture));
+                    return null;
+                }
                 if (layer is null)
                 {
                     return null;
