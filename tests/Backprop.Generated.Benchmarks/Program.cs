@@ -5,7 +5,8 @@ namespace Backprop.Generated.Benchmarks;
 /// <summary>
 /// Runs the benchmarks: <c>dotnet run -c Release --project tests/Backprop.Generated.Benchmarks -- --filter '*'</c>.
 /// Every comparison is measured side by side in one run; read the Ratio column. <c>-- peers</c> compares
-/// with NumPy (a child process), <c>-- probe</c> prints a quick TrainBatch throughput.
+/// with NumPy (a child process), <c>-- probe</c> prints a quick TrainBatch throughput, <c>-- peak</c> one core's FMA peak
+/// and cache bandwidths.
 /// </summary>
 public static class Program
 {
@@ -15,6 +16,10 @@ public static class Program
         {
             TrainBatchProbe.Run();
             return 0;
+        }
+        if (args.Length == 1 && args[0] == "peak")
+        {
+            return PeakCommand.Run();
         }
         if (args.Length >= 1 && args[0] == "peers")
         {
