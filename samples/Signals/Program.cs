@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using Backprop;
+using Backprop.Generated.SampleSupport;
 using static System.FormattableString;
 
 namespace Signals;
@@ -127,9 +128,6 @@ internal static class Program
     }
 }
 
-/// <summary>A command line that cannot be run; the message is the one line shown to the user.</summary>
-internal sealed class UsageException(string message) : Exception(message);
-
 /// <summary>The parsed command line.</summary>
 internal sealed record Options
 {
@@ -146,61 +144,19 @@ internal sealed record Options
     public static Options? Parse(IReadOnlyList<string> args)
     {
         var result = new Options();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (int i = 0; i < args.Count; i++)
+        bool run = CommandLineOptions.Scan(args, (name, Value) => result = name switch
         {
-            string arg = args[i];
-            int equals = arg.IndexOf('=', StringComparison.Ordinal);
-            string name = arg.StartsWith("--", StringComparison.Ordinal) && equals > 0 ? arg[..equals] : arg;
-            string? inline = name.Length < arg.Length ? arg[(equals + 1)..] : null;
-            if (name is "--help" or "-h" or "-?")
-            {
-                return null;
-            }
-            if (!name.StartsWith("--", StringComparison.Ordinal))
-            {
-                throw new UsageException($"unexpected argument '{arg}' (options start with --)");
-            }
-            if (!seen.Add(name))
-            {
-                throw new UsageException($"option {name} is given more than once");
-            }
-
-            string Value()
-            {
-                if (inline is not null)
-                {
-                    return inline.Length > 0 ? inline : throw new UsageException($"option {name} needs a non-empty value");
-                }
-                if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                {
-                    throw new UsageException($"option {name} needs a value");
-                }
-                return args[++i];
-            }
-
-            result = name switch
-            {
-                "--train" => result with { Train = Integer(name, Value()) },
-                "--test" => result with { Test = Integer(name, Value()) },
-                "--epochs" => result with { Epochs = Integer(name, Value()) },
-                "--batch" => result with { Batch = Integer(name, Value()) },
-                "--eta" => result with { Eta = Positive(name, Value()) },
-                "--seed" => result with { Seed = int.TryParse(Value(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int seed) ? seed : throw new UsageException($"option {name} needs a whole number") },
-                "--save" => result with { SavePath = Value() },
-                _ => throw new UsageException($"unknown option '{name}'"),
-            };
-        }
-        return result;
+            "--train" => result with { Train = CommandLineOptions.Integer(name, Value()) },
+            "--test" => result with { Test = CommandLineOptions.Integer(name, Value()) },
+            "--epochs" => result with { Epochs = CommandLineOptions.Integer(name, Value()) },
+            "--batch" => result with { Batch = CommandLineOptions.Integer(name, Value()) },
+            "--eta" => result with { Eta = CommandLineOptions.Positive(name, Value()) },
+            "--seed" => result with { Seed = CommandLineOptions.Seed(name, Value()) },
+            "--save" => result with { SavePath = Value() },
+            _ => throw new UsageException($"unknown option '{name}'"),
+        });
+        return run ? result : null;
     }
 
-    private static int Integer(string name, string value)
-        => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1
-            ? n
-            : throw new UsageException($"option {name} needs a whole number of at least 1, not '{value}'");
 
-    private static double Positive(string name, string value)
-        => double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) && x > 0 && double.IsFinite(x)
-            ? x
-            : throw new UsageException($"option {name} needs a positive number such as 0.01, not '{value}'");
 }

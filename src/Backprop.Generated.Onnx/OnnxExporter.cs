@@ -278,22 +278,9 @@ public static class OnnxExporter
     private static void AddGemm(GraphProto graph, ModelData model, int l, string prefix, string input, string z, LayerInfo layer)
     {
         int inputs = layer.Input.Size, outputs = layer.Output.Size;
-        string weight = prefix + ".weight";
-        string bias = prefix + ".bias";
-        graph.Initializer.Add(FloatTensor(weight, model.Weights(l), outputs, inputs));
-        graph.Initializer.Add(FloatTensor(bias, model.Biases(l), outputs));
-        var gemm = new NodeProto
-        {
-            Name = prefix + ".gemm",
-            OpType = "Gemm",
-            DocString = Invariant($"z^{l} = a^{l - 1} (w^{l})ᵀ + b^{l}: w^{l} [{outputs}, {inputs}], b^{l} [{outputs}]"),
-        };
-        gemm.Input.Add(input);
-        gemm.Input.Add(weight);
-        gemm.Input.Add(bias);
-        gemm.Output.Add(z);
+        NodeProto gemm = AddWithParameters(graph, model, l, prefix, "gemm", "Gemm", input, z, [outputs, inputs],
+            Invariant($"z^{l} = a^{l - 1} (w^{l})ᵀ + b^{l}: w^{l} [{outputs}, {inputs}], b^{l} [{outputs}]"));
         gemm.Attribute.Add(IntAttribute("transB", 1));
-        graph.Node.Add(gemm);
     }
 
     /// <summary>
@@ -304,26 +291,32 @@ public static class OnnxExporter
     {
         bool image = layer.Kind == LayerKind.Conv2D;
         int filters = layer.Output.Channels, channels = layer.Input.Channels;
-        string weight = prefix + ".weight";
-        string bias = prefix + ".bias";
-        graph.Initializer.Add(image
-            ? FloatTensor(weight, model.Weights(l), filters, channels, layer.KernelHeight, layer.KernelWidth)
-            : FloatTensor(weight, model.Weights(l), filters, channels, layer.KernelWidth));
-        graph.Initializer.Add(FloatTensor(bias, model.Biases(l), filters));
-        var conv = new NodeProto
-        {
-            Name = prefix + ".conv",
-            OpType = "Conv",
-            DocString = Invariant($"z^{l} = w^{l} ∗ a^{l - 1} + b^{l}: {layer.Input} → {layer.Output}, stride {layer.Stride}, padding {layer.Padding}"),
-        };
-        conv.Input.Add(input);
-        conv.Input.Add(weight);
-        conv.Input.Add(bias);
-        conv.Output.Add(z);
+        NodeProto conv = AddWithParameters(graph, model, l, prefix, "conv", "Conv", input, z,
+            image ? [filters, channels, layer.KernelHeight, layer.KernelWidth] : [filters, channels, layer.KernelWidth],
+            Invariant($"z^{l} = w^{l} ∗ a^{l - 1} + b^{l}: {layer.Input} → {layer.Output}, stride {layer.Stride}, padding {layer.Padding}"));
         conv.Attribute.Add(IntsAttribute("kernel_shape", image ? [layer.KernelHeight, layer.KernelWidth] : [layer.KernelWidth]));
         conv.Attribute.Add(IntsAttribute("strides", image ? [layer.Stride, layer.Stride] : [layer.Stride]));
         conv.Attribute.Add(IntsAttribute("pads", image ? [layer.Padding, layer.Padding, layer.Padding, layer.Padding] : [layer.Padding, layer.Padding]));
-        graph.Node.Add(conv);
+    }
+
+    /// <summary>
+    /// Layer <paramref name="l"/>'s weights (of <paramref name="weightShape"/>) and biases (one per output, the shape's first
+    /// size) as initializers, and the node <paramref name="opType"/> that takes the input, the weights and the biases to
+    /// <paramref name="z"/>; returns the node, for its attributes.
+    /// </summary>
+    private static NodeProto AddWithParameters(GraphProto graph, ModelData model, int l, string prefix, string name, string opType, string input, string z, int[] weightShape, string doc)
+    {
+        string weight = prefix + ".weight";
+        string bias = prefix + ".bias";
+        graph.Initializer.Add(FloatTensor(weight, model.Weights(l), weightShape));
+        graph.Initializer.Add(FloatTensor(bias, model.Biases(l), weightShape[0]));
+        var node = new NodeProto { Name = prefix + "." + name, OpType = opType, DocString = doc };
+        node.Input.Add(input);
+        node.Input.Add(weight);
+        node.Input.Add(bias);
+        node.Output.Add(z);
+        graph.Node.Add(node);
+        return node;
     }
 
     /// <summary>A pooling layer: <c>MaxPool</c> or <c>AveragePool</c> over windows of its size, with its stride and no padding.</summary>

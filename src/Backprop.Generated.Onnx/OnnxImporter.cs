@@ -1117,68 +1117,36 @@ public static class OnnxImporter
         }
 
         private float FloatAttribute(NodeProto node, string name, float fallback)
-        {
-            foreach (AttributeProto attribute in node.Attribute)
-            {
-                if (attribute.Name == name)
-                {
-                    if (attribute.Type is not (AttributeProto.Types.AttributeType.Float or AttributeProto.Types.AttributeType.Undefined))
-                    {
-                        throw Fail(OnnxImportError.UnsupportedAttribute, node, $"has the attribute '{name}' of type {attribute.Type}; it is a float");
-                    }
-                    return attribute.F;
-                }
-            }
-            return fallback;
-        }
+            => Attribute(node, name, AttributeProto.Types.AttributeType.Float, "a float")?.F ?? fallback;
 
         /// <summary>The integers of the attribute <paramref name="name"/>, or null when the node does not have it.</summary>
         private long[]? Ints(NodeProto node, string name)
+            => Attribute(node, name, AttributeProto.Types.AttributeType.Ints, "a list of integers") is { } attribute ? [.. attribute.Ints] : null;
+
+        private string StringAttribute(NodeProto node, string name, string fallback)
+            => Attribute(node, name, AttributeProto.Types.AttributeType.String, "a string")?.S.ToStringUtf8() ?? fallback;
+
+        private long IntAttribute(NodeProto node, string name, long fallback)
+            => Attribute(node, name, AttributeProto.Types.AttributeType.Int, "an integer")?.I ?? fallback;
+
+        /// <summary>
+        /// The attribute <paramref name="name"/> of <paramref name="node"/>, or null when the node does not have it; one of
+        /// another type than <paramref name="type"/> (<paramref name="kind"/>, in the message) is refused.
+        /// </summary>
+        private AttributeProto? Attribute(NodeProto node, string name, AttributeProto.Types.AttributeType type, string kind)
         {
             foreach (AttributeProto attribute in node.Attribute)
             {
                 if (attribute.Name == name)
                 {
-                    if (attribute.Type is not (AttributeProto.Types.AttributeType.Ints or AttributeProto.Types.AttributeType.Undefined))
+                    if (attribute.Type != type && attribute.Type != AttributeProto.Types.AttributeType.Undefined)
                     {
-                        throw Fail(OnnxImportError.UnsupportedAttribute, node, $"has the attribute '{name}' of type {attribute.Type}; it is a list of integers");
+                        throw Fail(OnnxImportError.UnsupportedAttribute, node, $"has the attribute '{name}' of type {attribute.Type}; it is {kind}");
                     }
-                    return [.. attribute.Ints];
+                    return attribute;
                 }
             }
             return null;
-        }
-
-        private string StringAttribute(NodeProto node, string name, string fallback)
-        {
-            foreach (AttributeProto attribute in node.Attribute)
-            {
-                if (attribute.Name == name)
-                {
-                    if (attribute.Type is not (AttributeProto.Types.AttributeType.String or AttributeProto.Types.AttributeType.Undefined))
-                    {
-                        throw Fail(OnnxImportError.UnsupportedAttribute, node, $"has the attribute '{name}' of type {attribute.Type}; it is a string");
-                    }
-                    return attribute.S.ToStringUtf8();
-                }
-            }
-            return fallback;
-        }
-
-        private long IntAttribute(NodeProto node, string name, long fallback)
-        {
-            foreach (AttributeProto attribute in node.Attribute)
-            {
-                if (attribute.Name == name)
-                {
-                    if (attribute.Type is not (AttributeProto.Types.AttributeType.Int or AttributeProto.Types.AttributeType.Undefined))
-                    {
-                        throw Fail(OnnxImportError.UnsupportedAttribute, node, $"has the attribute '{name}' of type {attribute.Type}; it is an integer");
-                    }
-                    return attribute.I;
-                }
-            }
-            return fallback;
         }
 
         /// <summary>The float32 values and dimensions of the constant <paramref name="name"/>, which <paramref name="node"/> reads.</summary>

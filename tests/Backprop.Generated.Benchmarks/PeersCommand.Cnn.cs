@@ -146,22 +146,7 @@ public static partial class PeersCommand
             ("generated Forward (JIT)", 20_000, () => network.Forward(input, ours)),
             ("ONNX Runtime InferenceSession.Run", 5_000, () => session.Run(runOptions, inputNames, inputValues, outputNames, outputValues)),
         };
-        var rounds = candidates.Select(_ => new List<double>()).ToArray();
-        for (int round = -1; round < LatencyRounds; round++)
-        {
-            for (int c = 0; c < candidates.Length; c++)
-            {
-                long start = Stopwatch.GetTimestamp();
-                for (int i = 0; i < candidates[c].Calls; i++)
-                {
-                    candidates[c].Call();
-                }
-                if (round >= 0) // round -1 warms up
-                {
-                    rounds[c].Add(Stopwatch.GetElapsedTime(start).TotalNanoseconds / candidates[c].Calls);
-                }
-            }
-        }
+        List<double>[] rounds = LatencyInTurns(candidates);
         Console.WriteLine($"| one LeNet-5 image, one thread | latency (median of {LatencyRounds} rounds) | ratio to ONNX Runtime |");
         Console.WriteLine("|---|---|---|");
         double ort = Median(rounds[1]);

@@ -196,7 +196,23 @@ public static partial class PeersCommand
             ("ONNX Runtime InferenceSession.Run, pre-allocated OrtValues (this process)", 20_000, () => session.Run(runOptions, inputNames, inputValues, outputNames, outputValues)),
             ("ONNX Runtime RunWithBinding, OrtIoBinding (this process)", 20_000, () => session.RunWithBinding(runOptions, binding)),
         };
-        // Rounds taking turns: a busy moment of this shared machine falls on every candidate alike.
+        List<double>[] rounds = LatencyInTurns(candidates);
+        var results = new List<(string Name, double Nanoseconds)>();
+        for (int c = 0; c < candidates.Length; c++)
+        {
+            double median = Median(rounds[c]);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{candidates[c].Name}: {median:F0} ns (rounds {rounds[c].Min():F0} to {rounds[c].Max():F0})"));
+            results.Add((candidates[c].Name, median));
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// The nanoseconds a call of each candidate takes, one figure per round: rounds taking turns (after one that warms up,
+    /// unmeasured), so that a busy moment of this shared machine falls on every candidate alike.
+    /// </summary>
+    private static List<double>[] LatencyInTurns((string Name, int Calls, Action Call)[] candidates)
+    {
         var rounds = candidates.Select(_ => new List<double>()).ToArray();
         for (int round = -1; round < LatencyRounds; round++)
         {
@@ -207,20 +223,13 @@ public static partial class PeersCommand
                 {
                     candidates[c].Call();
                 }
-                if (round >= 0) // round -1 warms up
+                if (round >= 0)
                 {
                     rounds[c].Add(Stopwatch.GetElapsedTime(start).TotalNanoseconds / candidates[c].Calls);
                 }
             }
         }
-        var results = new List<(string Name, double Nanoseconds)>();
-        for (int c = 0; c < candidates.Length; c++)
-        {
-            double median = Median(rounds[c]);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{candidates[c].Name}: {median:F0} ns (rounds {rounds[c].Min():F0} to {rounds[c].Max():F0})"));
-            results.Add((candidates[c].Name, median));
-        }
-        return results;
+        return rounds;
     }
 
     /// <summary>

@@ -127,35 +127,33 @@ public sealed partial class NetworkGenerator
                 int vectors = c.Plane / isa.Width;
                 int run = System.Math.Min(4, vectors);
                 int block = System.Math.Max(1, System.Math.Min(c.TargetChannels, Accumulators(isa) / run));
-                int whole = c.TargetChannels / block * block, rest = c.TargetChannels - whole;
-                int wholeRuns = vectors / run * run, lastRun = vectors - wholeRuns;
+                int rest = c.TargetChannels % block, lastRun = vectors % run;
                 w.Line($"// Target channels {Int(block)} at a time{(rest > 0 ? $", then the last {Int(rest)}" : string.Empty)}; each plane {Plural(vectors, "vector")}, {Int(run)} at a time{(lastRun > 0 ? $", then the last {Int(lastRun)}" : string.Empty)}.");
-                void Channels(int count)
+                EmitInBlocks(w, "t", c.TargetChannels, block, 1, count =>
                 {
                     w.Line($"ref float {string.Join(", ", Enumerable.Range(0, count).Select(f => $"w{f} = ref {Unsafe}.Add(ref w, (t + {Int(f)}) * {Int(c.TargetStride)})"))};");
-                    using (w.Block($"for (nint n = 0; n < {Int(wholeRuns * isa.Width)}; n += {Int(run * isa.Width)})"))
-                    {
-                        EmitPlaneBlock(w, layer, isa, c, count, run);
-                    }
-                    if (lastRun > 0)
-                    {
-                        using (w.Open())
-                        {
-                            w.Line($"nint n = {Int(wholeRuns * isa.Width)};");
-                            EmitPlaneBlock(w, layer, isa, c, count, lastRun);
-                        }
-                    }
-                }
-                using (w.Block($"for (nint t = 0; t < {Int(whole)}; t += {Int(block)})"))
+                    EmitInBlocks(w, "n", vectors, run, isa.Width, vectorCount => EmitPlaneBlock(w, layer, isa, c, count, vectorCount));
+                });
+            }
+
+            /// <summary>
+            /// <paramref name="body"/> for <paramref name="total"/> items, <paramref name="block"/> at a time: a loop over the whole
+            /// blocks with <paramref name="index"/> counting items times <paramref name="unit"/>, then the rest (if any) with the
+            /// index a constant. The body gets how many items its block has.
+            /// </summary>
+            private static void EmitInBlocks(SourceWriter w, string index, int total, int block, int unit, System.Action<int> body)
+            {
+                int whole = total / block * block, rest = total - whole;
+                using (w.Block($"for (nint {index} = 0; {index} < {Int(whole * unit)}; {index} += {Int(block * unit)})"))
                 {
-                    Channels(block);
+                    body(block);
                 }
                 if (rest > 0)
                 {
                     using (w.Open())
                     {
-                        w.Line($"nint t = {Int(whole)};");
-                        Channels(rest);
+                        w.Line($"nint {index} = {Int(whole * unit)};");
+                        body(rest);
                     }
                 }
             }
@@ -345,20 +343,8 @@ public sealed partial class NetworkGenerator
                         }
 
                         int block = System.Math.Max(1, System.Math.Min(filters, Accumulators(isa) / info.KernelWidth));
-                        int whole = filters / block * block, rest = filters - whole;
                         w.Line($"// ∂C/∂w^{l}[o, c, ky, kx] += Σ_x Σ_n δ^{l}[o, n] {a}[c, n + ky·{Int(g.PaddedWidth)} + kx] over the flat planes of the group: {Int(block)} filters at a time, one accumulator per filter and kernel column.");
-                        using (w.Block($"for (nint t = 0; t < {Int(whole)}; t += {Int(block)})"))
-                        {
-                            EmitGradientBlock(w, isa, g, block, inputPlanes, errorPlanes);
-                        }
-                        if (rest > 0)
-                        {
-                            using (w.Open())
-                            {
-                                w.Line($"nint t = {Int(whole)};");
-                                EmitGradientBlock(w, isa, g, rest, inputPlanes, errorPlanes);
-                            }
-                        }
+                        EmitInBlocks(w, "t", filters, block, 1, count => EmitGradientBlock(w, isa, g, count, inputPlanes, errorPlanes));
                     }
                     using (w.Block($"for (nint k = 0; k < {Int(info.WeightCount)}; k++)"))
                     {

@@ -69,15 +69,6 @@ public sealed partial class NetworkGenerator
                 }
             }
 
-            public override string ForwardCall(LayerModel layer, string input, string rows, string m, string target) =>
-                ForwardKernel(layer).Call(new[] { "ref p" }.Concat(InputArguments(layer, input, rows)).Concat(new[] { m, $"ref {target}" }).ToArray());
-
-            public override string DeltaCall(LayerModel layer, string m) =>
-                DeltaKernel(layer).Call("ref p", $"ref d{layer.Number}", m, $"ref a{layer.Number - 1}", $"ref d{layer.Number - 1}");
-
-            public override string? UpdateCall(LayerModel layer, string parameters, string input, string rows, string m, string update, string[] next) =>
-                UpdateKernel(layer).Call(new[] { $"ref {parameters}" }.Concat(InputArguments(layer, input, rows))
-                    .Concat(new[] { $"ref d{layer.Number}", m, $"ref {update}" }).Concat(layer.FeedsFromInput ? next : new string[0]).ToArray());
         }
 
         // ---- Kernel signatures: each written once, for the kernels of every width, their dispatcher and its calls ----

@@ -94,9 +94,6 @@ public sealed partial class NetworkGenerator
                 w.Line();
             }
 
-            public override string ForwardCall(LayerModel layer, string input, string rows, string m, string target) =>
-                ForwardKernel(layer).Call(new[] { "ref p" }.Concat(InputArguments(layer, input, rows)).Concat(new[] { m, $"ref {target}" }).ToArray());
-
             public override string TrainingForwardCall(LayerModel layer, string input, string rows, string m, string target) =>
                 TrainKernel(layer).Call(InputArguments(layer, input, rows).Concat(new[] { $"ref {rows}", m, "key", $"ref {target}" }).ToArray());
 

@@ -402,14 +402,7 @@ public sealed partial class NetworkGenerator
             w.Line();
             if (n.HasDropout)
             {
-                w.Line("/// <summary>As the overload without a key, with the key of this step's dropout masks: the same key gives the same masks, however the batch is split; a trainer passes a new one every step.</summary>");
-                w.Line("/// <param name=\"inputs\">The data set's inputs.</param>");
-                w.Line("/// <param name=\"targets\">The data set's targets.</param>");
-                w.Line("/// <param name=\"batch\">The rows of the mini-batch's samples (at least one).</param>");
-                w.Line("/// <param name=\"gradient\">Accumulates Σ_x ∂C_x/∂θ.</param>");
-                w.Line("/// <param name=\"workspace\">At least <see cref=\"BatchWorkspaceSize\"/>(m) floats of scratch.</param>");
-                w.Line("/// <param name=\"dropoutKey\">The key of this step's dropout masks.</param>");
-                w.Line("/// <returns>Σ_x C_x over the mini-batch.</returns>");
+                w.Line("/// <inheritdoc/>"); // INetwork's documentation of the overload with the key of the step's dropout masks
                 w.Line($"public float AccumulateGradient({GlobalReadOnlySpanOfFloat} inputs, {GlobalReadOnlySpanOfFloat} targets, {GlobalReadOnlySpanOfInt} batch, {GlobalSpanOfFloat} gradient, {GlobalSpanOfFloat} workspace, ulong dropoutKey)");
                 w.Line($"    => {kernels}.AccumulateGradient(_parameterStorage, inputs, targets, batch, gradient, workspace, dropoutKey);");
                 w.Line();
@@ -461,16 +454,7 @@ public sealed partial class NetworkGenerator
             w.Line();
             if (n.HasDropout)
             {
-                w.Line("/// <summary>As the overload without a key, with the key of this step's dropout masks (see <c>AccumulateGradient</c>).</summary>");
-                w.Line("/// <param name=\"parameters\">At least ParameterCount floats, the parameters first.</param>");
-                w.Line("/// <param name=\"inputs\">The data set's inputs.</param>");
-                w.Line("/// <param name=\"targets\">The data set's targets.</param>");
-                w.Line("/// <param name=\"batch\">The rows of the mini-batch's samples (at least one).</param>");
-                w.Line("/// <param name=\"update\">What to do with each parameter's sum.</param>");
-                w.Line("/// <param name=\"workspace\">At least <see cref=\"BatchWorkspaceSize\"/>(m) floats of scratch.</param>");
-                w.Line("/// <param name=\"upcoming\">The rows of the next call, to prefetch; a hint only.</param>");
-                w.Line("/// <param name=\"dropoutKey\">The key of this step's dropout masks.</param>");
-                w.Line("/// <returns>Σ_x C_x over the mini-batch, before the step.</returns>");
+                w.Line("/// <inheritdoc/>");
                 w.Line($"public static float UpdateBatch<TUpdate>({GlobalSpanOfFloat} parameters, {GlobalReadOnlySpanOfFloat} inputs, {GlobalReadOnlySpanOfFloat} targets, {GlobalReadOnlySpanOfInt} batch, ref TUpdate update, {GlobalSpanOfFloat} workspace, {GlobalReadOnlySpanOfInt} upcoming, ulong dropoutKey)");
                 w.Line("    where TUpdate : struct, global::Backprop.IParameterUpdate");
                 w.Line($"    => {kernels}.UpdateBatch(parameters, inputs, targets, batch, ref update, workspace, upcoming, dropoutKey);");

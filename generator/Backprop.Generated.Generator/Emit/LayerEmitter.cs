@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using Backprop.Generated.Generator.Helpers;
 using Backprop.Generated.Generator.Model;
 using Backprop.Generated.Generator.Shared;
@@ -14,7 +15,8 @@ public sealed partial class NetworkGenerator
         /// (Forward, ForwardBatch, Backprop, AccumulateGradient, TrainBatch) call them. The drivers hold everything that is
         /// the same for every kind — scratch rows of every layer's a and δ, the activation after each forward call, the
         /// cost and δ^L — and ask the layer's emitter for the rest, so a new kind of layer is a new subclass here and a case
-        /// in <see cref="For"/>.
+        /// in <see cref="For"/>. The calls default to the shared kernel signatures (<see cref="ForwardKernel"/>,
+        /// <see cref="DeltaKernel"/>, <see cref="UpdateKernel"/>); a kind whose kernels take other arguments overrides them.
         /// </summary>
         private abstract class LayerEmitter
         {
@@ -54,17 +56,21 @@ public sealed partial class NetworkGenerator
             /// The statement that computes the layer's z (before its activation) for m samples into <paramref name="target"/>,
             /// from <paramref name="input"/> (the previous layer's a, or for layer 2 the data set read through <paramref name="rows"/>).
             /// </summary>
-            public abstract string ForwardCall(LayerModel layer, string input, string rows, string m, string target);
+            public virtual string ForwardCall(LayerModel layer, string input, string rows, string m, string target) =>
+                ForwardKernel(layer).Call(new[] { "ref p" }.Concat(InputArguments(layer, input, rows)).Concat(new[] { m, $"ref {target}" }).ToArray());
 
             /// <summary>The statement that backpropagates δ^l into δ^(l−1) (BP2), f'(z^(l−1)) included; not asked of layer 2.</summary>
-            public abstract string DeltaCall(LayerModel layer, string m);
+            public virtual string DeltaCall(LayerModel layer, string m) =>
+                DeltaKernel(layer).Call("ref p", $"ref d{layer.Number}", m, $"ref a{layer.Number - 1}", $"ref d{layer.Number - 1}");
 
             /// <summary>
             /// The statement that hands ∂C/∂w^l and ∂C/∂b^l summed over m samples (BP3, BP4) to <paramref name="update"/>, on
             /// <paramref name="parameters"/>; for layer 2, <paramref name="next"/> are the rows to prefetch.
             /// </summary>
             /// <returns>The statement, or null for a layer without parameters.</returns>
-            public abstract string? UpdateCall(LayerModel layer, string parameters, string input, string rows, string m, string update, string[] next);
+            public virtual string? UpdateCall(LayerModel layer, string parameters, string input, string rows, string m, string update, string[] next) =>
+                UpdateKernel(layer).Call(new[] { $"ref {parameters}" }.Concat(InputArguments(layer, input, rows))
+                    .Concat(new[] { $"ref d{layer.Number}", m, $"ref {update}" }).Concat(layer.FeedsFromInput ? next : new string[0]).ToArray());
         }
     }
 }

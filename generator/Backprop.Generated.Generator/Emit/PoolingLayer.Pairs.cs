@@ -43,6 +43,25 @@ public sealed partial class NetworkGenerator
             /// <summary>The half-width vector of a tier: the forward pass's store of k outputs, the error kernel's load of k errors.</summary>
             private static string Half(Isa isa) => isa.Width switch { 16 => "Vector256", 8 => "Vector128", _ => "Vector64" };
 
+            private static void EmitPairConstants(SourceWriter w, LayerInfo info) =>
+                w.Line($"const nint Channels = {Int(info.Input.Channels)}, Height = {Int(info.Input.Height)}, Width = {Int(info.Input.Width)}, OutputHeight = {Int(info.Output.Height)}, OutputWidth = {Int(info.Output.Width)};");
+
+            /// <summary>The loops over each channel and pair of input rows, and a block per vector of the row's columns.</summary>
+            private static void EmitPairVectors(SourceWriter w, LayerInfo info, Isa isa, System.Action<int> body)
+            {
+                using (w.Block("for (nint c = 0; c < Channels; c++)"))
+                using (w.Block("for (nint y = 0; y < OutputHeight; y++)"))
+                {
+                    foreach (int column in PairColumns(info.Input.Width, isa.Width))
+                    {
+                        using (w.Open())
+                        {
+                            body(column);
+                        }
+                    }
+                }
+            }
+
             private static void EmitPairLoads(SourceWriter w, Isa isa)
             {
                 w.Line($"{isa.Type} top = {isa.Load("row", "0")}, bottom = {isa.Load("row", "(nuint)Width")};");
@@ -58,25 +77,18 @@ public sealed partial class NetworkGenerator
                 w.Line(HotPath);
                 using (w.Block(ForwardKernel(layer).Declaration(isa.Suffix)))
                 {
-                    w.Line($"const nint Channels = {Int(info.Input.Channels)}, Height = {Int(info.Input.Height)}, Width = {Int(info.Input.Width)}, OutputHeight = {Int(info.Output.Height)}, OutputWidth = {Int(info.Output.Width)};");
+                    EmitPairConstants(w, info);
                     w.Line($"Vector{isa.Width * 32}<int> swap = {Indices(isa, k => k ^ 1)}, evens = {Indices(isa, k => 2 * k % isa.Width)};");
                     using (w.Block("for (nint s = 0; s < m; s++)"))
                     {
                         w.Line($"ref float input = {InputRow(layer, "s")};");
                         w.Line($"ref float output = ref {Unsafe}.Add(ref z, s * {Int(Padded(layer.Outputs))});");
-                        using (w.Block("for (nint c = 0; c < Channels; c++)"))
-                        using (w.Block("for (nint y = 0; y < OutputHeight; y++)"))
+                        EmitPairVectors(w, info, isa, column =>
                         {
-                            foreach (int column in PairColumns(info.Input.Width, isa.Width))
-                            {
-                                using (w.Open())
-                                {
-                                    w.Line($"ref float row = ref {Unsafe}.Add(ref input, (c * Height + 2 * y) * Width + {Int(column)});");
-                                    EmitPairLoads(w, isa);
-                                    w.Line($"{isa.Vector}.Shuffle(best, evens).GetLower().StoreUnsafe(ref output, (nuint)((c * OutputHeight + y) * OutputWidth + {Int(column / 2)}));");
-                                }
-                            }
-                        }
+                            w.Line($"ref float row = ref {Unsafe}.Add(ref input, (c * Height + 2 * y) * Width + {Int(column)});");
+                            EmitPairLoads(w, isa);
+                            w.Line($"{isa.Vector}.Shuffle(best, evens).GetLower().StoreUnsafe(ref output, (nuint)((c * OutputHeight + y) * OutputWidth + {Int(column / 2)}));");
+                        });
                     }
                 }
                 w.Line();
@@ -92,7 +104,7 @@ public sealed partial class NetworkGenerator
                 w.Line(HotPath);
                 using (w.Block(DeltaKernel(layer).Declaration(isa.Suffix)))
                 {
-                    w.Line($"const nint Channels = {Int(info.Input.Channels)}, Height = {Int(info.Input.Height)}, Width = {Int(info.Input.Width)}, OutputHeight = {Int(info.Output.Height)}, OutputWidth = {Int(info.Output.Width)};");
+                    EmitPairConstants(w, info);
                     w.Line($"Vector{isa.Width * 32}<int> swap = {Indices(isa, k => k ^ 1)}, twice = {Indices(isa, k => k / 2)};");
                     w.Line($"{isa.Type} right = {Indices(isa, k => k % 2 == 1 ? -1 : 0)}.AsSingle(); // the right column of each window");
                     using (w.Block("for (nint s = 0; s < m; s++)"))
@@ -104,27 +116,20 @@ public sealed partial class NetworkGenerator
                         {
                             w.Line($"MemoryMarshal.CreateSpan(ref {Unsafe}.Add(ref target, {Int(layer.Inputs)}), {Int(paddedInputs - layer.Inputs)}).Clear(); // the row's padding");
                         }
-                        using (w.Block("for (nint c = 0; c < Channels; c++)"))
-                        using (w.Block("for (nint y = 0; y < OutputHeight; y++)"))
+                        EmitPairVectors(w, info, isa, column =>
                         {
-                            foreach (int column in PairColumns(info.Input.Width, isa.Width))
-                            {
-                                using (w.Open())
-                                {
-                                    w.Line($"nint at = (c * Height + 2 * y) * Width + {Int(column)};");
-                                    w.Line($"ref float row = ref {Unsafe}.Add(ref inputs, at);");
-                                    EmitPairLoads(w, isa);
-                                    w.Line($"{isa.Type} error = {Half(isa)}.LoadUnsafe(ref errors, (nuint)((c * OutputHeight + y) * OutputWidth + {Int(column / 2)})).To{isa.Vector}Unsafe();");
-                                    w.Line($"error = {isa.Vector}.Shuffle(error, twice); // each window's δ in both its columns");
-                                    w.Line($"{isa.Type} topFirst = {isa.Vector}.Equals(top, best), bottomFirst = {isa.Vector}.Equals(bottom, best);");
-                                    w.Line($"{isa.Type} topAny = topFirst | {isa.Vector}.Shuffle(topFirst, swap);");
-                                    w.Line($"topFirst = {isa.Vector}.AndNot(topFirst, {isa.Vector}.Shuffle(topFirst, swap) & right); // the right one only if the left is not");
-                                    w.Line($"bottomFirst = {isa.Vector}.AndNot({isa.Vector}.AndNot(bottomFirst, topAny), {isa.Vector}.Shuffle(bottomFirst, swap) & right); // only if no top one is");
-                                    w.Line($"{isa.Vector}.StoreUnsafe(error & topFirst, ref target, (nuint)at);");
-                                    w.Line($"{isa.Vector}.StoreUnsafe(error & bottomFirst, ref target, (nuint)(at + Width));");
-                                }
-                            }
-                        }
+                            w.Line($"nint at = (c * Height + 2 * y) * Width + {Int(column)};");
+                            w.Line($"ref float row = ref {Unsafe}.Add(ref inputs, at);");
+                            EmitPairLoads(w, isa);
+                            w.Line($"{isa.Type} error = {Half(isa)}.LoadUnsafe(ref errors, (nuint)((c * OutputHeight + y) * OutputWidth + {Int(column / 2)})).To{isa.Vector}Unsafe();");
+                            w.Line($"error = {isa.Vector}.Shuffle(error, twice); // each window's δ in both its columns");
+                            w.Line($"{isa.Type} topFirst = {isa.Vector}.Equals(top, best), bottomFirst = {isa.Vector}.Equals(bottom, best);");
+                            w.Line($"{isa.Type} topAny = topFirst | {isa.Vector}.Shuffle(topFirst, swap);");
+                            w.Line($"topFirst = {isa.Vector}.AndNot(topFirst, {isa.Vector}.Shuffle(topFirst, swap) & right); // the right one only if the left is not");
+                            w.Line($"bottomFirst = {isa.Vector}.AndNot({isa.Vector}.AndNot(bottomFirst, topAny), {isa.Vector}.Shuffle(bottomFirst, swap) & right); // only if no top one is");
+                            w.Line($"{isa.Vector}.StoreUnsafe(error & topFirst, ref target, (nuint)at);");
+                            w.Line($"{isa.Vector}.StoreUnsafe(error & bottomFirst, ref target, (nuint)(at + Width));");
+                        });
                     }
                     if (f.MultiplyDerivativeRows("a", "dPrevious", "m", layer.Inputs, paddedInputs) is string multiply)
                     {

@@ -128,13 +128,7 @@ public sealed partial class NetworkGenerator
             {
                 // The same network as [Network(n1, …, nL)]: the same code, so the same bits.
                 int[] sizes = architecture.LayerSizes.ToArray();
-                shape = ChooseShape(sizes, options.Unroll, out long instructions);
-                if (options.Unroll == UnrollMode.Full && shape != CodeShape.Unrolled)
-                {
-                    parse.Report(DiagnosticDescriptors.NetworkTooLargeToUnroll, parse.AttributeLocation, name,
-                        instructions.ToString("N0", CultureInfo.InvariantCulture),
-                        Limits.MaxUnrolledInstructions.ToString("N0", CultureInfo.InvariantCulture));
-                }
+                shape = ChooseDenseShape(parse, sizes, options.Unroll);
             }
             else if (options.Unroll == UnrollMode.Full)
             {
@@ -142,15 +136,7 @@ public sealed partial class NetworkGenerator
                 parse.Report(DiagnosticDescriptors.OnlyDenseNetworksUnroll, parse.AttributeLocation, name, kinds);
             }
 
-            var spec = new NetworkSpec(
-                Target: ReadHierarchy(parse.Type),
-                Input: architecture.Input,
-                Layers: new EquatableArray<LayerInfo>(architecture.Layers),
-                Cost: chosen,
-                Shape: shape,
-                EmitConstructor: emitConstructor,
-                HintName: HintName(parse.Type));
-            return new ParseResult(spec, parse.Diagnostics, options.Weights);
+            return new ParseResult(CreateSpec(parse, architecture, shape, emitConstructor), parse.Diagnostics, options.Weights);
         }
 
         /// <summary>The input shape and the layers, each problem reported; null when they cannot all be read.</summary>

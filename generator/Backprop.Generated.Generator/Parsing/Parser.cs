@@ -56,26 +56,35 @@ public sealed partial class NetworkGenerator
                 return new ParseResult(null, parse.Diagnostics);
             }
 
-            CodeShape shape = ChooseShape(sizes, options.Unroll, out long instructions);
-            if (options.Unroll == UnrollMode.Full && shape != CodeShape.Unrolled)
+            CodeShape shape = ChooseDenseShape(parse, sizes, options.Unroll);
+
+            // Every rule the shared layer model checks has been reported above, each with its own diagnostic.
+            NetworkArchitecture architecture = NetworkArchitecture.Dense(sizes, activations, cost);
+            return new ParseResult(CreateSpec(parse, architecture, shape, emitConstructor), parse.Diagnostics, options.Weights);
+        }
+
+        /// <summary>The code shape of a chain of dense layers; BPG010 when UnrollMode.Full asks for one too large to unroll.</summary>
+        private static CodeShape ChooseDenseShape(ParseContext parse, int[] sizes, UnrollMode unroll)
+        {
+            CodeShape shape = ChooseShape(sizes, unroll, out long instructions);
+            if (unroll == UnrollMode.Full && shape != CodeShape.Unrolled)
             {
                 parse.Report(DiagnosticDescriptors.NetworkTooLargeToUnroll, parse.AttributeLocation, parse.Name,
                     instructions.ToString("N0", CultureInfo.InvariantCulture),
                     Limits.MaxUnrolledInstructions.ToString("N0", CultureInfo.InvariantCulture));
             }
-
-            // Every rule the shared layer model checks has been reported above, each with its own diagnostic.
-            NetworkArchitecture architecture = NetworkArchitecture.Dense(sizes, activations, cost);
-            var spec = new NetworkSpec(
-                Target: ReadHierarchy(type),
-                Input: architecture.Input,
-                Layers: new EquatableArray<LayerInfo>(architecture.Layers),
-                Cost: cost,
-                Shape: shape,
-                EmitConstructor: emitConstructor,
-                HintName: HintName(type));
-            return new ParseResult(spec, parse.Diagnostics, options.Weights);
+            return shape;
         }
+
+        /// <summary>What the emitter needs of a network that parsed: where it lives, its layers and cost, its shape.</summary>
+        private static NetworkSpec CreateSpec(ParseContext parse, NetworkArchitecture architecture, CodeShape shape, bool emitConstructor) => new(
+            Target: ReadHierarchy(parse.Type),
+            Input: architecture.Input,
+            Layers: new EquatableArray<LayerInfo>(architecture.Layers),
+            Cost: architecture.Cost,
+            Shape: shape,
+            EmitConstructor: emitConstructor,
+            HintName: HintName(parse.Type));
 
         /// <summary>One attributed class being parsed: where to report, and what has been reported.</summary>
         private sealed class ParseContext

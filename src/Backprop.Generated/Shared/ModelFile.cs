@@ -542,48 +542,52 @@ internal static class ModelFile
     }
 
     /// <summary>
-    /// The header of a model of the network <paramref name="architecture"/>: version 2 for a chain of dense layers, version 3
-    /// (a record per layer) for any other.
+    /// The header of a model of the network <paramref name="architecture"/>: version 2 (layer sizes and activations) for a
+    /// chain of dense layers, version 3 (a record per layer) for any other. Both start with the same 16 bytes and end with
+    /// the parameter count.
     /// </summary>
     public static byte[] WriteHeader(NetworkArchitecture architecture)
     {
-        if (!architecture.IsDenseChain)
-        {
-            return WriteLayers(architecture);
-        }
-        IReadOnlyList<int> sizes = architecture.LayerSizes;
-        int layerCount = sizes.Count;
-        var header = new byte[HeaderSize(DenseFormatVersion, layerCount)];
+        bool dense = architecture.IsDenseChain;
+        int version = dense ? DenseFormatVersion : FormatVersion;
+        int layerCount = architecture.Layers.Count + 1;
+        var header = new byte[HeaderSize(version, layerCount)];
         Magic.CopyTo(header);
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), DenseFormatVersion);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), checked((ushort)version));
         header[10] = Float32;
         // Bytes 11 and 12 are reserved (zero).
         header[13] = checked((byte)architecture.Cost);
         BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(14), checked((ushort)layerCount));
-        for (int l = 0; l < layerCount; l++)
+        if (dense)
+        {
+            WriteSizes(header, architecture);
+        }
+        else
+        {
+            WriteLayers(header, architecture);
+        }
+        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(header.Length - 8), architecture.ParameterCount);
+        return header;
+    }
+
+    /// <summary>Version 2 after the first 16 bytes: the layer sizes, then the activations (the padding after them stays zero).</summary>
+    private static void WriteSizes(byte[] header, NetworkArchitecture architecture)
+    {
+        IReadOnlyList<int> sizes = architecture.LayerSizes;
+        for (int l = 0; l < sizes.Count; l++)
         {
             BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(FixedHeaderSize + 4 * l), sizes[l]);
         }
-        int activationStart = FixedHeaderSize + 4 * layerCount;
+        int activationStart = FixedHeaderSize + 4 * sizes.Count;
         for (int l = 0; l < architecture.Layers.Count; l++)
         {
             header[activationStart + l] = checked((byte)architecture.Layers[l].Activation);
         }
-        // The padding after the activations stays zero.
-        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(activationStart + ActivationBytes(layerCount)), architecture.ParameterCount);
-        return header;
     }
 
-    /// <summary>The header of a version 3 model: the fixed start, the input record, a record per layer, the parameter count.</summary>
-    private static byte[] WriteLayers(NetworkArchitecture architecture)
+    /// <summary>Version 3 after the first 16 bytes: the input record, then a record per layer.</summary>
+    private static void WriteLayers(byte[] header, NetworkArchitecture architecture)
     {
-        int layerCount = architecture.Layers.Count + 1;
-        var header = new byte[HeaderSize(FormatVersion, layerCount)];
-        Magic.CopyTo(header);
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), FormatVersion);
-        header[10] = Float32;
-        header[13] = checked((byte)architecture.Cost);
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(14), checked((ushort)layerCount));
         Span<byte> input = header.AsSpan(FixedHeaderSize, InputRecordSize);
         input[0] = (byte)architecture.Input.Rank;
         BinaryPrimitives.WriteInt32LittleEndian(input.Slice(4), architecture.Input.Channels);
@@ -595,7 +599,7 @@ internal static class ModelFile
             Span<byte> record = header.AsSpan(FixedHeaderSize + InputRecordSize + LayerRecordSize * i, LayerRecordSize);
             record[0] = checked((byte)layer.Kind);
             record[1] = checked((byte)layer.Activation);
-            int units = layer.Kind == LayerKind.Dense || layer.IsConvolution ? (layer.Kind == LayerKind.Dense ? layer.Output.Size : layer.Output.Channels) : 0;
+            int units = layer.Kind == LayerKind.Dense ? layer.Output.Size : layer.IsConvolution ? layer.Output.Channels : 0;
             BinaryPrimitives.WriteInt32LittleEndian(record.Slice(4), units);
             if (layer.Kind == LayerKind.Dropout)
             {
@@ -609,8 +613,6 @@ internal static class ModelFile
             BinaryPrimitives.WriteInt32LittleEndian(record.Slice(16), layer.Stride);
             BinaryPrimitives.WriteInt32LittleEndian(record.Slice(20), layer.Padding);
         }
-        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(header.Length - 8), architecture.ParameterCount);
-        return header;
     }
 
     /// <summary>The parameters end early: <paramref name="found"/> of their bytes are there.</summary>
