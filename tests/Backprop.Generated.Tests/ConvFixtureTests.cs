@@ -4,27 +4,14 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using Backprop.Generated.Tests.ConvFixtures;
+using Backprop.Generated.Tests.LayerNetworks;
 using Xunit;
 
 // The networks of TestData/make_conv_fixtures.py, declared with the layer attributes: each one here and its entry in
-// the script's NETWORKS change together.
+// the script's NETWORKS change together. Four of the script's networks have the layers of networks LayerNetworks.cs
+// declares already, and are checked with those.
 namespace Backprop.Generated.Tests.ConvFixtures
 {
-    [Network]
-    [Input(2, 8, 10)]
-    [Conv2D(3, 3, Padding = 1, Activation = ActivationKind.ReLU)]
-    [MaxPool2D(2)]
-    [Dense(5, Activation = ActivationKind.Softmax)]
-    public partial class PaddedConvMaxPoolSoftmax { }
-
-    [Network]
-    [Input(3, 9, 8)]
-    [Conv2D(4, 3, KernelWidth = 2, Stride = 2, Padding = 1, Activation = ActivationKind.Tanh)]
-    [AvgPool2D(2, Stride = 1)]
-    [Conv2D(2, 2, Activation = ActivationKind.Sigmoid)]
-    [Dense(3, Activation = ActivationKind.Sigmoid)]
-    public partial class StridedRectangularConvStack { }
-
     [Network]
     [Input(2, 12, 13)]
     [Conv2D(3, 3, KernelHeight = 2, Stride = 3, Padding = 1, Activation = ActivationKind.LeakyReLU)]
@@ -34,27 +21,12 @@ namespace Backprop.Generated.Tests.ConvFixtures
     public partial class TallKernelOverlappingMaxPool { }
 
     [Network]
-    [Input(1, 6, 6)]
-    [AvgPool2D(2)]
-    [Conv2D(2, 2, Activation = ActivationKind.Identity)]
-    public partial class AvgPoolThenIdentityConv { }
-
-    [Network]
     [Input(4, 7, 7)]
     [Conv2D(8, 3, Stride = 2, Activation = ActivationKind.Identity)]
     [MaxPool2D(3)]
     [Dense(5, Activation = ActivationKind.ReLU)]
     [Dense(3, Activation = ActivationKind.Sigmoid)]
     public partial class WideIdentityConvToOnePixel { }
-
-    [Network]
-    [Input(2, 16)]
-    [Conv1D(4, 5, Padding = 2, Activation = ActivationKind.LeakyReLU)]
-    [MaxPool1D(2)]
-    [Conv1D(3, 4, Stride = 2, Activation = ActivationKind.ReLU)]
-    [AvgPool1D(3)]
-    [Dense(2, Activation = ActivationKind.Identity)]
-    public partial class Conv1DStack { }
 
     [Network]
     [Input(3, 21)]
@@ -90,12 +62,12 @@ namespace Backprop.Generated.Tests
         /// <summary>The check of each declared network, by the name the fixture file gives it.</summary>
         private static readonly Dictionary<string, Action<Fixture>> s_checks = new()
         {
-            [nameof(PaddedConvMaxPoolSoftmax)] = Check<PaddedConvMaxPoolSoftmax>,
-            [nameof(StridedRectangularConvStack)] = Check<StridedRectangularConvStack>,
+            ["PaddedConvMaxPoolSoftmax"] = Check<ConvPoolSoftmax>,
+            ["StridedRectangularConvStack"] = Check<StridedConvStack>,
             [nameof(TallKernelOverlappingMaxPool)] = Check<TallKernelOverlappingMaxPool>,
-            [nameof(AvgPoolThenIdentityConv)] = Check<AvgPoolThenIdentityConv>,
+            ["AvgPoolThenIdentityConv"] = Check<PoolFirstConvOutput>,
             [nameof(WideIdentityConvToOnePixel)] = Check<WideIdentityConvToOnePixel>,
-            [nameof(Conv1DStack)] = Check<Conv1DStack>,
+            ["Conv1DStack"] = Check<Signal1D>,
             [nameof(Conv1DStridedPools)] = Check<Conv1DStridedPools>,
         };
 
